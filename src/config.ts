@@ -1,0 +1,235 @@
+/**
+ * Configuration: defaults < pressroom.yaml < environment (`PRESS_*`) < flags,
+ * resolved once into a frozen Config. pressroom.yaml is validated with the
+ * same positioned diagnostics as releases.
+ */
+import { readFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import path from 'node:path'
+import { z } from 'zod'
+import type { VFileMessage } from 'vfile-message'
+import { parseYaml, placeOf, validateYaml } from './yaml-data.js'
+import { diagnostic } from './diagnostics.js'
+import type { Contact } from './types.js'
+import { isValidZone } from './embargo/time.js'
+
+const source = 'press:config'
+
+const contactSchema = z.object({
+  name: z.string().min(1),
+  role: z.string().optional(),
+  phone: z.union([z.string(), z.number()]).transform(String).optional(),
+  email: z.string().optional(),
+})
+
+const configSchema = z.object({
+  organisation: z
+    .object({ name: z.string().min(1), url: z.string().optional(), logo: z.string().optional() })
+    .default({ name: 'Press Office' }),
+  site: z.object({ url: z.string().min(1) }).default({ url: 'https://press.example.org' }),
+  locales: z.array(z.string().min(2)).min(1).default(['en', 'ru']),
+  defaultLocale: z.string().optional(),
+  embargo: z.object({ zones: z.array(z.string()).default([]) }).default({ zones: [] }),
+  contacts: z.array(contactSchema).default([]),
+  lists: z.array(z.string()).optional(),
+  pdf: z
+    .object({
+      format: z.enum(['A4', 'Letter']).default('A4'),
+      chromium: z.string().optional(),
+      timeout: z.number().int().positive().default(30_000),
+      concurrency: z.number().int().positive().optional(),
+    })
+    .default({ format: 'A4', timeout: 30_000 }),
+  mail: z
+    .object({
+      from: z.string().default('Press Office <press@example.org>'),
+      transport: z.string().default('outbox'),
+      maxConnections: z.number().int().positive().default(5),
+      rate: z.object({ messages: z.number().int().positive(), perSeconds: z.number().positive() }).optional(),
+      dkim: z
+        .object({ domainName: z.string(), keySelector: z.string(), privateKey: z.string() })
+        .optional(),
+      unsubscribe: z.object({ mailto: z.string().optional(), url: z.string().optional() }).default({}),
+      failureThreshold: z.number().min(0).max(1).optional(),
+    })
+    .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {} }),
+  translations: z.enum(['lenient', 'strict']).default('lenient'),
+  paths: z
+    .object({
+      releases: z.string().default('releases'),
+      templates: z.string().default('templates'),
+      locales: z.string().default('locales'),
+      dist: z.string().default('dist'),
+      state: z.string().default('.press'),
+      pressList: z.string().default('press-list.csv'),
+      suppressions: z.string().default('suppressions.csv'),
+    })
+    .default({
+      releases: 'releases',
+      templates: 'templates',
+      locales: 'locales',
+      dist: 'dist',
+      state: '.press',
+      pressList: 'press-list.csv',
+      suppressions: 'suppressions.csv',
+    }),
+})
+
+type FileConfig = z.infer<typeof configSchema>
+
+/** The resolved, frozen configuration of one office. */
+export interface Config {
+  /** Absolute path of the office directory. */
+  readonly root: string
+  readonly organisation: { readonly name: string; readonly url?: string; readonly logo?: string }
+  readonly site: { readonly url: string }
+  readonly locales: readonly string[]
+  readonly defaultLocale: string
+  readonly embargo: { readonly zones: readonly string[] }
+  readonly contacts: readonly Contact[]
+  readonly lists?: readonly string[]
+  readonly pdf: { readonly format: 'A4' | 'Letter'; readonly chromium?: string; readonly timeout: number; readonly concurrency?: number }
+  readonly mail: FileConfig['mail']
+  readonly translations: 'lenient' | 'strict'
+  /** Absolute paths. */
+  readonly paths: Readonly<FileConfig['paths']>
+  /** Hash of everything in the config that affects rendered output. */
+  readonly renderHash: string
+}
+
+/** Flags that override configuration (all optional). */
+export interface ConfigOverrides {
+  readonly smtpUrl?: string
+  readonly chromium?: string
+}
+
+/** The config file's name. */
+export const configFileName = 'pressroom.yaml'
+
+/**
+ * Read and resolve the configuration of the office in `root`.
+ *
+ * @param root The office directory.
+ * @param env Environment (PRESS_SMTP_URL, PRESS_CHROMIUM_PATH, PRESS_PDF_FORMAT, PRESS_TRANSLATIONS).
+ * @param overrides Values from command-line flags (optional).
+ * @returns The config (undefined when pressroom.yaml has errors) and messages.
+ */
+export async function loadConfig(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  overrides: ConfigOverrides = {},
+): Promise<{ config?: Config; messages: VFileMessage[] }> {
+  const absRoot = path.resolve(root)
+  let text = ''
+  try {
+    text = await readFile(path.join(absRoot, configFileName), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  return resolveConfig(absRoot, text, env, overrides)
+}
+
+/**
+ * Resolve configuration from the text of pressroom.yaml (pure).
+ *
+ * @param root Absolute office directory.
+ * @param text Contents of pressroom.yaml ('' when absent).
+ * @param env Environment overrides.
+ * @param overrides Flag overrides.
+ * @returns The config (undefined on errors) and messages.
+ */
+export function resolveConfig(
+  root: string,
+  text: string,
+  env: NodeJS.ProcessEnv,
+  overrides: ConfigOverrides = {},
+): { config?: Config; messages: VFileMessage[] } {
+  const parsed = parseYaml(text, configFileName, 0, source)
+  if (!parsed.data) return { messages: parsed.messages }
+  const data = parsed.data
+  const known = Object.keys(configSchema.shape)
+  const { value, messages } = validateYaml(configSchema, data, source, known)
+  if (!value) return { messages }
+
+  const defaultLocale = value.defaultLocale ?? value.locales[0] ?? 'en'
+  if (!value.locales.includes(defaultLocale)) {
+    messages.push(
+      diagnostic(configFileName, placeOf(data, ['defaultLocale']), 'error', `defaultLocale \`${defaultLocale}\` is not in locales (${value.locales.join(', ')}); add it to \`locales\``, 'config-default-locale', source),
+    )
+  }
+  value.embargo.zones.forEach((zone, index) => {
+    if (!isValidZone(zone)) {
+      messages.push(
+        diagnostic(configFileName, placeOf(data, ['embargo', 'zones', index]), 'error', `unknown time zone \`${zone}\`; use an IANA name such as \`Europe/Moscow\` or \`UTC\``, 'config-bad-zone', source),
+      )
+    }
+  })
+  if (!/^https?:\/\//.test(value.site.url)) {
+    messages.push(
+      diagnostic(configFileName, placeOf(data, ['site', 'url']), 'error', `site.url should be an absolute http(s) URL such as https://press.example.org, got "${value.site.url}"`, 'config-site-url', source),
+    )
+  }
+  if (messages.some((m) => m.fatal)) return { messages }
+
+  const format = env['PRESS_PDF_FORMAT'] === 'Letter' || env['PRESS_PDF_FORMAT'] === 'A4' ? env['PRESS_PDF_FORMAT'] : value.pdf.format
+  const chromium = overrides.chromium ?? env['PRESS_CHROMIUM_PATH'] ?? value.pdf.chromium
+  const transport = overrides.smtpUrl ?? env['PRESS_SMTP_URL'] ?? value.mail.transport
+  const translations = env['PRESS_TRANSLATIONS'] === 'strict' || env['PRESS_TRANSLATIONS'] === 'lenient' ? env['PRESS_TRANSLATIONS'] : value.translations
+  const abs = (p: string): string => path.resolve(root, p)
+  const paths = {
+    releases: abs(value.paths.releases),
+    templates: abs(value.paths.templates),
+    locales: abs(value.paths.locales),
+    dist: abs(value.paths.dist),
+    state: abs(value.paths.state),
+    pressList: abs(value.paths.pressList),
+    suppressions: abs(value.paths.suppressions),
+  }
+  const siteUrl = value.site.url.replace(/\/+$/, '')
+  const renderRelevant = {
+    organisation: value.organisation,
+    site: siteUrl,
+    locales: value.locales,
+    defaultLocale,
+    zones: value.embargo.zones,
+    contacts: value.contacts,
+    format,
+  }
+  const config: Config = {
+    root,
+    organisation: stripUndefined(value.organisation),
+    site: { url: siteUrl },
+    locales: value.locales,
+    defaultLocale,
+    embargo: { zones: value.embargo.zones },
+    contacts: value.contacts.map(stripUndefined),
+    ...(value.lists ? { lists: value.lists } : {}),
+    pdf: stripUndefined({ format, chromium, timeout: value.pdf.timeout, concurrency: value.pdf.concurrency }),
+    mail: { ...value.mail, transport },
+    translations,
+    paths,
+    renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),
+  }
+  return { config: deepFreeze(config), messages }
+}
+
+type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> }
+
+/** Drop keys whose value is undefined (for exactOptionalPropertyTypes). */
+export function stripUndefined<T extends object>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/** Relative path from the office root, for messages. */
+export function displayPath(config: Pick<Config, 'root'>, absolute: string): string {
+  const relative = path.relative(config.root, absolute)
+  return relative.split(path.sep).join('/')
+}

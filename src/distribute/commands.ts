@@ -1,0 +1,479 @@
+/**
+ * The distribution commands as library functions: the CLI parses flags,
+ * builds a context, calls one of these and prints what comes back. Nothing
+ * here writes to stdout or reads the real clock (`ctx.now` is the clock).
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { isUnderEmbargo } from '../embargo/policy.js'
+import { addSuppression, loadSuppressions } from '../press-list/suppressions.js'
+import { normalizeEmail } from '../press-list/validate.js'
+import type { Recipient, Release } from '../types.js'
+import {
+  checkAddress,
+  composeBase,
+  composeMessage,
+  messageIdFor,
+  parseFrom,
+  type ContentFor,
+  type UnsubscribeConfig,
+} from './compose.js'
+import { runDue, type ProgressEvent, type ReleaseLookup, type RetryOptions, type RunReport } from './dispatch.js'
+import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from './errors.js'
+import { createMailer, redactUrl, type Mailer, type Receipt } from './mailer.js'
+import { planSends, type Plan } from './plan.js'
+import type { EnqueueResult, Ledger, LedgerRow, LedgerStats, SendState } from './queue/ledger.js'
+import { openSqliteLedger } from './queue/sqlite-ledger.js'
+
+/** The `mail` part of the config, as distribution uses it. */
+export interface MailConfig {
+  /** From header, e.g. `Press Office <press@example.org>`. */
+  readonly from: string
+  /** `outbox`, `json` or an `smtp(s)://` URL. */
+  readonly transport: string
+  /** SMTP pool size. */
+  readonly maxConnections: number
+  readonly rate?: { readonly messages: number; readonly perSeconds: number }
+  readonly dkim?: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string }
+  readonly unsubscribe: UnsubscribeConfig
+  /** Pause a run once this share (0–1) of attempts failed (optional). */
+  readonly failureThreshold?: number
+  readonly translations: 'lenient' | 'strict'
+}
+
+/** Everything the distribution commands need from the office. */
+export interface DistributeContext {
+  /** The private state folder (`.press`): queue.db and the outbox live here. */
+  readonly statePath: string
+  readonly mail: MailConfig
+  /** Looks a release up by slug. */
+  readonly releases: ReleaseLookup
+  /** The validated press list, or a function that loads it. */
+  readonly recipients: Iterable<Recipient> | (() => Iterable<Recipient> | Promise<Iterable<Recipient>>)
+  /** The suppression file (read before planning and sending; hard bounces are added). */
+  readonly suppressionsPath: string
+  /** Renders the email of a release (templates + PDF). */
+  readonly content: ContentFor
+  /** The clock (`--now` / `PRESS_NOW`, or the real time), epoch ms. */
+  readonly now: () => number
+  /** The office's languages (default: the languages of the release being planned). */
+  readonly locales?: readonly string[]
+  /** Every release, so `worker` knows lifts of releases without queued mail (optional). */
+  readonly listReleases?: () => readonly Release[] | Promise<readonly Release[]>
+  /** Retry backoff (optional). */
+  readonly retry?: RetryOptions
+  /** SMTP timeouts in ms (optional). */
+  readonly smtpTimeouts?: { readonly socket?: number; readonly connection?: number }
+  /** A transport to use instead of `mail.transport` (tests); not closed by the commands. */
+  readonly mailer?: Mailer
+  /** A ledger to use instead of `<statePath>/queue.db` (e.g. BullMQ); not closed by the commands. */
+  readonly ledger?: Ledger
+}
+
+/** Options shared by the commands that send. */
+export interface SendOptions {
+  /** Wait for a running dispatch instead of failing with LockedError (exit 75). */
+  readonly wait?: boolean
+  readonly signal?: AbortSignal
+  readonly onProgress?: (event: ProgressEvent) => void
+}
+
+/** What `press send` did. */
+export interface SendResult {
+  readonly plan: Plan
+  readonly enqueued: EnqueueResult
+  readonly run: RunReport
+}
+
+/** What `press schedule` did. */
+export interface ScheduleResult {
+  readonly plan: Plan
+  readonly enqueued: EnqueueResult
+}
+
+/** The dry-run table: the plan and the transport that would be used. */
+export interface DryRunResult {
+  readonly plan: Plan
+  /** e.g. `outbox` or `smtps://user:****@host:465`. */
+  readonly transport: string
+}
+
+/** One copy sent by `press send --test`. */
+export interface TestSend {
+  readonly lng: string
+  readonly subjectVariant: { readonly embargoed: boolean; readonly test: true }
+  readonly messageId: string
+  readonly receipt: Receipt
+}
+
+/** What `press status` shows. */
+export interface StatusResult extends LedgerStats {
+  /** Failed rows (up to 100), with the server's text. */
+  readonly failures: readonly LedgerRow[]
+  /** Rows waiting for a retry or resent after a crash (up to 100). */
+  readonly retrying: readonly LedgerRow[]
+}
+
+/** Options of `worker`. */
+export interface WorkerOptions extends SendOptions {
+  /** Stops the worker (after the current message). */
+  readonly signal: AbortSignal
+  /** Called at each embargo lift crossed while running, before that lift's mail goes out (e.g. rebuild the public site). */
+  readonly onLift?: (slug: string, lift: number) => void | Promise<void>
+  /** Called after each dispatch round. */
+  readonly onRun?: (report: RunReport) => void
+  /** Longest sleep between rounds, ms (default 60,000). */
+  readonly maxSleepMs?: number
+}
+
+/** What `worker` did before it stopped. */
+export interface WorkerReport {
+  readonly rounds: number
+  readonly sent: number
+  readonly failed: number
+  readonly lifts: ReadonlyArray<{ readonly slug: string; readonly lift: number }>
+}
+
+async function findRelease(ctx: DistributeContext, slug: string): Promise<Release> {
+  const release = await ctx.releases(slug)
+  if (release === undefined) throw new ReleaseNotFoundError(slug)
+  return release
+}
+
+async function loadRecipients(ctx: DistributeContext): Promise<Iterable<Recipient>> {
+  return typeof ctx.recipients === 'function' ? await ctx.recipients() : ctx.recipients
+}
+
+async function makePlan(ctx: DistributeContext, release: Release, at?: number): Promise<Plan> {
+  const suppressed = await loadSuppressions(ctx.suppressionsPath)
+  return planSends(release, await loadRecipients(ctx), {
+    now: ctx.now(),
+    ...(at === undefined ? {} : { at }),
+    suppressed,
+    locales: ctx.locales ?? Object.keys(release.texts),
+    translations: ctx.mail.translations,
+  })
+}
+
+function openLedger(ctx: DistributeContext): { ledger: Ledger; close: () => Promise<void> } {
+  if (ctx.ledger) return { ledger: ctx.ledger, close: async () => {} }
+  const ledger = openSqliteLedger(join(ctx.statePath, 'queue.db'))
+  return { ledger, close: () => ledger.close() }
+}
+
+function openMailer(ctx: DistributeContext): { mailer: Mailer; close: () => Promise<void> } {
+  if (ctx.mailer) return { mailer: ctx.mailer, close: async () => {} }
+  const mailer = createMailer(ctx.mail.transport, {
+    statePath: ctx.statePath,
+    maxConnections: ctx.mail.maxConnections,
+    ...(ctx.mail.rate ? { rate: ctx.mail.rate } : {}),
+    ...(ctx.mail.dkim ? { dkim: ctx.mail.dkim } : {}),
+    ...(ctx.smtpTimeouts?.socket === undefined ? {} : { socketTimeout: ctx.smtpTimeouts.socket }),
+    ...(ctx.smtpTimeouts?.connection === undefined ? {} : { connectionTimeout: ctx.smtpTimeouts.connection }),
+  })
+  return { mailer, close: () => mailer.close() }
+}
+
+async function enqueuePlan(ctx: DistributeContext, ledger: Ledger, plan: Plan): Promise<EnqueueResult> {
+  const { domain } = parseFrom(ctx.mail.from)
+  const jobs = plan.jobs.map((job) => ({
+    key: job.key,
+    slug: job.slug,
+    email: job.email,
+    name: job.name,
+    lng: job.lng,
+    wanted: job.wanted,
+    vetted: job.vetted,
+    sendAt: job.sendAt,
+    lift: plan.lift,
+    messageId: messageIdFor(job.slug, normalizeEmail(job.email), domain),
+  }))
+  return ledger.enqueue(plan.slug, jobs, ctx.now(), { cancelMissing: true })
+}
+
+function checkPlan(release: Release, plan: Plan): void {
+  if (release.status === 'draft') throw new DraftReleaseError(release.slug)
+  if (plan.errors.length > 0) throw new StrictTranslationError(release.slug, plan.errors)
+}
+
+/** Dispatch under the lock with an open ledger and mailer. */
+async function dispatchWith(ctx: DistributeContext, ledger: Ledger, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
+  const lock = await ledger.lock({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+  try {
+    const suppressed = await loadSuppressions(ctx.suppressionsPath)
+    return await runDue({
+      ledger,
+      lock,
+      mailer,
+      content: ctx.content,
+      compose: { from: ctx.mail.from, unsubscribe: ctx.mail.unsubscribe },
+      releases: ctx.releases,
+      now: ctx.now,
+      suppressed,
+      onHardBounce: (email, reason, at) => addSuppression(ctx.suppressionsPath, email, reason, new Date(at)),
+      ...(options.slug === undefined ? {} : { slug: options.slug }),
+      ...(ctx.retry ? { retry: ctx.retry } : {}),
+      ...(ctx.mail.failureThreshold === undefined ? {} : { failureThreshold: ctx.mail.failureThreshold }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+  } finally {
+    await lock.release()
+  }
+}
+
+/**
+ * `press send <slug> --dry-run`: the plan only. Reads the press list and the
+ * suppression file; opens no connection and no queue.
+ *
+ * @param ctx
+ *   Office context.
+ * @param slug
+ *   Release.
+ * @param options
+ *   `at`: plan as `press schedule --at` would (optional).
+ * @returns
+ *   The plan (who, language, when, why, fallback/stale flags, skipped, counts) and the transport.
+ * @throws {ReleaseNotFoundError}
+ */
+export async function dryRun(ctx: DistributeContext, slug: string, options: { at?: number } = {}): Promise<DryRunResult> {
+  const release = await findRelease(ctx, slug)
+  const plan = await makePlan(ctx, release, options.at)
+  const transport = ctx.mailer?.description ?? redactUrl(ctx.mail.transport)
+  return { plan, transport }
+}
+
+/**
+ * `press send <slug>`: plan the distribution into the queue, then send what
+ * is due now (vetted recipients under embargo, or everyone without one).
+ * Re-running it never sends a message twice.
+ *
+ * @param ctx
+ *   Office context.
+ * @param slug
+ *   Release.
+ * @param options
+ *   Lock waiting, abort signal, progress callback (optional).
+ * @returns
+ *   The plan, what the queue did with it, and the run report.
+ * @throws {ReleaseNotFoundError | DraftReleaseError | StrictTranslationError | LockedError}
+ */
+export async function planDistribution(ctx: DistributeContext, slug: string, options: SendOptions = {}): Promise<SendResult> {
+  const release = await findRelease(ctx, slug)
+  const plan = await makePlan(ctx, release)
+  checkPlan(release, plan)
+  const { ledger, close } = openLedger(ctx)
+  try {
+    const enqueued = await enqueuePlan(ctx, ledger, plan)
+    const { mailer, close: closeMailer } = openMailer(ctx)
+    try {
+      const run = await dispatchWith(ctx, ledger, mailer, { ...options, slug })
+      return { plan, enqueued, run }
+    } finally {
+      await closeMailer()
+    }
+  } finally {
+    await close()
+  }
+}
+
+/**
+ * `press schedule <slug> --at <instant>`: plan the distribution for later.
+ * Unvetted recipients are never planned before the lift, whatever `at` says.
+ *
+ * @param ctx
+ *   Office context.
+ * @param slug
+ *   Release.
+ * @param at
+ *   Send no earlier than this, epoch ms.
+ * @returns
+ *   The plan and what the queue did with it.
+ * @throws {ReleaseNotFoundError | DraftReleaseError | StrictTranslationError}
+ */
+export async function schedule(ctx: DistributeContext, slug: string, at: number): Promise<ScheduleResult> {
+  const release = await findRelease(ctx, slug)
+  const plan = await makePlan(ctx, release, at)
+  checkPlan(release, plan)
+  const { ledger, close } = openLedger(ctx)
+  try {
+    return { plan, enqueued: await enqueuePlan(ctx, ledger, plan) }
+  } finally {
+    await close()
+  }
+}
+
+/**
+ * `press dispatch`: send everything due and return (for cron).
+ *
+ * @param ctx
+ *   Office context.
+ * @param options
+ *   Lock waiting, abort signal, progress callback (optional).
+ * @returns
+ *   The run report.
+ * @throws {LockedError}
+ *   When another dispatch holds the queue and `wait` is not set (exit 75).
+ */
+export async function dispatch(ctx: DistributeContext, options: SendOptions = {}): Promise<RunReport> {
+  const { ledger, close } = openLedger(ctx)
+  try {
+    const { mailer, close: closeMailer } = openMailer(ctx)
+    try {
+      return await dispatchWith(ctx, ledger, mailer, options)
+    } finally {
+      await closeMailer()
+    }
+  } finally {
+    await close()
+  }
+}
+
+/**
+ * `press send <slug> --test <address>`: one copy per language to one
+ * address, subject marked TEST (content variant `test: true`). The queue is
+ * not touched; each copy gets its own Message-ID.
+ *
+ * @param ctx
+ *   Office context.
+ * @param slug
+ *   Release.
+ * @param address
+ *   Where to send the copies.
+ * @returns
+ *   One entry per language.
+ * @throws {ReleaseNotFoundError | ComposeError | SendError}
+ */
+export async function sendTest(ctx: DistributeContext, slug: string, address: string): Promise<TestSend[]> {
+  const release = await findRelease(ctx, slug)
+  const to = checkAddress(address, '--test')
+  const { domain } = parseFrom(ctx.mail.from)
+  const { mailer, close } = openMailer(ctx)
+  const sent: TestSend[] = []
+  try {
+    const languages = Object.keys(release.texts).filter((lng) => ctx.locales === undefined || ctx.locales.includes(lng) || lng === release.source)
+    for (const lng of languages) {
+      const now = ctx.now()
+      const variant = { embargoed: isUnderEmbargo(release, now), test: true } as const
+      const content = await ctx.content(slug, lng, variant)
+      const replyTo = release.contacts.find((c) => c.email)?.email
+      const base = await composeBase(slug, lng, variant, content, replyTo, { from: ctx.mail.from, unsubscribe: ctx.mail.unsubscribe })
+      const messageId = messageIdFor(`${slug}\0test\0${lng}\0${now}`, normalizeEmail(to), domain)
+      const message = { ...composeMessage(base, { key: `${slug}/test/${lng}`, email: to, name: '', messageId }, now), label: `test-${lng}-` }
+      sent.push({ lng, subjectVariant: variant, messageId, receipt: await mailer.send(message) })
+    }
+    return sent
+  } finally {
+    await close()
+  }
+}
+
+/**
+ * `press status [<slug>]`: counts per state, next due, failures and retries.
+ * Creates nothing when no queue exists yet.
+ *
+ * @param ctx
+ *   Office context.
+ * @param slug
+ *   One release (optional).
+ * @returns
+ *   Counts, per-release counts, next due, failed and retrying rows.
+ */
+export async function status(ctx: DistributeContext, slug?: string): Promise<StatusResult> {
+  if (!ctx.ledger && !existsSync(join(ctx.statePath, 'queue.db'))) {
+    const counts = Object.fromEntries((['planned', 'sending', 'deferred', 'unknown', 'sent', 'failed', 'cancelled'] as SendState[]).map((s) => [s, 0])) as Record<SendState, number>
+    return { counts, bySlug: {}, nextDue: undefined, failures: [], retrying: [] }
+  }
+  const { ledger, close } = openLedger(ctx)
+  try {
+    const filter = slug === undefined ? {} : { slug }
+    const stats = await ledger.stats(slug)
+    const failures = await ledger.rows({ ...filter, states: ['failed'], limit: 100 })
+    const retrying = await ledger.rows({ ...filter, states: ['deferred', 'unknown'], limit: 100 })
+    return { ...stats, failures, retrying }
+  } finally {
+    await close()
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const timer = setTimeout(done, Math.max(0, ms))
+    function done(): void {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+/**
+ * `press worker`: dispatch what is due, sleep until the next due message or
+ * embargo lift, repeat until `signal` aborts. At each lift crossed while
+ * running, `onLift` runs first (so the CLI rebuilds the public site), then
+ * that release's general mail goes out. The queue lock is taken per round,
+ * so a cron `press dispatch` can share the queue.
+ *
+ * @param ctx
+ *   Office context.
+ * @param options
+ *   Signal, lift callback, round callback, longest sleep.
+ * @returns
+ *   Totals once stopped.
+ */
+export async function worker(ctx: DistributeContext, options: WorkerOptions): Promise<WorkerReport> {
+  const { signal } = options
+  const maxSleep = options.maxSleepMs ?? 60_000
+  const { ledger, close } = openLedger(ctx)
+  const { mailer, close: closeMailer } = openMailer(ctx)
+  const fired = new Set<string>()
+  const lifts: Array<{ slug: string; lift: number }> = []
+  let rounds = 0
+  let sent = 0
+  let failed = 0
+  let lastCheck = ctx.now()
+
+  const upcomingLifts = async (after: number): Promise<Array<{ slug: string; lift: number }>> => {
+    const found = new Map<string, number>()
+    for (const l of await ledger.lifts(after)) found.set(`${l.slug}@${l.lift}`, l.lift)
+    if (ctx.listReleases) {
+      for (const r of await ctx.listReleases()) {
+        if (r.embargo !== undefined && r.embargo.lift > after && r.status === 'ready') found.set(`${r.slug}@${r.embargo.lift}`, r.embargo.lift)
+      }
+    }
+    return [...found].map(([k, lift]) => ({ slug: k.slice(0, k.lastIndexOf('@')), lift })).sort((a, b) => a.lift - b.lift)
+  }
+
+  try {
+    while (!signal.aborted) {
+      const t = ctx.now()
+      for (const l of await upcomingLifts(lastCheck)) {
+        const id = `${l.slug}@${l.lift}`
+        if (l.lift > t || fired.has(id)) continue
+        fired.add(id)
+        lifts.push(l)
+        await options.onLift?.(l.slug, l.lift)
+      }
+      lastCheck = t
+      if (signal.aborted) break
+      const report = await dispatchWith(ctx, ledger, mailer, { wait: true, signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
+      rounds++
+      sent += report.sent
+      failed += report.failed
+      options.onRun?.(report)
+      const now = ctx.now()
+      const nextLift = (await upcomingLifts(now))[0]?.lift
+      const candidates = [report.nextDue, nextLift].filter((x): x is number => x !== undefined)
+      const next = candidates.length === 0 ? now + maxSleep : Math.min(...candidates)
+      // A row still due now (a draft, a paused run) would spin; wait a little.
+      const wait = next <= now ? Math.min(5_000, maxSleep) : Math.min(next - now, maxSleep)
+      await sleep(wait, signal)
+    }
+  } finally {
+    await closeMailer()
+    await close()
+  }
+  return { rounds, sent, failed, lifts }
+}

@@ -1,0 +1,263 @@
+/**
+ * The mail transport behind a small interface: `outbox` (write `.eml` files,
+ * the default, needs no server), `json` (nodemailer's JSON transport, for dry
+ * runs and tests) or an `smtp://` / `smtps://` URL (a nodemailer pool with a
+ * rate limit and optional DKIM). SMTP failures are classified here, once, as
+ * temporary (retry later) or permanent (record and go on); passwords are
+ * scrubbed from everything that leaves this module.
+ */
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
+import { PressError } from '../errors.js'
+import type { OutgoingMessage } from './compose.js'
+
+/** What a transport says after accepting a message. */
+export interface Receipt {
+  readonly messageId: string
+  /** Server reply (`250 OK …`) or where the outbox wrote the file. */
+  readonly response: string
+}
+
+/** A transport: send one message, close at the end of a run. */
+export interface Mailer {
+  send(msg: OutgoingMessage): Promise<Receipt>
+  close(): Promise<void>
+  /** How many sends may be in flight at once (the SMTP pool size). */
+  readonly concurrency: number
+  /** The transport for messages, with any password replaced by `****`. */
+  readonly description: string
+}
+
+/** Options of `createMailer`. */
+export interface MailerOptions {
+  /** The private state folder (`.press`); the outbox lives in `<state>/outbox`. */
+  readonly statePath: string
+  /** SMTP pool size (default 5). */
+  readonly maxConnections?: number
+  /** At most `messages` per `perSeconds` (optional; default unlimited). */
+  readonly rate?: { readonly messages: number; readonly perSeconds: number }
+  /** DKIM signing (optional). */
+  readonly dkim?: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string }
+  /** SMTP socket inactivity timeout in ms (default 60,000). */
+  readonly socketTimeout?: number
+  /** SMTP connect and greeting timeouts in ms (default 15,000). */
+  readonly connectionTimeout?: number
+}
+
+/** Whether trying again later may help. */
+export type FailureKind = 'temporary' | 'permanent'
+
+/** A send failed; `kind` says whether to retry. Message and response never carry a password. */
+export class SendError extends PressError {
+  override readonly code = 'PRESS_SEND_FAILED'
+  readonly kind: FailureKind
+  /** SMTP reply code when the server answered (optional). */
+  readonly responseCode: number | undefined
+  /** The SMTP command that failed (`RCPT TO`, `DATA`, `CONN`…), when known. */
+  readonly command: string | undefined
+  /** The server's reply text, when there was one. */
+  readonly response: string | undefined
+  /** A permanent rejection of the recipient address (5xx on RCPT): suppress it. */
+  readonly hardBounce: boolean
+
+  constructor(
+    message: string,
+    details: { kind: FailureKind; responseCode?: number | undefined; command?: string | undefined; response?: string | undefined },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.kind = details.kind
+    this.responseCode = details.responseCode
+    this.command = details.command
+    this.response = details.response
+    this.hardBounce = details.kind === 'permanent' && details.command === 'RCPT TO' && (details.responseCode ?? 0) >= 500
+  }
+}
+
+/** The transport could not be set up (bad URL, unknown name). */
+export class TransportConfigError extends PressError {
+  override readonly code = 'PRESS_TRANSPORT'
+}
+
+const temporaryCodes = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETLS', 'EPROTOCOL'])
+
+/**
+ * Classify a nodemailer (or socket) error: a 5xx reply or an envelope
+ * rejection without a code is permanent; 4xx, connection, timeout and socket
+ * errors (a dropped connection) are temporary, and so is anything unknown,
+ * which the retry limit bounds.
+ *
+ * @param error
+ *   What nodemailer rejected with.
+ * @param scrub
+ *   Removes secrets from text (optional).
+ * @returns
+ *   A SendError with kind, code, command and server response.
+ */
+export function classifySendError(error: unknown, scrub: (text: string) => string = (t) => t): SendError {
+  if (error instanceof SendError) return error
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    message?: unknown
+    code?: unknown
+    responseCode?: unknown
+    command?: unknown
+    response?: unknown
+  }
+  const message = scrub(typeof e.message === 'string' ? e.message : String(error))
+  const code = typeof e.code === 'string' ? e.code : undefined
+  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined
+  const command = typeof e.command === 'string' ? e.command : undefined
+  const response = typeof e.response === 'string' ? scrub(e.response) : undefined
+  let kind: FailureKind
+  if (responseCode !== undefined && responseCode >= 500) kind = 'permanent'
+  else if (responseCode !== undefined && responseCode >= 400) kind = 'temporary'
+  else if (code === 'EENVELOPE' || code === 'EMESSAGE' || code === 'EAUTH') kind = 'permanent'
+  else if (code !== undefined && temporaryCodes.has(code)) kind = 'temporary'
+  else kind = 'temporary'
+  // No `cause`: the original error object may carry connection details the
+  // CLI would print; everything useful is copied (scrubbed) onto this one.
+  return new SendError(code && !message.includes(code) ? `${message} (${code})` : message, { kind, responseCode, command, response })
+}
+
+/**
+ * Replace the password of a transport URL with `****`.
+ *
+ * @param url
+ *   e.g. `smtps://user:secret@mail.example.org:465`.
+ * @returns
+ *   e.g. `smtps://user:****@mail.example.org:465`.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:****@')
+}
+
+/** Characters kept in outbox file names; everything else becomes `_`. */
+export function safeFileName(email: string): string {
+  return email.toLowerCase().replace(/[^a-z0-9._@+-]/g, '_').replace(/^\.+/, '_')
+}
+
+/**
+ * Create the mailer for a transport.
+ *
+ * @param transport
+ *   `outbox`, `json`, or an `smtp://` / `smtps://` URL (user and password in
+ *   the URL; `?rejectUnauthorized=false`, `?requireTLS=true`,
+ *   `?ignoreTLS=true` accepted).
+ * @param options
+ *   State folder, pool size, rate, DKIM, timeouts.
+ * @returns
+ *   A Mailer; call `close()` when done.
+ * @throws {TransportConfigError}
+ *   On an unknown transport or a malformed URL (the message never shows the password).
+ */
+export function createMailer(transport: string, options: MailerOptions): Mailer {
+  if (transport === 'outbox') return createOutboxMailer(join(options.statePath, 'outbox'))
+  if (transport === 'json') return createJsonMailer()
+  if (/^smtps?:\/\//i.test(transport)) return createSmtpMailer(transport, options)
+  throw new TransportConfigError(
+    `Unknown mail transport \`${redactUrl(transport)}\`. Use \`outbox\` (write .eml files to .press/outbox), \`json\`, or an SMTP URL such as \`smtps://user:password@mail.example.org:465\` (config \`mail.transport\` or PRESS_SMTP_URL).`,
+  )
+}
+
+function createOutboxMailer(dir: string): Mailer {
+  return {
+    concurrency: 8,
+    description: 'outbox',
+    async send(msg) {
+      const folder = join(dir, safeFileName(msg.slug))
+      const file = join(folder, `${msg.label ?? ''}${safeFileName(msg.to)}.eml`)
+      const temp = join(folder, `.${randomBytes(6).toString('hex')}.tmp`)
+      await mkdir(folder, { recursive: true })
+      try {
+        await writeFile(temp, msg.raw)
+        await rename(temp, file)
+      } catch (error) {
+        await rm(temp, { force: true })
+        throw new SendError(`Cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`, { kind: 'temporary' }, { cause: error })
+      }
+      return { messageId: msg.messageId, response: `outbox ${file}` }
+    },
+    async close() {},
+  }
+}
+
+function createJsonMailer(): Mailer {
+  const transporter = nodemailer.createTransport({ jsonTransport: true })
+  return {
+    concurrency: 1,
+    description: 'json',
+    async send(msg) {
+      await transporter.sendMail({ envelope: { from: msg.envelope.from, to: [msg.envelope.to] }, raw: msg.raw })
+      return { messageId: msg.messageId, response: 'json' }
+    },
+    async close() {
+      transporter.close()
+    },
+  }
+}
+
+function createSmtpMailer(url: string, options: MailerOptions): Mailer {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new TransportConfigError(`The SMTP URL \`${redactUrl(url)}\` is not a valid URL; write it as \`smtps://user:password@host:465\` (percent-encode special characters in the password).`)
+  }
+  const user = decodeURIComponent(parsed.username)
+  const pass = decodeURIComponent(parsed.password)
+  const secrets = [pass, parsed.password, encodeURIComponent(pass)].filter((s) => s.length > 0)
+  const scrub = (text: string): string => secrets.reduce((t, s) => t.split(s).join('****'), redactUrl(text))
+  const secure = parsed.protocol.toLowerCase() === 'smtps:'
+  const query = parsed.searchParams
+  const maxConnections = Math.max(1, options.maxConnections ?? 5)
+  const description = scrub(redactUrl(`${parsed.protocol}//${user ? `${parsed.username}${pass ? ':****' : ''}@` : ''}${parsed.host}`))
+  const transportOptions = {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
+    secure,
+    ...(user ? { auth: { user, pass } } : {}),
+    pool: true as const,
+    maxConnections,
+    maxMessages: Infinity,
+    // The ledger retries with backoff and the same Message-ID; a silent
+    // requeue inside the pool would hide the attempt from it.
+    maxRequeues: 0,
+    connectionTimeout: options.connectionTimeout ?? 15_000,
+    greetingTimeout: options.connectionTimeout ?? 15_000,
+    socketTimeout: options.socketTimeout ?? 60_000,
+    ...(options.rate ? { rateLimit: options.rate.messages, rateDelta: Math.round(options.rate.perSeconds * 1000) } : {}),
+    ...(options.dkim ? { dkim: { ...options.dkim } } : {}),
+    ...(query.get('requireTLS') === 'true' ? { requireTLS: true } : {}),
+    ...(query.get('ignoreTLS') === 'true' ? { ignoreTLS: true } : {}),
+    ...(query.get('rejectUnauthorized') === 'false' ? { tls: { rejectUnauthorized: false } } : {}),
+    logger: false,
+    debug: false,
+  }
+  let transporter: Transporter
+  try {
+    transporter = nodemailer.createTransport(transportOptions)
+  } catch (error) {
+    throw new TransportConfigError(`Cannot set up SMTP transport ${description}: ${scrub(error instanceof Error ? error.message : String(error))}`)
+  }
+  return {
+    concurrency: maxConnections,
+    description,
+    async send(msg) {
+      try {
+        const info = (await transporter.sendMail({
+          envelope: { from: msg.envelope.from, to: [msg.envelope.to] },
+          raw: msg.raw,
+        })) as { response?: unknown; messageId?: unknown }
+        return { messageId: msg.messageId, response: scrub(typeof info.response === 'string' ? info.response : '') }
+      } catch (error) {
+        throw classifySendError(error, scrub)
+      }
+    },
+    async close() {
+      transporter.close()
+    },
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The send ledger: the durable record of every (release, recipient) message
+ * and its state. It, not the mail server and not memory, is what prevents a
+ * message from being lost or sent twice across crashes and concurrent runs.
+ *
+ * States:
+ *
+ * ```
+ * planned ──claim──▶ sending ──▶ sent
+ *    ▲                  │  ├───▶ failed    (5xx, or retries exhausted)
+ *    │                  │  └───▶ deferred  (4xx, dropped connection) ──claim──▶ sending
+ *    │                  └─(crash; found at the next lock)──▶ unknown ──claim──▶ sending
+ *    └── re-planning updates planned/deferred rows only; any planned/deferred row
+ *        may become cancelled (recipient suppressed or gone from the plan)
+ * ```
+ */
+import type { Lng } from '../../types.js'
+
+/** Where a message is in its life. */
+export type SendState = 'planned' | 'sending' | 'sent' | 'deferred' | 'failed' | 'unknown' | 'cancelled'
+
+/** Every state, in display order. */
+export const sendStates: readonly SendState[] = ['planned', 'sending', 'deferred', 'unknown', 'sent', 'failed', 'cancelled']
+
+/** States a row may be claimed from. */
+export const claimableStates: readonly SendState[] = ['planned', 'deferred', 'unknown']
+
+/** What the planner hands the ledger for one message. */
+export interface QueuedJob {
+  readonly key: string
+  readonly slug: string
+  readonly email: string
+  readonly name: string
+  readonly lng: Lng
+  readonly wanted: Lng
+  readonly vetted: boolean
+  /** Epoch ms. The ledger raises it to `lift` for an unvetted row. */
+  readonly sendAt: number
+  /** The embargo lift, epoch ms, when the release has one. */
+  readonly lift?: number | undefined
+  /** The stable Message-ID (with angle brackets). */
+  readonly messageId: string
+}
+
+/** One row of the ledger. */
+export interface LedgerRow extends QueuedJob {
+  /** Monotonic row number (insertion order). */
+  readonly seq: number
+  readonly state: SendState
+  /** When the row is next due: `sendAt`, a retry time, or the lift after a hold. */
+  readonly dueAt: number
+  /** SMTP hand-overs so far (claims). */
+  readonly attempts: number
+  /** Times the row was found `sending` after a crash. */
+  readonly recoveries: number
+  readonly response?: string
+  readonly responseCode?: number
+  readonly error?: string
+  readonly plannedAt: number
+  readonly updatedAt: number
+  readonly sentAt?: number
+}
+
+/** What re-planning did. */
+export interface EnqueueResult {
+  /** New rows. */
+  readonly added: number
+  /** planned/deferred rows whose details or time changed. */
+  readonly updated: number
+  /** Rows left alone: already sent, failed, in flight or unchanged. */
+  readonly kept: number
+  /** planned/deferred rows of the release no longer in the plan. */
+  readonly cancelled: number
+}
+
+/** A failure as the ledger records it. */
+export interface RecordedFailure {
+  readonly error: string
+  readonly responseCode?: number | undefined
+}
+
+/** Options of `Ledger.lock`. */
+export interface LockOptions {
+  /** Wait for the other run to finish instead of failing (default false). */
+  readonly wait?: boolean
+  /** Give up waiting after this many ms (default: forever). */
+  readonly timeoutMs?: number
+  /** Poll interval while waiting, ms (default 250). */
+  readonly pollMs?: number
+  /** Stop waiting when aborted. */
+  readonly signal?: AbortSignal
+  /** The (possibly simulated) current time, for row timestamps. */
+  readonly now: number
+}
+
+/** The exclusive right to send, held by one run. */
+export interface LedgerLock {
+  /** Random token identifying the holder. */
+  readonly owner: string
+  /** Rows found `sending` (a crashed run) and turned `unknown` when the lock was taken. */
+  readonly recovered: number
+  /** True once another run took the lock over (this run stalled past the stale limit). */
+  readonly lost: boolean
+  /** Release the lock (idempotent). */
+  release(): Promise<void>
+}
+
+/** Counts and next due time. */
+export interface LedgerStats {
+  readonly counts: Readonly<Record<SendState, number>>
+  /** Per release slug. */
+  readonly bySlug: Readonly<Record<string, Readonly<Record<SendState, number>>>>
+  /** Earliest `dueAt` of a claimable row, epoch ms. */
+  readonly nextDue: number | undefined
+}
+
+/** The ledger: a small storage interface so SQLite and BullMQ can both back it. */
+export interface Ledger {
+  /**
+   * Insert or update the rows of a plan. Idempotent: sent, sending, unknown
+   * and failed rows are never touched; planned/deferred rows take the new
+   * details, but an unvetted row's time is never set before its lift.
+   */
+  enqueue(slug: string, jobs: Iterable<QueuedJob>, now: number, options?: { cancelMissing?: boolean; retryFailed?: boolean }): Promise<EnqueueResult>
+  /** Take the exclusive send lock; turns rows left `sending` by a crashed run into `unknown`. */
+  lock(options: LockOptions): Promise<LedgerLock>
+  /** Stream claimable rows due at `now()`, in row order, a page at a time. */
+  due(now: () => number, options?: { slug?: string; pageSize?: number }): AsyncIterable<LedgerRow>
+  get(key: string): Promise<LedgerRow | undefined>
+  /** planned/deferred/unknown → sending, attempts + 1; false when the row is not claimable or `lock` is no longer held. */
+  claim(key: string, lock: LedgerLock, now: number): Promise<boolean>
+  /** sending → sent. */
+  markSent(key: string, receipt: { response: string }, now: number): Promise<void>
+  /** sending → deferred until `nextAt`. */
+  markDeferred(key: string, failure: RecordedFailure, nextAt: number, now: number): Promise<void>
+  /** sending (or claimable) → failed. */
+  markFailed(key: string, failure: RecordedFailure, now: number): Promise<void>
+  /** Postpone a claimable row without an attempt (embargo not lifted yet). */
+  hold(key: string, until: number, now: number): Promise<void>
+  /** claimable → cancelled (e.g. suppressed since planning). */
+  cancel(key: string, reason: string, now: number): Promise<void>
+  stats(slug?: string): Promise<LedgerStats>
+  /** Rows, optionally of one release and/or in some states, in row order. */
+  rows(filter?: { slug?: string; states?: readonly SendState[]; limit?: number }): Promise<LedgerRow[]>
+  /** Distinct embargo lifts after `after` of releases with rows, earliest first. */
+  lifts(after: number): Promise<Array<{ slug: string; lift: number }>>
+  close(): Promise<void>
+}

@@ -1,0 +1,476 @@
+/**
+ * The embedded ledger: SQLite (better-sqlite3, WAL) in `.press/queue.db`.
+ *
+ * One row per (release, recipient) key. Every state change is one committed
+ * statement, so a SIGKILL at any moment leaves each row in a state it really
+ * was in. A `locks` row names the one run allowed to send (pid, host and a
+ * heartbeat read from SQLite's own clock); the claim statement itself checks
+ * that row, so a run that lost its lock cannot send another message.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { hostname } from 'node:os'
+import Database from 'better-sqlite3'
+import type { Database as Db } from 'better-sqlite3'
+import { LockedError } from '../../errors.js'
+import {
+  claimableStates,
+  sendStates,
+  type EnqueueResult,
+  type Ledger,
+  type LedgerLock,
+  type LedgerRow,
+  type LedgerStats,
+  type LockOptions,
+  type QueuedJob,
+  type RecordedFailure,
+  type SendState,
+} from './ledger.js'
+
+/** Options of `openSqliteLedger`. */
+export interface SqliteLedgerOptions {
+  /** A lock whose heartbeat is older than this is taken over, ms (default 30,000). */
+  readonly staleLockMs?: number
+  /** How often the holder refreshes its heartbeat, ms (default staleLockMs / 3). */
+  readonly heartbeatMs?: number
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS sends (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  slug TEXT NOT NULL,
+  email TEXT NOT NULL,
+  name TEXT NOT NULL,
+  lng TEXT NOT NULL,
+  wanted TEXT NOT NULL,
+  vetted INTEGER NOT NULL,
+  lift INTEGER,
+  send_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('planned','sending','sent','deferred','failed','unknown','cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  recoveries INTEGER NOT NULL DEFAULT 0,
+  message_id TEXT NOT NULL,
+  response TEXT,
+  response_code INTEGER,
+  error TEXT,
+  planned_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  claimed_at INTEGER,
+  sent_at INTEGER,
+  -- The one rule that must hold whatever code writes here.
+  CHECK (vetted = 1 OR lift IS NULL OR state IN ('sent','failed','cancelled') OR due_at >= lift)
+);
+CREATE INDEX IF NOT EXISTS sends_due ON sends(state, due_at);
+CREATE INDEX IF NOT EXISTS sends_slug ON sends(slug, state);
+CREATE TABLE IF NOT EXISTS locks (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  acquired_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL
+);
+`
+
+/** SQLite's wall clock in epoch ms: lock ages are real time even when `--now` simulates another instant. */
+const dbClock = `CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`
+
+interface RawRow {
+  seq: number
+  key: string
+  slug: string
+  email: string
+  name: string
+  lng: string
+  wanted: string
+  vetted: number
+  lift: number | null
+  send_at: number
+  due_at: number
+  state: SendState
+  attempts: number
+  recoveries: number
+  message_id: string
+  response: string | null
+  response_code: number | null
+  error: string | null
+  planned_at: number
+  updated_at: number
+  sent_at: number | null
+}
+
+interface LockRow {
+  owner: string
+  pid: number
+  host: string
+  acquired_at: number
+  heartbeat_at: number
+  clock: number
+}
+
+function toRow(r: RawRow): LedgerRow {
+  return {
+    seq: r.seq,
+    key: r.key,
+    slug: r.slug,
+    email: r.email,
+    name: r.name,
+    lng: r.lng,
+    wanted: r.wanted,
+    vetted: r.vetted === 1,
+    ...(r.lift === null ? {} : { lift: r.lift }),
+    sendAt: r.send_at,
+    dueAt: r.due_at,
+    state: r.state,
+    attempts: r.attempts,
+    recoveries: r.recoveries,
+    messageId: r.message_id,
+    ...(r.response === null ? {} : { response: r.response }),
+    ...(r.response_code === null ? {} : { responseCode: r.response_code }),
+    ...(r.error === null ? {} : { error: r.error }),
+    plannedAt: r.planned_at,
+    updatedAt: r.updated_at,
+    ...(r.sent_at === null ? {} : { sentAt: r.sent_at }),
+  }
+}
+
+/** The earliest time a job may go: an unvetted row never before the lift. */
+function clampSendAt(job: Pick<QueuedJob, 'vetted' | 'lift' | 'sendAt'>): number {
+  return !job.vetted && job.lift !== undefined ? Math.max(job.sendAt, job.lift) : job.sendAt
+}
+
+function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done(): void {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+/** Lock owners held by this process, to tell our own live lock from one a dead process with a reused pid left. */
+const ownersHere = new Set<string>()
+
+const claimable = claimableStates.map((s) => `'${s}'`).join(',')
+const lockName = 'dispatch'
+
+/**
+ * Open (or create) the SQLite ledger.
+ *
+ * @param path
+ *   Database file, e.g. `.press/queue.db`; its folder is created.
+ * @param options
+ *   Lock timings (optional).
+ * @returns
+ *   The ledger; `close()` it when done.
+ */
+export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
+  mkdirSync(dirname(path), { recursive: true })
+  const db: Db = new Database(path, { timeout: 10_000 })
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec(schema)
+  const staleLockMs = options.staleLockMs ?? 30_000
+  const heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(staleLockMs / 3))
+  const host = hostname()
+
+  const s = {
+    get: db.prepare<[string], RawRow>('SELECT * FROM sends WHERE key = ?'),
+    insert: db.prepare(
+      `INSERT INTO sends (key, slug, email, name, lng, wanted, vetted, lift, send_at, due_at, state, message_id, planned_at, updated_at)
+       VALUES (@key, @slug, @email, @name, @lng, @wanted, @vetted, @lift, @sendAt, @sendAt, 'planned', @messageId, @now, @now)`,
+    ),
+    update: db.prepare(
+      `UPDATE sends SET email = @email, name = @name, lng = @lng, wanted = @wanted, vetted = @vetted, lift = @lift,
+         send_at = @sendAt, due_at = @dueAt, state = @state, error = CASE WHEN @state = 'planned' THEN NULL ELSE error END, updated_at = @now
+       WHERE key = @key`,
+    ),
+    slugActive: db.prepare<[string], { key: string }>(`SELECT key FROM sends WHERE slug = ? AND state IN ('planned','deferred')`),
+    due: db.prepare<[number, number, number], RawRow>(
+      `SELECT * FROM sends WHERE state IN (${claimable}) AND due_at <= ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    dueSlug: db.prepare<[number, number, string, number], RawRow>(
+      `SELECT * FROM sends WHERE state IN (${claimable}) AND due_at <= ? AND seq > ? AND slug = ? ORDER BY seq LIMIT ?`,
+    ),
+    claim: db.prepare(
+      `UPDATE sends SET state = 'sending', attempts = attempts + 1, claimed_at = @now, updated_at = @now
+       WHERE key = @key AND state IN (${claimable})
+         AND EXISTS (SELECT 1 FROM locks WHERE name = '${lockName}' AND owner = @owner)`,
+    ),
+    sent: db.prepare(
+      `UPDATE sends SET state = 'sent', response = @response, response_code = NULL, error = NULL, sent_at = @now, updated_at = @now
+       WHERE key = @key AND state = 'sending'`,
+    ),
+    deferred: db.prepare(
+      `UPDATE sends SET state = 'deferred', error = @error, response_code = @code,
+         due_at = CASE WHEN vetted = 0 AND lift IS NOT NULL AND @nextAt < lift THEN lift ELSE @nextAt END, updated_at = @now
+       WHERE key = @key AND state = 'sending'`,
+    ),
+    failed: db.prepare(
+      `UPDATE sends SET state = 'failed', error = @error, response_code = @code, updated_at = @now
+       WHERE key = @key AND state IN ('sending', ${claimable})`,
+    ),
+    hold: db.prepare(
+      `UPDATE sends SET due_at = MAX(due_at, @until), updated_at = @now WHERE key = @key AND state IN (${claimable})`,
+    ),
+    cancel: db.prepare(
+      `UPDATE sends SET state = 'cancelled', error = @reason, updated_at = @now WHERE key = @key AND state IN (${claimable})`,
+    ),
+    counts: db.prepare<[], { slug: string; state: SendState; n: number }>('SELECT slug, state, COUNT(*) AS n FROM sends GROUP BY slug, state'),
+    countsSlug: db.prepare<[string], { slug: string; state: SendState; n: number }>(
+      'SELECT slug, state, COUNT(*) AS n FROM sends WHERE slug = ? GROUP BY slug, state',
+    ),
+    nextDue: db.prepare<[], { t: number | null }>(`SELECT MIN(due_at) AS t FROM sends WHERE state IN (${claimable})`),
+    nextDueSlug: db.prepare<[string], { t: number | null }>(`SELECT MIN(due_at) AS t FROM sends WHERE state IN (${claimable}) AND slug = ?`),
+    lifts: db.prepare<[number], { slug: string; lift: number }>(
+      'SELECT slug, MIN(lift) AS lift FROM sends WHERE lift IS NOT NULL AND lift > ? GROUP BY slug ORDER BY lift',
+    ),
+    lockGet: db.prepare<[], LockRow>(`SELECT owner, pid, host, acquired_at, heartbeat_at, ${dbClock} AS clock FROM locks WHERE name = '${lockName}'`),
+    lockClock: db.prepare<[], { clock: number }>(`SELECT ${dbClock} AS clock`),
+    lockPut: db.prepare(
+      `INSERT OR REPLACE INTO locks (name, owner, pid, host, acquired_at, heartbeat_at)
+       VALUES ('${lockName}', @owner, @pid, @host, ${dbClock}, ${dbClock})`,
+    ),
+    lockBeat: db.prepare(`UPDATE locks SET heartbeat_at = ${dbClock} WHERE name = '${lockName}' AND owner = ?`),
+    lockDrop: db.prepare(`DELETE FROM locks WHERE name = '${lockName}' AND owner = ?`),
+    recover: db.prepare(`UPDATE sends SET state = 'unknown', recoveries = recoveries + 1, updated_at = ? WHERE state = 'sending'`),
+  }
+
+  const enqueueTx = db.transaction(
+    (slug: string, jobs: Iterable<QueuedJob>, now: number, cancelMissing: boolean, retryFailed: boolean): EnqueueResult => {
+      let added = 0
+      let updated = 0
+      let kept = 0
+      const inPlan = new Set<string>()
+      for (const job of jobs) {
+        if (job.slug !== slug) throw new Error(`enqueue: job ${job.key} is not of release ${slug}`)
+        inPlan.add(job.key)
+        const sendAt = clampSendAt(job)
+        const existing = s.get.get(job.key)
+        const params = {
+          key: job.key,
+          slug: job.slug,
+          email: job.email,
+          name: job.name,
+          lng: job.lng,
+          wanted: job.wanted,
+          vetted: job.vetted ? 1 : 0,
+          lift: job.lift ?? null,
+          sendAt,
+          messageId: job.messageId,
+          now,
+        }
+        if (existing === undefined) {
+          s.insert.run(params)
+          added++
+          continue
+        }
+        const reopen = retryFailed && existing.state === 'failed'
+        if (!reopen && existing.state !== 'planned' && existing.state !== 'deferred' && existing.state !== 'cancelled') {
+          kept++
+          continue
+        }
+        // A deferred row keeps its retry time unless the plan asks for later.
+        const state = existing.state === 'deferred' ? 'deferred' : 'planned'
+        const dueAt = state === 'deferred' ? Math.max(existing.due_at, sendAt) : sendAt
+        const same =
+          existing.state === state &&
+          existing.email === job.email &&
+          existing.name === job.name &&
+          existing.lng === job.lng &&
+          existing.wanted === job.wanted &&
+          existing.vetted === params.vetted &&
+          existing.lift === params.lift &&
+          existing.send_at === sendAt &&
+          existing.due_at === dueAt
+        if (same) {
+          kept++
+          continue
+        }
+        s.update.run({ ...params, dueAt, state })
+        updated++
+      }
+      let cancelled = 0
+      if (cancelMissing) {
+        for (const { key } of s.slugActive.all(slug)) {
+          if (!inPlan.has(key)) cancelled += s.cancel.run({ key, reason: 'no longer in the plan (suppressed, removed from the list or its lists)', now }).changes
+        }
+      }
+      return { added, updated, kept, cancelled }
+    },
+  )
+
+  /** One attempt at taking the lock; returns the holder when someone else has it. */
+  const tryLock = db.transaction((owner: string, now: number): { ok: true; recovered: number } | { ok: false; holder: LockRow } => {
+    const holder = s.lockGet.get()
+    if (holder !== undefined) {
+      const dead =
+        holder.host === host && (holder.pid === process.pid ? !ownersHere.has(holder.owner) : !isPidAlive(holder.pid))
+      const stale = holder.clock - holder.heartbeat_at > staleLockMs
+      if (!dead && !stale) return { ok: false, holder }
+    }
+    s.lockPut.run({ owner, pid: process.pid, host })
+    // Whoever held the lock before us is gone: its in-flight rows are unknown.
+    const recovered = s.recover.run(now).changes
+    return { ok: true, recovered }
+  })
+
+  const ledger: Ledger = {
+    async enqueue(slug, jobs, now, opts = {}) {
+      return enqueueTx.immediate(slug, jobs, now, opts.cancelMissing ?? false, opts.retryFailed ?? false)
+    },
+
+    async lock(opts: LockOptions) {
+      const owner = randomBytes(12).toString('hex')
+      const started = s.lockClock.get()?.clock ?? 0
+      for (;;) {
+        const result = tryLock.immediate(owner, opts.now)
+        if (result.ok) return startHeartbeat(owner, result.recovered)
+        const { holder } = result
+        const waited = (s.lockClock.get()?.clock ?? 0) - started
+        const timedOut = opts.timeoutMs !== undefined && waited >= opts.timeoutMs
+        if (!opts.wait || timedOut || opts.signal?.aborted) {
+          throw new LockedError(
+            `Another dispatch is already sending from ${path} (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.acquired_at).toISOString()}). ` +
+              'Wait for it to finish, or run with `--wait` to queue behind it. ' +
+              `If that process is gone, the lock is taken over automatically (at once on this machine, after ${Math.round(staleLockMs / 1000)} s without a heartbeat elsewhere).`,
+          )
+        }
+        await sleep(opts.pollMs ?? 250, opts.signal)
+      }
+    },
+
+    async *due(now, opts = {}) {
+      const pageSize = opts.pageSize ?? 500
+      let after = 0
+      for (;;) {
+        const t = now()
+        const page = opts.slug === undefined ? s.due.all(t, after, pageSize) : s.dueSlug.all(t, after, opts.slug, pageSize)
+        for (const row of page) {
+          after = row.seq
+          yield toRow(row)
+        }
+        if (page.length < pageSize) return
+      }
+    },
+
+    async get(key) {
+      const row = s.get.get(key)
+      return row === undefined ? undefined : toRow(row)
+    },
+
+    async claim(key, lock, now) {
+      if (lock.lost) return false
+      return s.claim.run({ key, owner: lock.owner, now }).changes === 1
+    },
+
+    async markSent(key, receipt, now) {
+      s.sent.run({ key, response: receipt.response, now })
+    },
+
+    async markDeferred(key, failure, nextAt, now) {
+      s.deferred.run({ key, error: failure.error, code: failure.responseCode ?? null, nextAt, now })
+    },
+
+    async markFailed(key, failure, now) {
+      s.failed.run({ key, error: failure.error, code: failure.responseCode ?? null, now })
+    },
+
+    async hold(key, until, now) {
+      s.hold.run({ key, until, now })
+    },
+
+    async cancel(key, reason, now) {
+      s.cancel.run({ key, reason, now })
+    },
+
+    async stats(slug) {
+      const empty = (): Record<SendState, number> => Object.fromEntries(sendStates.map((st) => [st, 0])) as Record<SendState, number>
+      const counts = empty()
+      const bySlug: Record<string, Record<SendState, number>> = {}
+      for (const { slug: sl, state, n } of slug === undefined ? s.counts.all() : s.countsSlug.all(slug)) {
+        counts[state] += n
+        const per = (bySlug[sl] ??= empty())
+        per[state] += n
+      }
+      const next = slug === undefined ? s.nextDue.get() : s.nextDueSlug.get(slug)
+      const stats: LedgerStats = { counts, bySlug, nextDue: next?.t ?? undefined }
+      return stats
+    },
+
+    async rows(filter = {}) {
+      const where: string[] = []
+      const params: unknown[] = []
+      if (filter.slug !== undefined) {
+        where.push('slug = ?')
+        params.push(filter.slug)
+      }
+      if (filter.states !== undefined) {
+        where.push(`state IN (${filter.states.map(() => '?').join(',') || "''"})`)
+        params.push(...filter.states)
+      }
+      const sql = `SELECT * FROM sends ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq${filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`}`
+      return (db.prepare(sql).all(...params) as RawRow[]).map(toRow)
+    },
+
+    async lifts(after) {
+      return s.lifts.all(after)
+    },
+
+    async close() {
+      for (const lock of held) await lock.release()
+      db.close()
+    },
+  }
+
+  const held = new Set<LedgerLock>()
+
+  function startHeartbeat(owner: string, recovered: number): LedgerLock {
+    let lost = false
+    let released = false
+    ownersHere.add(owner)
+    const timer = setInterval(() => {
+      if (released || !db.open) return
+      try {
+        if (s.lockBeat.run(owner).changes === 0) lost = true
+      } catch {
+        // A busy database skips one beat; the next one catches up.
+      }
+    }, heartbeatMs)
+    timer.unref()
+    const lock: LedgerLock = {
+      owner,
+      recovered,
+      get lost() {
+        return lost
+      },
+      async release() {
+        if (released) return
+        released = true
+        clearInterval(timer)
+        held.delete(lock)
+        ownersHere.delete(owner)
+        if (db.open) s.lockDrop.run(owner)
+      },
+    }
+    held.add(lock)
+    return lock
+  }
+
+  return ledger
+}

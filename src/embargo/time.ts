@@ -1,0 +1,411 @@
+/**
+ * Embargo time: parsing the frontmatter `embargo` value into an instant, and
+ * stating that instant for people (notices, dates, warnings).
+ *
+ * All zone knowledge comes from the tz database through Intl and Luxon; this
+ * module never adds or subtracts offsets itself, because a hand-rolled offset
+ * is exactly how an embargo lifts an hour early.
+ */
+import { closest, distance } from 'fastest-levenshtein'
+import { DateTime, FixedOffsetZone, IANAZone } from 'luxon'
+import type { Embargo, Lng } from '../types.js'
+
+/** Result of {@link parseEmbargo}: an embargo, or a reason with the diagnostic rule id. */
+export type ParsedEmbargo = { ok: true; embargo: Embargo } | { ok: false; reason: string; ruleId: string }
+
+/** Rule ids {@link parseEmbargo} reports, for diagnostics and tests. */
+export const embargoRuleIds = [
+  'embargo-invalid',
+  'embargo-no-zone',
+  'embargo-bad-zone',
+  'embargo-zone-mismatch',
+  'embargo-nonexistent-time',
+  'embargo-ambiguous-time',
+] as const
+
+const EXPECTED_FORMAT =
+  'expected an ISO 8601 date-time with an offset, such as 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00Z, ' +
+  'or a local date-time such as 2031-03-14T09:00 plus embargo_zone'
+
+// Date, `T`/`t`/space, hh:mm, optional :ss(.fff), optional offset (Z, ±hh, ±hhmm, ±hh:mm).
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:[.,](\d{1,9}))?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
+
+interface LocalParts {
+  readonly year: number
+  readonly month: number
+  readonly day: number
+  readonly hour: number
+  readonly minute: number
+  readonly second: number
+  readonly millisecond: number
+}
+
+/**
+ * Parse the frontmatter `embargo` value (with `embargo_zone`, if given) into an
+ * {@link Embargo}. Accepts `2031-03-14T09:00:00-04:00`, `2031-03-14T13:00Z`
+ * (seconds optional, `T` or a space, any case), or a local date-time with a
+ * valid IANA `embargo_zone`. The embargo's display zone is `embargo_zone` when
+ * given, else Luxon's fixed-offset zone (`UTC-4`, `UTC+5:30`, or `UTC` for `Z`).
+ * Everything else — no zone, a date only, an unknown zone, a local time that
+ * does not exist or happens twice, an offset that disagrees with the zone — is
+ * an error whose reason says how to fix it.
+ */
+export function parseEmbargo(value: string, zone: string | undefined): ParsedEmbargo {
+  const text = value.trim()
+  const quoted = JSON.stringify(value)
+
+  let ianaZone: string | undefined
+  if (zone !== undefined) {
+    const checked = checkZone(zone)
+    if (!checked.ok) return { ok: false, ruleId: 'embargo-bad-zone', reason: checked.reason }
+    ianaZone = checked.zone
+  }
+
+  if (DATE_ONLY.test(text)) {
+    return {
+      ok: false,
+      ruleId: 'embargo-invalid',
+      reason:
+        `embargo ${quoted} is a date, not an instant; an embargo lifts at a time ` +
+        `(write ${text}T09:00:00-04:00, or ${text}T09:00 with embargo_zone: America/New_York)`,
+    }
+  }
+
+  const m = DATE_TIME.exec(text)
+  if (!m) return { ok: false, ruleId: 'embargo-invalid', reason: `embargo ${quoted} is not a date-time (${EXPECTED_FORMAT})` }
+
+  const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = m
+  const local: LocalParts = {
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: Number(h),
+    minute: Number(mi),
+    second: s === undefined ? 0 : Number(s),
+    millisecond: frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0')),
+  }
+  const timeText = `${h}:${mi}:${s ?? '00'}${frac === undefined ? '' : `.${frac}`}`
+  const localIso = `${y}-${mo}-${d}T${timeText}`
+
+  if (!DateTime.fromObject(local, { zone: 'UTC' }).isValid) {
+    return { ok: false, ruleId: 'embargo-invalid', reason: `embargo ${quoted} is not a real date (${y}-${mo}-${d} does not exist)` }
+  }
+
+  const hasOffset = zulu !== undefined || sign !== undefined
+  if (hasOffset) {
+    const offsetText = zulu !== undefined ? 'Z' : `${sign}${oh}:${om ?? '00'}`
+    const written = DateTime.fromISO(`${localIso}${offsetText}`, { setZone: true })
+    if (!written.isValid) {
+      return { ok: false, ruleId: 'embargo-invalid', reason: `embargo ${quoted} has an impossible offset ${offsetText} (${EXPECTED_FORMAT})` }
+    }
+    const lift = written.toMillis()
+    if (ianaZone === undefined) {
+      return { ok: true, embargo: { lift, zone: written.zoneName ?? 'UTC', written: value } }
+    }
+    const inZone = DateTime.fromMillis(lift, { zone: ianaZone })
+    if (inZone.offset !== written.offset) {
+      const zoneOffset = inZone.toFormat('ZZ')
+      return {
+        ok: false,
+        ruleId: 'embargo-zone-mismatch',
+        reason:
+          `embargo ${quoted} has offset ${offsetLabel(written.offset)} but embargo_zone ${ianaZone} is ` +
+          `${offsetLabel(inZone.offset)} at that time (write ${localIso}${zoneOffset} if you meant ${ianaZone} time, ` +
+          `or drop the offset and write ${localIso} to use ${ianaZone}, or fix embargo_zone)`,
+      }
+    }
+    return { ok: true, embargo: { lift, zone: ianaZone, written: value } }
+  }
+
+  if (ianaZone === undefined) {
+    return {
+      ok: false,
+      ruleId: 'embargo-no-zone',
+      reason: `embargo ${quoted} has no time zone (write ${localIso}-04:00 or add embargo_zone: America/New_York)`,
+    }
+  }
+
+  const inZone = DateTime.fromObject(local, { zone: ianaZone })
+  if (!sameLocal(inZone, local)) return { ok: false, ruleId: 'embargo-nonexistent-time', reason: gapReason(quoted, inZone, ianaZone) }
+
+  const candidates = inZone.getPossibleOffsets()
+  if (candidates.length > 1) {
+    const options = candidates
+      .map((c) => `${localIso}${c.toFormat('ZZ')} (${zoneLabel(c.toMillis(), ianaZone, 'en')})`)
+      .join(' or ')
+    return {
+      ok: false,
+      ruleId: 'embargo-ambiguous-time',
+      reason:
+        `embargo ${quoted} happens twice in ${ianaZone} (the clocks go back that night); ` +
+        `write the offset explicitly: ${options}`,
+    }
+  }
+
+  return { ok: true, embargo: { lift: inZone.toMillis(), zone: ianaZone, written: value } }
+}
+
+/**
+ * State the lift for a notice, in the embargo's own zone and then in each extra
+ * zone (zones that would read the same as the primary, or as an earlier extra,
+ * are skipped). 24-hour clock; seconds only when not zero.
+ *
+ * - `en`: `09:00 EDT, 14 March 2031 (13:00 UTC, 16:00 MSK)`
+ * - `ru`: `09:00 (EDT), 14 марта 2031 г. (13:00 UTC, 16:00 МСК)`
+ * - An extra zone on another calendar day gets its date:
+ *   `en` `23:00 EDT, 14 March 2031 (03:00 UTC on 15 March, 06:00 MSK on 15 March)`,
+ *   `ru` `23:00 (EDT), 14 марта 2031 г. (03:00 UTC 15 марта, 06:00 МСК 15 марта)`;
+ *   the year is added too when it differs.
+ * - Zone names: the tz abbreviation where Intl knows one (`EDT`, `GMT`, `BST`,
+ *   `CET`), `MSK`/`МСК` for Moscow, else the offset `UTC+09:00` / `UTC−04:00`
+ *   (with U+2212 minus); a fixed-offset embargo zone shows as `UTC−04:00`.
+ *
+ * Other languages use the `en` shape (without "on") with Intl's dates for that language.
+ * Throws a RangeError for a zone Luxon does not know (validate config zones
+ * with {@link isValidZone}).
+ */
+export function formatLift(embargo: Embargo, lng: Lng, extraZones: readonly string[]): string {
+  const ru = isRussian(lng)
+  const primary = atZone(embargo.lift, embargo.zone)
+  const primaryLabel = zoneLabel(embargo.lift, embargo.zone, lng)
+  const primaryDate = localDate(primary, lng, { day: 'numeric', month: 'long', year: 'numeric' })
+  const head = ru
+    ? `${clock(primary)} (${primaryLabel}), ${primaryDate}`
+    : `${clock(primary)} ${primaryLabel}, ${primaryDate}`
+
+  const seen = new Set([`${clock(primary)} ${primaryLabel}|${primary.toISODate() ?? ''}`])
+  const extras: string[] = []
+  for (const z of extraZones) {
+    const dt = atZone(embargo.lift, z)
+    const text = `${clock(dt)} ${zoneLabel(embargo.lift, z, lng)}`
+    const key = `${text}|${dt.toISODate() ?? ''}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    if (dt.year === primary.year && dt.month === primary.month && dt.day === primary.day) {
+      extras.push(text)
+    } else {
+      const dateOpts: Intl.DateTimeFormatOptions =
+        dt.year === primary.year ? { day: 'numeric', month: 'long' } : { day: 'numeric', month: 'long', year: 'numeric' }
+      const date = localDate(dt, lng, dateOpts)
+      extras.push(isEnglish(lng) ? `${text} on ${date}` : `${text} ${date}`)
+    }
+  }
+  return extras.length === 0 ? head : `${head} (${extras.join(', ')})`
+}
+
+/**
+ * Format a calendar date (`YYYY-MM-DD`) for a language with Intl:
+ * `en` → `14 March 2031`, `ru` → `14 марта 2031 г.`; other languages get
+ * Intl's long date for that language. Throws a RangeError for a date that
+ * does not exist (validate with {@link isIsoDate}).
+ */
+export function formatDate(isoDate: string, lng: Lng): string {
+  if (!isIsoDate(isoDate)) throw new RangeError(`formatDate: ${JSON.stringify(isoDate)} is not a YYYY-MM-DD date`)
+  // Calendar dates have no zone; UTC keeps Intl from moving them across midnight.
+  return localDate(DateTime.fromISO(isoDate, { zone: 'UTC' }), lng, { day: 'numeric', month: 'long', year: 'numeric' })
+}
+
+/**
+ * An instant in UTC for logs and plans: `2031-03-14 13:00 UTC`, or with
+ * seconds when they are not zero: `2031-03-14 13:00:30 UTC`.
+ */
+export function formatInstantUtc(ms: number): string {
+  const dt = DateTime.fromMillis(ms, { zone: 'UTC' })
+  return `${dt.toFormat('yyyy-MM-dd')} ${clock(dt)} UTC`
+}
+
+/**
+ * A warning when the lift falls in the weeks when the US and Europe are not
+ * both on (or both off) daylight-saving time, judged by the gap between
+ * America/New_York and Europe/London at that instant against the gap in
+ * January of the same year: `the lift falls in the weeks when US and European
+ * daylight-saving time differ (New York is 4 h behind London, not 5); check
+ * the time you gave`. Otherwise undefined.
+ */
+export function clockMismatchWarning(ms: number): string | undefined {
+  const gap = (t: DateTime): number =>
+    t.setZone('Europe/London').offset - t.setZone('America/New_York').offset
+  const at = DateTime.fromMillis(ms, { zone: 'UTC' })
+  const usual = gap(DateTime.fromObject({ year: at.year, month: 1, day: 15, hour: 12 }, { zone: 'UTC' }))
+  const now = gap(at)
+  if (now === usual) return undefined
+  return (
+    'the lift falls in the weeks when US and European daylight-saving time differ ' +
+    `(New York is ${hours(now)} h behind London, not ${hours(usual)}); check the time you gave`
+  )
+}
+
+/**
+ * True for an IANA place name Intl knows (`Europe/Moscow`, `America/New_York`,
+ * `Etc/GMT-3`; any case) or `UTC`/`GMT`. False for abbreviations and legacy
+ * names even where ICU accepts them: ICU reads `BST` as Asia/Dhaka, `IST` as
+ * Asia/Kolkata and `EST` as America/Panama (no daylight saving) — each a
+ * plausible way to lift an embargo at the wrong hour.
+ */
+export function isValidZone(zone: string): boolean {
+  if (zone.trim() !== zone || zone === '' || !IANAZone.isValidZone(zone)) return false
+  return zone.includes('/') || /^(utc|gmt)$/i.test(zone)
+}
+
+/** True for a strict `YYYY-MM-DD` that exists on the calendar (`2031-02-30` is false). */
+export function isIsoDate(value: string): boolean {
+  return DATE_ONLY.test(value) && DateTime.fromISO(value, { zone: 'UTC' }).isValid
+}
+
+/**
+ * The short name of a zone at an instant, as {@link formatLift} prints it:
+ * `EDT`, `UTC`, `GMT`, `CET`, `MSK` (`МСК` in Russian), else `UTC+09:00` /
+ * `UTC−04:00`.
+ */
+export function zoneLabel(ms: number, zone: string, lng: Lng): string {
+  const dt = atZone(ms, zone)
+  if (dt.zone.type === 'fixed') return offsetLabel(dt.offset)
+  const known = TZ_ABBREVIATIONS[dt.zoneName ?? '']?.[dt.offset]
+  if (known) return isRussian(lng) ? known.ru : known.en
+  // en-US knows the North American abbreviations, en-GB the European ones;
+  // both fall back to "GMT+3"-style names, which we write as UTC offsets.
+  for (const locale of ['en-US', 'en-GB']) {
+    const name = dt.setLocale(locale).offsetNameShort
+    if (name && !/^(GMT|UTC)[+\-−]/.test(name)) return name
+  }
+  return offsetLabel(dt.offset)
+}
+
+// Abbreviations the tz database uses but Intl (CLDR) does not print in any
+// English or Russian locale. Keyed by the offset so a future change of the
+// zone's offset falls back to a plain UTC offset rather than a wrong name.
+const TZ_ABBREVIATIONS: Readonly<Record<string, Readonly<Record<number, { en: string; ru: string }>>>> = {
+  'Europe/Moscow': { 180: { en: 'MSK', ru: 'МСК' } },
+}
+
+type CheckedZone = { ok: true; zone: string } | { ok: false; reason: string }
+
+function checkZone(zone: string): CheckedZone {
+  const trimmed = zone.trim()
+  if (trimmed === '') {
+    return { ok: false, reason: 'embargo_zone is empty (write an IANA time zone such as America/New_York or Europe/Moscow)' }
+  }
+  if (isValidZone(trimmed)) return { ok: true, zone: canonicalCase(trimmed) }
+  if (IANAZone.isValidZone(trimmed)) {
+    return {
+      ok: false,
+      reason:
+        `embargo_zone ${JSON.stringify(zone)} is an abbreviation or legacy name, not a place: abbreviations are ambiguous ` +
+        '(BST, IST and CST each name several zones) and some ignore daylight saving ' +
+        '(write an IANA time zone such as Europe/London, America/New_York or Europe/Moscow)',
+    }
+  }
+  const suggestion = suggestZone(trimmed)
+  return {
+    ok: false,
+    reason:
+      `embargo_zone ${JSON.stringify(zone)} is not a known time zone` +
+      (suggestion === undefined ? '' : `; did you mean ${suggestion}?`) +
+      ' (write an IANA time zone such as America/New_York or Europe/Moscow)',
+  }
+}
+
+let zoneNames: readonly string[] | undefined
+function knownZones(): readonly string[] {
+  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC', 'GMT']
+  return zoneNames
+}
+
+// Intl accepts any case ("europe/moscow"); store the spelling people expect.
+function canonicalCase(zone: string): string {
+  const lower = zone.toLowerCase()
+  return knownZones().find((z) => z.toLowerCase() === lower) ?? zone
+}
+
+function suggestZone(input: string): string | undefined {
+  const norm = input.replace(/\s+/g, '_').toLowerCase()
+  if (norm.length < 4) return undefined // "PST" → "EST" helps nobody
+  const zones = knownZones()
+  const byCity = zones.find((z) => (z.split('/').pop() ?? '').toLowerCase() === norm)
+  if (byCity) return byCity
+  const lowered = zones.map((z) => z.toLowerCase())
+  const best = closest(norm, lowered)
+  const limit = Math.max(2, Math.floor(norm.length / 5))
+  if (distance(norm, best) > limit) return undefined
+  return zones[lowered.indexOf(best)]
+}
+
+function atZone(ms: number, zone: string): DateTime {
+  const dt = DateTime.fromMillis(ms, { zone })
+  if (!dt.isValid) throw new RangeError(`unknown time zone ${JSON.stringify(zone)} (use an IANA name such as Europe/Moscow)`)
+  return dt
+}
+
+function clock(dt: DateTime): string {
+  return dt.second === 0 ? dt.toFormat('HH:mm') : dt.toFormat('HH:mm:ss')
+}
+
+/** `UTC`, `UTC+03:00`, `UTC−04:00` (U+2212 minus, as typeset). */
+function offsetLabel(offsetMinutes: number): string {
+  if (offsetMinutes === 0) return 'UTC'
+  return `UTC${FixedOffsetZone.instance(offsetMinutes).formatOffset(0, 'short').replace('-', '−')}`
+}
+
+function hours(minutes: number): string {
+  const h = minutes / 60
+  return Number.isInteger(h) ? String(h) : h.toFixed(1)
+}
+
+function sameLocal(dt: DateTime, local: LocalParts): boolean {
+  return (
+    dt.year === local.year &&
+    dt.month === local.month &&
+    dt.day === local.day &&
+    dt.hour === local.hour &&
+    dt.minute === local.minute &&
+    dt.second === local.second
+  )
+}
+
+function gapReason(quoted: string, shifted: DateTime, zone: string): string {
+  // Luxon moves a nonexistent local time forward past the gap; find the
+  // transition by bisection on the zone's own offsets to name the gap.
+  const after = shifted.offset
+  const z = IANAZone.create(zone)
+  let hi = shifted.toMillis()
+  let lo = hi - 2 * 86_400_000
+  if (z.offset(lo) === after) return `embargo ${quoted} does not exist in ${zone}: the clocks skip that time (give the offset explicitly, or pick a time outside the gap)`
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (z.offset(mid) === after) hi = mid
+    else lo = mid
+  }
+  const before = z.offset(lo)
+  const from = DateTime.fromMillis(hi, { zone: FixedOffsetZone.instance(before) })
+  const to = DateTime.fromMillis(hi, { zone: FixedOffsetZone.instance(after) })
+  const day = localDate(from, 'en', { day: 'numeric', month: 'long', year: 'numeric' })
+  return (
+    `embargo ${quoted} does not exist in ${zone}: the clocks jump from ${clock(from)} to ${clock(to)} on ${day} ` +
+    `(write a time before ${clock(from)} or from ${clock(to)} on, or give the offset explicitly)`
+  )
+}
+
+function isEnglish(lng: Lng): boolean {
+  return lng.toLowerCase().split(/[-_]/)[0] === 'en'
+}
+
+function isRussian(lng: Lng): boolean {
+  return lng.toLowerCase().split(/[-_]/)[0] === 'ru'
+}
+
+/**
+ * A date in the language's form. V8's `format()` turns ICU's narrow no-break
+ * space (U+202F, as in Russian "2031 г.") into a plain space but
+ * `formatToParts()` — which Luxon uses for UTC and fixed offsets — does not,
+ * so the same date came out two ways; we always write plain spaces.
+ */
+function localDate(dt: DateTime, lng: Lng, options: Intl.DateTimeFormatOptions): string {
+  return dt.setLocale(dateLocale(lng)).toLocaleString(options).replace(/[\u00a0\u202f]/g, ' ')
+}
+
+// English notices use day-month-year ("14 March 2031"), which en-GB gives.
+function dateLocale(lng: Lng): string {
+  return lng.toLowerCase() === 'en' ? 'en-GB' : lng
+}

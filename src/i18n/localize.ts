@@ -1,0 +1,60 @@
+/**
+ * Translation functions over the catalogs: one i18next instance per build,
+ * a fixed `t` per language. Missing keys fall back to the default language
+ * and are collected so the build can warn about them.
+ */
+import i18next, { type TFunction } from 'i18next'
+import type { Catalogs } from './catalogs.js'
+
+/** Translate `key` with interpolation values in one language. */
+export type Translate = (key: string, values?: Readonly<Record<string, unknown>>) => string
+
+/** Translators for every language of the office. */
+export interface Translator {
+  /** A translate function bound to a language. */
+  readonly forLng: (lng: string) => Translate
+  /** Keys that were missing, as `lng ns:key`, found so far. */
+  readonly missing: ReadonlySet<string>
+}
+
+/**
+ * Create translators from loaded catalogs.
+ *
+ * @param catalogs Loaded catalogs.
+ * @param locales Languages of the office.
+ * @param fallback Language used when a key is missing (the default locale).
+ * @returns A translator.
+ */
+export function createTranslator(catalogs: Catalogs, locales: readonly string[], fallback: string): Translator {
+  const missing = new Set<string>()
+  const namespaces = [...new Set(Object.values(catalogs.resources).flatMap((byNs) => Object.keys(byNs)))]
+  const instance = i18next.createInstance()
+  void instance.init({
+    resources: catalogs.resources as Record<string, Record<string, Record<string, unknown>>>,
+    supportedLngs: [...locales],
+    fallbackLng: fallback,
+    ns: namespaces.length > 0 ? namespaces : ['common'],
+    defaultNS: 'common',
+    initAsync: false,
+    // Templates escape their output; escaping here too would double-escape.
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    saveMissing: true,
+    missingKeyHandler: (lngs, ns, key) => {
+      for (const lng of lngs) missing.add(`${lng} ${ns}:${key}`)
+    },
+  })
+  const cache = new Map<string, TFunction>()
+  return {
+    missing,
+    forLng(lng) {
+      let t = cache.get(lng)
+      if (!t) {
+        t = instance.getFixedT(lng)
+        cache.set(lng, t)
+      }
+      const fixed = t
+      return (key, values) => String(fixed(key, values as Record<string, unknown>))
+    },
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The frontmatter schema of release files (SPEC §2), for the source language
+ * and for translations. Pure: validation of values that need the file system
+ * (attachments) happens in load.ts.
+ */
+import { z } from 'zod'
+import { isIsoDate } from '../embargo/time.js'
+
+const contact = z.object({
+  name: z.string().min(1),
+  role: z.string().optional(),
+  phone: z.union([z.string(), z.number()]).transform(String).optional(),
+  email: z.string().regex(/^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/, { message: 'expected an email address such as media@example.org' }).optional(),
+})
+
+const isoDate = z.string().refine(isIsoDate, { message: 'expected a date as YYYY-MM-DD, e.g. 2031-03-14', params: { rule: 'bad-date' } })
+
+/** Keys a source-language file may carry. */
+export const sourceSchema = z.object({
+  title: z.string().trim().min(1),
+  subtitle: z.string().optional(),
+  date: isoDate,
+  dateline: z.string().optional(),
+  embargo: z.string().optional(),
+  embargo_zone: z.string().optional(),
+  contacts: z.array(contact).optional(),
+  tags: z.array(z.string()).optional(),
+  lists: z.array(z.string()).optional(),
+  attachments: z.array(z.string()).optional(),
+  boilerplate: z.string().min(1).optional(),
+  status: z.enum(['draft', 'ready']).optional(),
+  source: z.string().optional(),
+  source_hash: z.string().optional(),
+})
+
+/** Frontmatter of a source-language file. */
+export type SourceFrontmatter = z.infer<typeof sourceSchema>
+
+/** Keys a translation may carry: its own text, and optionally the same date/embargo (checked against the source). */
+export const translationSchema = z.object({
+  title: z.string().trim().min(1),
+  subtitle: z.string().optional(),
+  dateline: z.string().optional(),
+  source_hash: z.string().optional(),
+  date: isoDate.optional(),
+  embargo: z.string().optional(),
+  embargo_zone: z.string().optional(),
+  source: z.string().optional(),
+})
+
+/** Frontmatter of a translation. */
+export type TranslationFrontmatter = z.infer<typeof translationSchema>
+
+/** Keys a translation inherits from the source; setting them there is ignored with a warning. */
+export const inheritedKeys = ['contacts', 'tags', 'lists', 'attachments', 'boilerplate', 'status'] as const
+
+/** All keys known in any release file, for did-you-mean. */
+export const knownKeys: readonly string[] = Object.keys(sourceSchema.shape)
+
+/** The slug rule: lowercase letters, digits and single hyphens. */
+export const slugPattern = /^[a-z0-9]+(?:-[a-z0-9]+)*$/

@@ -1,0 +1,116 @@
+/**
+ * Markdown body → sanitized HTML fragment (pure): CommonMark + GFM through
+ * unified (remark-parse → remark-gfm → remark-rehype → rehype-raw →
+ * rehype-sanitize → rehype-stringify). Raw HTML is parsed and then
+ * sanitized with GitHub's schema: no script, no event handlers, no
+ * `javascript:` URLs, no iframes. What was removed is reported with its line.
+ */
+import { unified, type Processor } from 'unified'
+import remarkParse from 'remark-parse'
+import remarkGfm from 'remark-gfm'
+import remarkRehype from 'remark-rehype'
+import rehypeRaw from 'rehype-raw'
+import rehypeSanitize, { defaultSchema } from 'rehype-sanitize'
+import rehypeStringify from 'rehype-stringify'
+import { visit } from 'unist-util-visit'
+import type { Root, Element } from 'hast'
+import { VFile } from 'vfile'
+
+/** Maps a URL written in the Markdown to the URL to print (or undefined to keep it). */
+export type UrlResolver = (url: string, kind: 'image' | 'link') => string | undefined
+
+/** A body rendered to HTML. */
+export interface RenderedBody {
+  readonly html: string
+  /** Relative (local) URLs the body references, as written. */
+  readonly localRefs: readonly string[]
+  /** Removed unsafe content: 1-based line in the body and what was removed. */
+  readonly removed: ReadonlyArray<{ line: number; column: number; what: string }>
+}
+
+const unsafeTags = new Set(['script', 'iframe', 'object', 'embed', 'style', 'frame', 'frameset', 'form', 'base', 'meta', 'link'])
+
+function reportUnsafe() {
+  return (tree: Root, file: VFile) => {
+    const removed: Array<{ line: number; column: number; what: string }> = []
+    visit(tree, 'element', (node: Element) => {
+      const line = node.position?.start.line ?? 1
+      const column = node.position?.start.column ?? 1
+      if (unsafeTags.has(node.tagName)) removed.push({ line, column, what: `<${node.tagName}>` })
+      for (const [name, value] of Object.entries(node.properties ?? {})) {
+        if (/^on/i.test(name)) removed.push({ line, column, what: `the ${name.toLowerCase()} handler on <${node.tagName}>` })
+        else if (typeof value === 'string' && /^\s*(javascript|vbscript|data:text\/html)/i.test(value))
+          removed.push({ line, column, what: `a ${value.split(':')[0]?.trim().toLowerCase()}: URL on <${node.tagName}>` })
+      }
+    })
+    file.data['removed'] = removed
+  }
+}
+
+interface ResolveOptions {
+  readonly resolve?: UrlResolver
+}
+
+function resolveUrls(options: ResolveOptions) {
+  return (tree: Root, file: VFile) => {
+    const local: string[] = []
+    visit(tree, 'element', (node: Element) => {
+      const attr = node.tagName === 'img' ? 'src' : node.tagName === 'a' ? 'href' : undefined
+      if (!attr) return
+      const value = node.properties?.[attr]
+      if (typeof value !== 'string') return
+      if (isLocal(value)) local.push(value)
+      const next = options.resolve?.(value, node.tagName === 'img' ? 'image' : 'link')
+      if (next !== undefined) node.properties[attr] = next
+    })
+    file.data['localRefs'] = local
+  }
+}
+
+/** True for a relative URL that points into the release folder (no scheme, no `/`, no `#`). */
+export function isLocal(url: string): boolean {
+  return url !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('/') && !url.startsWith('#') && !url.startsWith('//')
+}
+
+const schema = {
+  ...defaultSchema,
+  // Keep footnote and heading ids readable; GitHub's schema prefixes them.
+  clobberPrefix: 'fn-',
+}
+
+let frozen: Processor<Root, Root, Root, Root, string> | undefined
+
+function processor(resolve: UrlResolver | undefined): Processor<Root, Root, Root, Root, string> {
+  if (resolve === undefined && frozen) return frozen
+  const built = unified()
+    .use(remarkParse)
+    .use(remarkGfm)
+    .use(remarkRehype, { allowDangerousHtml: true })
+    .use(rehypeRaw)
+    .use(reportUnsafe)
+    .use(rehypeSanitize, schema)
+    .use(resolveUrls, resolve ? { resolve } : {})
+    .use(rehypeStringify)
+    .freeze() as unknown as Processor<Root, Root, Root, Root, string>
+  if (resolve === undefined) frozen = built
+  return built
+}
+
+/**
+ * Render a Markdown body to a sanitized HTML fragment.
+ *
+ * @param markdown The body.
+ * @param resolve Rewrites image and link URLs (optional).
+ * @returns The HTML, the local references and what was removed.
+ */
+export function renderMarkdown(markdown: string, resolve?: UrlResolver): RenderedBody {
+  const file = new VFile({ value: markdown })
+  const proc = processor(resolve)
+  const tree = proc.runSync(proc.parse(file), file)
+  const html = proc.stringify(tree, file)
+  return {
+    html: String(html).trim(),
+    localRefs: (file.data['localRefs'] as string[] | undefined) ?? [],
+    removed: (file.data['removed'] as Array<{ line: number; column: number; what: string }> | undefined) ?? [],
+  }
+}

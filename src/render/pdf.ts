@@ -1,0 +1,642 @@
+/**
+ * PDF rendering adapter: one locked-down headless Chromium, a small pool of
+ * reusable pages, and a minimal metadata post-process.
+ *
+ * Security model: page scripts are off, and every request a page makes goes
+ * through request interception. The document itself and files under the job's
+ * mounts are answered from memory/disk; everything else is refused and listed
+ * in `blocked`. As a second fence, Chromium's host resolver maps every name
+ * (and IP literal) to "not found", so a request that somehow bypassed
+ * interception (preconnect, DNS prefetch) cannot reach the network either.
+ */
+import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer'
+import { PressError, RenderTimeoutError } from '../errors.js'
+import { findChromium } from './find-chromium.js'
+
+/** Origin the document is served from; it never resolves, so only interception can answer it. */
+export const PDF_DOCUMENT_ORIGIN = 'http://pressroom.invalid'
+/** URL of the document itself; relative URLs in the print template resolve against it. */
+export const PDF_DOCUMENT_URL = `${PDF_DOCUMENT_ORIGIN}/`
+
+/** Document metadata written into the PDF (Info dictionary and catalog `/Lang`). */
+export interface PdfMetadata {
+  readonly title: string
+  readonly author: string
+  readonly subject: string
+  /** BCP 47 tag, e.g. `ru`; written to the catalog `/Lang`. */
+  readonly lang: string
+  readonly keywords?: readonly string[]
+}
+
+/** One document to print. */
+export interface PdfJob {
+  /** A complete HTML document (the print template's output). */
+  readonly html: string
+  /**
+   * URL path prefix -> absolute directory. The document is served at
+   * http://pressroom.invalid/ ; a request for /release/img.png with mount
+   * {'/release/': '/abs/releases/x'} is answered from that directory.
+   * Nothing else is served.
+   */
+  readonly mounts: Readonly<Record<string, string>>
+  /** Paper size, unless the document sets `@page { size }`. */
+  readonly format: 'A4' | 'Letter'
+  readonly metadata: PdfMetadata
+  /** For messages, e.g. 'releases/x/ru.md'. */
+  readonly label: string
+}
+
+/** What a render produced. */
+export interface PdfResult {
+  readonly pdf: Uint8Array
+  /** URLs the document asked for and was refused, in request order, without duplicates. */
+  readonly blocked: readonly string[]
+}
+
+/** A pool of Chromium pages that turns HTML into PDF. */
+export interface PdfRenderer {
+  /** Render one job; calls beyond `concurrency` wait for a free page. */
+  render(job: PdfJob): Promise<PdfResult>
+  /** Close the browser and remove its profile directory. Safe to call twice. */
+  close(): Promise<void>
+  /** Process id of the browser (for diagnostics and tests; fakes may omit it). */
+  readonly pid?: number | undefined
+  /** The browser's temporary profile directory, removed by `close()` (fakes may omit it). */
+  readonly userDataDir?: string
+}
+
+/** Options for {@link createPdfRenderer}. */
+export interface PdfRendererOptions {
+  /** Chromium binary (default: {@link findChromium} with `process.env`). */
+  readonly executablePath?: string
+  /** Number of pages rendering at once (default: available parallelism clamped to 2..4). */
+  readonly concurrency?: number
+  /** Per-render limit in ms, from getting a page to having the PDF (default 30000). */
+  readonly timeoutMs?: number
+}
+
+const emptyOptions: PdfRendererOptions = Object.freeze({})
+
+/** Flags from the project's conventions, plus the resolver fence described at the top. */
+const chromiumArgs: readonly string[] = Object.freeze([
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--host-resolver-rules=MAP * ~NOTFOUND',
+])
+
+/** Per-render state the page's request handler consults. */
+interface Session {
+  /** Longest prefix first. */
+  readonly mounts: readonly Mount[]
+  readonly blocked: Set<string>
+}
+
+interface Mount {
+  readonly prefix: string
+  /** Real path of the mount directory (symlinks resolved). */
+  readonly root: string
+}
+
+interface Slot {
+  readonly page: Page
+  /** True only while the page loads its empty starting document. */
+  starting: boolean
+  session: Session | undefined
+}
+
+/** The page's first and only navigation; each job then replaces its content. */
+const startingDocument = '<!doctype html><html><head><title></title></head><body></body></html>'
+
+/**
+ * Launch Chromium and return a renderer backed by a pool of pages.
+ *
+ * @param options Executable, pool size and timeout (optional).
+ * @returns A renderer; call `close()` in a `finally`.
+ * @throws {ChromiumNotFoundError} when no browser is found.
+ * @throws {PressError} when the browser cannot be started.
+ */
+export async function createPdfRenderer(options?: PdfRendererOptions): Promise<PdfRenderer> {
+  const settings = options ?? emptyOptions
+  const executablePath = settings.executablePath ?? findChromium(undefined, process.env)
+  const concurrency = Math.max(1, Math.floor(settings.concurrency ?? defaultConcurrency()))
+  const timeoutMs = settings.timeoutMs ?? 30_000
+
+  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'pressroom-chromium-'))
+  let browser: Browser
+  try {
+    browser = await puppeteer.launch({
+      executablePath,
+      headless: true,
+      // A pipe instead of a DevTools port: no local process can attach to the browser.
+      pipe: true,
+      userDataDir,
+      args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ...chromiumArgs],
+    })
+  } catch (error) {
+    await rm(userDataDir, { recursive: true, force: true })
+    throw new PressError(
+      `Cannot start Chromium at ${executablePath}: ${(error as Error).message}. ` +
+        'Check that the binary runs (`' + executablePath + ' --version`), or point `pdf.chromium` in pressroom.yaml at another build.',
+      { cause: error },
+    )
+  }
+  const pid = browser.process()?.pid
+
+  let closed = false
+  let closing: Promise<void> | undefined
+  let crashed = false
+  browser.on('disconnected', () => {
+    if (!closed) crashed = true
+  })
+
+  const idle: Slot[] = []
+  const waiters: Array<{ resolve: (slot: Slot) => void; reject: (error: unknown) => void }> = []
+  let pageCount = 0
+
+  function unusable(): PressError | undefined {
+    if (closed) return new PressError('The PDF renderer was closed; create a new one with createPdfRenderer().')
+    if (crashed) return new PressError('Chromium exited unexpectedly; create a new PDF renderer and try again.')
+    return undefined
+  }
+
+  async function createSlot(): Promise<Slot> {
+    const page = await browser.newPage()
+    const slot: Slot = { page, starting: true, session: undefined }
+    // Set once per page, not per render: these are round trips to the browser.
+    await Promise.all([
+      page.setJavaScriptEnabled(false),
+      page.setRequestInterception(true),
+      // Different jobs use the same URLs (/release/img.png) for different files.
+      page.setCacheEnabled(false),
+      page.setBypassServiceWorker(true),
+    ])
+    page.on('request', (request) => {
+      void answerRequest(slot, request)
+    })
+    // Navigate once, so the document's URL (and the base of relative URLs)
+    // is http://pressroom.invalid/. Jobs replace the content in place, like
+    // page.setContent: a cross-document navigation per job costs several
+    // times more.
+    await page.goto(PDF_DOCUMENT_URL, { waitUntil: 'load' })
+    slot.starting = false
+    return slot
+  }
+
+  function acquire(): Promise<Slot> {
+    const problem = unusable()
+    if (problem) return Promise.reject(problem)
+    const slot = idle.pop()
+    if (slot) return Promise.resolve(slot)
+    if (pageCount < concurrency) return newSlot()
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }))
+  }
+
+  function newSlot(): Promise<Slot> {
+    pageCount++
+    return createSlot().catch((error: unknown) => {
+      pageCount--
+      throw unusable() ?? new PressError(`Cannot open a Chromium page: ${(error as Error).message}`, { cause: error })
+    })
+  }
+
+  function release(slot: Slot, healthy: boolean): void {
+    if (healthy && !closed) {
+      const waiter = waiters.shift()
+      if (waiter) waiter.resolve(slot)
+      else idle.push(slot)
+      return
+    }
+    // A timed-out page may still be busy printing: close it and open a fresh one.
+    pageCount--
+    void slot.page.close().catch(() => undefined)
+    const waiter = waiters.shift()
+    if (waiter) newSlot().then(waiter.resolve, waiter.reject)
+  }
+
+  async function render(job: PdfJob): Promise<PdfResult> {
+    const session: Session = { mounts: await resolveMounts(job), blocked: new Set() }
+    const slot = await acquire()
+    slot.session = session
+    let timer: NodeJS.Timeout | undefined
+    let healthy = false
+    try {
+      const work = printPage(slot.page, job)
+      // The losing promise must not become an unhandled rejection.
+      work.catch(() => undefined)
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new RenderTimeoutError(job.label, timeoutMs)), timeoutMs)
+      })
+      const raw = await Promise.race([work, timeout])
+      healthy = true
+      return { pdf: setPdfMetadata(raw, job.metadata), blocked: [...session.blocked] }
+    } catch (error) {
+      if (error instanceof PressError) throw error
+      throw unusable() ?? new PressError(`Rendering ${job.label} to PDF failed: ${(error as Error).message}`, { cause: error })
+    } finally {
+      clearTimeout(timer)
+      slot.session = undefined
+      release(slot, healthy)
+    }
+  }
+
+  async function shutdown(): Promise<void> {
+    closed = true
+    for (const waiter of waiters.splice(0)) waiter.reject(unusable())
+    idle.length = 0
+    try {
+      await browser.close()
+    } catch {
+      // The browser may already be gone or wedged; make sure the process is.
+      browser.process()?.kill('SIGKILL')
+    } finally {
+      await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 })
+    }
+  }
+
+  return {
+    render,
+    close() {
+      closing ??= shutdown()
+      return closing
+    },
+    pid,
+    userDataDir,
+  }
+}
+
+/** Load the job's document, make sure every web font is loaded, print. */
+async function printPage(page: Page, job: PdfJob): Promise<Uint8Array> {
+  // document.open/write/close from CDP (our code, not a page script): the
+  // URL stays http://pressroom.invalid/ and scripts in the HTML stay off.
+  // Timeouts are ours (see render); puppeteer's own would race with them.
+  await page.setContent(job.html, { waitUntil: 'load', timeout: 0 })
+  // Fonts used only in @page margin boxes are first needed while printing,
+  // too late for the PDF, which then falls back to a system font. Loading
+  // every declared face now avoids that. This is our code, not a page
+  // script: CDP evaluation works with page scripts disabled.
+  await page.evaluate(async () => {
+    // No forEach: with scripts disabled Blink refuses to call back into a function.
+    const loads: Array<Promise<unknown>> = []
+    for (const face of document.fonts as unknown as Iterable<FontFace>) {
+      if (face.status === 'unloaded') loads.push(face.load().catch(() => undefined))
+    }
+    await Promise.all(loads)
+    await document.fonts.ready
+  })
+  return page.pdf({
+    format: job.format,
+    preferCSSPageSize: true,
+    printBackground: true,
+    displayHeaderFooter: false,
+    tagged: true,
+    outline: true,
+    waitForFonts: false,
+    timeout: 0,
+  })
+}
+
+async function resolveMounts(job: PdfJob): Promise<Mount[]> {
+  const mounts: Mount[] = []
+  for (const [key, dir] of Object.entries(job.mounts)) {
+    if (!key.startsWith('/')) {
+      throw new PressError(`PDF mount \`${key}\` for ${job.label} must be a URL path starting with \`/\`, e.g. \`/release/\`.`)
+    }
+    const prefix = key.endsWith('/') ? key : `${key}/`
+    let root: string
+    try {
+      root = await realpath(dir)
+    } catch (error) {
+      throw new PressError(`PDF mount \`${prefix}\` for ${job.label} points at \`${dir}\`, which cannot be read: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+    mounts.push({ prefix, root })
+  }
+  return mounts.sort((a, b) => b.prefix.length - a.prefix.length)
+}
+
+async function answerRequest(slot: Slot, request: HTTPRequest): Promise<void> {
+  try {
+    const session = slot.session
+    const url = request.url()
+    const navigation = request.isNavigationRequest()
+    if (slot.starting && navigation && url === PDF_DOCUMENT_URL && request.frame() === slot.page.mainFrame()) {
+      await request.respond(ok('text/html; charset=utf-8', startingDocument))
+      return
+    }
+    if (session === undefined) {
+      // Between renders (e.g. a late favicon request): nothing to serve.
+      await request.abort('blockedbyclient')
+      return
+    }
+    if (url.startsWith('data:')) {
+      await request.continue()
+      return
+    }
+    if (navigation) {
+      // Frames, meta refresh, links followed by the document: all refused.
+      // 204 leaves the current document (or an empty frame) in place, where
+      // an aborted navigation would put an error page into the PDF.
+      session.blocked.add(url)
+      await request.respond({ status: 204, headers: { 'cache-control': 'no-store' }, contentType: 'text/plain', body: '' })
+      return
+    }
+    const answer = await answerFromMounts(session, url)
+    if (answer === 'blocked') {
+      session.blocked.add(url)
+      await request.abort('blockedbyclient')
+    } else if (answer === 'not-found') {
+      await request.respond({ status: 404, headers: { 'cache-control': 'no-store' }, contentType: 'text/plain', body: 'Not found' })
+    } else {
+      await request.respond(ok(answer.contentType, answer.body))
+    }
+  } catch {
+    // The page was closed (timeout, shutdown) while we were reading a file.
+  }
+}
+
+function ok(contentType: string, body: string | Uint8Array) {
+  return { status: 200, headers: { 'cache-control': 'no-store' }, contentType, body }
+}
+
+type MountAnswer = 'blocked' | 'not-found' | { contentType: string; body: Uint8Array }
+
+async function answerFromMounts(session: Session, url: string): Promise<MountAnswer> {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return 'blocked'
+  }
+  if (parsed.origin !== PDF_DOCUMENT_ORIGIN) return 'blocked'
+  const mount = session.mounts.find((candidate) => parsed.pathname.startsWith(candidate.prefix))
+  if (mount === undefined) {
+    // Chromium asks for a favicon on its own; that is no refusal to report.
+    return parsed.pathname === '/favicon.ico' ? 'not-found' : 'blocked'
+  }
+
+  const segments: string[] = []
+  for (const raw of parsed.pathname.slice(mount.prefix.length).split('/')) {
+    let segment: string
+    try {
+      segment = decodeURIComponent(raw)
+    } catch {
+      return 'blocked'
+    }
+    // The URL parser already removed literal `..`; encoded ones (`..%2f`) arrive here.
+    if (segment === '..' || segment === '.' || /[/\\\0]/.test(segment)) return 'blocked'
+    if (segment !== '') segments.push(segment)
+  }
+  if (segments.length === 0) return 'not-found'
+
+  let real: string
+  try {
+    real = await realpath(path.join(mount.root, ...segments))
+  } catch {
+    return 'not-found'
+  }
+  // Symlinks inside the mount must not lead out of it.
+  if (!real.startsWith(mount.root + path.sep)) return 'blocked'
+  try {
+    // Only regular files: a FIFO or device would hang or never end.
+    if (!(await stat(real)).isFile()) return 'not-found'
+    return { contentType: contentTypeOf(real), body: await readFile(real) }
+  } catch {
+    return 'not-found'
+  }
+}
+
+const contentTypes: Readonly<Record<string, string>> = Object.freeze({
+  '.avif': 'image/avif',
+  '.css': 'text/css; charset=utf-8',
+  '.gif': 'image/gif',
+  '.ico': 'image/x-icon',
+  '.jpeg': 'image/jpeg',
+  '.jpg': 'image/jpeg',
+  '.otf': 'font/otf',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ttf': 'font/ttf',
+  '.webp': 'image/webp',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+})
+
+function contentTypeOf(file: string): string {
+  return contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
+}
+
+function defaultConcurrency(): number {
+  return Math.min(4, Math.max(2, os.availableParallelism()))
+}
+
+// ---------------------------------------------------------------------------
+// Metadata. Chromium writes Title (from <title>) to the Info dictionary and
+// /Lang (from <html lang>) to the catalog, but no Author, Subject or Keywords.
+// We append an incremental update (PDF 32000-1 §7.5.6) that replaces the Info
+// dictionary and the catalog: the bytes Chromium wrote, including the
+// structure tree and the outline, stay exactly as they were.
+
+/**
+ * Set Title, Author, Subject, Keywords and the catalog `/Lang` of a PDF
+ * written by Chromium (Skia), by appending an incremental update.
+ *
+ * @param pdf The PDF as Chromium wrote it.
+ * @param metadata Values to set; an empty `lang` keeps the catalog's.
+ * @returns A new PDF; the input is not modified.
+ * @throws {PressError} when the PDF does not have the classic layout Skia writes.
+ */
+export function setPdfMetadata(pdf: Uint8Array, metadata: PdfMetadata): Uint8Array {
+  const text = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('latin1')
+  const tail = /startxref\s+(\d+)\s+%%EOF\s*$/.exec(text.slice(-1024))
+  const trailerAt = text.lastIndexOf('trailer')
+  if (tail?.[1] === undefined || trailerAt === -1 || !text.startsWith('xref', Number(tail[1]))) {
+    throw unexpectedPdf('no classic cross-reference table and trailer at the end')
+  }
+  const previousXref = Number(tail[1])
+  const trailer = parseDictionaryAt(text, skipWhitespace(text, trailerAt + 'trailer'.length))
+  const size = Number(lookup(trailer.entries, 'Size'))
+  const root = parseReference(lookup(trailer.entries, 'Root'))
+  if (!Number.isInteger(size) || root === undefined) throw unexpectedPdf('trailer without /Size or /Root')
+  const infoValue = lookup(trailer.entries, 'Info')
+  const info = infoValue === undefined ? { number: size, generation: 0 } : parseReference(infoValue)
+  if (info === undefined) throw unexpectedPdf('trailer /Info is not a reference')
+
+  const catalog = readObjectDictionary(text, root)
+  if (metadata.lang !== '') setEntry(catalog, 'Lang', pdfTextString(metadata.lang))
+
+  const oldInfo = infoValue === undefined ? [] : readObjectDictionary(text, info)
+  const newInfo: Array<[string, string]> = [
+    ['Title', pdfTextString(metadata.title)],
+    ['Author', pdfTextString(metadata.author)],
+    ['Subject', pdfTextString(metadata.subject)],
+  ]
+  if (metadata.keywords !== undefined && metadata.keywords.length > 0) {
+    newInfo.push(['Keywords', pdfTextString(metadata.keywords.join(', '))])
+  }
+  // Chromium's Creator is its user agent string; say who made the document instead.
+  newInfo.push(['Creator', pdfTextString('Pressroom')])
+  for (const [key, value] of oldInfo) {
+    if (!newInfo.some(([existing]) => existing === key)) newInfo.push([key, value])
+  }
+
+  const objects = [
+    { ref: root, body: serializeDictionary(catalog) },
+    { ref: info, body: serializeDictionary(newInfo) },
+  ].sort((a, b) => a.ref.number - b.ref.number)
+
+  let update = text.endsWith('\n') ? '' : '\n'
+  const offsets: number[] = []
+  for (const object of objects) {
+    offsets.push(pdf.byteLength + update.length)
+    update += `${object.ref.number} ${object.ref.generation} obj\n${object.body}\nendobj\n`
+  }
+  const xrefAt = pdf.byteLength + update.length
+  update += 'xref\n'
+  objects.forEach((object, index) => {
+    const offset = String(offsets[index]).padStart(10, '0')
+    const generation = String(object.ref.generation).padStart(5, '0')
+    update += `${object.ref.number} 1\n${offset} ${generation} n \n`
+  })
+  const newTrailer = trailer.entries.filter(([key]) => key !== 'Size' && key !== 'Prev' && key !== 'Info')
+  newTrailer.unshift(['Size', String(Math.max(size, info.number + 1))])
+  newTrailer.push(['Info', `${info.number} ${info.generation} R`], ['Prev', String(previousXref)])
+  update += `trailer\n${serializeDictionary(newTrailer)}\nstartxref\n${xrefAt}\n%%EOF\n`
+
+  const out = new Uint8Array(pdf.byteLength + update.length)
+  out.set(pdf, 0)
+  out.set(Buffer.from(update, 'latin1'), pdf.byteLength)
+  return out
+}
+
+interface Reference {
+  readonly number: number
+  readonly generation: number
+}
+
+type Entries = Array<[string, string]>
+
+function unexpectedPdf(detail: string): PressError {
+  return new PressError(
+    `Cannot set PDF metadata: the PDF from Chromium has an unexpected layout (${detail}). ` +
+      'A Chromium update may have changed its PDF writer; please report this with `chromium --version`.',
+  )
+}
+
+function lookup(entries: Entries, key: string): string | undefined {
+  return entries.find(([name]) => name === key)?.[1]
+}
+
+function setEntry(entries: Entries, key: string, value: string): void {
+  const existing = entries.find(([name]) => name === key)
+  if (existing) existing[1] = value
+  else entries.push([key, value])
+}
+
+function parseReference(value: string | undefined): Reference | undefined {
+  const match = value === undefined ? null : /^(\d+)\s+(\d+)\s+R$/.exec(value)
+  if (match?.[1] === undefined || match[2] === undefined) return undefined
+  return { number: Number(match[1]), generation: Number(match[2]) }
+}
+
+function readObjectDictionary(text: string, ref: Reference): Entries {
+  // The last definition wins, as in a reader applying incremental updates.
+  const pattern = new RegExp(`(?:^|[\\s>])${ref.number}\\s+${ref.generation}\\s+obj\\b`, 'g')
+  let start = -1
+  for (const match of text.matchAll(pattern)) start = match.index + match[0].length
+  if (start === -1) throw unexpectedPdf(`object ${ref.number} not found`)
+  return parseDictionaryAt(text, skipWhitespace(text, start)).entries
+}
+
+const whitespace = new Set(['\0', '\t', '\n', '\f', '\r', ' '])
+const delimiters = new Set(['(', ')', '<', '>', '[', ']', '{', '}', '/', '%'])
+
+function skipWhitespace(text: string, index: number): number {
+  let i = index
+  while (i < text.length) {
+    const char = text[i] as string
+    if (whitespace.has(char)) i++
+    else if (char === '%') while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++
+    else break
+  }
+  return i
+}
+
+function parseDictionaryAt(text: string, index: number): { entries: Entries; end: number } {
+  if (!text.startsWith('<<', index)) throw unexpectedPdf(`expected a dictionary at byte ${index}`)
+  const entries: Entries = []
+  let i = index + 2
+  for (;;) {
+    i = skipWhitespace(text, i)
+    if (text.startsWith('>>', i)) return { entries, end: i + 2 }
+    if (text[i] !== '/') throw unexpectedPdf(`expected a name at byte ${i}`)
+    const keyEnd = scanToken(text, i + 1)
+    const key = text.slice(i + 1, keyEnd)
+    const valueStart = skipWhitespace(text, keyEnd)
+    const valueEnd = scanValue(text, valueStart)
+    entries.push([key, text.slice(valueStart, valueEnd)])
+    i = valueEnd
+  }
+}
+
+function scanToken(text: string, index: number): number {
+  let i = index
+  while (i < text.length && !whitespace.has(text[i] as string) && !delimiters.has(text[i] as string)) i++
+  return i
+}
+
+/** End index of the PDF object starting at `index`. */
+function scanValue(text: string, index: number): number {
+  const char = text[index]
+  if (char === '(') {
+    let depth = 0
+    for (let i = index; i < text.length; i++) {
+      const c = text[i]
+      if (c === '\\') i++
+      else if (c === '(') depth++
+      else if (c === ')' && --depth === 0) return i + 1
+    }
+    throw unexpectedPdf('unterminated string')
+  }
+  if (char === '<' && text[index + 1] === '<') return parseDictionaryAt(text, index).end
+  if (char === '<') {
+    const end = text.indexOf('>', index)
+    if (end === -1) throw unexpectedPdf('unterminated hex string')
+    return end + 1
+  }
+  if (char === '[') {
+    let i = index + 1
+    for (;;) {
+      i = skipWhitespace(text, i)
+      if (i >= text.length) throw unexpectedPdf('unterminated array')
+      if (text[i] === ']') return i + 1
+      i = scanValue(text, i)
+    }
+  }
+  if (char === '/') return scanToken(text, index + 1)
+  const end = scanToken(text, index)
+  if (end === index) throw unexpectedPdf(`unexpected byte at ${index}`)
+  // An indirect reference is three tokens: `12 0 R`.
+  const reference = /^\s+\d+\s+R(?![^\s()<>[\]{}/%])/.exec(text.slice(end, end + 32))
+  if (/^\d+$/.test(text.slice(index, end)) && reference) return end + reference[0].length
+  return end
+}
+
+function serializeDictionary(entries: Entries): string {
+  return `<<${entries.map(([key, value]) => `/${key} ${value}`).join('\n')}>>`
+}
+
+/** A PDF text string: literal if printable ASCII, else UTF-16BE with a byte order mark. */
+function pdfTextString(value: string): string {
+  if (/^[\x20-\x7e]*$/.test(value)) return `(${value.replace(/[\\()]/g, '\\$&')})`
+  let hex = 'FEFF'
+  for (let i = 0; i < value.length; i++) hex += value.charCodeAt(i).toString(16).padStart(4, '0').toUpperCase()
+  return `<${hex}>`
+}

@@ -1,0 +1,110 @@
+/**
+ * The template engine: LiquidJS with auto-escaping. Only values wrapped in
+ * `SafeHtml` (the rendered body, the boilerplate) print as HTML; everything
+ * else is escaped. Templates get a `t` filter (catalog strings in the page's
+ * language) and an `asset` filter (URL of a file in templates/assets/).
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { Liquid, type Template } from 'liquidjs'
+import { hashOf } from '../hash.js'
+import type { Translate } from '../i18n/localize.js'
+
+/** HTML that must not be escaped (already sanitized or produced by Pressroom). */
+export class SafeHtml {
+  constructor(readonly html: string) {}
+  toString(): string {
+    return this.html
+  }
+  toJSON(): string {
+    return this.html
+  }
+}
+
+/** The templates a press office can edit. */
+export type TemplateName = 'page' | 'index' | 'chooser' | 'print' | 'email'
+
+/** Per-render helpers. */
+export interface RenderHelpers {
+  readonly t: Translate
+  /** URL of an asset for this output (relative to the page, or a mount URL in print). */
+  readonly asset: (name: string) => string
+}
+
+/** Parsed templates and a hash of everything under templates/. */
+export interface Templates {
+  readonly dir: string
+  readonly hash: string
+  /** Asset files under templates/assets/, relative names with `/`. */
+  readonly assets: readonly string[]
+  render(name: TemplateName, data: Readonly<Record<string, unknown>>, helpers: RenderHelpers): string
+}
+
+const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+/** Escape text for HTML. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => htmlEscapes[c]!)
+}
+
+
+/**
+ * Read and parse every template under `dir`.
+ *
+ * @param dir Absolute path of templates/.
+ * @returns Parsed templates.
+ */
+export async function loadTemplates(dir: string): Promise<Templates> {
+  const files = await listFiles(dir)
+  const contents = await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f))] as const))
+  const hash = hashOf(...contents.flatMap(([f, c]) => [f, c]))
+  const engine = new Liquid({
+    root: [dir],
+    extname: '.liquid',
+    cache: true,
+    strictFilters: true,
+    ownPropertyOnly: true,
+    outputEscape: (value: unknown) => (value instanceof SafeHtml ? value.html : escapeHtml(value == null ? '' : String(value))),
+  })
+  engine.registerFilter('t', function (this: { context: { globals: Record<string, unknown> } }, key: unknown, ...args: unknown[]) {
+    const helpers = this.context.globals['__helpers'] as RenderHelpers
+    const values: Record<string, unknown> = {}
+    for (const arg of args) if (Array.isArray(arg) && arg.length === 2) values[String(arg[0])] = arg[1]
+    return helpers.t(String(key), values)
+  })
+  engine.registerFilter('asset', function (this: { context: { globals: Record<string, unknown> } }, name: unknown) {
+    const helpers = this.context.globals['__helpers'] as RenderHelpers
+    return helpers.asset(String(name))
+  })
+  const parsed = new Map<TemplateName, Template[]>()
+  const names: TemplateName[] = ['page', 'index', 'chooser', 'print', 'email']
+  for (const name of names) {
+    if (files.includes(`${name}.liquid`)) parsed.set(name, engine.parseFileSync(name))
+  }
+  return {
+    dir,
+    hash,
+    assets: files.filter((f) => f.startsWith('assets/')).map((f) => f.slice('assets/'.length)),
+    render(name, data, helpers) {
+      const template = parsed.get(name)
+      if (!template) throw new Error(`templates/${name}.liquid is missing; restore it from the sample office`)
+      return engine.renderSync(template, data, { globals: { __helpers: helpers } }) as string
+    },
+  }
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = []
+  let entries
+  try {
+    entries = await readdir(path.join(dir, prefix), { withFileTypes: true })
+  } catch {
+    return out
+  }
+  for (const entry of entries) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name
+    if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)))
+    else if (entry.isFile()) out.push(rel)
+  }
+  return out.sort()
+}

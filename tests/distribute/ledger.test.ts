@@ -1,0 +1,137 @@
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, test } from 'vitest'
+import { LockedError } from '../../src/errors.js'
+import type { Ledger, QueuedJob } from '../../src/distribute/queue/ledger.js'
+import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
+import { LIFT, makeOffice } from './fixtures/office.js'
+
+const open: Ledger[] = []
+function ledgerAt(path: string, options = {}): Ledger {
+  const l = openSqliteLedger(path, options)
+  open.push(l)
+  return l
+}
+afterEach(async () => {
+  for (const l of open.splice(0)) await l.close()
+})
+
+function job(email: string, vetted: boolean, sendAt: number, extra: Partial<QueuedJob> = {}): QueuedJob {
+  return { key: `s/${email}`, slug: 's', email, name: email, lng: 'en', wanted: 'en', vetted, sendAt, lift: LIFT, messageId: `<${email}@x>`, ...extra }
+}
+
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'])
+  return Number(child.stdout.toString())
+}
+
+describe('sqlite ledger', () => {
+  test('planning is idempotent, never resets sent rows, never moves an unvetted row before the lift', async () => {
+    const path = join(makeOffice().statePath, 'queue.db')
+    const ledger = ledgerAt(path)
+    const now = LIFT - 1000
+    expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({ added: 2, updated: 0, kept: 0, cancelled: 0 })
+    const b = await ledger.get('s/b@x.com')
+    expect(b).toMatchObject({ state: 'planned', sendAt: LIFT, dueAt: LIFT, vetted: false })
+
+    const lock = await ledger.lock({ now })
+    expect(await ledger.claim('s/a@x.com', lock, now)).toBe(true)
+    await ledger.markSent('s/a@x.com', { response: '250 OK' }, now)
+    // Re-plan: the sent row is kept, the planned one unchanged, nothing duplicated.
+    expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({ added: 0, updated: 0, kept: 2, cancelled: 0 })
+    // An --at before the lift for an unvetted row is clamped to the lift.
+    expect(await ledger.enqueue('s', [job('b@x.com', false, LIFT - 5000)], now)).toMatchObject({ kept: 1 })
+    expect((await ledger.get('s/b@x.com'))!.dueAt).toBe(LIFT)
+    // A later --at moves it later; the sent row stays sent.
+    await ledger.enqueue('s', [job('a@x.com', true, LIFT + 5000), job('b@x.com', false, LIFT + 5000)], now)
+    expect(await ledger.get('s/a@x.com')).toMatchObject({ state: 'sent', attempts: 1, response: '250 OK' })
+    expect((await ledger.get('s/b@x.com'))!.dueAt).toBe(LIFT + 5000)
+    // Dropped from the plan (e.g. suppressed since): cancelled.
+    expect(await ledger.enqueue('s', [job('a@x.com', true, now)], now, { cancelMissing: true })).toMatchObject({ cancelled: 1 })
+    expect((await ledger.get('s/b@x.com'))!.state).toBe('cancelled')
+    expect((await ledger.rows()).length).toBe(2)
+    await lock.release()
+
+    // The database itself refuses an unvetted row due before its lift.
+    const db = new Database(path)
+    expect(() => db.prepare("UPDATE sends SET state = 'planned', due_at = ? WHERE key = 's/b@x.com'").run(LIFT - 1)).toThrow(/CHECK/)
+    db.close()
+  })
+
+  test('state machine: claim needs the lock; deferred, failed, hold; stats and next due', async () => {
+    const ledger = ledgerAt(join(makeOffice().statePath, 'queue.db'))
+    const now = LIFT + 1000
+    await ledger.enqueue('s', ['a', 'b', 'c', 'd'].map((n) => job(`${n}@x.com`, false, now)), now)
+    const lock = await ledger.lock({ now })
+    for (const k of ['a', 'b', 'c']) expect(await ledger.claim(`s/${k}@x.com`, lock, now)).toBe(true)
+    expect(await ledger.claim('s/a@x.com', lock, now)).toBe(false) // already sending
+    await ledger.markSent('s/a@x.com', { response: '250' }, now)
+    await ledger.markDeferred('s/b@x.com', { error: '451 later', responseCode: 451 }, now + 60_000, now)
+    await ledger.markFailed('s/c@x.com', { error: '550 no such user', responseCode: 550 }, now)
+    const stats = await ledger.stats()
+    expect(stats.counts).toMatchObject({ sent: 1, deferred: 1, failed: 1, planned: 1, sending: 0 })
+    expect(stats.nextDue).toBe(now)
+    const due = []
+    for await (const row of ledger.due(() => now, { pageSize: 1 })) due.push(row.key)
+    expect(due).toEqual(['s/d@x.com'])
+    const later = []
+    for await (const row of ledger.due(() => now + 60_000, { pageSize: 1 })) later.push(row.key)
+    expect(later).toEqual(['s/b@x.com', 's/d@x.com'])
+    await ledger.hold('s/d@x.com', now + 5000, now)
+    expect((await ledger.get('s/d@x.com'))!.dueAt).toBe(now + 5000)
+    expect(await ledger.get('s/c@x.com')).toMatchObject({ state: 'failed', error: '550 no such user', responseCode: 550 })
+    await lock.release()
+    // Without the lock, nothing can be claimed.
+    expect(await ledger.claim('s/d@x.com', lock, now)).toBe(false)
+  })
+
+  test('a second lock fails with LockedError (exit 75) or waits', async () => {
+    const path = join(makeOffice().statePath, 'queue.db')
+    const one = ledgerAt(path)
+    const two = ledgerAt(path)
+    const lock = await one.lock({ now: 0 })
+    const error = await two.lock({ now: 0 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(LockedError)
+    expect((error as LockedError).exitCode).toBe(75)
+    expect((error as Error).message).toMatch(/Another dispatch is already sending .*pid \d+.*--wait/)
+    const waiting = two.lock({ now: 0, wait: true, pollMs: 20 })
+    setTimeout(() => void lock.release(), 100)
+    const second = await waiting
+    expect(second.owner).not.toBe(lock.owner)
+    await second.release()
+    await expect(two.lock({ now: 0, wait: true, timeoutMs: 0 })).resolves.toBeDefined()
+  })
+
+  test('a lock left by a dead process is taken over and its in-flight rows become unknown', async () => {
+    const path = join(makeOffice().statePath, 'queue.db')
+    const ledger = ledgerAt(path)
+    await ledger.enqueue('s', [job('a@x.com', true, 0), job('b@x.com', true, 0)], 0)
+    const db = new Database(path)
+    db.prepare("INSERT INTO locks VALUES ('dispatch', 'ghost', ?, ?, 0, 1e15)").run(deadPid(), (await import('node:os')).hostname())
+    db.prepare("UPDATE sends SET state = 'sending', attempts = 1 WHERE key = 's/a@x.com'").run()
+    db.close()
+    const lock = await ledger.lock({ now: 5 })
+    expect(lock.recovered).toBe(1)
+    expect(await ledger.get('s/a@x.com')).toMatchObject({ state: 'unknown', recoveries: 1, attempts: 1, messageId: '<a@x.com@x>' })
+    expect(await ledger.claim('s/a@x.com', lock, 6)).toBe(true)
+    await lock.release()
+  })
+
+  test('a stale heartbeat is taken over; a fresh one from another host is not; a run that lost its lock cannot claim', async () => {
+    const path = join(makeOffice().statePath, 'queue.db')
+    const ledger = ledgerAt(path, { staleLockMs: 1000, heartbeatMs: 50 })
+    await ledger.enqueue('s', [job('a@x.com', true, 0)], 0)
+    const db = new Database(path)
+    db.prepare("INSERT INTO locks VALUES ('dispatch', 'other', 1, 'elsewhere', 0, CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))").run()
+    await expect(ledger.lock({ now: 0 })).rejects.toThrow(LockedError)
+    db.prepare("UPDATE locks SET heartbeat_at = heartbeat_at - 5000").run()
+    const lock = await ledger.lock({ now: 0 })
+    // Someone else takes it over behind our back: the claim refuses, and the heartbeat notices.
+    db.prepare("UPDATE locks SET owner = 'thief'").run()
+    expect(await ledger.claim('s/a@x.com', lock, 0)).toBe(false)
+    await new Promise((r) => setTimeout(r, 120))
+    expect(lock.lost).toBe(true)
+    db.close()
+  })
+})
