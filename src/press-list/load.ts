@@ -3,7 +3,7 @@
  * the press list; the rules live in the pure `validate.ts`.
  */
 import { readFile } from 'node:fs/promises'
-import { VFileMessage } from 'vfile-message'
+import { diagnostic } from '../diagnostics.js'
 import { parsePressList, pressListColumns, pressListSource } from './validate.js'
 import type { ParsedPressList, PressListRules } from './validate.js'
 
@@ -59,13 +59,6 @@ export async function loadPressList(path: string, displayPath: string, rules: Pr
   return parsePressList(text, displayPath, rules)
 }
 
-function fail(file: string, reason: string, ruleId: string, line?: number): ParsedPressList {
-  const message = new VFileMessage(reason, {
-    ruleId,
-    source: pressListSource,
-    ...(line === undefined ? {} : { place: { line, column: 1 } }),
-  })
-  message.file = file
-  message.fatal = true
-  return { recipients: [], messages: [message] }
+function fail(file: string, reason: string, ruleId: string, line = 1): ParsedPressList {
+  return { recipients: [], messages: [diagnostic(file, { line, column: 1 }, 'error', reason, ruleId, pressListSource)] }
 }

@@ -3,10 +3,11 @@
  * no file access, so `press check`, `press send` and tests share one code
  * path and every problem comes back as a positioned vfile message.
  */
-import { parse } from 'csv-parse/sync'
-import { CsvError } from 'csv-parse/sync'
-import { closest, distance } from 'fastest-levenshtein'
-import { VFileMessage } from 'vfile-message'
+import { CsvError, parse } from 'csv-parse/sync'
+import type { VFileMessage } from 'vfile-message'
+import { diagnostic } from '../diagnostics.js'
+import type { Place } from '../diagnostics.js'
+import { didYouMeanSuffix } from '../did-you-mean.js'
 import { z } from 'zod'
 import type { Lng, Recipient } from '../types.js'
 
@@ -37,26 +38,29 @@ type Column = (typeof pressListColumns)[number]
 /** Columns without which a row means nothing. */
 const requiredColumns: readonly Column[] = ['email', 'language']
 
-const columnAliases: Readonly<Record<string, Column>> = { lang: 'language' }
+// Maps, not object literals: a header or value such as `constructor` must
+// not find `Object.prototype` members.
+const columnAliases: ReadonlyMap<string, Column> = new Map([['lang', 'language']])
 
 const exampleHeader = pressListColumns.join(',')
 
-const embargoValues: Readonly<Record<string, boolean>> = {
-  '': false,
-  yes: true,
-  y: true,
-  true: true,
-  '1': true,
-  no: false,
-  n: false,
-  false: false,
-  '0': false,
-}
+const embargoValues: ReadonlyMap<string, boolean> = new Map([
+  ['', false],
+  ['yes', true],
+  ['y', true],
+  ['true', true],
+  ['1', true],
+  ['no', false],
+  ['n', false],
+  ['false', false],
+  ['0', false],
+])
 
 /**
- * zod's practical email pattern, with the domain widened to internationalised
- * names (`пресса@`-free local part, but `ivan@пример.рф` and its punycode
- * `xn--` form pass), because Russian-language outlets use `.рф` domains.
+ * zod's practical email pattern with the domain widened to internationalised
+ * names (`ivan@пример.рф` and its punycode form `xn--…` pass), because
+ * Russian-language outlets use `.рф` domains. The local part stays ASCII:
+ * SMTPUTF8 support cannot be assumed of the office's relay.
  */
 const emailPattern =
   /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+\-]@(?:[\p{L}\p{N}][\p{L}\p{N}\-]*\.)+(?:\p{L}{2,}|[Xx][Nn]--[A-Za-z0-9\-]+)$/u
@@ -77,11 +81,6 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
-interface Place {
-  readonly line: number
-  readonly column: number
-}
-
 /**
  * Parse the press list and report every problem with its line.
  *
@@ -100,9 +99,7 @@ export function parsePressList(text: string, file: string, rules: PressListRules
   const recipients: Recipient[] = []
 
   const report = (reason: string, place: Place, ruleId: string, fatal: boolean, extra?: { actual?: string; expected?: string[] }): void => {
-    const message = new VFileMessage(reason, { place, ruleId, source: pressListSource })
-    message.file = file
-    message.fatal = fatal
+    const message = diagnostic(file, place, fatal ? 'error' : 'warning', reason, ruleId, pressListSource)
     if (extra?.actual !== undefined) message.actual = extra.actual
     if (extra?.expected !== undefined) message.expected = extra.expected
     messages.push(message)
@@ -118,10 +115,10 @@ export function parsePressList(text: string, file: string, rules: PressListRules
   const rows = allRows.filter((row) => row.fields.some((value) => value !== ''))
   const header = rows[0]
 
-  if (csvError) reportCsvError(csvError.error, csvError.line, report)
-
   if (!header) {
-    if (!csvError) {
+    if (csvError) {
+      reportCsvError(csvError.error, csvError.line, report)
+    } else {
       report(
         `The press list is empty; start it with the header line \`${exampleHeader}\` and add one row per journalist`,
         { line: 1, column: 1 },
@@ -148,7 +145,7 @@ export function parsePressList(text: string, file: string, rules: PressListRules
   header.fields.forEach((value, index) => {
     const name = value.trim().toLowerCase()
     if (name === '') return // trailing empty columns from spreadsheets
-    const column = columnAliases[name] ?? (isColumn(name) ? name : undefined)
+    const column = columnAliases.get(name) ?? (isColumn(name) ? name : undefined)
     if (column === undefined) {
       extras.push({ name: value.trim(), index })
       return
@@ -178,7 +175,10 @@ export function parsePressList(text: string, file: string, rules: PressListRules
     )
   }
 
-  if (headerBroken) return { recipients, messages }
+  if (headerBroken) {
+    if (csvError) reportCsvError(csvError.error, csvError.line, report)
+    return { recipients, messages }
+  }
 
   const missingOptional = pressListColumns.filter((column) => !columnIndex.has(column))
   if (missingOptional.length > 0) {
@@ -284,7 +284,7 @@ export function parsePressList(text: string, file: string, rules: PressListRules
       report(
         written === ''
           ? `Missing language; write one of the office's languages: ${listCode(known)}`
-          : `Unknown language \`${show(written)}\`${didYouMean(written, known)}; the office's languages are ${listCode(known)}`,
+          : `Unknown language \`${show(written)}\`${didYouMeanSuffix(written, known)}; the office's languages are ${listCode(known)}`,
         at('language'),
         'press-list-language',
         true,
@@ -293,7 +293,7 @@ export function parsePressList(text: string, file: string, rules: PressListRules
     }
 
     const embargoWritten = get('embargo')
-    const embargo = embargoValues[embargoWritten.toLowerCase()]
+    const embargo = embargoValues.get(embargoWritten.toLowerCase())
     if (embargo === undefined) {
       ok = false
       report(
@@ -312,7 +312,7 @@ export function parsePressList(text: string, file: string, rules: PressListRules
         if (knownLists.has(list)) continue
         ok = false
         report(
-          `Unknown list \`${show(list)}\`${didYouMean(list, known)}; ${known.length === 0 ? 'the office defines no lists' : `known lists are ${listCode(known)}`}. Fix the name or add the list to the office configuration`,
+          `Unknown list \`${show(list)}\`${didYouMeanSuffix(list, known)}; ${known.length === 0 ? 'the office defines no lists' : `known lists are ${listCode(known)}`}. Fix the name or add the list to the office configuration`,
           at('lists'),
           'press-list-list',
           true,
@@ -324,6 +324,9 @@ export function parsePressList(text: string, file: string, rules: PressListRules
     if (!ok || lng === undefined || embargo === undefined) continue
     recipients.push({ email, name, lng, embargo, lists, outlet: get('outlet'), line })
   }
+
+  // Reported last: the broken record comes after every row read before it.
+  if (csvError) reportCsvError(csvError.error, csvError.line, report)
 
   if (rows.length === 1 && !csvError) {
     report(
@@ -359,16 +362,6 @@ function checkEmail(email: string): string | undefined {
 function splitLists(value: string): string[] {
   if (value === '') return []
   return [...new Set(value.split(/[;|]/).map((list) => list.trim()).filter((list) => list !== ''))]
-}
-
-/** `; did you mean `x`?` when a close candidate exists. */
-function didYouMean(value: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return ''
-  const best = closest(value.toLowerCase(), candidates.map((candidate) => candidate.toLowerCase()))
-  const original = candidates.find((candidate) => candidate.toLowerCase() === best) ?? best
-  // Farther than about a third of the word is a different word, not a typo.
-  const limit = Math.max(2, Math.floor(Math.max(value.length, best.length) / 3))
-  return distance(value.toLowerCase(), best) <= limit ? ` (did you mean \`${original}\`?)` : ''
 }
 
 /** A hint for a header that lacks required columns. */
@@ -505,6 +498,6 @@ function reportCsvError(error: CsvError, line: number, report: (reason: string, 
   const reason =
     error.code === 'CSV_QUOTE_NOT_CLOSED'
       ? `A quoted value that starts on line ${line} is never closed, so the rest of the file cannot be read; add the closing \`"\` (write a quote inside a quoted value as \`""\`)`
-      : `Cannot read this CSV record (${error.message}); check its quotes: a quoted value must be quoted from its first to its last character, with \`""\` for a quote inside it`
+      : `Cannot read this CSV record (${error.message}), so the rows after it were not checked; check its quotes: a quoted value must be quoted from its first to its last character, with \`""\` for a quote inside it`
   report(reason, { line, column: 1 }, 'press-list-csv', true)
 }

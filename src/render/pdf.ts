@@ -3,11 +3,13 @@
  * reusable pages, and a minimal metadata post-process.
  *
  * Security model: page scripts are off, and every request a page makes goes
- * through request interception. The document itself and files under the job's
- * mounts are answered from memory/disk; everything else is refused and listed
- * in `blocked`. As a second fence, Chromium's host resolver maps every name
- * (and IP literal) to "not found", so a request that somehow bypassed
+ * through request interception. Each page sits on an empty document at
+ * http://pressroom.invalid/ and a job's HTML is written into it; files under
+ * the job's mounts are answered from disk, everything else is refused and
+ * listed in `blocked`. As a second fence, Chromium's host resolver maps every
+ * name (and IP literal) to "not found", so a connection that bypasses
  * interception (preconnect, DNS prefetch) cannot reach the network either.
+ * The browser is driven over a pipe, so no DevTools port is open.
  */
 import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
@@ -17,9 +19,9 @@ import { PressError, RenderTimeoutError } from '../errors.js'
 import { findChromium } from './find-chromium.js'
 
 /** Origin the document is served from; it never resolves, so only interception can answer it. */
-export const PDF_DOCUMENT_ORIGIN = 'http://pressroom.invalid'
+export const pdfDocumentOrigin = 'http://pressroom.invalid'
 /** URL of the document itself; relative URLs in the print template resolve against it. */
-export const PDF_DOCUMENT_URL = `${PDF_DOCUMENT_ORIGIN}/`
+export const pdfDocumentUrl = `${pdfDocumentOrigin}/`
 
 /** Document metadata written into the PDF (Info dictionary and catalog `/Lang`). */
 export interface PdfMetadata {
@@ -109,9 +111,17 @@ interface Slot {
   /** True only while the page loads its empty starting document. */
   starting: boolean
   session: Session | undefined
+  /**
+   * URL -> {@link answerKey} of every subresource answered since the page's
+   * document was created. Blink keeps a document's resources by URL and
+   * reuses them when new content is written into the same document, even
+   * with the cache disabled; a job that would get a different answer for one
+   * of these URLs needs a fresh document.
+   */
+  readonly served: Map<string, string>
 }
 
-/** The page's first and only navigation; each job then replaces its content. */
+/** The page's document between jobs; each job writes its content into it. */
 const startingDocument = '<!doctype html><html><head><title></title></head><body></body></html>'
 
 /**
@@ -168,25 +178,25 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
 
   async function createSlot(): Promise<Slot> {
     const page = await browser.newPage()
-    const slot: Slot = { page, starting: true, session: undefined }
-    // Set once per page, not per render: these are round trips to the browser.
-    await Promise.all([
-      page.setJavaScriptEnabled(false),
-      page.setRequestInterception(true),
-      // Different jobs use the same URLs (/release/img.png) for different files.
-      page.setCacheEnabled(false),
-      page.setBypassServiceWorker(true),
-    ])
-    page.on('request', (request) => {
-      void answerRequest(slot, request)
-    })
-    // Navigate once, so the document's URL (and the base of relative URLs)
-    // is http://pressroom.invalid/. Jobs replace the content in place, like
-    // page.setContent: a cross-document navigation per job costs several
-    // times more.
-    await page.goto(PDF_DOCUMENT_URL, { waitUntil: 'load' })
-    slot.starting = false
-    return slot
+    const slot: Slot = { page, starting: false, session: undefined, served: new Map() }
+    try {
+      // Set once per page, not per render: these are round trips to the browser.
+      await Promise.all([
+        page.setJavaScriptEnabled(false),
+        page.setRequestInterception(true),
+        // Different jobs use the same URLs (/release/img.png) for different files.
+        page.setCacheEnabled(false),
+        page.setBypassServiceWorker(true),
+      ])
+      page.on('request', (request) => {
+        void answerRequest(slot, request)
+      })
+      await loadStartingDocument(slot, timeoutMs)
+      return slot
+    } catch (error) {
+      void page.close().catch(() => undefined)
+      throw error
+    }
   }
 
   function acquire(): Promise<Slot> {
@@ -227,7 +237,7 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
     let timer: NodeJS.Timeout | undefined
     let healthy = false
     try {
-      const work = printPage(slot.page, job)
+      const work = printPage(slot, job, session)
       // The losing promise must not become an unhandled rejection.
       work.catch(() => undefined)
       const timeout = new Promise<never>((_, reject) => {
@@ -271,11 +281,39 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
   }
 }
 
+/**
+ * Navigate to the empty document at http://pressroom.invalid/, which makes
+ * it the document's URL and the base of relative URLs, and gives the page a
+ * fresh set of resources.
+ */
+async function loadStartingDocument(slot: Slot, timeoutMs: number): Promise<void> {
+  slot.served.clear()
+  slot.starting = true
+  try {
+    await slot.page.goto(pdfDocumentUrl, { waitUntil: 'load', timeout: timeoutMs })
+  } finally {
+    slot.starting = false
+  }
+}
+
+/** Would any URL the current document already holds be answered differently for this job? */
+async function holdsStaleResources(slot: Slot, session: Session): Promise<boolean> {
+  const changed = await Promise.all(
+    Array.from(slot.served, async ([url, before]) => answerKey(await locate(session, url)) !== before),
+  )
+  return changed.includes(true)
+}
+
 /** Load the job's document, make sure every web font is loaded, print. */
-async function printPage(page: Page, job: PdfJob): Promise<Uint8Array> {
+async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uint8Array> {
+  const page = slot.page
+  // Writing into the existing document (what page.setContent does) costs a
+  // fraction of a navigation; navigate only when reused resources would be
+  // wrong, e.g. /release/photo.jpg now meaning another release's photo.
+  // Timeouts are ours (see render); puppeteer's own would race with them.
+  if (await holdsStaleResources(slot, session)) await loadStartingDocument(slot, 0)
   // document.open/write/close from CDP (our code, not a page script): the
   // URL stays http://pressroom.invalid/ and scripts in the HTML stay off.
-  // Timeouts are ours (see render); puppeteer's own would race with them.
   await page.setContent(job.html, { waitUntil: 'load', timeout: 0 })
   // Fonts used only in @page margin boxes are first needed while printing,
   // too late for the PDF, which then falls back to a system font. Loading
@@ -327,7 +365,7 @@ async function answerRequest(slot: Slot, request: HTTPRequest): Promise<void> {
     const session = slot.session
     const url = request.url()
     const navigation = request.isNavigationRequest()
-    if (slot.starting && navigation && url === PDF_DOCUMENT_URL && request.frame() === slot.page.mainFrame()) {
+    if (slot.starting && navigation && url === pdfDocumentUrl && request.frame() === slot.page.mainFrame()) {
       await request.respond(ok('text/html; charset=utf-8', startingDocument))
       return
     }
@@ -348,14 +386,23 @@ async function answerRequest(slot: Slot, request: HTTPRequest): Promise<void> {
       await request.respond({ status: 204, headers: { 'cache-control': 'no-store' }, contentType: 'text/plain', body: '' })
       return
     }
-    const answer = await answerFromMounts(session, url)
-    if (answer === 'blocked') {
+    const located = await locate(session, url)
+    slot.served.set(url, answerKey(located))
+    let body: Uint8Array | undefined
+    if (located.kind === 'file') {
+      try {
+        body = await readFile(located.path)
+      } catch {
+        // Removed since locate(): answer as missing.
+      }
+    }
+    if (located.kind === 'blocked') {
       session.blocked.add(url)
       await request.abort('blockedbyclient')
-    } else if (answer === 'not-found') {
-      await request.respond({ status: 404, headers: { 'cache-control': 'no-store' }, contentType: 'text/plain', body: 'Not found' })
+    } else if (located.kind === 'file' && body !== undefined) {
+      await request.respond(ok(contentTypeOf(located.path), body))
     } else {
-      await request.respond(ok(answer.contentType, answer.body))
+      await request.respond({ status: 404, headers: { 'cache-control': 'no-store' }, contentType: 'text/plain', body: 'Not found' })
     }
   } catch {
     // The page was closed (timeout, shutdown) while we were reading a file.
@@ -366,20 +413,32 @@ function ok(contentType: string, body: string | Uint8Array) {
   return { status: 200, headers: { 'cache-control': 'no-store' }, contentType, body }
 }
 
-type MountAnswer = 'blocked' | 'not-found' | { contentType: string; body: Uint8Array }
+/** How a subresource URL is answered under a job's mounts. */
+type Located =
+  | { readonly kind: 'blocked' }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly mtimeMs: number }
 
-async function answerFromMounts(session: Session, url: string): Promise<MountAnswer> {
+const blockedAnswer: Located = Object.freeze({ kind: 'blocked' })
+const notFoundAnswer: Located = Object.freeze({ kind: 'not-found' })
+
+/** Equal keys mean the same response (same real file, unchanged). */
+function answerKey(located: Located): string {
+  return located.kind === 'file' ? `file:${located.size}:${located.mtimeMs}:${located.path}` : located.kind
+}
+
+async function locate(session: Session, url: string): Promise<Located> {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    return 'blocked'
+    return blockedAnswer
   }
-  if (parsed.origin !== PDF_DOCUMENT_ORIGIN) return 'blocked'
+  if (parsed.origin !== pdfDocumentOrigin) return blockedAnswer
   const mount = session.mounts.find((candidate) => parsed.pathname.startsWith(candidate.prefix))
   if (mount === undefined) {
     // Chromium asks for a favicon on its own; that is no refusal to report.
-    return parsed.pathname === '/favicon.ico' ? 'not-found' : 'blocked'
+    return parsed.pathname === '/favicon.ico' ? notFoundAnswer : blockedAnswer
   }
 
   const segments: string[] = []
@@ -388,28 +447,30 @@ async function answerFromMounts(session: Session, url: string): Promise<MountAns
     try {
       segment = decodeURIComponent(raw)
     } catch {
-      return 'blocked'
+      return blockedAnswer
     }
     // The URL parser already removed literal `..`; encoded ones (`..%2f`) arrive here.
-    if (segment === '..' || segment === '.' || /[/\\\0]/.test(segment)) return 'blocked'
+    if (segment === '..' || segment === '.' || /[/\\\0]/.test(segment)) return blockedAnswer
     if (segment !== '') segments.push(segment)
   }
-  if (segments.length === 0) return 'not-found'
+  if (segments.length === 0) return notFoundAnswer
 
   let real: string
   try {
     real = await realpath(path.join(mount.root, ...segments))
   } catch {
-    return 'not-found'
+    return notFoundAnswer
   }
   // Symlinks inside the mount must not lead out of it.
-  if (!real.startsWith(mount.root + path.sep)) return 'blocked'
+  const relative = path.relative(mount.root, real)
+  if (relative === '' || relative.split(path.sep)[0] === '..' || path.isAbsolute(relative)) return blockedAnswer
   try {
+    const info = await stat(real)
     // Only regular files: a FIFO or device would hang or never end.
-    if (!(await stat(real)).isFile()) return 'not-found'
-    return { contentType: contentTypeOf(real), body: await readFile(real) }
+    if (!info.isFile()) return notFoundAnswer
+    return { kind: 'file', path: real, size: info.size, mtimeMs: info.mtimeMs }
   } catch {
-    return 'not-found'
+    return notFoundAnswer
   }
 }
 

@@ -110,6 +110,12 @@ describe('parsePressList', () => {
     expect(summary(messages)).toEqual(['1:12 error press-list-header'])
   })
 
+  test('Object.prototype names are not columns or embargo values', () => {
+    const { recipients, messages } = parsePressList('email,language,constructor,embargo\na@example.com,en,x,constructor\n', 'p.csv', rules)
+    expect(summary(messages)).toEqual(['1:1 warning press-list-column-missing', '1:16 warning press-list-extra-column', '2:20 error press-list-embargo'])
+    expect(recipients).toEqual([])
+  })
+
   test('missing optional columns are one warning', () => {
     const { recipients, messages } = parsePressList('email,language\na@example.com,ru\n', 'p.csv', rules)
     expect(summary(messages)).toEqual(['1:1 warning press-list-column-missing'])
@@ -119,7 +125,7 @@ describe('parsePressList', () => {
   test('an unclosed quote is reported at the line where it opens; rows before it are still checked', () => {
     const text = 'email,language\na@example.com,en\nb@example.com,xx\n"c@example.com,en\nd@example.com,en\n'
     const { recipients, messages } = parsePressList(text, 'p.csv', rules)
-    expect(summary(messages.filter((m) => m.fatal))).toEqual(['4:1 error press-list-csv', '3:15 error press-list-language'])
+    expect(summary(messages.filter((m) => m.fatal))).toEqual(['3:15 error press-list-language', '4:1 error press-list-csv'])
     expect(recipients.map((r) => r.email)).toEqual(['a@example.com'])
   })
 

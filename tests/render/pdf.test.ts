@@ -212,19 +212,21 @@ describe('createPdfRenderer', { timeout: 60_000 }, () => {
         `<video poster="${base}/poster.png"></video>`,
       ].join('\n')
       const html = printDocument({ ...en, body }).replace('</head>', `${head}\n</head>`)
-      const { pdf, blocked } = await renderer.render(job({ html }))
+      // Twice: the second render reuses the page, and must report the same refusals.
+      for (let round = 0; round < 2; round++) {
+        const { pdf, blocked } = await renderer.render(job({ html }))
+        const text = await pdfText(pdf)
+        expect(text).toContain('CANARY-PAGE')
+        expect(text).not.toContain('CANARY-CONTENT')
+        for (const name of ['img.png', 'style.css', 'iframe', 'import.css', 'font.woff2', 'background.png']) {
+          expect(blocked).toContain(`${base}/${name}`)
+        }
+        expect(blocked.every((url) => url.startsWith(base))).toBe(true)
+      }
       // Late stragglers (favicon, refresh, prefetch) would arrive after the render.
       await new Promise((resolve) => setTimeout(resolve, 500))
-
       expect(requests).toEqual([])
       expect(connections).toBe(0)
-      const text = await pdfText(pdf)
-      expect(text).toContain('CANARY-PAGE')
-      expect(text).not.toContain('CANARY-CONTENT')
-      for (const name of ['img.png', 'style.css', 'iframe', 'import.css', 'font.woff2', 'background.png']) {
-        expect(blocked).toContain(`${base}/${name}`)
-      }
-      expect(blocked.every((url) => url.startsWith(base))).toBe(true)
     } finally {
       canary.closeAllConnections()
       await new Promise((resolve) => canary.close(resolve))
@@ -304,6 +306,18 @@ ${hrefs.map((href) => `<link rel="stylesheet" href="${href}">`).join('\n')}
     ] as const) {
       const { pdf } = await renderer.render(job({ html, mounts: { '/f/': dir } }))
       expect((await pdfFonts(pdf)).map((font) => font.baseName)).toEqual([expected])
+    }
+  })
+
+  test('a file changed between two renders of the same document is served fresh', async () => {
+    const dir = path.join(scratch, 'changing')
+    await mkdir(dir, { recursive: true })
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Changing</title>
+<link rel="stylesheet" href="/c/style.css"></head><body><p>Body</p></body></html>`
+    for (const version of ['FIRST-VERSION', 'SECOND-VERSION-LONGER', 'FIRST-VERSION']) {
+      await writeFile(path.join(dir, 'style.css'), `body::before { content: "${version}" }`)
+      const { pdf } = await renderer.render(job({ html, mounts: { '/c/': dir } }))
+      expect(await pdfText(pdf)).toContain(version)
     }
   })
 

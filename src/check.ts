@@ -1,0 +1,68 @@
+/**
+ * `press check` as a library function: everything that can be wrong in an
+ * office, as positioned diagnostics — releases, catalogs, templates, the
+ * press list — plus each embargo echoed in UTC so a misread zone is visible.
+ */
+import { access } from 'node:fs/promises'
+import path from 'node:path'
+import type { VFileMessage } from 'vfile-message'
+import { displayPath } from './config.js'
+import { diagnostic } from './diagnostics.js'
+import { clockMismatchWarning, formatInstantUtc } from './embargo/time.js'
+import { checkCatalogs } from './i18n/catalogs.js'
+import type { Office } from './office.js'
+import { loadPressList } from './press-list/load.js'
+import { translationStates } from './release/translation-status.js'
+import type { TemplateName } from './render/template.js'
+
+const templateNames: readonly TemplateName[] = ['page', 'index', 'chooser', 'print', 'email']
+
+/** What `press check` found beyond loading. */
+export interface CheckReport {
+  readonly messages: readonly VFileMessage[]
+  readonly releases: number
+  readonly recipients: number
+}
+
+/**
+ * Check an office.
+ *
+ * @param office The loaded office.
+ * @param now The instant treated as now (embargoes already lifted are not warned about).
+ * @returns Messages (errors, warnings, info) and counts.
+ */
+export async function checkOffice(office: Office, now: number): Promise<CheckReport> {
+  const { config } = office
+  const messages: VFileMessage[] = [...checkCatalogs(office.catalogs, config.locales)]
+  for (const name of templateNames) {
+    try {
+      await access(path.join(config.paths.templates, `${name}.liquid`))
+    } catch {
+      messages.push(diagnostic(displayPath(config, config.paths.templates), undefined, 'error', `templates/${name}.liquid is missing; restore it from the sample office`, 'template-missing', 'press:templates'))
+    }
+  }
+  for (const release of office.releases) {
+    const source = release.texts[release.source]!
+    if (release.embargo) {
+      const lift = release.embargo.lift
+      messages.push(
+        diagnostic(source.path, undefined, 'info', `embargo lifts at ${formatInstantUtc(lift)} (${release.embargo.written})${lift <= now ? ', already lifted' : ''}`, 'embargo-utc', 'press:embargo'),
+      )
+      const mismatch = lift > now ? clockMismatchWarning(lift) : undefined
+      if (mismatch) messages.push(diagnostic(source.path, undefined, 'warning', mismatch, 'embargo-dst-gap', 'press:embargo'))
+    }
+    for (const state of translationStates(release, config.locales)) {
+      if (state.state === 'stale') {
+        messages.push(
+          diagnostic(state.path!, undefined, 'warning', `translation is stale: ${release.source}.md changed since it was translated (source_hash ${state.recorded}, now ${state.current}); update the text, then set source_hash: ${state.current}`, 'translation-stale', 'press:translate'),
+        )
+      }
+    }
+  }
+  const list = await loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), {
+    locales: config.locales,
+    ...(config.lists ? { lists: config.lists } : {}),
+  })
+  messages.push(...list.messages)
+  return { messages, releases: office.releases.length, recipients: list.recipients.length }
+}

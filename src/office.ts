@@ -1,0 +1,59 @@
+/**
+ * An office loaded for work: configuration, releases, catalogs and
+ * templates, with every diagnostic found while reading them.
+ */
+import path from 'node:path'
+import type { VFileMessage } from 'vfile-message'
+import { displayPath, loadConfig, type Config, type ConfigOverrides } from './config.js'
+import { loadCatalogs, type Catalogs } from './i18n/catalogs.js'
+import { createTranslator, type Translator } from './i18n/localize.js'
+import { loadReleases } from './release/load.js'
+import { loadTemplates, type Templates } from './render/template.js'
+import type { Release } from './types.js'
+
+/** Everything a build, check or send needs from the office's files. */
+export interface Office {
+  readonly config: Config
+  readonly releases: readonly Release[]
+  readonly catalogs: Catalogs
+  readonly translator: Translator
+  readonly templates: Templates
+}
+
+/** Options for loading an office. */
+export interface LoadOfficeOptions {
+  readonly env?: NodeJS.ProcessEnv
+  readonly overrides?: ConfigOverrides
+  /** Load only this release (other releases are not read). */
+  readonly only?: string
+}
+
+/**
+ * Load the office in `root`.
+ *
+ * @param root The office directory.
+ * @param options Environment, flag overrides, release filter (optional).
+ * @returns The office (undefined when the config itself is broken) and all messages.
+ */
+export async function loadOffice(
+  root: string,
+  options: LoadOfficeOptions = {},
+): Promise<{ office?: Office; messages: VFileMessage[] }> {
+  const { config, messages } = await loadConfig(root, options.env ?? {}, options.overrides)
+  if (!config) return { messages }
+  const [loaded, catalogs, templates] = await Promise.all([
+    loadReleases(config, options.only),
+    loadCatalogs(config.paths.locales, displayPath(config, config.paths.locales), config.locales),
+    loadTemplates(config.paths.templates),
+  ])
+  const translator = createTranslator(catalogs.catalogs, config.locales, config.defaultLocale)
+  return {
+    office: { config, releases: loaded.releases, catalogs: catalogs.catalogs, translator, templates },
+    messages: [...messages, ...loaded.messages, ...catalogs.messages],
+  }
+}
+
+/** Absolute path of a release folder. */
+export function releaseDir(config: Config, release: Pick<Release, 'slug'>): string {
+  return path.join(config.paths.releases, release.slug)
+}

@@ -1,0 +1,65 @@
+/**
+ * `press new`: a new release folder with the source file and one stub per
+ * other language. The source starts as `status: draft`, so nothing is
+ * published until the press officer marks it ready.
+ */
+import { mkdir, writeFile, access } from 'node:fs/promises'
+import path from 'node:path'
+import type { Config } from '../config.js'
+import { displayPath } from '../config.js'
+import { UsageError } from '../errors.js'
+import { slugPattern } from './schema.js'
+
+/**
+ * Create `releases/<slug>/` with stubs.
+ *
+ * @param config The office configuration.
+ * @param slug Folder name.
+ * @param values `title` (optional, '' for a placeholder) and `date` (YYYY-MM-DD).
+ * @returns The files created, relative to the office.
+ */
+export async function scaffoldRelease(config: Config, slug: string, values: { title: string; date: string }): Promise<string[]> {
+  if (!slugPattern.test(slug)) {
+    throw new UsageError(`bad slug \`${slug}\`: use lowercase letters, digits and single hyphens, e.g. ${values.date}-water-report`)
+  }
+  const dir = path.join(config.paths.releases, slug)
+  try {
+    await access(dir)
+    throw new UsageError(`${displayPath(config, dir)} already exists; choose another slug`)
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+  }
+  await mkdir(dir, { recursive: true })
+  const created: string[] = []
+  const title = values.title.trim() || 'Headline in sentence case, under 100 characters'
+  const quote = (s: string): string => JSON.stringify(s)
+  const source = [
+    '---',
+    `title: ${quote(title)}`,
+    'subtitle: "One sentence that says why it matters"',
+    `date: ${values.date}`,
+    'dateline: Geneva',
+    '# embargo: 2031-03-14T09:00:00-04:00    # an instant with an offset, or add embargo_zone: America/New_York',
+    'tags: []',
+    '# lists: [health-desk]                   # press-list segments; default: everyone',
+    '# attachments: [report.pdf]              # files in this folder',
+    'status: draft                            # set to ready to publish',
+    '---',
+    '',
+    'First paragraph: who, what, when, where, why.',
+    '',
+    '"A quote from your spokesperson," said Name Surname, Role.',
+    '',
+  ].join('\n')
+  const sourceFile = path.join(dir, `${config.defaultLocale}.md`)
+  await writeFile(sourceFile, source, { flag: 'wx' })
+  created.push(displayPath(config, sourceFile))
+  for (const lng of config.locales) {
+    if (lng === config.defaultLocale) continue
+    const stub = ['---', `title: ${quote(`[${lng}] ${title}`)}`, 'subtitle: ""', 'dateline: ""', '# source_hash: set by the translator; see `press translate status`', '---', '', `Translation of ${config.defaultLocale}.md into ${lng}.`, ''].join('\n')
+    const file = path.join(dir, `${lng}.md`)
+    await writeFile(file, stub, { flag: 'wx' })
+    created.push(displayPath(config, file))
+  }
+  return created
+}

@@ -1,0 +1,395 @@
+/**
+ * Plan the public site in memory (STYLE §2 "build in memory, write
+ * separately"): every output file of dist/ with a cache key and a producer.
+ * Nothing is rendered here; the writer calls a producer only when the key
+ * changed since the last build, which makes builds incremental.
+ */
+import path from 'node:path'
+import type { VFileMessage } from 'vfile-message'
+import type { Office } from '../office.js'
+import { releaseDir } from '../office.js'
+import { diagnostic } from '../diagnostics.js'
+import { isPublic } from '../embargo/policy.js'
+import { formatDate } from '../embargo/time.js'
+import { hashOf } from '../hash.js'
+import { isLocal, renderMarkdown, type RenderedBody } from '../render/markdown.js'
+import type { PdfJob } from '../render/pdf.js'
+import type { Release, ReleaseText } from '../types.js'
+import { releaseFiles, templateAssets, type Asset } from './assets.js'
+import { renderFeed, type FeedEntry } from './feed.js'
+import { renderSitemap, type SitemapUrl } from './sitemap.js'
+import {
+  absoluteUrl,
+  commonData,
+  indexLocation,
+  languageName,
+  printData,
+  releaseData,
+  releaseLocation,
+  type PageLocation,
+} from './view-model.js'
+
+/** Bump when a change to Pressroom itself changes rendered output. */
+export const rendererVersion = '1'
+
+/** What a build should produce. */
+export interface BuildOptions {
+  /** The instant treated as now (embargo decisions). */
+  readonly now: number
+  /** Include `status: draft` releases. */
+  readonly drafts?: boolean
+  /** Render PDFs (default true). */
+  readonly pdf?: boolean
+  /** Re-render only this release; other releases' files are carried over from the previous dist/ as they are. */
+  readonly only?: string
+}
+
+/** An output file: its path in dist/, a key, and how to make it. */
+export type PlannedOutput =
+  | { readonly kind: 'copy'; readonly path: string; readonly key: string; readonly from: string }
+  | { readonly kind: 'text'; readonly path: string; readonly key: string; readonly group: OutputGroup; readonly produce: () => string; readonly keep?: boolean }
+  | { readonly kind: 'pdf'; readonly path: string; readonly key: string; readonly job: () => PdfJob; readonly release: string; readonly keep?: boolean }
+
+/** What kind of rendered file an output is, for the summary. */
+export type OutputGroup = 'page' | 'index' | 'feed' | 'sitemap' | 'chooser' | 'asset'
+
+/** A release held back from the public site and why. */
+export interface HeldRelease {
+  readonly slug: string
+  readonly reason: 'embargo' | 'draft'
+  readonly lift?: number
+}
+
+/** The planned site. */
+export interface SitePlan {
+  readonly outputs: readonly PlannedOutput[]
+  readonly published: ReadonlyArray<{ slug: string; languages: readonly string[] }>
+  readonly held: readonly HeldRelease[]
+  readonly messages: readonly VFileMessage[]
+}
+
+/**
+ * Plan dist/ for `now`.
+ *
+ * @param office The loaded office.
+ * @param options Now, drafts and PDF switches.
+ * @returns The outputs and what was published or held.
+ */
+export async function planSite(office: Office, options: BuildOptions): Promise<SitePlan> {
+  const { config, templates, translator, catalogs } = office
+  const withPdf = options.pdf !== false
+  const messages: VFileMessage[] = []
+  const outputs: PlannedOutput[] = []
+  const held: HeldRelease[] = []
+  const visible: Release[] = []
+  for (const release of office.releases) {
+    if (release.status === 'draft' && !options.drafts) held.push({ slug: release.slug, reason: 'draft' })
+    else if (isPublic({ status: 'ready', ...(release.embargo ? { embargo: release.embargo } : {}) }, options.now)) visible.push(release)
+    else held.push({ slug: release.slug, reason: 'embargo', lift: release.embargo!.lift })
+  }
+  // Newest first: by date, then by lift time, then slug.
+  visible.sort((a, b) => b.date.localeCompare(a.date) || (b.embargo?.lift ?? 0) - (a.embargo?.lift ?? 0) || a.slug.localeCompare(b.slug))
+
+  const assetsDir = path.join(templates.dir, 'assets')
+  const assets = await templateAssets(assetsDir, templates.assets)
+  for (const asset of assets.values()) pushAsset(outputs, asset)
+
+  const baseKey = hashOf(rendererVersion, config.renderHash, catalogs.hash, templates.hash, withPdf ? 'pdf' : 'no-pdf')
+  const assetUrl = (location: PageLocation) => (name: string) => {
+    const asset = assets.get(name)
+    return asset ? `${location.root}${asset.path}` : `${location.root}assets/${name}`
+  }
+
+  const bodies = new Map<string, RenderedBody>()
+  const published: Array<{ slug: string; languages: string[] }> = []
+  for (const release of visible) {
+    const dir = releaseDir(config, release)
+    const files = await releaseFiles(dir, [...release.attachments, ...localRefsOf(release)])
+    for (const asset of files.values()) pushAsset(outputs, asset)
+    const languages = config.locales.filter((lng) => release.texts[lng] !== undefined)
+    published.push({ slug: release.slug, languages })
+    for (const lng of languages) {
+      const text = release.texts[lng]!
+      const location = releaseLocation(lng, release.slug)
+      const key = hashOf(baseKey, release.inputHash, lng)
+      const keep = options.only !== undefined && options.only !== release.slug
+      const t = translator.forLng(lng)
+      const pdfName = `${release.slug}.${lng}.pdf`
+      const webBody = (): RenderedBody => {
+        const cacheKey = `web:${release.slug}:${lng}`
+        let body = bodies.get(cacheKey)
+        if (!body) {
+          body = renderMarkdown(text.body, (url) => {
+            if (!isLocal(url)) return undefined
+            const file = files.get(url.split(/[?#]/)[0]!)
+            return file ? `${location.root}${file.path}` : undefined
+          })
+          bodies.set(cacheKey, body)
+          reportRemoved(messages, text, body)
+        }
+        return body
+      }
+      const attachments = release.attachments.flatMap((name) => {
+        const file = files.get(name)
+        return file ? [{ name, url: `${location.root}${file.path}` }] : []
+      })
+      outputs.push({
+        kind: 'text',
+        group: 'page',
+        path: location.path,
+        key,
+        ...(keep ? { keep } : {}),
+        produce: () =>
+          templates.render(
+            'page',
+            {
+              ...commonData({ config, lng, t, location, alternates: alternatesFor(office, release, lng, location), preview: false }),
+              release: releaseData({
+                config,
+                release,
+                text,
+                lng,
+                t,
+                body: webBody(),
+                embargoed: false,
+                ...(withPdf ? { pdf: { url: pdfName, name: pdfName } } : {}),
+                attachments,
+              }),
+            },
+            { t, asset: assetUrl(location) },
+          ),
+      })
+      if (withPdf) {
+        outputs.push({
+          kind: 'pdf',
+          path: `${lng}/${release.slug}/${pdfName}`,
+          key: hashOf(key, 'pdf', config.pdf.format),
+          release: release.slug,
+          ...(keep ? { keep } : {}),
+          job: () => printJob(office, release, lng, { embargoed: false }),
+        })
+      }
+    }
+  }
+
+  for (const lng of config.locales) {
+    const t = translator.forLng(lng)
+    const location = indexLocation(lng)
+    const entries = visible.map((release) => {
+      const text = release.texts[lng] ?? release.texts[release.source]!
+      const fallback = text.lng !== lng
+      return {
+        slug: release.slug,
+        title: text.title,
+        subtitle: text.subtitle ?? '',
+        date: release.date,
+        dateText: formatDate(release.date, lng),
+        url: `../${text.lng}/${release.slug}/`,
+        contentLang: text.lng,
+        contentLangName: languageName(text.lng, lng),
+        fallback,
+        published: release.embargo?.lift ?? Date.parse(`${release.date}T00:00:00Z`),
+        body: text.body,
+        inputHash: release.inputHash,
+      }
+    })
+    const listKey = hashOf(baseKey, lng, ...entries.map((e) => `${e.slug}:${e.inputHash}`))
+    const alternates = config.locales.map((other) => ({
+      lang: other,
+      langName: translator.forLng(other)('lang.name'),
+      url: `../${other}/`,
+      absUrl: absoluteUrl(config, indexLocation(other)),
+      current: other === lng,
+      fallback: false,
+    }))
+    outputs.push({
+      kind: 'text',
+      group: 'index',
+      path: location.path,
+      key: hashOf(listKey, 'index'),
+      produce: () =>
+        templates.render(
+          'index',
+          {
+            ...commonData({ config, lng, t, location, alternates, preview: false }),
+            releases: entries.map(({ body: _b, inputHash: _h, published: _p, ...entry }) => entry),
+            feedUrl: 'feed.xml',
+          },
+          { t, asset: assetUrl(location) },
+        ),
+    })
+    outputs.push({
+      kind: 'text',
+      group: 'feed',
+      path: `${lng}/feed.xml`,
+      key: hashOf(listKey, 'feed'),
+      produce: () => {
+        const feedEntries: FeedEntry[] = entries.map((entry) => ({
+          title: entry.fallback ? `${entry.title} (${entry.contentLangName})` : entry.title,
+          url: absoluteUrl(config, releaseLocation(entry.contentLang, entry.slug)),
+          id: absoluteUrl(config, releaseLocation(entry.contentLang, entry.slug)),
+          summary: entry.subtitle || renderMarkdown(entry.body).html.replace(/<[^>]+>/g, '').slice(0, 280),
+          published: entry.published,
+          contentLang: entry.contentLang,
+        }))
+        const orgName = t('org.name')
+        return renderFeed({
+          title: t('feed.title'),
+          subtitle: t('feed.subtitle'),
+          lng,
+          siteUrl: config.site.url,
+          feedUrl: `${config.site.url}/${lng}/feed.xml`,
+          indexUrl: absoluteUrl(config, location),
+          author: orgName === 'org.name' ? config.organisation.name : orgName,
+          entries: feedEntries,
+        })
+      },
+    })
+  }
+
+  const chooserLocation: PageLocation = { path: 'index.html', root: '' }
+  const chooserKey = hashOf(baseKey, 'chooser')
+  outputs.push({
+    kind: 'text',
+    group: 'chooser',
+    path: 'index.html',
+    key: chooserKey,
+    produce: () => {
+      const t = translator.forLng(config.defaultLocale)
+      const locales = config.locales.map((lng) => {
+        const tl = translator.forLng(lng)
+        return {
+          lang: lng,
+          langName: tl('lang.name'),
+          url: `${lng}/`,
+          absUrl: absoluteUrl(config, indexLocation(lng)),
+          siteTitle: tl('site.title'),
+          prompt: tl('chooser.prompt'),
+        }
+      })
+      const alternates = locales.map((l) => ({ lang: l.lang, langName: l.langName, url: l.url, absUrl: l.absUrl, current: false, fallback: false }))
+      return templates.render(
+        'chooser',
+        { ...commonData({ config, lng: config.defaultLocale, t, location: chooserLocation, alternates, preview: false }), locales },
+        { t, asset: assetUrl(chooserLocation) },
+      )
+    },
+  })
+
+  const sitemapUrls: SitemapUrl[] = [
+    ...config.locales.map((lng) => ({
+      loc: absoluteUrl(config, indexLocation(lng)),
+      alternates: config.locales.map((other) => ({ lang: other, href: absoluteUrl(config, indexLocation(other)) })),
+    })),
+    ...visible.flatMap((release) => {
+      const languages = config.locales.filter((lng) => release.texts[lng] !== undefined)
+      const alternates = languages.map((lng) => ({ lang: lng, href: absoluteUrl(config, releaseLocation(lng, release.slug)) }))
+      return languages.map((lng) => ({ loc: absoluteUrl(config, releaseLocation(lng, release.slug)), lastmod: release.date, alternates }))
+    }),
+  ]
+  outputs.push({
+    kind: 'text',
+    group: 'sitemap',
+    path: 'sitemap.xml',
+    key: hashOf(baseKey, 'sitemap', ...sitemapUrls.map((u) => u.loc)),
+    produce: () => renderSitemap(sitemapUrls),
+  })
+
+  return { outputs: dedupe(outputs), published, held, messages }
+}
+
+function pushAsset(outputs: PlannedOutput[], asset: Asset): void {
+  if (asset.from) outputs.push({ kind: 'copy', path: asset.path, key: asset.path, from: asset.from })
+  else {
+    const text = new TextDecoder().decode(asset.data)
+    outputs.push({ kind: 'text', group: 'asset', path: asset.path, key: asset.path, produce: () => text })
+  }
+}
+
+function dedupe(outputs: PlannedOutput[]): PlannedOutput[] {
+  const seen = new Set<string>()
+  return outputs.filter((o) => (seen.has(o.path) ? false : (seen.add(o.path), true)))
+}
+
+function localRefsOf(release: Release): string[] {
+  const refs: string[] = []
+  for (const text of Object.values(release.texts)) {
+    for (const match of text.body.matchAll(/(?:\]\(|src=["']|href=["'])([^)"'\s]+)/g)) {
+      const ref = match[1]!
+      if (isLocal(ref)) refs.push(ref.split(/[?#]/)[0]!)
+    }
+  }
+  return refs
+}
+
+function reportRemoved(messages: VFileMessage[], text: ReleaseText, body: RenderedBody): void {
+  for (const removed of body.removed) {
+    messages.push(
+      diagnostic(text.path, { line: text.bodyLine + removed.line - 1, column: removed.column }, 'warning', `removed ${removed.what}: raw HTML may not run scripts, embed frames or carry event handlers`, 'unsafe-html', 'press:render'),
+    )
+  }
+}
+
+/**
+ * The language switch of a release page: every office language; a language
+ * without a translation links to the source-language page and is marked.
+ */
+export function alternatesFor(office: Office, release: Release, lng: string, location: PageLocation) {
+  const { config, translator } = office
+  return config.locales.map((other) => {
+    const has = release.texts[other] !== undefined
+    const target = has ? other : release.source
+    return {
+      lang: other,
+      langName: translator.forLng(other)('lang.name'),
+      url: `${location.root}${target}/${release.slug}/`,
+      absUrl: absoluteUrl(config, releaseLocation(target, release.slug)),
+      current: other === lng,
+      fallback: !has,
+    }
+  })
+}
+
+/**
+ * The PDF job of a release in one language: the print template's HTML and
+ * the folders Chromium may read (the release folder and templates/assets).
+ *
+ * @param office The office.
+ * @param release The release.
+ * @param lng Language of the PDF (the source language's text is used when the translation is missing).
+ * @param variant `embargoed: true` adds the embargo notice to every page.
+ * @returns A job for the PDF renderer.
+ */
+export function printJob(office: Office, release: Release, lng: string, variant: { embargoed: boolean }): PdfJob {
+  const { config, templates, translator } = office
+  const text = release.texts[lng] ?? release.texts[release.source]!
+  const pageLng = text.lng
+  const t = translator.forLng(pageLng)
+  const location: PageLocation = { path: 'print.html', root: '/' }
+  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `/release/${url}` : undefined))
+  const data = releaseData({ config, release, text, lng: pageLng, t, body, embargoed: variant.embargoed, attachments: release.attachments.map((name) => ({ name, url: `/release/${name}` })) })
+  const orgName = t('org.name') === 'org.name' ? config.organisation.name : t('org.name')
+  const header = variant.embargoed && release.embargo ? String(data['embargoNotice']) : orgName
+  const html = templates.render(
+    'print',
+    {
+      ...commonData({ config, lng: pageLng, t, location, alternates: [], preview: false }),
+      release: data,
+      print: printData(t, header, config.pdf.format),
+    },
+    { t, asset: (name) => `/assets/${name}` },
+  )
+  return {
+    html,
+    mounts: { '/assets/': path.join(templates.dir, 'assets'), '/release/': releaseDir(config, release) },
+    format: config.pdf.format,
+    metadata: {
+      title: text.title,
+      author: orgName,
+      subject: text.subtitle ?? text.title,
+      lang: pageLng,
+      keywords: release.tags,
+    },
+    label: text.path,
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Write a planned site: the new dist/ is assembled beside the old one and
+ * swapped in whole, so a failure leaves the previous dist/ exactly as it was.
+ * Outputs whose key is unchanged since the last build are hard-linked from
+ * the previous dist/ (or the PDF cache in .press/) instead of re-rendered.
+ */
+import { copyFile, link, mkdir, readFile, rename, rm, writeFile, access } from 'node:fs/promises'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { PlannedOutput, SitePlan } from './build.js'
+import type { PdfRenderer } from '../render/pdf.js'
+import type { VFileMessage } from 'vfile-message'
+import { diagnostic } from '../diagnostics.js'
+
+/** Where things go. */
+export interface WriteTargets {
+  /** Absolute dist/ path. */
+  readonly distDir: string
+  /** Absolute .press/ path (manifest, PDF cache). */
+  readonly stateDir: string
+}
+
+/** Counts of what the writer did. */
+export interface WriteReport {
+  readonly pages: { rendered: number; reused: number }
+  readonly pdfs: { rendered: number; reused: number }
+  readonly files: number
+  readonly messages: readonly VFileMessage[]
+}
+
+/** Progress callback: one call per finished output. */
+export type OnProgress = (done: number, total: number, output: PlannedOutput) => void
+
+interface Manifest {
+  readonly version: 1
+  readonly files: Record<string, string>
+}
+
+const manifestName = 'build-manifest.json'
+
+/**
+ * Write `plan` to `targets.distDir`, atomically.
+ *
+ * @param plan The planned site.
+ * @param targets dist/ and .press/ paths.
+ * @param deps `pdf`: a renderer (required when the plan has PDFs); `onProgress` (optional).
+ * @returns What was rendered and reused.
+ */
+export async function writeSite(
+  plan: SitePlan,
+  targets: WriteTargets,
+  deps: { pdf?: () => Promise<PdfRenderer>; onProgress?: OnProgress },
+): Promise<WriteReport> {
+  const { distDir, stateDir } = targets
+  const old = await readManifest(stateDir)
+  const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${randomBytes(4).toString('hex')}`)
+  const pdfCache = path.join(stateDir, 'cache', 'pdf')
+  const counts = { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 } }
+  const messages: VFileMessage[] = []
+  const manifest: Manifest = { version: 1, files: {} }
+  let done = 0
+  const total = plan.outputs.length
+  const finished = (output: PlannedOutput): void => {
+    manifest.files[output.path] ??= output.key
+    done++
+    deps.onProgress?.(done, total, output)
+  }
+  await removeStaleTemps(path.dirname(distDir), path.basename(distDir))
+  await mkdir(tmp, { recursive: true })
+  try {
+    const reuse = async (output: PlannedOutput): Promise<boolean> => {
+      const keep = output.kind !== 'copy' && output.keep === true && old.files[output.path] !== undefined
+      if (old.files[output.path] !== output.key && !keep) return false
+      if (keep) {
+        const placed = await placeFile(path.join(distDir, output.path), path.join(tmp, output.path))
+        if (placed) manifest.files[output.path] = old.files[output.path]!
+        return placed
+      }
+      return placeFile(path.join(distDir, output.path), path.join(tmp, output.path))
+    }
+    const pdfOutputs = plan.outputs.filter((o): o is Extract<PlannedOutput, { kind: 'pdf' }> => o.kind === 'pdf')
+    let renderer: PdfRenderer | undefined
+    const pdfWork = Promise.all(
+      pdfOutputs.map(async (output) => {
+        const target = path.join(tmp, output.path)
+        const cached = path.join(pdfCache, `${output.key}.pdf`)
+        if ((await reuse(output)) || (await placeFile(cached, target))) {
+          counts.pdfs.reused++
+          return finished(output)
+        }
+        if (!deps.pdf) throw new Error('writeSite: the plan has PDFs but no renderer was given')
+        renderer ??= await deps.pdf()
+        const job = output.job()
+        const result = await renderer.render(job)
+        for (const url of result.blocked) {
+          messages.push(diagnostic(job.label, undefined, 'warning', `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`, 'pdf-blocked', 'press:pdf'))
+        }
+        await mkdir(path.dirname(cached), { recursive: true })
+        await writeAtomic(cached, result.pdf)
+        await placeFile(cached, target)
+        counts.pdfs.rendered++
+        finished(output)
+      }),
+    )
+    // Keep the PDF work from becoming an unhandled rejection while HTML is written.
+    pdfWork.catch(() => undefined)
+    for (const output of plan.outputs) {
+      if (output.kind === 'pdf') continue
+      const target = path.join(tmp, output.path)
+      if (output.kind === 'copy') {
+        if (!(await placeFile(path.join(distDir, output.path), target))) await placeFile(output.from, target, true)
+        finished(output)
+        continue
+      }
+      if (await reuse(output)) {
+        if (output.group === 'page') counts.pages.reused++
+        finished(output)
+        continue
+      }
+      await mkdir(path.dirname(target), { recursive: true })
+      await writeFile(target, output.produce())
+      if (output.group === 'page') counts.pages.rendered++
+      finished(output)
+    }
+    await pdfWork
+    await swapIn(tmp, distDir, stateDir)
+    await writeAtomic(path.join(stateDir, manifestName), JSON.stringify(manifest))
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true })
+    throw error
+  }
+  return { ...counts, files: total, messages }
+}
+
+async function readManifest(stateDir: string): Promise<Manifest> {
+  try {
+    const parsed = JSON.parse(await readFile(path.join(stateDir, manifestName), 'utf8')) as Manifest
+    return parsed.version === 1 && parsed.files ? parsed : { version: 1, files: {} }
+  } catch {
+    return { version: 1, files: {} }
+  }
+}
+
+/** Hard-link (or copy) `from` to `to`; false when `from` does not exist. */
+async function placeFile(from: string, to: string, mustExist = false): Promise<boolean> {
+  try {
+    await access(from)
+  } catch (error) {
+    if (mustExist) throw error
+    return false
+  }
+  await mkdir(path.dirname(to), { recursive: true })
+  try {
+    await link(from, to)
+  } catch {
+    await copyFile(from, to)
+  }
+  return true
+}
+
+/**
+ * Write a file atomically: a temp file in the same folder, then rename.
+ *
+ * @param file Absolute target path.
+ * @param data Contents.
+ */
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true })
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`
+  try {
+    await writeFile(tmp, data)
+    await rename(tmp, file)
+  } catch (error) {
+    await rm(tmp, { force: true })
+    throw error
+  }
+}
+
+async function swapIn(tmp: string, distDir: string, stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true })
+  const old = path.join(path.dirname(distDir), `.${path.basename(distDir)}.old-${randomBytes(4).toString('hex')}`)
+  let moved = false
+  try {
+    await rename(distDir, old)
+    moved = true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  try {
+    await rename(tmp, distDir)
+  } catch (error) {
+    if (moved) await rename(old, distDir)
+    throw error
+  }
+  if (moved) await rm(old, { recursive: true, force: true })
+}
+
+async function removeStaleTemps(parent: string, base: string): Promise<void> {
+  const { readdir } = await import('node:fs/promises')
+  let names: string[] = []
+  try {
+    names = await readdir(parent)
+  } catch {
+    return
+  }
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(`.${base}.tmp-`) || name.startsWith(`.${base}.old-`))
+      .map((name) => rm(path.join(parent, name), { recursive: true, force: true })),
+  )
+}
