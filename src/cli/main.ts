@@ -4,7 +4,7 @@
  * Command modules are imported lazily so `press --help` stays fast.
  */
 import { Command, CommanderError, Option } from 'commander'
-import { PressError } from '../errors.js'
+import { PressError, UsageError } from '../errors.js'
 import { Reporter, type GlobalFlags, type Io } from './io.js'
 
 const examples: Record<string, string> = {
@@ -100,6 +100,78 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       run(async (reporter, slug: string, options: { title: string }) => {
         const { runNew } = await import('./commands/new.js')
         return runNew(reporter, slug, options.title)
+      }),
+    )
+
+  withGlobals(program.command('send'))
+    .description("plan a release's distribution and send what is due now (vetted recipients under embargo; everyone without one)")
+    .argument('<slug>', 'the release')
+    .option('--dry-run', 'print the plan (who, language, when, why) and send nothing', false)
+    .option('--test <address>', 'send one copy per language to this address, subject marked TEST; the queue is not touched')
+    .option('--wait', 'wait for a running dispatch instead of exiting 75', false)
+    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
+    .action(
+      run(async (reporter, slug: string, options: { dryRun: boolean; test?: string; wait: boolean }) => {
+        const { runSend } = await import('./commands/send.js')
+        return runSend(reporter, slug, options)
+      }),
+    )
+
+  withGlobals(program.command('schedule'))
+    .description("plan a release's distribution for later; never before the lift for unvetted recipients")
+    .argument('<slug>', 'the release')
+    .requiredOption('--at <instant>', 'when to send, with a time zone, e.g. 2031-03-14T09:00:00-04:00')
+    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
+    .action(
+      run(async (reporter, slug: string, options: { at: string }) => {
+        const { runSchedule } = await import('./commands/send.js')
+        return runSchedule(reporter, slug, options.at)
+      }),
+    )
+
+  withGlobals(program.command('dispatch'))
+    .description('send everything due and exit (for cron)')
+    .option('--wait', 'wait for a running dispatch instead of exiting 75', false)
+    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
+    .action(
+      run(async (reporter, options: { wait: boolean }) => {
+        const { runDispatch } = await import('./commands/send.js')
+        return runDispatch(reporter, options)
+      }),
+    )
+
+  withGlobals(program.command('worker'))
+    .description('send continuously, and rebuild the public site at each embargo lift')
+    .option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there')
+    .action(
+      run(async (reporter) => {
+        const { runWorker } = await import('./commands/send.js')
+        return runWorker(reporter)
+      }),
+    )
+
+  withGlobals(program.command('status'))
+    .description('what is planned, sent, failed, and next due')
+    .argument('[slug]', 'one release (default: all)')
+    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
+    .action(
+      run(async (reporter, slug: string | undefined) => {
+        const { runStatus } = await import('./commands/send.js')
+        return runStatus(reporter, slug)
+      }),
+    )
+
+  withGlobals(program.command('preview'))
+    .description('serve the office with embargoed releases marked, live reload and a dashboard')
+    .option('-p, --port <n>', 'port (0 = any free port)', '4000')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
+    .action(
+      run(async (reporter, options: { port: string; host: string }) => {
+        const port = Number(options.port)
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port} is not a port number (0–65535)`)
+        const { runPreview } = await import('./commands/preview.js')
+        return runPreview(reporter, { port, host: options.host })
       }),
     )
 

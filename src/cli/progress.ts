@@ -33,7 +33,7 @@ export function startProgress(reporter: Reporter, label: string): Progress {
           bar.start(total, 0)
           started = true
         }
-        bar.setTotal(total)
+        bar.setTotal(Math.max(total, done))
         bar.update(done)
       },
       stop() {
@@ -45,9 +45,10 @@ export function startProgress(reporter: Reporter, label: string): Progress {
   return {
     update(done, total) {
       const now = performance.now()
-      if (done === total || now - last > 2000) {
+      // Plain lines for logs: at most one every 2 s, plus the last one when the total is known.
+      if ((total > 0 && done === total) || now - last > 2000) {
         last = now
-        if (reporter.flags.verbose || done === total) reporter.io.stderr.write(`${label}: ${done}/${total}\n`)
+        reporter.io.stderr.write(total > 0 ? `${label}: ${done}/${total}\n` : `${label}: ${done}\n`)
       }
     },
     stop() {},

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { isUnderEmbargo } from '../embargo/policy.js'
+import { LockedError } from '../errors.js'
 import { addSuppression, loadSuppressions } from '../press-list/suppressions.js'
 import { normalizeEmail } from '../press-list/validate.js'
 import type { Recipient, Release } from '../types.js'
@@ -22,7 +23,7 @@ import { runDue, type ProgressEvent, type ReleaseLookup, type RetryOptions, type
 import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from './errors.js'
 import { createMailer, redactUrl, type Mailer, type Receipt } from './mailer.js'
 import { planSends, type Plan } from './plan.js'
-import type { EnqueueResult, Ledger, LedgerRow, LedgerStats, SendState } from './queue/ledger.js'
+import { sendStates, type EnqueueResult, type Ledger, type LedgerRow, type LedgerStats, type SendState } from './queue/ledger.js'
 import { openSqliteLedger } from './queue/sqlite-ledger.js'
 
 /** The `mail` part of the config, as distribution uses it. */
@@ -381,7 +382,7 @@ export async function sendTest(ctx: DistributeContext, slug: string, address: st
  */
 export async function status(ctx: DistributeContext, slug?: string): Promise<StatusResult> {
   if (!ctx.ledger && !existsSync(join(ctx.statePath, 'queue.db'))) {
-    const counts = Object.fromEntries((['planned', 'sending', 'deferred', 'unknown', 'sent', 'failed', 'cancelled'] as SendState[]).map((s) => [s, 0])) as Record<SendState, number>
+    const counts = Object.fromEntries(sendStates.map((s) => [s, 0])) as Record<SendState, number>
     return { counts, bySlug: {}, nextDue: undefined, failures: [], retrying: [] }
   }
   const { ledger, close } = openLedger(ctx)
@@ -458,7 +459,14 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       }
       lastCheck = t
       if (signal.aborted) break
-      const report = await dispatchWith(ctx, ledger, mailer, { wait: true, signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
+      let report: RunReport
+      try {
+        report = await dispatchWith(ctx, ledger, mailer, { wait: true, signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
+      } catch (error) {
+        // Stopped while queued behind another run's lock: not an error.
+        if (signal.aborted && error instanceof LockedError) break
+        throw error
+      }
       rounds++
       sent += report.sent
       failed += report.failed

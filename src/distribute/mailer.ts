@@ -8,7 +8,7 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
@@ -135,9 +135,20 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:****@')
 }
 
-/** Characters kept in outbox file names; everything else becomes `_`. */
-export function safeFileName(email: string): string {
-  return email.toLowerCase().replace(/[^a-z0-9._@+-]/g, '_').replace(/^\.+/, '_')
+/**
+ * A file name for an address or slug: lowercase, only `a-z0-9._@+-`; when
+ * anything had to be replaced (e.g. a `.рф` domain), a short hash of the
+ * original keeps two addresses from sharing a file.
+ *
+ * @param value
+ *   Address or slug.
+ * @returns
+ *   A name without path separators or a leading dot.
+ */
+export function safeFileName(value: string): string {
+  const lower = value.toLowerCase()
+  const safe = lower.replace(/[^a-z0-9._@+-]/g, '_').replace(/^\.+/, '_')
+  return safe === lower ? safe : `${safe}-${createHash('sha256').update(value).digest('hex').slice(0, 8)}`
 }
 
 /**

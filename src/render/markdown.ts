@@ -72,10 +72,38 @@ export function isLocal(url: string): boolean {
   return url !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('/') && !url.startsWith('#') && !url.startsWith('//')
 }
 
-const schema = {
-  ...defaultSchema,
-  // Keep footnote and heading ids readable; GitHub's schema prefixes them.
-  clobberPrefix: 'fn-',
+// Ids (footnotes, raw HTML anchors) get GitHub's `user-content-` prefix so
+// body content cannot clobber page globals. remark-rehype is told not to add
+// its own prefix (it would be doubled), and in-page `#fragment` links are
+// rewritten to the prefixed id after sanitizing (see fixFragmentLinks), so
+// footnote references and back-references keep working.
+const clobberPrefix = 'user-content-'
+const schema = { ...defaultSchema, clobberPrefix }
+
+/**
+ * Point `href="#x"` at `user-content-x` when the sanitizer prefixed that id.
+ * Runs after rehype-sanitize; it only edits fragment links, so it cannot
+ * introduce anything unsafe.
+ */
+function fixFragmentLinks() {
+  return (tree: Root) => {
+    const ids = new Set<string>()
+    visit(tree, 'element', (node: Element) => {
+      const id = node.properties?.['id']
+      if (typeof id === 'string') ids.add(id)
+    })
+    visit(tree, 'element', (node: Element) => {
+      const href = node.properties?.['href']
+      if (node.tagName !== 'a' || typeof href !== 'string' || !href.startsWith('#')) return
+      let target = href.slice(1)
+      try {
+        target = decodeURIComponent(target)
+      } catch {
+        // A malformed %-escape: compare the fragment as written.
+      }
+      if (!ids.has(target) && ids.has(clobberPrefix + target)) node.properties['href'] = `#${clobberPrefix}${href.slice(1)}`
+    })
+  }
 }
 
 let frozen: Processor<Root, Root, Root, Root, string> | undefined
@@ -85,10 +113,11 @@ function processor(resolve: UrlResolver | undefined): Processor<Root, Root, Root
   const built = unified()
     .use(remarkParse)
     .use(remarkGfm)
-    .use(remarkRehype, { allowDangerousHtml: true })
+    .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
     .use(rehypeRaw)
     .use(reportUnsafe)
     .use(rehypeSanitize, schema)
+    .use(fixFragmentLinks)
     .use(resolveUrls, resolve ? { resolve } : {})
     .use(rehypeStringify)
     .freeze() as unknown as Processor<Root, Root, Root, Root, string>

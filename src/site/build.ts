@@ -163,7 +163,7 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
         outputs.push({
           kind: 'pdf',
           path: `${lng}/${release.slug}/${pdfName}`,
-          key: hashOf(key, 'pdf', config.pdf.format),
+          key: pdfCacheKey(office, release, lng, false),
           release: release.slug,
           ...(keep ? { keep } : {}),
           job: () => printJob(office, release, lng, { embargoed: false }),
@@ -296,6 +296,17 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
   })
 
   return { outputs: dedupe(outputs), published, held, messages }
+}
+
+/**
+ * The cache key of a release's PDF in one language: everything that affects
+ * the print output (release files, catalogs, templates, config, variant).
+ * Builds and distribution share `.press/cache/pdf/<key>.pdf`.
+ */
+export function pdfCacheKey(office: Office, release: Release, lng: string, embargoed: boolean): string {
+  const { config, catalogs, templates } = office
+  const base = hashOf(rendererVersion, config.renderHash, catalogs.hash, templates.hash, 'pdf')
+  return hashOf(hashOf(base, release.inputHash, lng), 'pdf', config.pdf.format, embargoed ? 'embargoed' : 'public')
 }
 
 function pushAsset(outputs: PlannedOutput[], asset: Asset): void {

@@ -79,7 +79,8 @@ export async function writeSite(
       return placeFile(path.join(distDir, output.path), path.join(tmp, output.path))
     }
     const pdfOutputs = plan.outputs.filter((o): o is Extract<PlannedOutput, { kind: 'pdf' }> => o.kind === 'pdf')
-    let renderer: PdfRenderer | undefined
+    // One renderer for the whole build; concurrent tasks share the same launch.
+    let renderer: Promise<PdfRenderer> | undefined
     const pdfWork = Promise.all(
       pdfOutputs.map(async (output) => {
         const target = path.join(tmp, output.path)
@@ -89,9 +90,9 @@ export async function writeSite(
           return finished(output)
         }
         if (!deps.pdf) throw new Error('writeSite: the plan has PDFs but no renderer was given')
-        renderer ??= await deps.pdf()
+        renderer ??= deps.pdf()
         const job = output.job()
-        const result = await renderer.render(job)
+        const result = await (await renderer).render(job)
         for (const url of result.blocked) {
           messages.push(diagnostic(job.label, undefined, 'warning', `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`, 'pdf-blocked', 'press:pdf'))
         }

@@ -3,6 +3,7 @@
  * content and attachments, headers, one recipient per message, header
  * injection, and a larger list through the pool.
  */
+import { generateKeyPairSync } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import type { ParsedMail } from 'mailparser'
 import { dispatch, planDistribution, status } from '../../src/distribute/commands.js'
@@ -170,5 +171,31 @@ describe('message content over SMTP', () => {
     expect(again.enqueued).toMatchObject({ added: 0, kept: 300 })
     expect(again.run.sent).toBe(0)
     expect(sink.messages).toHaveLength(300)
+  })
+})
+
+describe('transport options', () => {
+  test('DKIM signs every message; the rate limit spaces them out', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    const office = makeOffice()
+    const base = makeContext(office, [makeRelease({ embargo: false })], crowd(6), sink.url, { clock: { t: LIFT } })
+    const ctx = {
+      ...base,
+      mail: {
+        ...base.mail,
+        maxConnections: 1,
+        rate: { messages: 2, perSeconds: 0.4 },
+        dkim: { domainName: 'example.org', keySelector: 'press', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() },
+      },
+    }
+    const started = performance.now()
+    const result = await planDistribution(ctx, '2031-03-14-water-report')
+    expect(result.run.sent).toBe(6)
+    // 6 messages at 2 per 400 ms: at least two full waits.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(750)
+    for (const m of sink.messages) {
+      expect(headerNames(m.raw)[0]).toBe('dkim-signature')
+      expect(m.raw.toString('latin1')).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=example\.org;[\s\S]*s=press;/)
+    }
   })
 })

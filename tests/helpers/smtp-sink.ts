@@ -42,9 +42,9 @@ export interface ReceivedMessage {
 /** Hooks for crash tests. */
 export interface SinkHooks {
   /** DATA started (before the body arrives). */
-  onDataStart?(session: SMTPServerSession): void
+  onDataStart?: ((session: SMTPServerSession) => void) | undefined
   /** Full message received and accepted, before the 250 goes out; may delay it. */
-  beforeReply?(message: ReceivedMessage): void | Promise<void>
+  beforeReply?: ((message: ReceivedMessage) => void | Promise<void>) | undefined
 }
 
 /** A running sink. */

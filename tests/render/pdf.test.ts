@@ -159,11 +159,8 @@ describe('createPdfRenderer', { timeout: 60_000 }, () => {
 
   test('the @top-center notice and the page numbers appear on every page of a 3-page document (Letter)', async () => {
     const body = ['One', 'Two', 'Three'].map((word, i) => `<p class="${i > 0 ? 'page-break' : ''}">Section ${word}</p>`).join('\n')
-    // The page size comes from the job when the document does not set one.
-    const html = printDocument({ ...en, body }).replace('<link rel="stylesheet" href="/assets/print.css">', (link) =>
-      `${link}\n<style>@page { size: auto }</style>`,
-    )
-    const { pdf } = await renderer.render(job({ html, format: 'Letter' }))
+    // The page size comes from the job, since the stylesheet sets none.
+    const { pdf } = await renderer.render(job({ html: printDocument({ ...en, body }), format: 'Letter' }))
     const info = await pdfInfo(pdf)
     expect(info.pages).toBe(3)
     expect(info.fields['Page size']).toContain('(letter)')
@@ -330,6 +327,10 @@ ${hrefs.map((href) => `<link rel="stylesheet" href="${href}">`).join('\n')}
       const text = await pdfText(result.pdf)
       expect(text).toContain(`MARKER-${i}-END`)
       expect(text.match(/MARKER-\d-END/g)).toEqual([`MARKER-${i}-END`])
+      // Reused pages keep applying (and embedding) the web fonts.
+      const fonts = await pdfFonts(result.pdf)
+      expect(fonts.every((font) => font.embedded && /^PT(Serif|Sans)-/.test(font.baseName))).toBe(true)
+      expect(new Set(fonts.map((font) => font.baseName))).toEqual(new Set(['PTSerif-Regular', 'PTSerif-Bold', 'PTSans-Bold', 'PTSans-Regular']))
     }
   })
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything Pressroom needs on a fresh Debian machine with Node 20
+# and npm: system packages (Chromium, fonts, poppler-utils, redis-server),
+# npm packages (puppeteer's browser download skipped: the system Chromium is
+# used), and the compiled CLI in build/. Each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-system.sh
+
+export PUPPETEER_SKIP_DOWNLOAD=true
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+stamp=node_modules/.pressroom-install-stamp
+want="$(sha256sum package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "Installing npm packages…" >&2
+  # `npm ci` can fail on optional platform packages missing from the registry
+  # (bullmq's msgpackr); `npm install` honours the lock file and works.
+  npm install --no-audit --no-fund --loglevel=error >&2
+  echo "$want" > "$stamp"
+fi
+
+if [ ! -f build/src/cli/main.js ] || [ -n "$(find src bench tsconfig.json -newer build/src/cli/main.js -print -quit 2>/dev/null)" ]; then
+  echo "Compiling…" >&2
+  npx tsc -p tsconfig.json
+fi

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite: set up (idempotent), compile, run vitest once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx tsc -p tsconfig.json
+npx vitest run "$@"

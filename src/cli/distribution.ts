@@ -1,0 +1,76 @@
+/**
+ * The distribution context for the CLI: the office, its press list, the
+ * content provider (templates + PDFs through one shared Chromium) and a
+ * clock that starts at `--now` / PRESS_NOW (or the real time) and runs on.
+ */
+import type { VFileMessage } from 'vfile-message'
+import { displayPath } from '../config.js'
+import { hasErrors } from '../diagnostics.js'
+import { createContentProvider } from '../distribute/content.js'
+import type { DistributeContext } from '../distribute/commands.js'
+import type { Office } from '../office.js'
+import { loadPressList } from '../press-list/load.js'
+import { findChromium } from '../render/find-chromium.js'
+import { createPdfRenderer, type PdfRenderer } from '../render/pdf.js'
+import type { Recipient } from '../types.js'
+import type { Reporter } from './io.js'
+
+/** A context and how to release what it started. */
+export interface CliDistribution {
+  readonly ctx: DistributeContext
+  readonly messages: readonly VFileMessage[]
+  /** True when the press list has errors (sending must not start). */
+  readonly listHasErrors: boolean
+  close(): Promise<void>
+}
+
+/**
+ * Create the distribution context of an office.
+ *
+ * @param office The loaded office.
+ * @param reporter The run's reporter (environment).
+ * @param start The instant the clock starts at (epoch ms).
+ * @param options `transport` override (optional).
+ */
+export async function openDistribution(office: Office, reporter: Reporter, start: number, options: { transport?: string } = {}): Promise<CliDistribution> {
+  const { config } = office
+  const list = await loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), {
+    locales: config.locales,
+    ...(config.lists ? { lists: config.lists } : {}),
+  })
+  let renderer: Promise<PdfRenderer> | undefined
+  const pdf = (): Promise<PdfRenderer> => {
+    renderer ??= createPdfRenderer({
+      executablePath: findChromium(config.pdf.chromium, reporter.io.env),
+      timeoutMs: config.pdf.timeout,
+      ...(config.pdf.concurrency ? { concurrency: config.pdf.concurrency } : {}),
+    })
+    return renderer
+  }
+  // The clock starts at --now and keeps running, so a rehearsed worker still reaches lifts.
+  const offset = start - Date.now()
+  const recipients: Recipient[] = [...list.recipients]
+  const ctx: DistributeContext = {
+    statePath: config.paths.state,
+    mail: {
+      ...config.mail,
+      ...(options.transport !== undefined ? { transport: options.transport } : {}),
+      translations: config.translations,
+    } as DistributeContext['mail'],
+    releases: (slug) => office.releases.find((r) => r.slug === slug),
+    listReleases: () => office.releases,
+    recipients,
+    suppressionsPath: config.paths.suppressions,
+    content: createContentProvider(office, pdf),
+    now: () => Date.now() + offset,
+    locales: config.locales,
+  }
+  return {
+    ctx,
+    messages: list.messages,
+    listHasErrors: hasErrors(list.messages),
+    async close() {
+      if (renderer) await (await renderer).close()
+    },
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Kill and restart: a child process running the compiled library dispatches
+ * to the sink and is SIGKILLed at seeded random points (after the sink took
+ * a message but before the client read the 250, at the start of DATA, right
+ * after a claim, right after a mark-sent, or after a random delay); further
+ * runs finish the job. Every planned message must arrive; a message may
+ * arrive twice only if its row was found in flight (`unknown`), and then
+ * with the same Message-ID. Also: two processes dispatching at once.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { schedule } from '../../src/distribute/commands.js'
+import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
+import { crowd, LIFT, makeContext, makeOffice, makeRelease } from './fixtures/office.js'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const root = resolve(here, '../..')
+const buildDir = join(root, 'build/.distribute-crash')
+const childEntry = join(here, 'fixtures/crash-child.mjs')
+const slug = '2031-03-14-water-report'
+
+/** Newest mtime of the TypeScript sources under src/. */
+function newestSource(dir = join(root, 'src')): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path))
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+beforeAll(() => {
+  const stamp = join(buildDir, '.stamp')
+  if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource()) {
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(here, 'fixtures/tsconfig.crash.json')], { stdio: 'pipe' })
+    } catch (error) {
+      // Type errors elsewhere in src/ do not stop the emit; a missing output does.
+      if (!existsSync(join(buildDir, 'src/distribute/commands.js'))) throw error
+    }
+    writeFileSync(stamp, '')
+  }
+}, 120_000)
+
+/** mulberry32: a small seeded PRNG, so kill points are random but reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+type KillKind = 'sink-accepted' | 'sink-data-start' | 'after-claim' | 'after-sent' | 'timer'
+const kinds: KillKind[] = ['sink-accepted', 'sink-data-start', 'after-claim', 'after-sent', 'timer']
+
+interface ChildResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+function runChild(input: object, onSpawn?: (child: ChildProcess) => void): Promise<ChildResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [childEntry], { env: { ...process.env, CRASH_CHILD: JSON.stringify({ buildDir, ...input }) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('exit', (code, signal) => resolveRun({ code, signal, stdout, stderr }))
+    onSpawn?.(child)
+  })
+}
+
+const seeds = [11, 23, 37, 41, 59, 73]
+let totalKills = 0
+let totalDuplicates = 0
+let scenariosDone = 0
+afterAll(() => {
+  // The suite promises at least 20 kill points and that the in-flight case was really hit
+  // (checked when every scenario ran, not under a `-t` filter).
+  if (scenariosDone < seeds.length) return
+  expect(totalKills).toBeGreaterThanOrEqual(20)
+  expect(totalDuplicates).toBeGreaterThanOrEqual(1)
+})
+
+async function scenario(seed: number, killsWanted: number): Promise<void> {
+  const random = prng(seed)
+  const sink: SmtpSink = await startSmtpSink()
+  try {
+    const office = makeOffice()
+    const release = makeRelease({ embargo: false })
+    const people = crowd(40, `s${seed}.example`)
+    const ctx = makeContext(office, [release], people, sink.url, { clock: { t: LIFT } })
+    await schedule(ctx, slug, LIFT)
+    const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, files: office.files }
+
+    let kills = 0
+    const log: string[] = []
+    for (let run = 0; run < killsWanted + 5; run++) {
+      const remaining = people.length - new Set(sink.messages.map((m) => m.to[0])).size
+      const kind = kills < killsWanted ? kinds[Math.floor(random() * kinds.length)]! : undefined
+      const n = 1 + Math.floor(random() * Math.max(1, Math.min(remaining, 5)))
+      const delayMs = 150 + Math.floor(random() * 600)
+      let child: ChildProcess | undefined
+      let seen = 0
+      let dataStarts = 0
+      let killedBySink = false
+      sink.hooks.beforeReply = async () => {
+        if (kind === 'sink-accepted' && ++seen === n && child) {
+          killedBySink = child.kill('SIGKILL')
+          // Let the kill land before the 250 goes out: this message's row stays `sending`.
+          await new Promise((r) => setTimeout(r, 30))
+        }
+      }
+      sink.hooks.onDataStart = () => {
+        if (kind === 'sink-data-start' && ++dataStarts === n && child) killedBySink = child.kill('SIGKILL')
+      }
+      let timer: NodeJS.Timeout | undefined
+      const result = await runChild({ ...input, ...(kind === 'after-claim' || kind === 'after-sent' ? { kill: { kind, n } } : {}) }, (c) => {
+        child = c
+        if (kind === 'timer') timer = setTimeout(() => c.kill('SIGKILL'), delayMs)
+      })
+      clearTimeout(timer)
+      sink.hooks.beforeReply = undefined
+      sink.hooks.onDataStart = undefined
+      log.push(`${kind ?? 'final'}:${n}:${result.signal ?? result.code}${killedBySink ? '*' : ''}`)
+      if (result.signal === 'SIGKILL') {
+        kills++
+        continue
+      }
+      expect(result.code, `${log.join(' ')}\n${result.stderr}`).toBe(0)
+      if (kills >= killsWanted) break
+    }
+    totalKills += kills
+    scenariosDone++
+    if (process.env.CRASH_LOG) console.log(`seed ${seed}: ${log.join(' ')}`)
+
+    const ledger = openSqliteLedger(join(office.statePath, 'queue.db'))
+    try {
+      const rows = await ledger.rows()
+      expect(rows.map((r) => r.state).filter((s) => s !== 'sent'), log.join(' ')).toEqual([])
+      for (const row of rows) {
+        const copies = sink.to(row.email)
+        expect(copies.length, `${row.email} (${log.join(' ')})`).toBeGreaterThanOrEqual(1)
+        expect(new Set(copies.map((m) => m.messageId))).toEqual(new Set([row.messageId]))
+        if (copies.length > 1) {
+          // Only a row found in flight after a crash may be sent again, once per such crash.
+          expect(row.recoveries, `${row.email} duplicated without being unknown (${log.join(' ')})`).toBeGreaterThanOrEqual(copies.length - 1)
+          totalDuplicates += copies.length - 1
+        }
+      }
+      expect(rows).toHaveLength(people.length)
+    } finally {
+      await ledger.close()
+    }
+  } finally {
+    await sink.close()
+  }
+}
+
+describe.concurrent('kill and restart', () => {
+  for (const seed of seeds) {
+    test(`seed ${seed}: 4 kills, then a clean run; every message once, or twice with one Message-ID if it was in flight`, async () => {
+      await scenario(seed, 4)
+    }, 60_000)
+  }
+})
+
+describe('two processes', () => {
+  test('dispatching at once: one exits 75 (locked), or waits with --wait; nothing is sent twice', async () => {
+    const sink = await startSmtpSink({ faults: [{ stage: 'data', delayMs: 25 }] })
+    try {
+      for (const wait of [false, true]) {
+        const office = makeOffice()
+        const release = makeRelease({ embargo: false })
+        const people = crowd(45, wait ? 'wait.example' : 'nowait.example')
+        await schedule(makeContext(office, [release], people, sink.url, { clock: { t: LIFT } }), slug, LIFT)
+        const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, files: office.files, wait }
+        const results = await Promise.all([runChild(input), runChild(input)])
+        const codes = results.map((r) => r.code).sort()
+        if (wait) {
+          expect(codes).toEqual([0, 0])
+        } else {
+          expect(codes).toEqual([0, 75])
+          expect(results.find((r) => r.code === 75)!.stderr).toMatch(/Another dispatch is already sending/)
+        }
+        const mine = sink.messages.filter((m) => m.to[0]!.endsWith(wait ? '@wait.example' : '@nowait.example'))
+        expect(mine).toHaveLength(45)
+        expect(new Set(mine.map((m) => m.to[0])).size).toBe(45)
+      }
+    } finally {
+      await sink.close()
+    }
+  }, 60_000)
+})

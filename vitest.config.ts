@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    exclude: ['node_modules/**', 'build/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Two cores here: Chromium and SMTP tests are heavy; two files at a time.
+    maxWorkers: 2,
+    pool: 'forks',
+  },
+})
