@@ -42,18 +42,26 @@ export function parseYaml(
   const messages: VFileMessage[] = []
   for (const error of [...doc.errors, ...doc.warnings]) {
     const pos = lines.linePos(error.pos[0])
-    const reason = yamlReason(error.code, error.message)
+    const reason = yamlReason(error.code, error.message, text.slice(error.pos[0]))
     messages.push(diagnostic(file, { line: pos.line + lineOffset, column: pos.col }, 'error', reason, 'yaml-invalid', source))
   }
   if (messages.length > 0) return { messages }
   return { data: { value: doc.toJS({ maxAliasCount: 50 }) as unknown, doc, lines, lineOffset, file }, messages }
 }
 
-function yamlReason(code: string, message: string): string {
+function yamlReason(code: string, message: string, at: string): string {
   const first = message.split('\n')[0] ?? message
   if (code === 'TAG_RESOLVE_FAILED' || /tag/i.test(first))
     return `invalid YAML: ${first} (frontmatter is data only; custom tags such as !!js/function are not allowed)`
-  if (code === 'DUPLICATE_KEY') return `invalid YAML: ${first} (remove one of the two)`
+  // yaml's message ("Map keys must be unique") does not say which key; the
+  // error's position is the second occurrence, so name it from the text.
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^[^:\n]*/.exec(at)?.[0]?.trim().replace(/^["']|["']$/g, '')
+    return key ? `invalid YAML: \`${key}\` appears twice; remove one of the two` : `invalid YAML: ${first} (remove one of the two)`
+  }
+  // The usual cause: an unquoted value with ": " in it (`title: Water: a report`).
+  if (code === 'BLOCK_AS_IMPLICIT_KEY')
+    return `invalid YAML: ${first}; a value that contains ": " must be put in quotes (title: "Water: a report")`
   return `invalid YAML: ${first} (check indentation, colons and quotes)`
 }
 
@@ -145,14 +153,18 @@ function issueReason(issue: z.core.$ZodIssue, path: Path, raw: unknown): string 
   const name = path.length === 0 ? 'the document' : `\`${path.map(String).join('.')}\``
   if (issue.code === 'invalid_type') {
     const actual = valueAt(raw, path)
-    if (actual === undefined) return `${name} is required`
+    if (actual === undefined) return path.length === 1 ? `${name} is required; add a line \`${String(path[0])}: …\`` : `${name} is required`
     return `${name} should be ${article(issue.expected)}, got ${describe(actual)}`
   }
   if (issue.code === 'invalid_value' && 'values' in issue) {
     return `${name} should be one of ${issue.values.map((v) => `\`${String(v)}\``).join(', ')}, got ${describe(valueAt(raw, path))}`
   }
   if (issue.code === 'too_small' && issue.origin === 'string') return `${name} must not be empty`
-  return issue.message.startsWith('`') || issue.message.includes(' ') ? issue.message : `${name}: ${issue.message}`
+  if (issue.message.startsWith('`')) return issue.message
+  // Custom and format checks (a date, an email address) carry only "expected …":
+  // say which key it is and what was written, so the line is actionable alone.
+  const actual = valueAt(raw, path)
+  return `${name}: ${issue.message}${actual === undefined ? '' : `, got ${describe(actual)}`}`
 }
 
 function article(expected: string): string {

@@ -13,7 +13,7 @@ const contact = z.object({
   email: z.string().regex(/^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/, { message: 'expected an email address such as media@example.org' }).optional(),
 })
 
-const isoDate = z.string().refine(isIsoDate, { message: 'expected a date as YYYY-MM-DD, e.g. 2031-03-14', params: { rule: 'bad-date' } })
+const isoDate = z.string().refine(isIsoDate, { message: 'expected a real calendar date as YYYY-MM-DD, e.g. 2031-03-14', params: { rule: 'bad-date' } })
 
 /** Keys a source-language file may carry. */
 export const sourceSchema = z.object({

@@ -5,8 +5,7 @@
  */
 import type { VFileMessage } from 'vfile-message'
 import type { Office } from '../office.js'
-import { createPdfRenderer, type PdfRenderer } from '../render/pdf.js'
-import { findChromium } from '../render/find-chromium.js'
+import type { PdfRenderer } from '../render/pdf.js'
 import { planSite, type BuildOptions, type HeldRelease } from './build.js'
 import { writeSite, type OnProgress, type WriteReport } from './write.js'
 
@@ -34,6 +33,9 @@ export async function buildSite(office: Office, options: BuildOptions, hooks: { 
       { distDir: office.config.paths.dist, stateDir: office.config.paths.state },
       {
         pdf: async () => {
+          // Imported only when a PDF must be rendered: puppeteer takes a
+          // noticeable time to load, and `--no-pdf` or cached builds never need it.
+          const [{ createPdfRenderer }, { findChromium }] = await Promise.all([import('../render/pdf.js'), import('../render/find-chromium.js')])
           const executablePath = findChromium(office.config.pdf.chromium, hooks.env ?? process.env)
           renderer = await createPdfRenderer({
             executablePath,

@@ -1,0 +1,439 @@
+/**
+ * `press preview` as a library: an HTTP server (node:http) on the loopback
+ * interface that serves the office built in memory, live-reloads open pages
+ * when a release, catalog, template or the config changes, overlays the
+ * diagnostics of a broken edit on the page, renders PDFs on demand, and shows
+ * the office dashboard at /__press/.
+ *
+ * Reload: chokidar reports changes; after 100 ms of quiet the office is
+ * loaded again and, when it loads without errors, a new in-memory site
+ * replaces the old one. Either way the build version changes and every open
+ * page hears it on the server-sent events stream and reloads. A broken edit
+ * keeps the last good site and adds the overlay to every page until a later
+ * reload succeeds.
+ */
+import { randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { formatDiagnostic, sortDiagnostics } from '../diagnostics.js'
+import { PressError } from '../errors.js'
+import { loadOffice, type Office } from '../office.js'
+import { findChromium } from '../render/find-chromium.js'
+import { createPdfRenderer, type PdfRenderer } from '../render/pdf.js'
+import { renderDashboard, type DistributionStatus } from './dashboard.js'
+import { dashboardPath, eventsPath, injectPreview, previewMessagePage, type Injection } from './inject.js'
+import { buildPreviewSite, type PreviewResource, type PreviewSite } from './site.js'
+import { watchOffice, type OfficeWatcher } from './watch.js'
+
+/** Supplies distribution counts by release slug (e.g. from `press status`). */
+export type DistributionProvider = () => Promise<DistributionStatus>
+
+/** Options of {@link startPreview}. */
+export interface PreviewOptions {
+  /** TCP port; 0 picks a free one. */
+  readonly port: number
+  /** Interface to bind; the CLI's default is 127.0.0.1. */
+  readonly host: string
+  /** Environment for the office's configuration and for finding Chromium. */
+  readonly env: NodeJS.ProcessEnv
+  /** The clock, epoch ms (optional; the system clock by default). */
+  readonly now?: () => number
+  /** Distribution counts for the dashboard (optional; no column without it). */
+  readonly distribution?: DistributionProvider
+  /** Called after every load of the office (optional), e.g. to print its diagnostics. */
+  readonly onReload?: (result: ReloadResult) => void
+  /** Quiet time after a change before reloading, ms (optional, default 100). */
+  readonly debounceMs?: number
+}
+
+/** The outcome of one load of the office. */
+export interface ReloadResult {
+  /** True when the office loaded without errors and the site was rebuilt. */
+  readonly ok: boolean
+  /** Errors, one formatted diagnostic a line. */
+  readonly errors: readonly string[]
+  /** Warnings, one formatted diagnostic a line. */
+  readonly warnings: readonly string[]
+  /** Files whose change caused the reload (empty for the first load and lift times). */
+  readonly changed: readonly string[]
+}
+
+/** A running preview. */
+export interface Preview {
+  /** Base URL, e.g. `http://127.0.0.1:4000/`. */
+  readonly url: string
+  /** Stop watching, close the server and its connections, and Chromium. Safe to call twice. */
+  close(): Promise<void>
+}
+
+/** The port is taken or the address cannot be bound. */
+export class PreviewListenError extends PressError {
+  override readonly code = 'PRESS_PREVIEW_LISTEN'
+  constructor(host: string, port: number, cause: unknown) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use' : (cause as Error).message
+    super(`Cannot serve the preview on ${host}:${port}: ${reason}. Pass another port with \`--port <n>\` (\`--port 0\` picks a free one).`, { cause })
+  }
+}
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+
+/**
+ * Start the preview of the office in `root`.
+ *
+ * @param root The office directory.
+ * @param options Port, host, environment, clock, distribution counts.
+ * @returns The URL and a `close` function.
+ * @throws {PreviewListenError} when the address cannot be bound.
+ */
+export async function startPreview(root: string, options: PreviewOptions): Promise<Preview> {
+  const officeRoot = path.resolve(root)
+  // The CLI passes the clock (`--now`/PRESS_NOW or the system's); the default
+  // is only for library callers that want the real time.
+  const now = options.now ?? Date.now
+  const bootId = randomBytes(4).toString('hex')
+  let build = 0
+  let site: PreviewSite | undefined
+  let office: Office | undefined
+  let errors: readonly string[] = []
+  let warnings: readonly string[] = []
+  let closed = false
+  const clients = new Set<http.ServerResponse>()
+  const pdfs = new Map<string, Promise<Uint8Array>>()
+  let renderer: Promise<PdfRenderer> | undefined
+  let liftTimer: NodeJS.Timeout | undefined
+
+  const version = (): string => `${bootId}.${build}`
+
+  async function reload(changed: readonly string[]): Promise<void> {
+    let ok = false
+    try {
+      const loaded = await loadOffice(officeRoot, { env: options.env })
+      const sorted = sortDiagnostics(loaded.messages)
+      const found = sorted.filter((m) => m.fatal === true).map(formatDiagnostic)
+      warnings = sorted.filter((m) => m.fatal !== true).map(formatDiagnostic)
+      if (loaded.office && found.length === 0) {
+        const next = await buildPreviewSite(loaded.office, now())
+        site = next
+        office = loaded.office
+        ok = true
+        errors = []
+        watcher?.add(watchedPaths(officeRoot, loaded.office))
+        // PDFs of documents that no longer exist are not needed again.
+        const keys = new Set(next.plan.outputs.filter((o) => o.kind === 'pdf').map((o) => next.resolve(`/${o.path}`)).flatMap((r) => (r.kind === 'pdf' ? [r.key] : [])))
+        for (const key of pdfs.keys()) if (!keys.has(key)) pdfs.delete(key)
+        scheduleLift(next)
+      } else {
+        errors = found.length > 0 ? found : ['pressroom.yaml: error: the office could not be loaded']
+      }
+    } catch (error) {
+      errors = [describeError(error, officeRoot)]
+    }
+    build++
+    broadcast()
+    options.onReload?.({ ok, errors, warnings, changed })
+  }
+
+  // One reload at a time; changes during a reload cause one more afterwards.
+  let running: Promise<void> | undefined
+  let pending: string[] | undefined
+  function requestReload(changed: readonly string[]): void {
+    if (closed) return
+    if (running) {
+      pending = [...(pending ?? []), ...changed]
+      return
+    }
+    running = (async () => {
+      let batch: readonly string[] | undefined = changed
+      while (batch && !closed) {
+        await reload(batch)
+        batch = pending
+        pending = undefined
+      }
+    })().finally(() => {
+      running = undefined
+    })
+  }
+
+  // Rebuild when the next embargo lifts, so an open page turns public on time.
+  function scheduleLift(current: PreviewSite): void {
+    clearTimeout(liftTimer)
+    if (current.nextLift === undefined || closed) return
+    const scheduledAt = now()
+    const delay = Math.min(Math.max(current.nextLift - scheduledAt, 0) + 50, 2 ** 31 - 1)
+    liftTimer = setTimeout(() => {
+      const at = now()
+      const changedState = office?.releases.some((r) => current.embargoed.has(r.slug) && r.embargo !== undefined && at >= r.embargo.lift)
+      if (changedState) requestReload([])
+      // A fixed clock (--now) never reaches the lift: stop instead of spinning.
+      else if (at !== scheduledAt) scheduleLift(current)
+    }, delay)
+    liftTimer.unref()
+  }
+
+  function broadcast(): void {
+    for (const client of clients) client.write(`event: version\ndata: ${version()}\n\n`)
+  }
+
+  function injection(extra: Partial<Injection> = {}): Injection {
+    return { version: version(), now: now(), errors, ...extra }
+  }
+
+  async function pdfOf(resource: Extract<PreviewResource, { kind: 'pdf' }>, current: PreviewSite): Promise<Uint8Array> {
+    let pdf = pdfs.get(resource.key)
+    if (!pdf) {
+      pdf = (async () => {
+        renderer ??= (async () => {
+          const { config } = current.office
+          return createPdfRenderer({
+            executablePath: findChromium(config.pdf.chromium, options.env),
+            timeoutMs: config.pdf.timeout,
+            concurrency: config.pdf.concurrency ?? 2,
+          })
+        })()
+        const pool = await renderer.catch((error: unknown) => {
+          renderer = undefined
+          throw error
+        })
+        return (await pool.render(resource.job())).pdf
+      })()
+      pdfs.set(resource.key, pdf)
+      // A failed render is tried again on the next request.
+      pdf.catch(() => pdfs.delete(resource.key))
+    }
+    return pdf
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store')
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    if (!hostAllowed(req.headers.host, options.host)) {
+      // A page on another site that rebinds its name to 127.0.0.1 must not read embargoed releases.
+      return send(res, req, 403, 'text/plain; charset=utf-8', 'This preview only answers to localhost, 127.0.0.1 or the address it was started on.\n')
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD')
+      return send(res, req, 405, 'text/plain; charset=utf-8', 'Only GET and HEAD.\n')
+    }
+    let pathname: string
+    try {
+      pathname = new URL(req.url ?? '/', 'http://preview.invalid').pathname
+    } catch {
+      return send(res, req, 400, 'text/plain; charset=utf-8', 'Bad request.\n')
+    }
+
+    if (pathname === eventsPath) return openEvents(req, res)
+    if (pathname === '/__press') return redirect(res, req, dashboardPath)
+    if (pathname === dashboardPath) return dashboard(req, res)
+    if (pathname.startsWith('/__press/')) return notFound(req, res)
+
+    const current = site
+    if (!current) {
+      return send(res, req, 500, 'text/html; charset=utf-8', previewMessagePage('The office has errors', 'Nothing can be shown until the office loads.', injection()))
+    }
+    const resource = current.resolve(pathname)
+    switch (resource.kind) {
+      case 'missing':
+        return notFound(req, res)
+      case 'redirect':
+        return redirect(res, req, resource.location)
+      case 'html': {
+        let html: string
+        try {
+          html = resource.render()
+        } catch (error) {
+          const message = describeError(error, officeRoot)
+          return send(res, req, 500, 'text/html; charset=utf-8', previewMessagePage('This page could not be rendered', message, injection({ errors: [...errors, message] })))
+        }
+        const extra = errors.length > 0 ? { overlayNote: 'The page shows the last version that loaded. Fix the file and save it: this page reloads by itself.' } : {}
+        return send(res, req, 200, 'text/html; charset=utf-8', injectPreview(html, injection({ ...(resource.mark ? { mark: resource.mark } : {}), ...extra })))
+      }
+      case 'text': {
+        let text: string
+        try {
+          text = resource.render()
+        } catch (error) {
+          return send(res, req, 500, 'text/plain; charset=utf-8', `${describeError(error, officeRoot)}\n`)
+        }
+        return send(res, req, 200, contentTypeOf(resource.path), text)
+      }
+      case 'file':
+        return sendFile(req, res, resource.from, contentTypeOf(resource.path))
+      case 'pdf': {
+        let pdf: Uint8Array
+        try {
+          pdf = await pdfOf(resource, current)
+        } catch (error) {
+          const message = describeError(error, officeRoot)
+          return send(res, req, 500, 'text/html; charset=utf-8', previewMessagePage('The PDF could not be rendered', message, injection()))
+        }
+        res.setHeader('Content-Disposition', `inline; filename="${path.posix.basename(resource.path)}"`)
+        return send(res, req, 200, 'application/pdf', pdf)
+      }
+    }
+  }
+
+  async function dashboard(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let distribution: DistributionStatus | { error: string } | undefined
+    if (options.distribution) {
+      try {
+        distribution = await options.distribution()
+      } catch (error) {
+        distribution = { error: error instanceof Error ? error.message : String(error) }
+      }
+    }
+    const html = renderDashboard({ ...(office ? { office } : {}), now: now(), errors, warnings, ...(distribution ? { distribution } : {}) })
+    send(res, req, 200, 'text/html; charset=utf-8', injectPreview(html, injection({ bar: false })))
+  }
+
+  function notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // With the reload script: a page that is missing because its release is broken comes back by itself.
+    send(res, req, 404, 'text/html; charset=utf-8', previewMessagePage('Not in the preview', 'No page of the office has this address.', injection()))
+  }
+
+  function openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' })
+    if (req.method === 'HEAD') return void res.end()
+    res.write(`retry: 500\n\nevent: version\ndata: ${version()}\n\n`)
+    clients.add(res)
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000)
+    res.on('close', () => {
+      clearInterval(ping)
+      clients.delete(res)
+    })
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, req, 500, 'text/plain; charset=utf-8', `${describeError(error, officeRoot)}\n`)
+      else res.destroy()
+    })
+  })
+
+  let watcher: OfficeWatcher | undefined
+  await reload([])
+  watcher = await watchOffice(watchedPaths(officeRoot, office), (changed) => requestReload(changed), options.debounceMs ?? 100)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (error) {
+    closed = true
+    clearTimeout(liftTimer)
+    await watcher.close()
+    throw new PreviewListenError(options.host, options.port, error)
+  }
+  const address = server.address() as AddressInfo
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${shownHost}:${address.port}/`
+
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    close() {
+      closing ??= (async () => {
+        closed = true
+        clearTimeout(liftTimer)
+        await watcher?.close()
+        for (const client of clients) client.end()
+        clients.clear()
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        })
+        await running?.catch(() => {})
+        const pool = await renderer?.catch(() => undefined)
+        await pool?.close()
+      })()
+      return closing
+    },
+  }
+}
+
+/** What the preview watches: releases, catalogs, templates and the config. */
+function watchedPaths(root: string, office: Office | undefined): string[] {
+  const paths = office?.config.paths
+  return [
+    path.join(root, 'pressroom.yaml'),
+    paths?.releases ?? path.join(root, 'releases'),
+    paths?.locales ?? path.join(root, 'locales'),
+    paths?.templates ?? path.join(root, 'templates'),
+  ]
+}
+
+/**
+ * An exception as a diagnostic line; LiquidJS errors name the template, line
+ * and column at the end of their message, which moves to the front.
+ */
+function describeError(error: unknown, root: string): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const relative = (file: string) => (path.isAbsolute(file) ? path.relative(root, file) || file : file)
+  const liquid = /^(.*), file:(.+?), line:(\d+), col:(\d+)$/s.exec(message)
+  if (liquid) return `${relative(liquid[2]!)}:${liquid[3]}:${liquid[4]}: error: ${liquid[1]}`
+  return `error: ${message.split(`${root}${path.sep}`).join('')}`
+}
+
+function hostAllowed(header: string | undefined, bound: string): boolean {
+  if (!loopbackHosts.has(bound)) return true
+  if (header === undefined) return false
+  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d+$/, '')
+  return loopbackHosts.has(name.toLowerCase())
+}
+
+function send(res: http.ServerResponse, req: http.IncomingMessage, status: number, type: string, body: string | Uint8Array): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': bytes.byteLength })
+  res.end(req.method === 'HEAD' ? undefined : bytes)
+}
+
+function redirect(res: http.ServerResponse, req: http.IncomingMessage, location: string): void {
+  res.setHeader('Location', location)
+  send(res, req, 302, 'text/plain; charset=utf-8', `See ${location}\n`)
+}
+
+function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, type: string): void {
+  const stream = createReadStream(file)
+  stream.once('error', () => {
+    if (!res.headersSent) send(res, req, 404, 'text/plain; charset=utf-8', 'Not found.\n')
+    else res.destroy()
+  })
+  stream.once('open', () => {
+    res.writeHead(200, { 'Content-Type': type })
+    if (req.method === 'HEAD') {
+      stream.destroy()
+      res.end()
+    } else stream.pipe(res)
+  })
+}
+
+const contentTypes: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.pdf': 'application/pdf',
+}
+
+function contentTypeOf(file: string): string {
+  if (file.endsWith('feed.xml')) return 'application/atom+xml; charset=utf-8'
+  return contentTypes[path.posix.extname(file).toLowerCase()] ?? 'application/octet-stream'
+}
