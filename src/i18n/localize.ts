@@ -54,7 +54,16 @@ export function createTranslator(catalogs: Catalogs, locales: readonly string[],
         cache.set(lng, t)
       }
       const fixed = t
-      return (key, values) => String(fixed(key, values as Record<string, unknown>))
+      return (key, values) => {
+        // i18next's missing-key handler only fires when no language has the
+        // key; a key found only in the fallback language is "found". Ask for
+        // the details to record those too, as this module promises.
+        const details = fixed(key, { ...(values as Record<string, unknown>), returnDetails: true }) as unknown as { res: unknown; usedLng?: string; usedNS?: string }
+        if (details.usedLng !== undefined && details.usedLng !== lng) {
+          missing.add(`${lng} ${details.usedNS ?? 'common'}:${key.includes(':') ? key.slice(key.indexOf(':') + 1) : key}`)
+        }
+        return String(details.res)
+      }
     },
   }
 }

@@ -83,7 +83,9 @@ function banner(mark: PageMark, now: number): string {
   const text =
     mark.state === 'embargoed'
       ? `<strong>Embargoed until ${escapeHtml(mark.liftText ?? '')}</strong> (${escapeHtml(relativeTime(mark.lift ?? now, now))}). This preview is for the office: the page is not public and press build leaves it out of dist/ until the lift.`
-      : `<strong>Draft</strong>. This release has <code>status: draft</code>: press build does not publish it (set <code>status: ready</code> when it is final).`
+      : `<strong>Draft</strong>. This release has <code>status: draft</code>: press build does not publish it (set <code>status: ready</code> when it is final).${
+          mark.underEmbargo ? ` <strong>Embargoed until ${escapeHtml(mark.liftText ?? '')}</strong> (${escapeHtml(relativeTime(mark.lift ?? now, now))}).` : ''
+        }`
   return `<div id="__press-banner" class="__press-${mark.state}" role="status"><span class="__press-tag">Preview</span> ${text}${mark.pdfUrl ? ` <a href="${escapeHtml(mark.pdfUrl)}" target="_blank">Open the PDF</a>` : ''}</div>`
 }
 

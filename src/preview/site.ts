@@ -23,6 +23,8 @@ export interface PageMark {
   readonly lng: string
   readonly title: string
   readonly state: 'published' | 'embargoed' | 'draft'
+  /** True while under embargo (a draft can be embargoed too). */
+  readonly underEmbargo: boolean
   /** Lift instant (epoch ms), when the release has an embargo. */
   readonly lift?: number
   /** The lift as the notice states it (in English, with the office's extra zones). */
@@ -89,6 +91,7 @@ export async function buildPreviewSite(office: Office, now: number): Promise<Pre
         lng,
         title: text.title,
         state: release.status === 'draft' ? 'draft' : embargoes.has(release.slug) ? 'embargoed' : 'published',
+        underEmbargo: embargoes.has(release.slug),
         ...(release.embargo
           ? { lift: release.embargo.lift, liftText: formatLift(release.embargo, 'en', office.config.embargo.zones) }
           : {}),

@@ -48,7 +48,16 @@ export interface BuildOptions {
 export type PlannedOutput =
   | { readonly kind: 'copy'; readonly path: string; readonly key: string; readonly from: string }
   | { readonly kind: 'text'; readonly path: string; readonly key: string; readonly group: OutputGroup; readonly produce: () => string; readonly keep?: boolean }
-  | { readonly kind: 'pdf'; readonly path: string; readonly key: string; readonly job: () => PdfJob; readonly release: string; readonly keep?: boolean }
+  | {
+      readonly kind: 'pdf'
+      readonly path: string
+      readonly key: string
+      readonly job: () => PdfJob
+      readonly release: string
+      readonly keep?: boolean
+      /** Where a URL the PDF refused to load is written in the release, for the warning. */
+      readonly locate?: (url: string) => { line: number; column: number } | undefined
+    }
 
 /** What kind of rendered file an output is, for the summary. */
 export type OutputGroup = 'page' | 'index' | 'feed' | 'sitemap' | 'chooser' | 'asset'
@@ -167,6 +176,7 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
           release: release.slug,
           ...(keep ? { keep } : {}),
           job: () => printJob(office, release, lng, { embargoed: false }),
+          locate: (url) => locateInBody(text, url),
         })
       }
     }
@@ -307,6 +317,16 @@ export function pdfCacheKey(office: Office, release: Release, lng: string, embar
   const { config, catalogs, templates } = office
   const base = hashOf(rendererVersion, config.renderHash, catalogs.hash, templates.hash, 'pdf')
   return hashOf(hashOf(base, release.inputHash, lng), 'pdf', config.pdf.format, embargoed ? 'embargoed' : 'public')
+}
+
+/** Line and column of `url` in a release text's body (file coordinates), if written there. */
+export function locateInBody(text: ReleaseText, url: string): { line: number; column: number } | undefined {
+  const lines = text.body.split('\n')
+  for (const [index, line] of lines.entries()) {
+    const column = line.indexOf(url)
+    if (column !== -1) return { line: text.bodyLine + index, column: column + 1 }
+  }
+  return undefined
 }
 
 function pushAsset(outputs: PlannedOutput[], asset: Asset): void {

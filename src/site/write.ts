@@ -94,7 +94,7 @@ export async function writeSite(
         const job = output.job()
         const result = await (await renderer).render(job)
         for (const url of result.blocked) {
-          messages.push(diagnostic(job.label, undefined, 'warning', `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`, 'pdf-blocked', 'press:pdf'))
+          messages.push(diagnostic(job.label, output.locate?.(url), 'warning', `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`, 'pdf-blocked', 'press:pdf'))
         }
         await mkdir(path.dirname(cached), { recursive: true })
         await writeAtomic(cached, result.pdf)

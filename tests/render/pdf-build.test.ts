@@ -4,7 +4,9 @@
  * them; the embargoed render used for email lives in .press/ with the
  * notice on every page; Letter by config. Real Chromium, poppler checks.
  */
-import { readFile, readdir } from 'node:fs/promises'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadOffice, type Office } from '../../src/office.js'
@@ -113,5 +115,32 @@ describe('the embargoed render', () => {
     const dist = await listFiles(path.join(office, 'dist'))
     expect(dist.filter((f) => f.includes(embargoed))).toEqual([])
     expect(await readdir(path.join(office, 'dist'))).not.toContain(embargoed)
+  })
+})
+
+describe('a release that points at the network', () => {
+  test('the PDF build makes no request and warns with the file and line', async () => {
+    let requests = 0
+    const canary = createServer((_req, res) => {
+      requests++
+      res.end('x')
+    })
+    await new Promise<void>((resolve) => canary.listen(0, '127.0.0.1', resolve))
+    const port = (canary.address() as AddressInfo).port
+    try {
+      const dir = await copySampleOffice()
+      const file = path.join(dir, 'releases/2026-05-12-river-sampling/en.md')
+      const source = await readFile(file, 'utf8')
+      await writeFile(file, `${source}\n![chart](http://127.0.0.1:${port}/chart.png)\n\n<img src="file:///etc/passwd">\n`)
+      const run = await runPress(['build', '-C', dir, '--only', '2026-05-12-river-sampling'])
+      expect(run.code, run.stderr).toBe(0)
+      expect(requests).toBe(0)
+      const line = source.split('\n').length + 1
+      expect(run.stderr).toContain(`releases/2026-05-12-river-sampling/en.md:${line}:10: warning: the PDF did not load http://127.0.0.1:${port}/chart.png`)
+      const text = await pdfText(await readFile(path.join(dir, 'dist/en/2026-05-12-river-sampling/2026-05-12-river-sampling.en.pdf')))
+      expect(text).not.toContain('root:')
+    } finally {
+      canary.close()
+    }
   })
 })
