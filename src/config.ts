@@ -12,6 +12,8 @@ import { parseYaml, placeOf, validateYaml } from './yaml-data.js'
 import { diagnostic } from './diagnostics.js'
 import type { Contact } from './types.js'
 import { isValidZone } from './embargo/time.js'
+import { didYouMeanSuffix } from './did-you-mean.js'
+import { PressError } from './errors.js'
 
 const source = 'press:config'
 
@@ -160,7 +162,7 @@ export function resolveConfig(
   value.embargo.zones.forEach((zone, index) => {
     if (!isValidZone(zone)) {
       messages.push(
-        diagnostic(configFileName, placeOf(data, ['embargo', 'zones', index]), 'error', `unknown time zone \`${zone}\`; use an IANA name such as \`Europe/Moscow\` or \`UTC\``, 'config-bad-zone', source),
+        diagnostic(configFileName, placeOf(data, ['embargo', 'zones', index]), 'error', `unknown time zone \`${zone}\`; use an IANA name such as \`Europe/Moscow\` or \`UTC\`${didYouMeanSuffix(zone, knownZones())}`, 'config-bad-zone', source),
       )
     }
   })
@@ -171,10 +173,12 @@ export function resolveConfig(
   }
   if (messages.some((m) => m.fatal)) return { messages }
 
-  const format = env['PRESS_PDF_FORMAT'] === 'Letter' || env['PRESS_PDF_FORMAT'] === 'A4' ? env['PRESS_PDF_FORMAT'] : value.pdf.format
-  const chromium = overrides.chromium ?? env['PRESS_CHROMIUM_PATH'] ?? value.pdf.chromium
-  const transport = overrides.smtpUrl ?? env['PRESS_SMTP_URL'] ?? value.mail.transport
-  const translations = env['PRESS_TRANSLATIONS'] === 'strict' || env['PRESS_TRANSLATIONS'] === 'lenient' ? env['PRESS_TRANSLATIONS'] : value.translations
+  // An environment value that is set but not understood is an error, not
+  // silently ignored: `PRESS_PDF_FORMAT=letter` must not quietly print A4.
+  const format = envChoice(env, 'PRESS_PDF_FORMAT', ['A4', 'Letter'] as const) ?? value.pdf.format
+  const chromium = overrides.chromium ?? (env['PRESS_CHROMIUM_PATH'] || undefined) ?? value.pdf.chromium
+  const transport = overrides.smtpUrl ?? (env['PRESS_SMTP_URL'] || undefined) ?? value.mail.transport
+  const translations = envChoice(env, 'PRESS_TRANSLATIONS', ['lenient', 'strict'] as const) ?? value.translations
   const abs = (p: string): string => path.resolve(root, p)
   const paths = {
     releases: abs(value.paths.releases),
@@ -211,6 +215,27 @@ export function resolveConfig(
     renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),
   }
   return { config: deepFreeze(config), messages }
+}
+
+/** An environment variable that cannot be used as set. */
+export class EnvError extends PressError {
+  override readonly code = 'PRESS_ENV'
+}
+
+/** `env[name]` as one of `choices` (any case); undefined when unset or empty; EnvError otherwise. */
+function envChoice<C extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly C[]): C | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === '') return undefined
+  const found = choices.find((c) => c.toLowerCase() === raw.trim().toLowerCase())
+  if (found === undefined) throw new EnvError(`${name}=${JSON.stringify(raw)} is not one of ${choices.join(', ')}; fix or unset the environment variable`)
+  return found
+}
+
+let zoneNames: string[] | undefined
+/** IANA zone names Intl knows, for did-you-mean. */
+function knownZones(): string[] {
+  zoneNames ??= ['UTC', ...Intl.supportedValuesOf('timeZone')]
+  return zoneNames
 }
 
 type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> }

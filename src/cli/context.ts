@@ -3,45 +3,144 @@
  * load the office, print diagnostics. Kept apart from main.ts so that
  * `press --help` loads none of this.
  */
+import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { UsageError } from '../errors.js'
-import { hasErrors } from '../diagnostics.js'
+import { DateTime } from 'luxon'
+import type { VFileMessage } from 'vfile-message'
+import { ContentError, PressError, UsageError } from '../errors.js'
+import { diagnosticJson, hasErrors } from '../diagnostics.js'
 import { loadOffice, type LoadOfficeOptions, type Office } from '../office.js'
 import type { Reporter } from './io.js'
 
+/** The directory given with `-C` / `--cwd` (or the current one) is not a press office. */
+export class OfficeNotFoundError extends PressError {
+  override readonly code = 'PRESS_NO_OFFICE'
+}
+
+const instantPattern = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i
+
+/**
+ * Parse an instant given on the command line. It must carry an offset or
+ * `Z` so a rehearsal cannot misread a zone, and name a real calendar date.
+ *
+ * @param value The text, e.g. `2031-03-14T09:00:00-04:00`.
+ * @param from Where it came from, for the message, e.g. `--at`.
+ * @returns Epoch milliseconds.
+ * @throws {UsageError} When the value is not such an instant (exit 2).
+ */
+export function parseInstant(value: string, from: string): number {
+  const text = value.trim()
+  if (!instantPattern.test(text)) {
+    throw new UsageError(`${from} "${value}" is not an instant with a time zone; write e.g. 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00:00Z`)
+  }
+  // Luxon rejects dates that do not exist (2031-02-30), which Date.parse rolls over.
+  const parsed = DateTime.fromISO(text.replace(' ', 'T'), { setZone: true })
+  if (!parsed.isValid) throw new UsageError(`${from} "${value}" is not a real date and time (a day, month, hour or minute is out of range); write e.g. 2031-03-14T13:00:00Z`)
+  return parsed.toMillis()
+}
+
 /**
  * The instant a command treats as now: `--now`, else `PRESS_NOW`, else the clock.
- * The value must carry an offset or `Z` so a rehearsal cannot misread a zone.
  *
  * @param flag The `--now` value (optional).
  * @param env The environment.
  * @returns Epoch milliseconds.
+ * @throws {UsageError} When the value has no zone or is not a date-time (exit 2).
  */
 export function resolveNow(flag: string | undefined, env: NodeJS.ProcessEnv): number {
   const value = flag ?? env['PRESS_NOW']
   if (value === undefined || value === '') return Date.now()
-  const from = flag !== undefined ? '--now' : 'PRESS_NOW'
-  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value.trim())) {
-    throw new UsageError(`${from} "${value}" is not an instant with a time zone; write e.g. 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00:00Z`)
-  }
-  const ms = Date.parse(value.trim().replace(' ', 'T'))
-  if (Number.isNaN(ms)) throw new UsageError(`${from} "${value}" is not a valid date-time; write e.g. 2031-03-14T13:00:00Z`)
-  return ms
+  return parseInstant(value, flag !== undefined ? '--now' : 'PRESS_NOW')
 }
 
 /**
- * Load the office in the working directory and print its diagnostics.
+ * Whether `--now` or `PRESS_NOW` sets the clock (a rehearsal).
+ *
+ * @param reporter The run's reporter.
+ * @returns True when the command should not read the real clock.
+ */
+export function nowIsGiven(reporter: Reporter): boolean {
+  const value = reporter.flags.now ?? reporter.io.env['PRESS_NOW']
+  return value !== undefined && value !== ''
+}
+
+/**
+ * The office directory of this run (`-C` / `--cwd`, else the current one),
+ * checked to exist and to look like an office.
+ *
+ * @param reporter The run's reporter.
+ * @returns The absolute directory.
+ * @throws {OfficeNotFoundError} When it is missing, a file, or has neither pressroom.yaml nor releases/.
+ */
+export function officeRoot(reporter: Reporter): string {
+  const given = reporter.flags.cwd
+  const root = path.resolve(given)
+  let isDir = false
+  try {
+    isDir = statSync(root).isDirectory()
+  } catch {
+    throw new OfficeNotFoundError(`The office directory ${given} does not exist. Check the path given to -C / --cwd, or run press inside the office folder.`)
+  }
+  if (!isDir) throw new OfficeNotFoundError(`${given} is a file, not an office directory. Pass the folder that holds pressroom.yaml to -C / --cwd.`)
+  if (!existsSync(path.join(root, 'pressroom.yaml')) && !existsSync(path.join(root, 'releases'))) {
+    throw new OfficeNotFoundError(
+      `${root} is not a press office: it has no pressroom.yaml and no releases/ folder. Run press inside the office folder, or pass it with -C <dir>.`,
+    )
+  }
+  return root
+}
+
+/**
+ * Load the office in the working directory.
  *
  * @param reporter The run's reporter.
  * @param options Load options (release filter, overrides).
- * @returns The office, or undefined when there were errors (already printed).
+ * @returns The office, or only the messages when there were errors (the caller prints them).
+ * @throws {OfficeNotFoundError} When the directory is not an office.
  */
 export async function openOffice(
   reporter: Reporter,
   options: Omit<LoadOfficeOptions, 'env'> = {},
 ): Promise<{ office?: Office; messages: Awaited<ReturnType<typeof loadOffice>>['messages'] }> {
-  const root = path.resolve(reporter.flags.cwd)
+  const root = officeRoot(reporter)
+  reporter.detail(`office: ${root}`)
+  const started = performance.now()
   const result = await loadOffice(root, { ...options, env: reporter.io.env })
+  if (result.office) {
+    const { config, releases } = result.office
+    reporter.detail(`loaded ${releases.length} release${releases.length === 1 ? '' : 's'} in ${config.locales.join(', ')} (${Math.round(performance.now() - started)} ms)`)
+  }
   if (!result.office || hasErrors(result.messages)) return { messages: result.messages }
   return result
+}
+
+/**
+ * Resolve "now" for a command and say so with `--verbose`.
+ *
+ * @param reporter The run's reporter.
+ * @returns Epoch milliseconds.
+ * @throws {UsageError} On a bad `--now` / `PRESS_NOW` (exit 2).
+ */
+export function commandNow(reporter: Reporter): number {
+  const now = resolveNow(reporter.flags.now, reporter.io.env)
+  const from = reporter.flags.now !== undefined ? '--now' : nowIsGiven(reporter) ? 'PRESS_NOW' : 'the clock'
+  reporter.detail(`now: ${new Date(now).toISOString()} (from ${from})`)
+  return now
+}
+
+/**
+ * Stop a command because the office has errors: print them (and, with
+ * `--json`, the one JSON document `{ok: false, diagnostics}`), then throw.
+ *
+ * @param reporter The run's reporter.
+ * @param messages Every diagnostic found.
+ * @param what What was not done, for the message (default: nothing was written).
+ * @throws {ContentError} Always (exit 1).
+ */
+export function failOnContentErrors(reporter: Reporter, messages: readonly VFileMessage[], what?: string): never {
+  reporter.diagnostics(messages)
+  if (reporter.flags.json) reporter.json({ ok: false, diagnostics: messages.map(diagnosticJson) })
+  const error = new ContentError(messages.filter((m) => m.fatal).length)
+  if (what !== undefined) error.message = error.message.replace('nothing was written', what)
+  throw error
 }

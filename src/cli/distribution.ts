@@ -30,9 +30,10 @@ export interface CliDistribution {
  * @param office The loaded office.
  * @param reporter The run's reporter (environment).
  * @param start The instant the clock starts at (epoch ms).
- * @param options `transport` override (optional).
+ * @param options `transport` override; `frozen`: the clock stays at `start`
+ *   (optional; default: it runs on from `start`).
  */
-export async function openDistribution(office: Office, reporter: Reporter, start: number, options: { transport?: string } = {}): Promise<CliDistribution> {
+export async function openDistribution(office: Office, reporter: Reporter, start: number, options: { transport?: string; frozen?: boolean } = {}): Promise<CliDistribution> {
   const { config } = office
   const list = await loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), {
     locales: config.locales,
@@ -47,8 +48,12 @@ export async function openDistribution(office: Office, reporter: Reporter, start
     })
     return renderer
   }
-  // The clock starts at --now and keeps running, so a rehearsed worker still reaches lifts.
+  // A rehearsed worker needs a clock that starts at --now and runs on, to
+  // reach lifts. A one-shot command given --now must not: with a lift one
+  // second away, the seconds spent rendering PDFs would carry the run past
+  // the lift, and vetted recipients would get the unembargoed version.
   const offset = start - Date.now()
+  const now = options.frozen === true ? () => start : () => Date.now() + offset
   const recipients: Recipient[] = [...list.recipients]
   const ctx: DistributeContext = {
     statePath: config.paths.state,
@@ -62,7 +67,7 @@ export async function openDistribution(office: Office, reporter: Reporter, start
     recipients,
     suppressionsPath: config.paths.suppressions,
     content: createContentProvider(office, pdf),
-    now: () => Date.now() + offset,
+    now,
     locales: config.locales,
   }
   return {

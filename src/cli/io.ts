@@ -24,52 +24,91 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv
 }
 
+type Colour = 'red' | 'green' | 'yellow' | 'cyan' | 'bold' | 'dim'
+
+// Always-on formatters: whether to use them is decided here, per stream,
+// not by picocolors' guess from process.stdout.
+const colours = pc.createColors(true)
+
+/**
+ * Whether a stream gets colour: `FORCE_COLOR` (not `0`) forces it, as in
+ * Node and chalk; otherwise only a terminal, and not when `NO_COLOR` is set
+ * to a non-empty value (no-color.org) or `TERM=dumb`.
+ *
+ * @param stream The stream.
+ * @param env The environment.
+ * @returns True when ANSI colours may be written to the stream.
+ */
+export function streamHasColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  const force = env['FORCE_COLOR']
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false'
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false
+  if (env['TERM'] === 'dumb') return false
+  return stream.isTTY === true
+}
+
 /** Output helpers bound to the flags of one run. */
 export class Reporter {
+  /** Colour on stderr (diagnostics, errors). */
   readonly color: boolean
+  /** Colour on stdout (the human report). */
+  readonly colorOut: boolean
+  /** stderr is a terminal and no `--json`: progress bars may be drawn. */
   readonly tty: boolean
+  /** Whether the one JSON document of this run was written. */
+  wroteJson = false
   constructor(
     readonly io: Io,
     readonly flags: GlobalFlags,
   ) {
     this.tty = Boolean(io.stderr.isTTY) && !flags.json
-    this.color = Boolean(io.stderr.isTTY) && io.env['NO_COLOR'] === undefined && io.env['TERM'] !== 'dumb'
+    this.color = streamHasColour(io.stderr, io.env)
+    this.colorOut = streamHasColour(io.stdout, io.env)
   }
 
-  /** A line of the human report (stdout unless --json, where it goes to stderr). */
+  /** A line of the human report (stdout unless --json, where it goes to stderr); hidden by --quiet. */
   line(text = ''): void {
     if (this.flags.quiet) return
     ;(this.flags.json ? this.io.stderr : this.io.stdout).write(`${text}\n`)
   }
 
-  /** Verbose detail (stderr, only with --verbose). */
+  /** Verbose detail (stderr, only with --verbose and without --quiet). */
   detail(text: string): void {
-    if (this.flags.verbose) this.io.stderr.write(`${text}\n`)
+    if (this.flags.verbose && !this.flags.quiet) this.io.stderr.write(`${this.color ? colours.dim(text) : text}\n`)
+  }
+
+  /** A warning line on stderr (hidden by --quiet). */
+  warn(text: string): void {
+    if (this.flags.quiet) return
+    this.io.stderr.write(`${this.color ? colours.yellow('warning') : 'warning'}: ${text}\n`)
   }
 
   /** An error line on stderr (always shown). */
   error(text: string): void {
-    this.io.stderr.write(`${this.paint('red', 'error')}: ${text}\n`)
+    this.io.stderr.write(`${this.color ? colours.red('error') : 'error'}: ${text}\n`)
   }
 
-  /** The one JSON document of a `--json` run. */
+  /** The one JSON document of a `--json` run; a second call is ignored so stdout stays parseable. */
   json(value: unknown): void {
+    if (this.wroteJson) return
+    this.wroteJson = true
     this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   }
 
-  /** Print diagnostics, compiler style, on stderr; warnings hidden by --quiet. */
+  /** Print diagnostics, compiler style, on stderr; warnings and notes hidden by --quiet. */
   diagnostics(messages: readonly VFileMessage[]): void {
     for (const message of sortDiagnostics(messages)) {
       const severity = severityOf(message)
       if (this.flags.quiet && severity !== 'error') continue
       const text = formatDiagnostic(message)
       const colour = severity === 'error' ? 'red' : severity === 'warning' ? 'yellow' : 'cyan'
-      this.io.stderr.write(`${this.color ? text.replace(`: ${severity}: `, `: ${pc[colour](severity)}: `) : text}\n`)
+      this.io.stderr.write(`${this.color ? text.replace(`: ${severity}: `, `: ${colours[colour](severity)}: `) : text}\n`)
     }
   }
 
-  /** Colour text when colour is on. */
-  paint(colour: 'red' | 'green' | 'yellow' | 'cyan' | 'bold' | 'dim', text: string): string {
-    return this.color ? pc[colour](text) : text
+  /** Colour text for a report line (`line()`), when that line's stream has colour. */
+  paint(colour: Colour, text: string): string {
+    const on = this.flags.json ? this.color : this.colorOut
+    return on ? colours[colour](text) : text
   }
 }

@@ -3,22 +3,30 @@
  * report, return the exit code (0 ok, 1 user error, 2 usage, 75 locked).
  * Command modules are imported lazily so `press --help` stays fast.
  */
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { PressError, UsageError } from '../errors.js'
 import { Reporter, type GlobalFlags, type Io } from './io.js'
 
-const examples: Record<string, string> = {
-  build: 'press build --now 2031-06-10T13:00:00Z',
-  check: 'press check --json',
-  'translate status': 'press translate status',
-  new: 'press new 2031-03-14-water-report',
-  send: 'press send 2031-03-14-water-report --dry-run',
-  schedule: 'press schedule 2031-03-14-water-report --at 2031-03-14T09:00:00-04:00',
-  dispatch: 'press dispatch',
-  worker: 'press worker',
-  status: 'press status 2031-03-14-water-report',
-  preview: 'press preview --port 4000',
+/** Exit codes of `press`. */
+export const exitCodes = { ok: 0, userError: 1, usage: 2, locked: 75 } as const
+
+// Examples use the sample office's embargoed release, so they can be tried as printed.
+const sample = '2031-06-10-annual-report-2030'
+const examples: Record<string, readonly string[]> = {
+  build: ['press build', 'press build --now 2031-06-10T13:00:00Z   # the site as it will be at the lift'],
+  check: ['press check', 'press check --json'],
+  'translate status': ['press translate status'],
+  new: ['press new 2031-03-14-water-report --title "Water report"'],
+  send: [`press send ${sample} --dry-run`, `press send ${sample} --test me@example.org`],
+  schedule: [`press schedule ${sample} --at 2031-06-10T09:00:00-04:00`],
+  dispatch: ['press dispatch            # e.g. every minute from cron'],
+  worker: ['press worker'],
+  status: ['press status', `press status ${sample} --json`],
+  preview: ['press preview --port 4000'],
 }
+
+const globalsHeading = 'Global options:'
+const nowHelp = 'act as if it were this instant, e.g. 2031-06-10T12:59:59Z (or env PRESS_NOW)'
 
 /**
  * Run the CLI.
@@ -29,161 +37,221 @@ const examples: Record<string, string> = {
  */
 export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   let code = 0
-  let debug = argv.includes('--debug')
+  let reporter: Reporter | undefined
   const program = new Command('press')
   const run = (action: (reporter: Reporter, ...args: any[]) => Promise<number>) =>
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command
-      const flags = globalFlags(command)
-      debug = flags.debug
-      code = await action(new Reporter(io, flags), ...args.slice(0, -1))
+      reporter = new Reporter(io, globalFlags(command))
+      code = await action(reporter, ...args.slice(0, -1))
     }
 
   program
     .description('Bilingual press releases: newsroom pages, print-ready PDFs and embargo-aware distribution.')
-    .version('0.1.0', '--version')
+    .usage('<command> [options]')
+    .version('0.1.0', '--version', 'print the version of press')
+    .helpOption('-h, --help', 'show help for a command')
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     })
+    .configureHelp({ showGlobalOptions: false })
     .exitOverride()
-    .addHelpText('after', `\nRun \`press <command> --help\` for a command's options and an example.\nExample:\n  press build && press send 2031-03-14-water-report --dry-run\n`)
+  // On the program too, so `press -C <dir> build` works as well as `press build -C <dir>`.
+  addGlobals(program)
+  program.addHelpText(
+    'after',
+    [
+      '',
+      'Exit codes: 0 success, 1 user error (diagnostics printed), 2 usage error,',
+      '            75 the queue is locked by another run.',
+      'Run `press <command> --help` for its options and an example.',
+      '',
+      'Examples:',
+      '  press check && press build',
+      `  press send ${sample} --dry-run`,
+      '  press -C ~/newsroom status',
+      '',
+    ].join('\n'),
+  )
 
-  const withGlobals = (command: Command): Command =>
-    command
-      .option('-C, --cwd <dir>', 'the office directory', '.')
-      .option('--json', 'print one JSON document on stdout (messages go to stderr)', false)
-      .option('-q, --quiet', 'print errors only', false)
-      .option('-v, --verbose', 'print more detail on stderr', false)
-      .option('--debug', 'show stack traces of internal errors', false)
-      .addHelpText('after', () => `\nExample:\n  ${examples[commandPath(command)] ?? 'press --help'}\n`)
+  const command = (name: string, group: string): Command => program.command(name).helpGroup(group)
+  const publishing = 'Publishing:'
+  const distribution = 'Distribution:'
 
-  withGlobals(program.command('build'))
-    .description('build the public site (pages, PDFs, feeds, sitemap) into dist/')
-    .option('--no-pdf', 'skip PDF rendering')
-    .option('--only <slug>', 're-render only this release; keep the others as they are in dist/')
-    .option('--drafts', 'include releases with status: draft', false)
-    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW), e.g. 2031-06-10T13:00:00Z')
-    .action(
-      run(async (reporter, options: { pdf: boolean; only?: string; drafts: boolean }) => {
-        const { runBuild } = await import('./commands/build.js')
-        return runBuild(reporter, { pdf: options.pdf, drafts: options.drafts, ...(options.only !== undefined ? { only: options.only } : {}) })
-      }),
-    )
+  addGlobals(
+    command('new', publishing)
+      .description('scaffold a release: the source file and translation stubs (status: draft)')
+      .argument('<slug>', 'folder name: lowercase letters, digits and single hyphens, e.g. 2031-03-14-water-report')
+      .option('--title <title>', 'the headline (default: empty, to fill in)'),
+  ).action(
+    run(async (reporter, slug: string, options: { title?: string }) => {
+      const { runNew } = await import('./commands/new.js')
+      return runNew(reporter, slug, options.title ?? '')
+    }),
+  )
 
-  withGlobals(program.command('check'))
-    .description('validate releases, catalogs, templates and the press list')
-    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
-    .action(
-      run(async (reporter) => {
-        const { runCheck } = await import('./commands/check.js')
-        return runCheck(reporter)
-      }),
-    )
+  addGlobals(
+    command('check', publishing)
+      .description('validate releases, catalogs, templates and the press list')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter) => {
+      const { runCheck } = await import('./commands/check.js')
+      return runCheck(reporter)
+    }),
+  )
 
-  const translate = program.command('translate').description('translation state of releases')
-  withGlobals(translate.command('status'))
-    .description('per release and language: up to date, stale (the source changed since source_hash) or missing')
-    .action(
-      run(async (reporter) => {
-        const { runTranslateStatus } = await import('./commands/translate.js')
-        return runTranslateStatus(reporter)
-      }),
-    )
+  addGlobals(
+    command('build', publishing)
+      .description('build the public site (pages, PDFs, feeds, sitemap) into dist/: only what is public now')
+      .option('--no-pdf', 'skip PDF rendering')
+      .option('--only <slug>', 're-render only this release; keep the others as they are in dist/')
+      .option('--drafts', 'include releases with status: draft')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter, options: { pdf: boolean; only?: string; drafts?: boolean }) => {
+      const { runBuild } = await import('./commands/build.js')
+      return runBuild(reporter, { pdf: options.pdf, drafts: options.drafts === true, ...(options.only !== undefined ? { only: options.only } : {}) })
+    }),
+  )
 
-  withGlobals(program.command('new'))
-    .description('scaffold a release: the source file and translation stubs (status: draft)')
-    .argument('<slug>', 'folder name: lowercase letters, digits and single hyphens, e.g. 2031-03-14-water-report')
-    .option('--title <title>', 'the headline', '')
-    .action(
-      run(async (reporter, slug: string, options: { title: string }) => {
-        const { runNew } = await import('./commands/new.js')
-        return runNew(reporter, slug, options.title)
-      }),
-    )
+  const translate = command('translate', publishing)
+    .description('translation state of releases (see `press translate status`)')
+    .addHelpText('after', () => exampleText('translate status'))
+  addGlobals(
+    translate
+      .command('status')
+      .description('per release and language: up to date, stale (the source changed since source_hash) or missing'),
+  ).action(
+    run(async (reporter) => {
+      const { runTranslateStatus } = await import('./commands/translate.js')
+      return runTranslateStatus(reporter)
+    }),
+  )
 
-  withGlobals(program.command('send'))
-    .description("plan a release's distribution and send what is due now (vetted recipients under embargo; everyone without one)")
-    .argument('<slug>', 'the release')
-    .option('--dry-run', 'print the plan (who, language, when, why) and send nothing', false)
-    .option('--test <address>', 'send one copy per language to this address, subject marked TEST; the queue is not touched')
-    .option('--wait', 'wait for a running dispatch instead of exiting 75', false)
-    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
-    .action(
-      run(async (reporter, slug: string, options: { dryRun: boolean; test?: string; wait: boolean }) => {
-        const { runSend } = await import('./commands/send.js')
-        return runSend(reporter, slug, options)
-      }),
-    )
+  addGlobals(
+    command('preview', publishing)
+      .description('serve the office with embargoed releases marked, live reload and a dashboard')
+      .option('-p, --port <n>', 'port (default 4000; 0 = any free port)')
+      .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter, options: { port?: string; host?: string }) => {
+      const text = options.port ?? '4000'
+      const port = Number(text)
+      if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port ${text} is not a port number (0–65535)`)
+      const { runPreview } = await import('./commands/preview.js')
+      return runPreview(reporter, { port, host: options.host ?? '127.0.0.1' })
+    }),
+  )
 
-  withGlobals(program.command('schedule'))
-    .description("plan a release's distribution for later; never before the lift for unvetted recipients")
-    .argument('<slug>', 'the release')
-    .requiredOption('--at <instant>', 'when to send, with a time zone, e.g. 2031-03-14T09:00:00-04:00')
-    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
-    .action(
-      run(async (reporter, slug: string, options: { at: string }) => {
-        const { runSchedule } = await import('./commands/send.js')
-        return runSchedule(reporter, slug, options.at)
-      }),
-    )
+  addGlobals(
+    command('send', distribution)
+      .description("plan a release's distribution and send what is due now (vetted recipients under embargo; everyone without one)")
+      .argument('<slug>', 'the release')
+      .option('--dry-run', 'print the plan (who, language, when, why) and send nothing')
+      .option('--test <address>', 'send one copy per language to this address, subject marked TEST; the queue is not touched')
+      .option('--wait', 'wait for a running dispatch instead of exiting 75')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter, slug: string, options: { dryRun?: boolean; test?: string; wait?: boolean }) => {
+      const { runSend } = await import('./commands/send.js')
+      return runSend(reporter, slug, { dryRun: options.dryRun === true, wait: options.wait === true, ...(options.test !== undefined ? { test: options.test } : {}) })
+    }),
+  )
 
-  withGlobals(program.command('dispatch'))
-    .description('send everything due and exit (for cron)')
-    .option('--wait', 'wait for a running dispatch instead of exiting 75', false)
-    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
-    .action(
-      run(async (reporter, options: { wait: boolean }) => {
-        const { runDispatch } = await import('./commands/send.js')
-        return runDispatch(reporter, options)
-      }),
-    )
+  addGlobals(
+    command('schedule', distribution)
+      .description("plan a release's distribution for later; never before the lift for unvetted recipients")
+      .argument('<slug>', 'the release')
+      .requiredOption('--at <instant>', 'when to send, with a time zone, e.g. 2031-03-14T09:00:00-04:00')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter, slug: string, options: { at: string }) => {
+      const { runSchedule } = await import('./commands/send.js')
+      return runSchedule(reporter, slug, options.at)
+    }),
+  )
 
-  withGlobals(program.command('worker'))
-    .description('send continuously, and rebuild the public site at each embargo lift')
-    .option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there')
-    .action(
-      run(async (reporter) => {
-        const { runWorker } = await import('./commands/send.js')
-        return runWorker(reporter)
-      }),
-    )
+  addGlobals(
+    command('dispatch', distribution)
+      .description('send everything due and exit (for cron); exits 75 while another run sends')
+      .option('--wait', 'wait for a running dispatch instead of exiting 75')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter, options: { wait?: boolean }) => {
+      const { runDispatch } = await import('./commands/send.js')
+      return runDispatch(reporter, { wait: options.wait === true })
+    }),
+  )
 
-  withGlobals(program.command('status'))
-    .description('what is planned, sent, failed, and next due')
-    .argument('[slug]', 'one release (default: all)')
-    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
-    .action(
-      run(async (reporter, slug: string | undefined) => {
-        const { runStatus } = await import('./commands/send.js')
-        return runStatus(reporter, slug)
-      }),
-    )
+  addGlobals(
+    command('worker', distribution)
+      .description('send continuously, and rebuild the public site at each embargo lift')
+      .option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there'),
+  ).action(
+    run(async (reporter) => {
+      const { runWorker } = await import('./commands/send.js')
+      return runWorker(reporter)
+    }),
+  )
 
-  withGlobals(program.command('preview'))
-    .description('serve the office with embargoed releases marked, live reload and a dashboard')
-    .option('-p, --port <n>', 'port (0 = any free port)', '4000')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--now <instant>', 'treat this instant as now (or PRESS_NOW)')
-    .action(
-      run(async (reporter, options: { port: string; host: string }) => {
-        const port = Number(options.port)
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port} is not a port number (0–65535)`)
-        const { runPreview } = await import('./commands/preview.js')
-        return runPreview(reporter, { port, host: options.host })
-      }),
-    )
+  addGlobals(
+    command('status', distribution)
+      .description('what is planned, sent, failed, and next due')
+      .argument('[slug]', 'one release (default: all)')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter, slug: string | undefined) => {
+      const { runStatus } = await import('./commands/send.js')
+      return runStatus(reporter, slug)
+    }),
+  )
+
+  // Listed last, after the Publishing and Distribution groups.
+  program.commandsGroup('Other:').helpCommand('help [command]', 'show help for a command')
+  // `press status | head -1` closes the pipe early; that is not an error.
+  if (io.stdout === process.stdout) {
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
+      throw error
+    })
+  }
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' })
-    if (argv.length === 0) {
-      program.outputHelp()
-    }
   } catch (error) {
-    return handleError(error, io, debug)
+    const json = reporter?.flags.json ?? argv.includes('--json')
+    return handleError(error, io, { debug: reporter?.flags.debug ?? argv.includes('--debug'), json: json && reporter?.wroteJson !== true, color: reporter?.color ?? false })
   }
   return code
+}
+
+/** The global options, in their own help group; no defaults, so the program's and the command's values merge. */
+function addGlobals(command: Command): Command {
+  command
+    .optionsGroup(globalsHeading)
+    .option('-C, --cwd <dir>', 'the office directory (default: the current directory)')
+    .option('--json', 'print one JSON document on stdout; messages go to stderr')
+    .option('-q, --quiet', 'print errors only')
+    .option('-v, --verbose', 'print more detail on stderr')
+    .option('--debug', 'show stack traces of internal errors')
+  if (command.parent) {
+    // -h is global too; listed with the others rather than among the command's own options.
+    command.helpOption('-h, --help', 'show this help')
+    const path = commandPath(command)
+    command.showHelpAfterError(`(run \`press ${path} --help\` for its options and an example)`).addHelpText('after', () => exampleText(path))
+  } else {
+    command.showHelpAfterError('(run `press --help` for the commands)')
+  }
+  return command
+}
+
+function exampleText(path: string): string {
+  const list = examples[path] ?? []
+  return list.length === 0 ? '' : `\nExample${list.length === 1 ? '' : 's'}:\n${list.map((e) => `  ${e}`).join('\n')}\n`
 }
 
 function commandPath(command: Command): string {
@@ -195,7 +263,7 @@ function commandPath(command: Command): string {
 function globalFlags(command: Command): GlobalFlags {
   const o = command.optsWithGlobals<Record<string, unknown>>()
   return {
-    cwd: String(o['cwd'] ?? '.'),
+    cwd: typeof o['cwd'] === 'string' ? o['cwd'] : '.',
     json: o['json'] === true,
     quiet: o['quiet'] === true,
     verbose: o['verbose'] === true,
@@ -204,21 +272,29 @@ function globalFlags(command: Command): GlobalFlags {
   }
 }
 
-function handleError(error: unknown, io: Io, debug: boolean): number {
+function handleError(error: unknown, io: Io, options: { debug: boolean; json: boolean; color: boolean }): number {
+  const writeJson = (code: string, message: string): void => {
+    if (options.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } }, null, 2)}\n`)
+  }
+  const label = options.color ? '\x1b[31merror\x1b[39m' : 'error'
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0
-    return 2
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return exitCodes.ok
+    // `press help` exits 0; `press` or `press translate` alone printed help on stderr: a usage error.
+    if (error.code === 'commander.help') return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage
+    // Commander has already printed `error: …` and the did-you-mean on stderr.
+    writeJson('PRESS_USAGE', error.message.replace(/^error: /, ''))
+    return exitCodes.usage
   }
   if (error instanceof PressError) {
-    io.stderr.write(`error: ${error.message}\n`)
+    io.stderr.write(`${label}: ${error.message}\n`)
     for (let cause = error.cause; cause instanceof Error; cause = cause.cause) io.stderr.write(`  caused by: ${cause.message}\n`)
-    if (debug && error.stack) io.stderr.write(`${error.stack}\n`)
+    if (options.debug && error.stack) io.stderr.write(`${error.stack}\n`)
+    writeJson(error.code, error.message)
     return error.exitCode
   }
   const message = error instanceof Error ? error.message : String(error)
-  io.stderr.write(`error: internal error: ${message}\n`)
-  io.stderr.write(debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with --debug for details, and report it if it persists.\n')
-  return 1
+  io.stderr.write(`${label}: internal error: ${message}\n`)
+  io.stderr.write(options.debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with --debug for details, and report it if it persists.\n')
+  writeJson('PRESS_INTERNAL', message)
+  return exitCodes.userError
 }
-
-void Option

@@ -45,6 +45,7 @@ export function createTranslator(catalogs: Catalogs, locales: readonly string[],
     },
   })
   const cache = new Map<string, TFunction>()
+  const memo = new Map<string, Map<string, string>>()
   return {
     missing,
     forLng(lng) {
@@ -54,7 +55,12 @@ export function createTranslator(catalogs: Catalogs, locales: readonly string[],
         cache.set(lng, t)
       }
       const fixed = t
-      return (key, values) => {
+      // Templates ask for the same labels on every page, and i18next's lookup
+      // is a large part of a page render: plain lookups are memoized per language.
+      let plain = memo.get(lng)
+      if (!plain) memo.set(lng, (plain = new Map()))
+      const memoized = plain
+      const lookup = (key: string, values: Readonly<Record<string, unknown>> | undefined): string => {
         // i18next's missing-key handler only fires when no language has the
         // key; a key found only in the fallback language is "found". Ask for
         // the details to record those too, as this module promises.
@@ -63,6 +69,12 @@ export function createTranslator(catalogs: Catalogs, locales: readonly string[],
           missing.add(`${lng} ${details.usedNS ?? 'common'}:${key.includes(':') ? key.slice(key.indexOf(':') + 1) : key}`)
         }
         return String(details.res)
+      }
+      return (key, values) => {
+        if (values !== undefined && Object.keys(values).length > 0) return lookup(key, values)
+        let found = memoized.get(key)
+        if (found === undefined) memoized.set(key, (found = lookup(key, undefined)))
+        return found
       }
     },
   }

@@ -77,6 +77,8 @@ export class PreviewListenError extends PressError {
   }
 }
 
+const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 /**
@@ -84,6 +86,9 @@ const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
  *
  * @param root The office directory.
  * @param options Port, host, environment, clock, distribution counts.
+ * The preview installs no signal handlers: whoever starts it calls `close()`
+ * (the CLI does on SIGINT/SIGTERM), which also closes Chromium.
+ *
  * @returns The URL and a `close` function.
  * @throws {PreviewListenError} when the address cannot be bound.
  */
@@ -186,11 +191,20 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
       pdf = (async () => {
         renderer ??= (async () => {
           const { config } = current.office
-          return createPdfRenderer({
+          const before = new Map(exitSignals.map((signal) => [signal, new Set(process.listeners(signal))]))
+          const pool = await createPdfRenderer({
             executablePath: findChromium(config.pdf.chromium, options.env),
             timeoutMs: config.pdf.timeout,
             concurrency: config.pdf.concurrency ?? 2,
           })
+          // Puppeteer's launch adds SIGINT/SIGTERM/SIGHUP handlers that kill
+          // Chromium and call process.exit(130), which would cut `press preview`'s
+          // own shutdown short (profile folder left behind, exit code 130). The
+          // preview closes Chromium itself in close(), so those handlers go.
+          for (const signal of exitSignals) {
+            for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.off(signal, listener)
+          }
+          return pool
         })()
         const pool = await renderer.catch((error: unknown) => {
           renderer = undefined

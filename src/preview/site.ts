@@ -10,10 +10,9 @@
 import type { Office } from '../office.js'
 import { isUnderEmbargo } from '../embargo/policy.js'
 import { formatLift } from '../embargo/time.js'
-import { hashOf } from '../hash.js'
 import type { PdfJob } from '../render/pdf.js'
 import type { Templates } from '../render/template.js'
-import { planSite, printJob, type PlannedOutput, type SitePlan } from '../site/build.js'
+import { pdfCacheKey, planSite, printJob, type PlannedOutput, type SitePlan } from '../site/build.js'
 import type { Embargo, Release } from '../types.js'
 
 /** How a release page stands in the preview, for the banner. */
@@ -141,8 +140,7 @@ export async function buildPreviewSite(office: Office, now: number): Promise<Pre
       return {
         kind: 'pdf',
         path,
-        // The plan's key says what went into the document; the variant is the preview's.
-        key: hashOf(output.key, embargoed ? 'embargoed' : 'public'),
+        key: release ? pdfCacheKey(office, release, lng, embargoed) : output.key,
         job: release ? () => printJob(previewOffice, release, lng, { embargoed }) : output.job,
       }
     },

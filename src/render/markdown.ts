@@ -47,12 +47,10 @@ function reportUnsafe() {
   }
 }
 
-interface ResolveOptions {
-  readonly resolve?: UrlResolver
-}
-
-function resolveUrls(options: ResolveOptions) {
+function resolveUrls() {
   return (tree: Root, file: VFile) => {
+    // The resolver travels with the file so one frozen processor serves every page.
+    const resolve = file.data['resolve'] as UrlResolver | undefined
     const local: string[] = []
     visit(tree, 'element', (node: Element) => {
       const attr = node.tagName === 'img' ? 'src' : node.tagName === 'a' ? 'href' : undefined
@@ -60,7 +58,7 @@ function resolveUrls(options: ResolveOptions) {
       const value = node.properties?.[attr]
       if (typeof value !== 'string') return
       if (isLocal(value)) local.push(value)
-      const next = options.resolve?.(value, node.tagName === 'img' ? 'image' : 'link')
+      const next = resolve?.(value, node.tagName === 'img' ? 'image' : 'link')
       if (next !== undefined) node.properties[attr] = next
     })
     file.data['localRefs'] = local
@@ -108,21 +106,19 @@ function fixFragmentLinks() {
 
 let frozen: Processor<Root, Root, Root, Root, string> | undefined
 
-function processor(resolve: UrlResolver | undefined): Processor<Root, Root, Root, Root, string> {
-  if (resolve === undefined && frozen) return frozen
-  const built = unified()
+/** The pipeline, built and frozen once per process (building it costs more than rendering a page). */
+function processor(): Processor<Root, Root, Root, Root, string> {
+  frozen ??= unified()
     .use(remarkParse)
     .use(remarkGfm)
-    .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
+    .use(remarkRehype, { allowDangerousHtml: true })
     .use(rehypeRaw)
     .use(reportUnsafe)
     .use(rehypeSanitize, schema)
-    .use(fixFragmentLinks)
-    .use(resolveUrls, resolve ? { resolve } : {})
+    .use(resolveUrls)
     .use(rehypeStringify)
     .freeze() as unknown as Processor<Root, Root, Root, Root, string>
-  if (resolve === undefined) frozen = built
-  return built
+  return frozen
 }
 
 /**
@@ -133,8 +129,8 @@ function processor(resolve: UrlResolver | undefined): Processor<Root, Root, Root
  * @returns The HTML, the local references and what was removed.
  */
 export function renderMarkdown(markdown: string, resolve?: UrlResolver): RenderedBody {
-  const file = new VFile({ value: markdown })
-  const proc = processor(resolve)
+  const file = new VFile({ value: markdown, data: resolve ? { resolve } : {} })
+  const proc = processor()
   const tree = proc.runSync(proc.parse(file), file)
   const html = proc.stringify(tree, file)
   return {

@@ -148,6 +148,12 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
       pipe: true,
       userDataDir,
       args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ...chromiumArgs],
+      // The caller owns signals (the preview and the worker shut down cleanly on
+      // Ctrl-C and close the renderer themselves); puppeteer's handlers would
+      // call process.exit and skip that. Chromium exits with its pipe anyway.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     })
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true })

@@ -7,6 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Liquid, type Template } from 'liquidjs'
+import { PressError } from '../errors.js'
 import { hashOf } from '../hash.js'
 import type { Translate } from '../i18n/localize.js'
 
@@ -19,6 +20,34 @@ export class SafeHtml {
   toJSON(): string {
     return this.html
   }
+}
+
+/**
+ * A template that cannot be parsed or rendered (an unknown filter, a missing
+ * partial, a syntax error): the designer's mistake, reported with the
+ * template's file, line and column, never as an internal error.
+ */
+export class TemplateError extends PressError {
+  override readonly code = 'PRESS_TEMPLATE'
+}
+
+/**
+ * Turn a LiquidJS error into a TemplateError. LiquidJS appends
+ * `, file:<abs>, line:<n>, col:<n>` to its messages (the innermost first when
+ * errors are nested), which is where the mistake is.
+ *
+ * @param error What LiquidJS threw.
+ * @param dir Absolute templates/ folder (paths are shown relative to its parent).
+ * @param name The template being parsed or rendered.
+ */
+function templateError(error: unknown, dir: string, name: string): TemplateError {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''
+  const located = /^(.*?), file:(.*?), line:(\d+), col:(\d+)/.exec(message)
+  const shown = (file: string): string => path.relative(path.dirname(dir), file).split(path.sep).join('/')
+  const where = located ? `${shown(located[2]!)}:${located[3]}:${located[4]}` : `${shown(path.join(dir, `${name}.liquid`))}`
+  const reason = (located ? located[1]! : message).replace(/, line:\d+, col:\d+$/, '')
+  // A located message says it all; keep the cause only when there was no place.
+  return new TemplateError(`${where}: ${reason} (fix the template, or restore it from the sample office)`, located ? {} : { cause: error })
 }
 
 /** The templates a press office can edit. */
@@ -79,7 +108,12 @@ export async function loadTemplates(dir: string): Promise<Templates> {
   const parsed = new Map<TemplateName, Template[]>()
   const names: TemplateName[] = ['page', 'index', 'chooser', 'print', 'email']
   for (const name of names) {
-    if (files.includes(`${name}.liquid`)) parsed.set(name, engine.parseFileSync(name))
+    if (!files.includes(`${name}.liquid`)) continue
+    try {
+      parsed.set(name, engine.parseFileSync(name))
+    } catch (error) {
+      throw templateError(error, dir, name)
+    }
   }
   return {
     dir,
@@ -88,7 +122,11 @@ export async function loadTemplates(dir: string): Promise<Templates> {
     render(name, data, helpers) {
       const template = parsed.get(name)
       if (!template) throw new Error(`templates/${name}.liquid is missing; restore it from the sample office`)
-      return engine.renderSync(template, data, { globals: { __helpers: helpers } }) as string
+      try {
+        return engine.renderSync(template, data, { globals: { __helpers: helpers } }) as string
+      } catch (error) {
+        throw templateError(error, dir, name)
+      }
     },
   }
 }

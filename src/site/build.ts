@@ -109,7 +109,6 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
     return asset ? `${location.root}${asset.path}` : `${location.root}assets/${name}`
   }
 
-  const bodies = new Map<string, RenderedBody>()
   const published: Array<{ slug: string; languages: string[] }> = []
   for (const release of visible) {
     const dir = releaseDir(config, release)
@@ -125,17 +124,12 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
       const t = translator.forLng(lng)
       const pdfName = `${release.slug}.${lng}.pdf`
       const webBody = (): RenderedBody => {
-        const cacheKey = `web:${release.slug}:${lng}`
-        let body = bodies.get(cacheKey)
-        if (!body) {
-          body = renderMarkdown(text.body, (url) => {
-            if (!isLocal(url)) return undefined
-            const file = files.get(url.split(/[?#]/)[0]!)
-            return file ? `${location.root}${file.path}` : undefined
-          })
-          bodies.set(cacheKey, body)
-          reportRemoved(messages, text, body)
-        }
+        const body = renderMarkdown(text.body, (url) => {
+          if (!isLocal(url)) return undefined
+          const file = files.get(url.split(/[?#]/)[0]!)
+          return file ? `${location.root}${file.path}` : undefined
+        })
+        reportRemoved(messages, text, body)
         return body
       }
       const attachments = release.attachments.flatMap((name) => {
@@ -238,7 +232,7 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
           title: entry.fallback ? `${entry.title} (${entry.contentLangName})` : entry.title,
           url: absoluteUrl(config, releaseLocation(entry.contentLang, entry.slug)),
           id: absoluteUrl(config, releaseLocation(entry.contentLang, entry.slug)),
-          summary: entry.subtitle || renderMarkdown(entry.body).html.replace(/<[^>]+>/g, '').slice(0, 280),
+          summary: entry.subtitle || plainSummary(entry.body),
           published: entry.published,
           contentLang: entry.contentLang,
         }))
@@ -301,7 +295,8 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
     kind: 'text',
     group: 'sitemap',
     path: 'sitemap.xml',
-    key: hashOf(baseKey, 'sitemap', ...sitemapUrls.map((u) => u.loc)),
+    // Keyed on everything it prints: a changed release date must refresh <lastmod>.
+    key: hashOf(baseKey, 'sitemap', JSON.stringify(sitemapUrls)),
     produce: () => renderSitemap(sitemapUrls),
   })
 
@@ -317,6 +312,20 @@ export function pdfCacheKey(office: Office, release: Release, lng: string, embar
   const { config, catalogs, templates } = office
   const base = hashOf(rendererVersion, config.renderHash, catalogs.hash, templates.hash, 'pdf')
   return hashOf(hashOf(base, release.inputHash, lng), 'pdf', config.pdf.format, embargoed ? 'embargoed' : 'public')
+}
+
+/**
+ * A feed summary from Markdown without rendering it: the first paragraph
+ * with link targets and emphasis marks dropped, at most 280 characters.
+ */
+export function plainSummary(markdown: string): string {
+  const first = markdown.trim().split(/\n\s*\n/).find((p) => !/^\s*(#|\||<|!\[)/.test(p)) ?? ''
+  const text = first
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/[*_`]+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return text.length <= 280 ? text : `${text.slice(0, text.lastIndexOf(' ', 279))}…`
 }
 
 /** Line and column of `url` in a release text's body (file coordinates), if written there. */

@@ -35,12 +35,21 @@ export function absoluteUrl(config: Pick<Config, 'site'>, location: Pick<PageLoc
 
 /** Name of a language in another language, e.g. `en` in `ru` → `английский`. */
 export function languageName(lng: string, inLng: string): string {
-  try {
-    return new Intl.DisplayNames([inLng], { type: 'language' }).of(lng) ?? lng
-  } catch {
-    return lng
+  const key = `${lng}\0${inLng}`
+  let name = languageNames.get(key)
+  if (name === undefined) {
+    try {
+      name = new Intl.DisplayNames([inLng], { type: 'language' }).of(lng) ?? lng
+    } catch {
+      name = lng
+    }
+    languageNames.set(key, name)
   }
+  return name
 }
+
+// Intl.DisplayNames is slow to construct; a build asks for the same few names thousands of times.
+const languageNames = new Map<string, string>()
 
 /** Everything that varies per language for common template variables. */
 export interface CommonInput {

@@ -67,6 +67,12 @@ export async function writeSite(
   }
   await removeStaleTemps(path.dirname(distDir), path.basename(distDir))
   await mkdir(tmp, { recursive: true })
+  // Set when the build fails: PDF tasks still queued stop instead of writing
+  // into the temp folder after it was removed (which would leave it behind).
+  let aborted = false
+  let pdfWork: Promise<unknown> = Promise.resolve()
+  // One renderer for the whole build; concurrent tasks share the same launch.
+  let renderer: Promise<PdfRenderer> | undefined
   try {
     const reuse = async (output: PlannedOutput): Promise<boolean> => {
       const keep = output.kind !== 'copy' && output.keep === true && old.files[output.path] !== undefined
@@ -79,10 +85,9 @@ export async function writeSite(
       return placeFile(path.join(distDir, output.path), path.join(tmp, output.path))
     }
     const pdfOutputs = plan.outputs.filter((o): o is Extract<PlannedOutput, { kind: 'pdf' }> => o.kind === 'pdf')
-    // One renderer for the whole build; concurrent tasks share the same launch.
-    let renderer: Promise<PdfRenderer> | undefined
-    const pdfWork = Promise.all(
+    pdfWork = Promise.all(
       pdfOutputs.map(async (output) => {
+        if (aborted) return
         const target = path.join(tmp, output.path)
         const cached = path.join(pdfCache, `${output.key}.pdf`)
         if ((await reuse(output)) || (await placeFile(cached, target))) {
@@ -93,6 +98,7 @@ export async function writeSite(
         renderer ??= deps.pdf()
         const job = output.job()
         const result = await (await renderer).render(job)
+        if (aborted) return
         for (const url of result.blocked) {
           messages.push(diagnostic(job.label, output.locate?.(url), 'warning', `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`, 'pdf-blocked', 'press:pdf'))
         }
@@ -127,6 +133,12 @@ export async function writeSite(
     await swapIn(tmp, distDir, stateDir)
     await writeAtomic(path.join(stateDir, manifestName), JSON.stringify(manifest))
   } catch (error) {
+    aborted = true
+    // Stop the PDF tasks in flight (closing the renderer rejects their
+    // renders; close() is safe to call again later) and wait for them before
+    // removing the temp folder, so none of them recreates it afterwards.
+    if (renderer) await renderer.then((r) => r.close()).catch(() => undefined)
+    await pdfWork.catch(() => undefined)
     await rm(tmp, { recursive: true, force: true })
     throw error
   }

@@ -11,6 +11,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { BuildReport } from '../../src/site/run-build.js'
 
 /** The repository root (the sample office). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -126,6 +127,24 @@ export interface BuildJson {
   readonly pages: { rendered: number; reused: number }
   readonly pdfs: { rendered: number; reused: number }
   readonly diagnostics: ReadonlyArray<{ file: string; line: number; column: number; severity: string; message: string; rule: string }>
+}
+
+/**
+ * Build an office in this process (no CLI start-up): load it, fail on any
+ * error, build dist/ for `now`.
+ *
+ * @param dir The office.
+ * @param now ISO instant treated as now.
+ * @param pdf Render PDFs (default false).
+ * @returns The build report (pages/pdfs rendered and reused, published, held).
+ */
+export async function buildInProcess(dir: string, now: string, pdf = false): Promise<BuildReport> {
+  const { loadOffice } = await import('../../src/office.js')
+  const { buildSite } = await import('../../src/site/run-build.js')
+  const { office, messages } = await loadOffice(dir, { env: {} })
+  const errors = messages.filter((m) => m.fatal).map(String)
+  if (!office || errors.length > 0) throw new Error(`the office has errors:\n${errors.join('\n')}`)
+  return buildSite(office, { now: Date.parse(now), pdf }, { env: process.env })
 }
 
 /**

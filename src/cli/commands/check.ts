@@ -1,12 +1,12 @@
 /** `press check`: validate everything; exit 1 when anything is an error. */
 import { checkOffice } from '../../check.js'
 import { diagnosticJson, hasErrors } from '../../diagnostics.js'
-import { openOffice, resolveNow } from '../context.js'
+import { commandNow, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
 
 /** Run `press check`; returns the exit code. */
 export async function runCheck(reporter: Reporter): Promise<number> {
-  const now = resolveNow(reporter.flags.now, reporter.io.env)
+  const now = commandNow(reporter)
   const { office, messages } = await openOffice(reporter)
   const report = office ? await checkOffice(office, now) : { messages: [], releases: 0, recipients: 0 }
   const all = [...messages, ...report.messages]

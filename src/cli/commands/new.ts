@@ -1,19 +1,15 @@
 /** `press new <slug>`: scaffold a release. */
 import { scaffoldRelease } from '../../release/scaffold.js'
-import { openOffice } from '../context.js'
+import { failOnContentErrors, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
-import { ContentError } from '../../errors.js'
 
 /** Run `press new`; returns the exit code. */
 export async function runNew(reporter: Reporter, slug: string, title: string): Promise<number> {
   const { office, messages } = await openOffice(reporter)
-  if (!office) {
-    reporter.diagnostics(messages)
-    throw new ContentError(messages.filter((m) => m.fatal).length)
-  }
+  if (!office) failOnContentErrors(reporter, messages, 'no release was created')
   const today = new Date().toISOString().slice(0, 10)
   const created = await scaffoldRelease(office.config, slug, { title, date: today })
-  if (reporter.flags.json) reporter.json({ slug, files: created })
+  if (reporter.flags.json) reporter.json({ ok: true, slug, files: created })
   else {
     for (const file of created) reporter.line(`${reporter.paint('green', 'created')} ${file}`)
     reporter.line(`Edit the files, set \`status: ready\` in ${office.config.defaultLocale}.md, then run \`press build\`.`)

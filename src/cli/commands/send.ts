@@ -2,69 +2,107 @@
  * `press send`, `press schedule`, `press dispatch`, `press worker`,
  * `press status`: distribution through the durable queue.
  */
-import { ContentError } from '../../errors.js'
 import { diagnosticJson } from '../../diagnostics.js'
 import { formatInstantUtc } from '../../embargo/time.js'
 import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
-import type { Plan } from '../../distribute/plan.js'
+import { redactUrl } from '../../distribute/mailer.js'
+import type { Plan, SendJob } from '../../distribute/plan.js'
 import { buildSite } from '../../site/run-build.js'
-import { openOffice, resolveNow } from '../context.js'
+import { commandNow, failOnContentErrors, nowIsGiven, openOffice, parseInstant } from '../context.js'
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
 import type { Office } from '../../office.js'
 
-async function open(reporter: Reporter, needList: boolean): Promise<{ office: Office; dist: CliDistribution; now: number }> {
-  const now = resolveNow(reporter.flags.now, reporter.io.env)
+/**
+ * Open the office and its distribution context. With `--now` the clock of a
+ * one-shot command stays at that instant; `worker` asks for a running clock.
+ */
+async function open(reporter: Reporter, needList: boolean, clock: 'frozen-if-given' | 'running' = 'frozen-if-given'): Promise<{ office: Office; dist: CliDistribution; now: number }> {
+  const now = commandNow(reporter)
   const { office, messages } = await openOffice(reporter)
-  if (!office) {
-    reporter.diagnostics(messages)
-    throw new ContentError(messages.filter((m) => m.fatal).length)
-  }
-  const dist = await openDistribution(office, reporter, now)
+  if (!office) failOnContentErrors(reporter, messages, 'nothing was sent or planned')
+  const dist = await openDistribution(office, reporter, now, { frozen: clock === 'frozen-if-given' && nowIsGiven(reporter) })
   if (needList && dist.listHasErrors) {
-    reporter.diagnostics([...messages, ...dist.messages])
     await dist.close()
-    throw new ContentError(dist.messages.filter((m) => m.fatal).length)
+    failOnContentErrors(reporter, [...messages, ...dist.messages], 'nothing was sent or planned')
   }
+  reporter.detail(`transport: ${redactUrl(dist.ctx.mail.transport)}`)
   reporter.diagnostics(messages.filter((m) => m.fatal !== undefined))
   return { office, dist, now }
 }
 
-const when = (ms: number, now: number): string => (ms <= now + 5000 ? 'now' : formatInstantUtc(ms))
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString())
+
+/** Epoch-ms fields of queue rows and plans, written as ISO 8601 in JSON like every other instant. */
+const timeKeys = new Set(['lift', 'sendAt', 'dueAt', 'plannedAt', 'updatedAt', 'sentAt', 'nextDue', 'until'])
+
+/**
+ * A copy of a report with every epoch-ms time field as an ISO 8601 string
+ * (`null` when absent), so `--json` output states instants one way.
+ */
+function jsonTimes<T>(value: T): unknown {
+  if (Array.isArray(value)) return value.map((v) => jsonTimes(v))
+  if (value === null || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = timeKeys.has(key) && (typeof v === 'number' || v === undefined) ? iso(v) : jsonTimes(v)
+  }
+  return out
+}
+
+/** When a job goes, as the table shows it: `now`, or the instant. */
+function whenOf(job: SendJob, now: number): string {
+  if (job.why === 'vetted-under-embargo' || job.why === 'no-embargo' || job.sendAt <= now) return 'now'
+  return formatInstantUtc(job.sendAt)
+}
+
+const whyText: Record<string, string> = {
+  'vetted-under-embargo': 'vetted, under embargo (notice in subject and PDF)',
+  'general-at-lift': 'general, at the lift',
+  'no-embargo': 'no embargo',
+  scheduled: 'scheduled',
+  suppressed: 'skipped: suppressed',
+  'not-in-lists': "skipped: not in the release's lists",
+  draft: 'skipped: draft',
+  duplicate: 'skipped: duplicate address',
+}
 
 function printPlan(reporter: Reporter, plan: Plan, now: number): void {
-  const rows = plan.jobs.map((job) => ({
-    email: job.email,
-    name: job.name,
-    language: `${job.lng}${job.fallback ? ` (wanted ${job.wanted}: fallback)` : ''}${job.stale ? ' (stale translation)' : ''}`,
-    when: when(job.sendAt, now),
-    why: job.why,
-  }))
-  const widths = {
-    email: Math.max(5, ...rows.map((r) => r.email.length)),
-    language: Math.max(8, ...rows.map((r) => r.language.length)),
-    when: Math.max(4, ...rows.map((r) => r.when.length)),
-  }
-  reporter.line(`${'email'.padEnd(widths.email)}  ${'language'.padEnd(widths.language)}  ${'when'.padEnd(widths.when)}  why`)
-  for (const r of rows) reporter.line(`${r.email.padEnd(widths.email)}  ${r.language.padEnd(widths.language)}  ${r.when.padEnd(widths.when)}  ${r.why}`)
-  for (const s of plan.skipped) reporter.line(`${s.email.padEnd(widths.email)}  ${'-'.padEnd(widths.language)}  ${'never'.padEnd(widths.when)}  skipped: ${s.reason}`)
+  const rows = [
+    ...plan.jobs.map((job) => ({
+      who: job.name ? `${job.name} <${job.email}>` : job.email,
+      language: `${job.lng}${job.fallback ? ` (wanted ${job.wanted}: fallback)` : ''}${job.stale ? ' (stale translation)' : ''}`,
+      when: whenOf(job, now),
+      why: whyText[job.why] ?? job.why,
+    })),
+    ...plan.skipped.map((s) => ({ who: s.email, language: '-', when: 'never', why: whyText[s.reason] ?? `skipped: ${s.reason}` })),
+  ]
+  const head = { who: 'who', language: 'language', when: 'when', why: 'why' }
+  const width = (key: 'who' | 'language' | 'when'): number => Math.max(head[key].length, ...rows.map((r) => r[key].length))
+  const w = { who: width('who'), language: width('language'), when: width('when') }
+  const format = (r: typeof head): string => `${r.who.padEnd(w.who)}  ${r.language.padEnd(w.language)}  ${r.when.padEnd(w.when)}  ${r.why}`
+  reporter.line(reporter.paint('bold', format(head)))
+  for (const r of rows) reporter.line(format(r))
   for (const e of plan.errors) reporter.error(`${e.email}: ${e.message}`)
   const c = plan.counts
-  reporter.line(
-    `${c.jobs} message${c.jobs === 1 ? '' : 's'}: ${c.due} now, ${c.later} later${plan.lift !== undefined ? ` (lift ${formatInstantUtc(plan.lift)})` : ''}; ${c.vetted} vetted; ${c.fallback} fallback; ${c.stale} stale; skipped ${Object.entries(c.skipped).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`,
-  )
+  const skipped = Object.entries(c.skipped).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`).join(', ') || 'none'
+  const languages = Object.entries(c.byLanguage).map(([lng, n]) => `${lng} ${n}`).join(', ')
+  reporter.line('')
+  reporter.line(`${c.jobs} message${c.jobs === 1 ? '' : 's'}${languages ? ` (${languages})` : ''}: ${c.due} now, ${c.later} later${plan.lift !== undefined ? ` (lift ${formatInstantUtc(plan.lift)})` : ''}`)
+  reporter.line(`${c.vetted} vetted; ${c.fallback} fallback language; ${c.stale} stale translation; skipped: ${skipped}`)
 }
 
 function printRun(reporter: Reporter, run: RunReport): void {
   reporter.line(`sent ${run.sent}, failed ${run.failed}, deferred ${run.deferred}, held ${run.held}${run.recovered ? `, recovered ${run.recovered}` : ''}${run.paused ? ` — paused: ${run.paused.reason}` : ''}`)
   for (const f of run.failures) {
-    if (f.deferred) reporter.line(`deferred: ${f.email}: ${f.error} (retried later)`)
+    if (f.deferred) reporter.warn(`${f.email}: ${f.error} (retried later)`)
     else reporter.error(`${f.email}: ${f.error}`)
   }
-  for (const w of run.warnings) reporter.line(`warning: ${w}`)
+  for (const w of run.warnings) reporter.warn(w)
   if (run.suppressed.length > 0) reporter.line(`added to the suppression file: ${run.suppressed.join(', ')}`)
+  if (run.nextDue !== undefined) reporter.line(`next due: ${formatInstantUtc(run.nextDue)}`)
 }
 
 function progressFor(reporter: Reporter, total: number) {
@@ -80,21 +118,22 @@ function progressFor(reporter: Reporter, total: number) {
 
 /** `press send <slug> [--dry-run] [--test <addr>]`. */
 export async function runSend(reporter: Reporter, slug: string, flags: { dryRun: boolean; test?: string; wait: boolean }): Promise<number> {
-  const { dist, now } = await open(reporter, !flags.test)
+  const { dist, now } = await open(reporter, flags.test === undefined)
   try {
     if (flags.dryRun) {
       const result = await dryRun(dist.ctx, slug)
-      if (reporter.flags.json) reporter.json({ slug, dryRun: true, transport: result.transport, now: new Date(now).toISOString(), plan: result.plan })
+      const ok = result.plan.errors.length === 0
+      if (reporter.flags.json) reporter.json({ ok, slug, dryRun: true, transport: result.transport, now: iso(now), plan: jsonTimes(result.plan) })
       else {
         printPlan(reporter, result.plan, now)
-        reporter.line(`dry run: nothing was sent (transport would be ${result.transport})`)
+        reporter.line(`dry run: nothing was sent and no connection opened (transport: ${result.transport})`)
       }
-      return result.plan.errors.length > 0 ? 1 : 0
+      return ok ? 0 : 1
     }
     if (flags.test !== undefined) {
       const sent = await sendTest(dist.ctx, slug, flags.test)
-      if (reporter.flags.json) reporter.json({ slug, test: flags.test, sent })
-      else for (const s of sent) reporter.line(`test copy (${s.lng}) sent to ${flags.test}: ${s.messageId}`)
+      if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, sent })
+      else for (const s of sent) reporter.line(`test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) sent to ${flags.test}: ${s.messageId}`)
       return 0
     }
     const progress = progressFor(reporter, 0)
@@ -104,14 +143,15 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     } finally {
       progress.stop()
     }
-    if (reporter.flags.json) reporter.json({ slug, plan: result.plan, enqueued: result.enqueued, run: result.run })
+    const ok = result.plan.errors.length === 0 && result.run.failed === 0
+    if (reporter.flags.json) reporter.json({ ok, slug, now: iso(now), plan: jsonTimes(result.plan), enqueued: result.enqueued, run: jsonTimes(result.run) })
     else {
       const c = result.plan.counts
-      reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
+      reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
       printRun(reporter, result.run)
-      if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${formatInstantUtc(result.plan.lift)}: run \`press worker\` or \`press dispatch\` from cron`)
+      if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${formatInstantUtc(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
     }
-    return result.plan.errors.length > 0 || result.run.failed > 0 ? 1 : 0
+    return ok ? 0 : 1
   } finally {
     await dist.close()
   }
@@ -119,16 +159,17 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
 
 /** `press schedule <slug> --at <instant>`. */
 export async function runSchedule(reporter: Reporter, slug: string, at: string): Promise<number> {
-  const atMs = resolveNow(at, {})
+  const atMs = parseInstant(at, '--at')
   const { dist } = await open(reporter, true)
   try {
     const result = await schedule(dist.ctx, slug, atMs)
-    if (reporter.flags.json) reporter.json({ slug, at: new Date(atMs).toISOString(), plan: result.plan, enqueued: result.enqueued })
+    const ok = result.plan.errors.length === 0
+    if (reporter.flags.json) reporter.json({ ok, slug, at: iso(atMs), plan: jsonTimes(result.plan), enqueued: result.enqueued })
     else {
       reporter.line(`scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${formatInstantUtc(atMs)} (${result.enqueued.added} new, ${result.enqueued.updated} moved)`)
       if (result.plan.lift !== undefined && result.plan.lift > atMs) reporter.line(`recipients without embargo: yes get it at the lift, ${formatInstantUtc(result.plan.lift)}, not before`)
     }
-    return result.plan.errors.length > 0 ? 1 : 0
+    return ok ? 0 : 1
   } finally {
     await dist.close()
   }
@@ -136,12 +177,12 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
 
 /** `press dispatch`. */
 export async function runDispatch(reporter: Reporter, flags: { wait: boolean }): Promise<number> {
-  const { dist } = await open(reporter, false)
+  const { dist, now } = await open(reporter, false)
   const progress = progressFor(reporter, 0)
   try {
     const run = await dispatch(dist.ctx, { wait: flags.wait, onProgress: progress.onProgress })
     progress.stop()
-    if (reporter.flags.json) reporter.json(run)
+    if (reporter.flags.json) reporter.json({ ok: run.failed === 0, now: iso(now), ...(jsonTimes(run) as object) })
     else printRun(reporter, run)
     return run.failed > 0 ? 1 : 0
   } finally {
@@ -152,7 +193,7 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
 
 /** `press worker`: dispatch continuously; rebuild the public site at each lift. */
 export async function runWorker(reporter: Reporter): Promise<number> {
-  const { office, dist } = await open(reporter, false)
+  const { office, dist } = await open(reporter, false, 'running')
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -170,7 +211,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
         if (run.attempted > 0) printRun(reporter, run)
       },
     })
-    if (reporter.flags.json) reporter.json(report)
+    if (reporter.flags.json) reporter.json({ ok: report.failed === 0, ...(jsonTimes(report) as object) })
     else reporter.line(`worker stopped: ${report.sent} sent, ${report.failed} failed in ${report.rounds} rounds`)
     return 0
   } finally {
@@ -186,7 +227,7 @@ export async function runStatus(reporter: Reporter, slug: string | undefined): P
   try {
     const result = await status(dist.ctx, slug)
     if (reporter.flags.json) {
-      reporter.json({ ...result, nextDue: result.nextDue === undefined ? null : new Date(result.nextDue).toISOString(), diagnostics: dist.messages.map(diagnosticJson) })
+      reporter.json({ ok: true, now: iso(now), ...(jsonTimes(result) as object), diagnostics: dist.messages.map(diagnosticJson) })
       return 0
     }
     const slugs = Object.keys(result.bySlug)
@@ -195,11 +236,11 @@ export async function runStatus(reporter: Reporter, slug: string | undefined): P
       const c = result.bySlug[s]!
       reporter.line(`${s}: ${Object.entries(c).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ')}`)
     }
-    if (result.nextDue !== undefined) reporter.line(`next due: ${when(result.nextDue, now)}`)
+    if (result.nextDue !== undefined) reporter.line(`next due: ${result.nextDue <= now ? 'now' : formatInstantUtc(result.nextDue)}`)
     for (const f of result.failures) reporter.line(`failed: ${f.email} (${f.slug}): ${f.response ?? f.error ?? ''}`)
+    for (const r of result.retrying) reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${formatInstantUtc(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
     return 0
   } finally {
     await dist.close()
   }
 }
-
