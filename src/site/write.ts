@@ -111,24 +111,25 @@ export async function writeSite(
     )
     // Keep the PDF work from becoming an unhandled rejection while HTML is written.
     pdfWork.catch(() => undefined)
-    for (const output of plan.outputs) {
-      if (output.kind === 'pdf') continue
+    // Folders first, once each, so each file below is a single link or write.
+    const dirs = [...new Set(plan.outputs.map((o) => path.dirname(path.join(tmp, o.path))))].sort()
+    await inBatches(dirs, 64, (dir) => mkdir(dir, { recursive: true }))
+    const htmlWork = plan.outputs.filter((o): o is Exclude<PlannedOutput, { kind: 'pdf' }> => o.kind !== 'pdf')
+    await inBatches(htmlWork, 32, async (output) => {
       const target = path.join(tmp, output.path)
       if (output.kind === 'copy') {
         if (!(await placeFile(path.join(distDir, output.path), target))) await placeFile(output.from, target, true)
-        finished(output)
-        continue
+        return finished(output)
       }
       if (await reuse(output)) {
         if (output.group === 'page') counts.pages.reused++
-        finished(output)
-        continue
+        return finished(output)
       }
-      await mkdir(path.dirname(target), { recursive: true })
+      // Rendering is synchronous CPU work; the batch only overlaps the file I/O.
       await writeFile(target, output.produce())
       if (output.group === 'page') counts.pages.rendered++
       finished(output)
-    }
+    })
     await pdfWork
     await swapIn(tmp, distDir, stateDir)
     await writeAtomic(path.join(stateDir, manifestName), JSON.stringify(manifest))
@@ -157,18 +158,35 @@ async function readManifest(stateDir: string): Promise<Manifest> {
 /** Hard-link (or copy) `from` to `to`; false when `from` does not exist. */
 async function placeFile(from: string, to: string, mustExist = false): Promise<boolean> {
   try {
-    await access(from)
-  } catch (error) {
-    if (mustExist) throw error
-    return false
-  }
-  await mkdir(path.dirname(to), { recursive: true })
-  try {
     await link(from, to)
-  } catch {
+    return true
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') {
+      try {
+        await access(from)
+      } catch (missing) {
+        if (mustExist) throw missing
+        return false
+      }
+      // The source exists: the target's folder was missing.
+      await mkdir(path.dirname(to), { recursive: true })
+      return placeFile(from, to, mustExist)
+    }
+    if (code === 'EEXIST') return true
+    // Another file system, or links not allowed: copy.
     await copyFile(from, to)
+    return true
   }
-  return true
+}
+
+/** Run `work` over `items`, at most `size` at a time, in order of start. */
+async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, lane))
 }
 
 /**
