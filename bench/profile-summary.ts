@@ -38,6 +38,25 @@ export interface ProfileSummary {
   readonly functions: readonly ProfileRow[]
   readonly modules: readonly ProfileRow[]
   readonly inclusive: readonly ProfileRow[]
+  /** Self time per pipeline stage (markdown, templates, i18n, YAML, fs…). */
+  readonly stages: readonly ProfileRow[]
+}
+
+/** Which stage a module belongs to, for the roll-up. */
+function stageOf(module: string): string {
+  if (/^(micromark|mdast|hast|unist|remark|rehype|unified|vfile|stringify-entities|zwitch|trough|property-information|character-|parse5|hastscript|web-namespaces|space-separated|comma-separated|html-void|ccount|decode-named|devlop|bail|is-plain-obj|markdown-table|longest-streak|github-slugger|entities)/.test(module)) return 'markdown (unified/micromark/hast)'
+  if (module === 'liquidjs' || module === 'src/render/template') return 'templates (liquidjs)'
+  if (module === 'i18next' || module.startsWith('src/i18n')) return 'i18n (i18next)'
+  if (module === 'yaml' || module === 'zod' || module === 'src/yaml-data' || module.startsWith('src/release')) return 'release loading (yaml, zod)'
+  if (module === 'luxon' || module.startsWith('src/embargo')) return 'dates (luxon)'
+  if (/^(xml-js|feed)$/.test(module) || module === 'src/site/feed' || module === 'src/site/sitemap') return 'feeds/sitemap (feed, xml-js)'
+  if (/^(juice|cheerio|html-to-text|htmlparser2|domhandler|domutils|css-select|mensch|slick|web-resource-inliner|dom-serializer|selderee|parseley)/.test(module)) return 'email body (juice, html-to-text)'
+  if (/^(nodemailer|smtp)/.test(module) || module.startsWith('src/distribute')) return 'distribution (nodemailer, queue)'
+  if (module === 'better-sqlite3') return 'sqlite'
+  if (module === 'node internals') return 'node internals (fs, modules, streams)'
+  if (module === '(native/gc/idle)') return module
+  if (module.startsWith('src/')) return 'pressroom other'
+  return 'other packages'
 }
 
 /** Where a script URL belongs: an npm package, a Pressroom source file, or node internals. */
@@ -71,6 +90,7 @@ export function summarizeProfile(file: string, top = 25, inclusiveNames: readonl
   const totalUs = profile.endTime - profile.startTime
   const fn = new Map<string, number>()
   const mod = new Map<string, number>()
+  const stage = new Map<string, number>()
   const incl = new Map<string, number>()
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)!.callFrame
@@ -80,6 +100,8 @@ export function summarizeProfile(file: string, top = 25, inclusiveNames: readonl
     fn.set(key, (fn.get(key) ?? 0) + us)
     const m = moduleOf(frame.url)
     mod.set(m, (mod.get(m) ?? 0) + us)
+    const st = frame.functionName === '(garbage collector)' ? '(garbage collector)' : frame.functionName === '(idle)' ? '(idle)' : stageOf(m)
+    stage.set(st, (stage.get(st) ?? 0) + us)
     // Inclusive: each named ancestor counted once per sample path.
     if (inclusiveNames.length > 0) {
       const seen = new Set<string>()
@@ -97,7 +119,7 @@ export function summarizeProfile(file: string, top = 25, inclusiveNames: readonl
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: Math.round((us / totalUs) * 1000) / 10 }))
-  return { totalMs: Math.round(totalUs / 1000), functions: rows(fn), modules: rows(mod), inclusive: rows(incl) }
+  return { totalMs: Math.round(totalUs / 1000), functions: rows(fn), modules: rows(mod), inclusive: rows(incl), stages: rows(stage) }
 }
 
 /** Print a summary as text. */
@@ -106,6 +128,7 @@ export function formatProfile(summary: ProfileSummary): string {
     `${title}\n` + rows.map((r) => `  ${String(r.ms).padStart(7)} ms ${String(r.share).padStart(5)}%  ${r.name}`).join('\n')
   return [
     `profile: ${summary.totalMs} ms`,
+    table('self time by stage:', summary.stages),
     table('self time by function:', summary.functions),
     table('self time by module:', summary.modules),
     ...(summary.inclusive.length > 0 ? [table('inclusive time:', summary.inclusive)] : []),

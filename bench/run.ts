@@ -23,7 +23,7 @@ const allSections: readonly Section[] = ['help', 'html', 'pdf', 'mail']
 
 /** Corpus sizes and rounds per mode. */
 const sizes = {
-  quick: { htmlReleases: 250, htmlRounds: 3, pdfReleases: 10, pdfRounds: 3, mailRecipients: 5_000, mailRounds: 2, helpRuns: 7 },
+  quick: { htmlReleases: 200, htmlRounds: 3, pdfReleases: 8, pdfRounds: 3, mailRecipients: 2_000, mailRounds: 2, helpRuns: 5 },
   full: { htmlReleases: 1_000, htmlRounds: 5, pdfReleases: 50, pdfRounds: 5, mailRecipients: 100_000, mailRounds: 2, helpRuns: 11 },
 } as const
 

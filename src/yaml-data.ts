@@ -46,7 +46,17 @@ export function parseYaml(
     messages.push(diagnostic(file, { line: pos.line + lineOffset, column: pos.col }, 'error', reason, 'yaml-invalid', source))
   }
   if (messages.length > 0) return { messages }
-  return { data: { value: doc.toJS({ maxAliasCount: 50 }) as unknown, doc, lines, lineOffset, file }, messages }
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: 50 })
+  } catch (error) {
+    // yaml throws (not reports) when aliases expand too far: a YAML bomb is
+    // the file's problem, so it becomes a located error, not a crash.
+    const pos = lines.linePos((doc.contents as Node | null)?.range?.[0] ?? 0)
+    const reason = `invalid YAML: ${(error as Error).message} (too many aliases \`*name\`; write the values out)`
+    return { messages: [diagnostic(file, { line: pos.line + lineOffset, column: pos.col }, 'error', reason, 'yaml-invalid', source)] }
+  }
+  return { data: { value, doc, lines, lineOffset, file }, messages }
 }
 
 function yamlReason(code: string, message: string, at: string): string {

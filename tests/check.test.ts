@@ -9,6 +9,7 @@ import { checkOffice } from '../src/check.js'
 import { formatDiagnostic } from '../src/diagnostics.js'
 import { loadOffice } from '../src/office.js'
 import { contentHashOf } from '../src/release/load.js'
+import { translationStates } from '../src/release/translation-status.js'
 import { copySampleOffice, makeOffice, removeOffices, runPress } from './helpers/office.js'
 
 afterAll(removeOffices)
@@ -73,16 +74,20 @@ describe('press translate status', () => {
   test('up to date, then stale when the source changes (status and check)', async () => {
     const dir = await makeOffice()
     const slug = '2031-03-14-water-report'
-    const first = JSON.parse((await runPress(['translate', 'status', '-C', dir, '--json'])).stdout) as TranslateJson
-    const current = first.releases.find((r) => r.slug === slug)!.languages[1]!
+    const states = async () => {
+      const { office } = await loadOffice(dir)
+      const release = office!.releases.find((r) => r.slug === slug)!
+      return { release, states: translationStates(release, office!.config.locales) }
+    }
+    const first = await states()
+    const current = first.states[1]!
     expect(current).toMatchObject({ lng: 'ru', state: 'unrecorded' })
     // The hash a translator records is the source's content hash.
-    const { office } = await loadOffice(dir)
-    expect(current.current).toBe(contentHashOf(office!.releases.find((r) => r.slug === slug)!.texts['en']!))
+    expect(current.current).toBe(contentHashOf(first.release.texts['en']!))
     const ru = path.join(dir, 'releases', slug, 'ru.md')
-    await writeFile(ru, (await readFile(ru, 'utf8')).replace('dateline: Женева', `dateline: Женева\nsource_hash: "${current.current}"`))
-    const second = JSON.parse((await runPress(['translate', 'status', '-C', dir, '--json'])).stdout) as TranslateJson
-    expect(second.releases.find((r) => r.slug === slug)!.languages[1]).toMatchObject({ lng: 'ru', state: 'up-to-date', recorded: current.current })
+    await writeFile(ru, (await readFile(ru, 'utf8')).replace('dateline: Женева', `dateline: Женева\nsource_hash: ${current.current}`))
+    const json = JSON.parse((await runPress(['translate', 'status', '-C', dir, '--json'])).stdout) as TranslateJson
+    expect(json.releases.find((r) => r.slug === slug)!.languages[1]).toMatchObject({ lng: 'ru', state: 'up-to-date', recorded: current.current })
     const en = path.join(dir, 'releases', slug, 'en.md')
     await writeFile(en, (await readFile(en, 'utf8')).replace('unsafe to drink.', 'unsafe to drink or wash with.'))
     const third = await runPress(['translate', 'status', '-C', dir])

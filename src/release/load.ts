@@ -233,7 +233,7 @@ function makeText(file: ParsedFile, fm: SourceFrontmatter | TranslationFrontmatt
     ...(fm.dateline ? { dateline: fm.dateline.trim() } : {}),
     body: file.body,
     bodyLine: file.bodyLine,
-    ...(fm.source_hash ? { sourceHash: String(fm.source_hash) } : {}),
+    ...(fm.source_hash !== undefined && fm.source_hash !== '' ? { sourceHash: scalarText(file.data, 'source_hash') } : {}),
   }
   return { ...text, contentHash: contentHashOf(text) }
 }
@@ -246,6 +246,12 @@ function makeText(file: ParsedFile, fm: SourceFrontmatter | TranslationFrontmatt
  */
 export function contentHashOf(text: Pick<ReleaseText, 'title' | 'body'> & { subtitle?: string; dateline?: string }): string {
   return hashOf(text.title, text.subtitle ?? '', text.dateline ?? '', text.body.trim())
+}
+
+/** A top-level scalar exactly as written (`0123e45` stays `0123e45`, not 1.23e+47). */
+function scalarText(data: YamlData, key: string): string {
+  const node = data.doc.get(key, true) as { source?: unknown; value?: unknown } | undefined
+  return typeof node?.source === 'string' ? node.source : String(node?.value ?? '')
 }
 
 function suggestSlug(slug: string): string {

@@ -15,6 +15,12 @@ const contact = z.object({
 
 const isoDate = z.string().refine(isIsoDate, { message: 'expected a real calendar date as YYYY-MM-DD, e.g. 2031-03-14', params: { rule: 'bad-date' } })
 
+// A hex hash may happen to be all digits (or digits, `e`, digits, which is
+// Infinity) and then YAML reads it as a number; load.ts takes the text as written.
+const sourceHash = z.custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', {
+  message: 'expected the hash as text, e.g. 70b679cebf9717d4 (see `press translate status`)',
+})
+
 /** Keys a source-language file may carry. */
 export const sourceSchema = z.object({
   title: z.string().trim().min(1),
@@ -30,7 +36,7 @@ export const sourceSchema = z.object({
   boilerplate: z.string().min(1).optional(),
   status: z.enum(['draft', 'ready']).optional(),
   source: z.string().optional(),
-  source_hash: z.string().optional(),
+  source_hash: sourceHash.optional(),
 })
 
 /** Frontmatter of a source-language file. */
@@ -41,7 +47,7 @@ export const translationSchema = z.object({
   title: z.string().trim().min(1),
   subtitle: z.string().optional(),
   dateline: z.string().optional(),
-  source_hash: z.string().optional(),
+  source_hash: sourceHash.optional(),
   date: isoDate.optional(),
   embargo: z.string().optional(),
   embargo_zone: z.string().optional(),

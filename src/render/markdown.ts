@@ -111,10 +111,11 @@ function processor(): Processor<Root, Root, Root, Root, string> {
   frozen ??= unified()
     .use(remarkParse)
     .use(remarkGfm)
-    .use(remarkRehype, { allowDangerousHtml: true })
+    .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
     .use(rehypeRaw)
     .use(reportUnsafe)
     .use(rehypeSanitize, schema)
+    .use(fixFragmentLinks)
     .use(resolveUrls)
     .use(rehypeStringify)
     .freeze() as unknown as Processor<Root, Root, Root, Root, string>

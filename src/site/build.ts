@@ -322,6 +322,9 @@ export function plainSummary(markdown: string): string {
   const first = markdown.trim().split(/\n\s*\n/).find((p) => !/^\s*(#|\||<|!\[)/.test(p)) ?? ''
   const text = first
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    // Inline raw HTML is not text (and must not reach the feed as markup).
+    .replace(/<script\b[\s\S]*?<\/script\s*>|<style\b[\s\S]*?<\/style\s*>/gi, '')
+    .replace(/<\/?[a-z][^>]*>/gi, '')
     .replace(/[*_`]+/g, '')
     .replace(/\s+/g, ' ')
     .trim()

@@ -1,6 +1,9 @@
 /** The Atom feed of one language (pure), through the `feed` package. */
 import { Feed } from 'feed'
 
+const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => htmlEscapes[c]!)
+
 /** One entry of a language's feed. */
 export interface FeedEntry {
   readonly title: string
@@ -42,14 +45,27 @@ export function renderFeed(options: {
     author: { name: options.author, link: options.siteUrl },
   })
   for (const entry of options.entries) {
+    // The feed package writes entry titles and summaries as `type="html"`
+    // (CDATA), so readers parse them as HTML: escape the plain text, or a
+    // title with `<` or `&` loses words and raw markup would be live.
     feed.addItem({
-      title: entry.title,
+      title: escapeHtml(entry.title),
       id: entry.id,
       link: entry.url,
-      description: entry.summary,
+      description: escapeHtml(entry.summary),
       date: new Date(entry.published),
       published: new Date(entry.published),
     })
   }
-  return feed.atom1()
+  // The feed package ignores `language` in Atom output; state it with
+  // xml:lang on the feed, and on each entry written in another language
+  // (an untranslated release listed in this language's feed).
+  let index = 0
+  return feed
+    .atom1()
+    .replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtml(options.lng)}">`)
+    .replace(/<entry>/g, (tag) => {
+      const lang = options.entries[index++]?.contentLang
+      return lang !== undefined && lang !== options.lng ? `<entry xml:lang="${escapeHtml(lang)}">` : tag
+    })
 }

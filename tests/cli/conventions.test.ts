@@ -10,7 +10,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
 import { copySampleOffice, removeOffices } from '../helpers/office.js'
-import { ansi, expectNoStack, hasScript, press, pressInBackground, pressOnTerminal } from './run.js'
+import { ansi, cleanEnv, expectNoStack, hasScript, press, pressInBackground, pressOnTerminal } from './run.js'
 
 const embargoed = '2031-06-10-annual-report-2030'
 const liftMinus1 = '2031-06-10T12:59:59Z'
@@ -112,7 +112,7 @@ describe('user errors exit 1 with a clear message and no stack trace', () => {
     const [build, send] = await Promise.all([press(['build', '--no-pdf', '-C', dir]), press(['send', embargoed, '-C', dir])])
     for (const run of [build, send]) {
       expect(run.code).toBe(1)
-      expect(run.stderr).toContain(`releases/${embargoed}/en.md:2:`)
+      expect(run.stderr).toMatch(new RegExp(`^releases/${embargoed}/en\\.md:[23]:\\d+: error: invalid YAML`, 'm'))
       expectNoStack(run)
     }
     expect(send.stderr).toMatch(/^error: \d+ errors? found; nothing was sent or planned\./m)
@@ -157,7 +157,10 @@ describe('exit 75 when another run holds the queue', () => {
       expect(json.code).toBe(75)
       expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'PRESS_LOCKED' } })
 
-      const waiting = pressInBackground(['dispatch', '--wait', '-C', dir])
+      expect(send.stderr).toContain('The plan of 2026-05-12-river-sampling was saved in the queue; the next `press dispatch` (or the worker) sends what is due.')
+
+      // Nothing is due in 2020: the waiting run only has to get the lock.
+      const waiting = pressInBackground(['dispatch', '--wait', '--now', '2020-01-01T00:00:00Z', '-C', dir])
       await new Promise((resolve) => setTimeout(resolve, 2500))
       await lock.release()
       const waited = await waiting
@@ -167,6 +170,20 @@ describe('exit 75 when another run holds the queue', () => {
       await lock.release()
       await ledger.close()
     }
+  })
+})
+
+describe('pipes', () => {
+  test('a reader that stops early (`press --help | head -n 1`) is not an error', async () => {
+    const { execFile } = await import('node:child_process')
+    const { pressBin } = await import('../helpers/office.js')
+    const node = `"${process.execPath}" "${pressBin}"`
+    const script = `${node} --help | head -n 1; ${node} translate status -C "${office}" | head -n 0; ${node} help build | true`
+    const result = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+      execFile('sh', ['-c', script], { encoding: 'utf8', env: cleanEnv() }, (_error, stdout, stderr) => resolve({ stdout, stderr }))
+    })
+    expect(result.stdout).toBe('Usage: press <command> [options]\n')
+    expect(result.stderr).toBe('')
   })
 })
 

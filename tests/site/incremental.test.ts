@@ -109,14 +109,14 @@ describe('incremental build with PDFs', () => {
     expect(first.report.pdfs).toEqual({ rendered: 3, reused: 0 })
     expect(await listFiles(dist)).toEqual(expect.arrayContaining([`en/${slug}/${slug}.en.pdf`, `ru/${slug}/${slug}.ru.pdf`, 'en/2031-02-20-briefing/2031-02-20-briefing.en.pdf']))
 
-    const second = await buildJson(dir, ['--now', now])
-    expect(second.report.pdfs).toEqual({ rendered: 0, reused: 3 })
-    expect(second.report.pages).toEqual({ rendered: 0, reused: 3 })
+    const second = await buildInProcess(dir, now, true)
+    expect(second.pdfs).toEqual({ rendered: 0, reused: 3 })
+    expect(second.pages).toEqual({ rendered: 0, reused: 3 })
 
     await edit(dir, `releases/${slug}/ru.md`, 'непригодна для питья.', 'непригодна для питья и мытья.')
-    const third = await buildJson(dir, ['--now', now])
-    expect(third.report.pdfs).toEqual({ rendered: 2, reused: 1 })
-    expect(third.report.pages).toEqual({ rendered: 2, reused: 1 })
+    const third = await buildInProcess(dir, now, true)
+    expect(third.pdfs).toEqual({ rendered: 2, reused: 1 })
+    expect(third.pages).toEqual({ rendered: 2, reused: 1 })
 
     // A page template that fails while PDFs are being rendered: nothing changes.
     const good = await hashTree(dist)

@@ -34,6 +34,16 @@ describe('body fragments', () => {
   }
 })
 
+test('footnote references and back-references point at ids that exist (after the sanitizer prefixes them)', () => {
+  const { html } = renderMarkdown('Claim.[^1] Again.[^1]\n\n[^1]: Source.\n\n<a id="top"></a>[up](#top)')
+  const ids = new Set([...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]))
+  const targets = [...html.matchAll(/href="#([^"]+)"/g)].map((m) => m[1])
+  expect(targets.length).toBeGreaterThanOrEqual(4)
+  for (const target of targets) expect(ids, target).toContain(target)
+  // Ids stay prefixed against DOM clobbering.
+  for (const id of ids) expect(id).toMatch(/^user-content-/)
+})
+
 async function pagesOf(name: string): Promise<Map<string, string>> {
   const dir = await makeOffice({ withReleases: false })
   const releaseDir = path.join(dir, 'releases', slug)

@@ -3,6 +3,7 @@
  * `press status`: distribution through the durable queue.
  */
 import { diagnosticJson } from '../../diagnostics.js'
+import { LockedError } from '../../errors.js'
 import { formatInstantUtc } from '../../embargo/time.js'
 import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
@@ -140,6 +141,10 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     let result
     try {
       result = await planDistribution(dist.ctx, slug, { wait: flags.wait, onProgress: progress.onProgress })
+    } catch (error) {
+      // The plan was saved before the lock was asked for; say so, so nobody re-plans by hand.
+      if (error instanceof LockedError) throw new LockedError(`${error.message} The plan of ${slug} was saved in the queue; the next \`press dispatch\` (or the worker) sends what is due.`)
+      throw error
     } finally {
       progress.stop()
     }

@@ -1,0 +1,61 @@
+/**
+ * What the distribution commands print for a person: the dry-run table
+ * (who, language, when, why, counts) and `press status`. Golden files in
+ * tests/fixtures/cli/. Nothing here opens a connection.
+ */
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { copySampleOffice, removeOffices } from '../helpers/office.js'
+import { press } from './run.js'
+
+const golden = (name: string): string => fileURLToPath(new URL(`../fixtures/cli/${name}`, import.meta.url))
+const embargoed = '2031-06-10-annual-report-2030'
+
+let office: string
+
+beforeAll(async () => {
+  office = await copySampleOffice()
+})
+afterAll(removeOffices)
+
+describe('press send --dry-run', () => {
+  test('under embargo: vetted now with the notice, the rest at the lift, the suppressed never', async () => {
+    // A transport that would fail to connect, with a password: the dry run must not try, nor print it.
+    const run = await press(['send', embargoed, '--dry-run', '--now', '2031-06-10T12:59:59Z', '-C', office], {
+      env: { PRESS_SMTP_URL: 'smtp://press:s3cret-pa55@127.0.0.1:1' },
+    })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toBe('')
+    expect(run.stdout).not.toContain('s3cret-pa55')
+    await expect(run.stdout).toMatchFileSnapshot(golden('send-dry-run-embargoed.txt'))
+    expect(run.stdout).toContain('dry run: nothing was sent and no connection opened (transport: smtp://press:****@127.0.0.1:1)')
+  })
+
+  test('without embargo: fallback languages and recipients outside the release lists', async () => {
+    const run = await press(['send', '2026-06-08-human-rights-council-briefing', '--dry-run', '--now', '2031-06-10T12:59:59Z', '-C', office])
+    expect(run.code, run.stderr).toBe(0)
+    await expect(run.stdout).toMatchFileSnapshot(golden('send-dry-run-fallback.txt'))
+  })
+})
+
+describe('press schedule and press status', () => {
+  test('a scheduled release: planned, next due, and the lift rule restated', async () => {
+    const dir = await copySampleOffice()
+    const schedule = await press(['schedule', embargoed, '--at', '2031-06-10T12:00:00Z', '--now', '2031-06-01T00:00:00Z', '-C', dir])
+    expect(schedule.code, schedule.stderr).toBe(0)
+    expect(schedule.stdout).toBe(
+      [
+        `scheduled 9 messages of ${embargoed} for 2031-06-10 12:00 UTC (9 new, 0 moved)`,
+        'recipients without embargo: yes get it at the lift, 2031-06-10 13:00 UTC, not before',
+        '',
+      ].join('\n'),
+    )
+    const [status, none] = await Promise.all([
+      press(['status', '--now', '2031-06-01T00:00:00Z', '-C', dir]),
+      press(['status', '2026-05-12-river-sampling', '-C', dir]),
+    ])
+    expect(status.code).toBe(0)
+    expect(status.stdout).toBe(`${embargoed}: 9 planned\nnext due: 2031-06-10 12:00 UTC\n`)
+    expect(none.stdout).toBe('nothing planned for 2026-05-12-river-sampling\n')
+  })
+})
