@@ -38,23 +38,25 @@ const targets = [
   { key: 'help_seconds', op: '<=', bound: 0.25, what: 'press --help wall time, s' },
 ] as const
 
-function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[] } {
+function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[]; experiments: boolean } {
   let quick = false
+  let experiments = false
   let only: Section[] = [...allSections]
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--quick') quick = true
+    else if (arg === '--experiments') experiments = true
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i] ?? ''
       only = value.split(',').map((s) => s.trim()) as Section[]
       const unknown = only.filter((s) => !allSections.includes(s))
       if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; choose from ${allSections.join(', ')}`)
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only help,html,pdf,mail]\n')
+      process.stdout.write('usage: npm run bench [-- --quick] [-- --only help,html,pdf,mail] [-- --experiments]\n')
       process.exit(0)
     } else throw new Error(`unknown argument ${arg}; try --quick or --only html,pdf`)
   }
-  return { quick, only }
+  return { quick, only, experiments }
 }
 
 function loadAverage(): number[] {
@@ -62,7 +64,7 @@ function loadAverage(): number[] {
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2))
+  const { quick, only, experiments } = parseArgs(process.argv.slice(2))
   const mode = quick ? 'quick' : 'full'
   const size = sizes[mode]
   const started = performance.now()
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
     if (section === 'help') take(section, await benchHelp(size.helpRuns))
     if (section === 'html') take(section, await benchHtml(size.htmlReleases, size.htmlRounds, hugo!))
     if (section === 'pdf') take(section, await benchPdf(size.pdfReleases, size.pdfRounds, mdToPdf!))
-    if (section === 'mail') take(section, await benchMail(size.mailRecipients, size.mailRounds))
+    if (section === 'mail') take(section, await benchMail(size.mailRecipients, size.mailRounds, experiments))
   }
 
   const verdicts = targets
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     generated_at: new Date().toISOString(),
     mode,
     sections: only,
+    experiments,
     seconds: round((performance.now() - started) / 1000, 1),
     machine: {
       nproc: os.availableParallelism(),
@@ -155,6 +158,7 @@ async function main(): Promise<void> {
     ['raw_messages_per_second', 'raw SMTP client, msg/s at the sink'],
     ['press_wall_messages_per_second', 'press dispatch, msg/s process wall time'],
     ['mail_peak_rss_mb', 'press dispatch peak RSS, MB'],
+    ['mail_vs_raw_smtp_fast_dot_stuffing', 'experiment: dispatch with fast dot-stuffing / raw'],
     ['help_seconds', 'press --help, s'],
   ]
   for (const [key, label] of detail) if (results[key] !== undefined) lines.push(`  ${label.padEnd(44)} ${round(results[key]!, 3)}`)

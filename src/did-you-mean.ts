@@ -12,7 +12,8 @@ export function didYouMean(value: string, candidates: readonly string[]): string
   if (candidates.length === 0) return undefined
   const best = closest(value.toLowerCase(), candidates.map((c) => c.toLowerCase()))
   const index = candidates.findIndex((c) => c.toLowerCase() === best)
-  const limit = Math.max(1, Math.floor(value.length / 3))
+  // At least 2 so swapped letters (`titel` for `title`) are still recognised.
+  const limit = Math.max(2, Math.floor(value.length / 3))
   return distance(value.toLowerCase(), best) <= limit ? candidates[index] : undefined
 }
 

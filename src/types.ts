@@ -67,6 +67,8 @@ export interface Release {
   readonly status: ReleaseStatus
   /** Language versions present, keyed by language. The source is always present. */
   readonly texts: Readonly<Record<Lng, ReleaseText>>
+  /** Translations present but marked `status: draft`: not published, not sent, until marked ready. */
+  readonly draftTranslations?: readonly Lng[]
   /** Hash of every input file of this release (all language files and attachments). */
   readonly inputHash: string
 }

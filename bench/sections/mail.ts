@@ -29,12 +29,15 @@ export interface MailResult {
   readonly press_wall_messages_per_second: number
   readonly raw_wall_messages_per_second: number
   readonly mail_peak_rss_mb: number
+  /** With --experiments: dispatch with nodemailer's dot-stuffing replaced (bench/micro/fast-data-stream.ts), over raw. */
+  readonly mail_vs_raw_smtp_fast_dot_stuffing?: number
   readonly samples: {
     readonly press_messages_per_second: number[]
     readonly raw_messages_per_second: number[]
     readonly press_wall_seconds: number[]
     readonly raw_wall_seconds: number[]
     readonly press_peak_rss_mb: number[]
+    readonly press_fast_dot_stuffing_messages_per_second?: number[]
     readonly schedule_seconds: number
   }
 }
@@ -48,8 +51,9 @@ const dispatchNow = '2030-01-01T01:00:01Z'
  *
  * @param recipients Rows in press-list.csv.
  * @param rounds Alternating rounds.
+ * @param experiments Also run dispatch with the faster dot-stuffing patch each round.
  */
-export async function benchMail(recipients: number, rounds: number): Promise<MailResult> {
+export async function benchMail(recipients: number, rounds: number, experiments = false): Promise<MailResult> {
   const corpus = generateReleases(1, 777)
   const officeDir = await writeOffice(path.join(workDir, `mail-office-${recipients}`), corpus, { recipients })
   const slug = corpus[0]!.slug
@@ -81,17 +85,23 @@ export async function benchMail(recipients: number, rounds: number): Promise<Mai
 
   const rateAtSink = (): number => recipients / (((sink.lastAcceptAt ?? 0) - (sink.firstConnectAt ?? 0)) / 1000)
 
-  const pressRound = async (): Promise<void> => {
+  const patchedRates: number[] = []
+  const pressRound = async (patched = false): Promise<void> => {
     for (const name of (await readdir(state)).filter((n) => n.startsWith('queue.db'))) await rm(path.join(state, name), { force: true })
     for (const name of queueFiles) await copyFile(path.join(snapshot, name), path.join(state, name))
     sink.reset(sampleFiles.length === 0 ? 16 : 0)
-    const run = await timeCommand(process.execPath, [pressBin, 'dispatch', '--now', dispatchNow, '--quiet', '-C', officeDir], {
+    const patch = patched ? ['--import', path.join(repoRoot, 'build', 'bench', 'micro', 'fast-data-stream.js')] : []
+    const run = await timeCommand(process.execPath, [...patch, pressBin, 'dispatch', '--now', dispatchNow, '--quiet', '-C', officeDir], {
       env: { ...process.env, PRESS_SMTP_URL: sink.url },
       pollRss: true,
       check: false,
     })
     if (sink.accepted !== recipients) {
       throw new Error(`press dispatch delivered ${sink.accepted} of ${recipients} messages (exit ${run.code}):\n${run.stderr.slice(-3000)}`)
+    }
+    if (patched) {
+      patchedRates.push(rateAtSink())
+      return
     }
     pressRates.push(rateAtSink())
     pressWall.push(run.seconds)
@@ -132,7 +142,11 @@ export async function benchMail(recipients: number, rounds: number): Promise<Mai
         await rawRound()
         await pressRound()
       }
-      log(`mail round ${round}: pressroom ${pressRates.at(-1)!.toFixed(0)} msg/s (peak RSS ${rss.at(-1)!.toFixed(0)} MB), raw ${rawRates.at(-1)!.toFixed(0)} msg/s`)
+      if (experiments) await pressRound(true)
+      log(
+        `mail round ${round}: pressroom ${pressRates.at(-1)!.toFixed(0)} msg/s (peak RSS ${rss.at(-1)!.toFixed(0)} MB), raw ${rawRates.at(-1)!.toFixed(0)} msg/s` +
+          (experiments ? `, pressroom with fast dot-stuffing ${patchedRates.at(-1)!.toFixed(0)} msg/s` : ''),
+      )
     }
   } finally {
     await sink.close()
@@ -150,12 +164,14 @@ export async function benchMail(recipients: number, rounds: number): Promise<Mai
     press_wall_messages_per_second: recipients / median(pressWall),
     raw_wall_messages_per_second: recipients / median(rawWall),
     mail_peak_rss_mb: Math.max(...rss),
+    ...(experiments ? { mail_vs_raw_smtp_fast_dot_stuffing: median(patchedRates) / rawRate } : {}),
     samples: {
       press_messages_per_second: pressRates,
       raw_messages_per_second: rawRates,
       press_wall_seconds: pressWall,
       raw_wall_seconds: rawWall,
       press_peak_rss_mb: rss,
+      ...(experiments ? { press_fast_dot_stuffing_messages_per_second: patchedRates } : {}),
       schedule_seconds: scheduled.seconds,
     },
   }

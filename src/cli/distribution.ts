@@ -13,6 +13,7 @@ import { loadPressList } from '../press-list/load.js'
 import { findChromium } from '../render/find-chromium.js'
 import { createPdfRenderer, type PdfRenderer } from '../render/pdf.js'
 import type { Recipient } from '../types.js'
+import { openLedger } from '../distribute/queue/open-ledger.js'
 import type { Reporter } from './io.js'
 
 /** A context and how to release what it started. */
@@ -55,6 +56,10 @@ export async function openDistribution(office: Office, reporter: Reporter, start
   const offset = start - Date.now()
   const now = options.frozen === true ? () => start : () => Date.now() + offset
   const recipients: Recipient[] = [...list.recipients]
+  // Opened only for a URL: the commands open the SQLite queue themselves (and
+  // a dry run must not create .press/queue.db).
+  const queueUrl = reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
+  const queue = queueUrl ? await openLedger({ statePath: config.paths.state, queueUrl }) : undefined
   const ctx: DistributeContext = {
     statePath: config.paths.state,
     mail: {
@@ -69,6 +74,7 @@ export async function openDistribution(office: Office, reporter: Reporter, start
     content: createContentProvider(office, pdf),
     now,
     locales: config.locales,
+    ...(queue ? { ledger: queue.ledger } : {}),
   }
   return {
     ctx,
@@ -76,6 +82,7 @@ export async function openDistribution(office: Office, reporter: Reporter, start
     listHasErrors: hasErrors(list.messages),
     async close() {
       if (renderer) await (await renderer).close()
+      if (queue) await queue.close()
     },
   }
 }

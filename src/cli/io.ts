@@ -15,6 +15,8 @@ export interface GlobalFlags {
   readonly verbose: boolean
   readonly debug: boolean
   readonly now?: string
+  /** `--queue`: a Redis URL for a shared queue (distribution commands). */
+  readonly queue?: string
 }
 
 /** Streams and terminal capabilities. */

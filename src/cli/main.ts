@@ -26,6 +26,7 @@ const examples: Record<string, readonly string[]> = {
 }
 
 const globalsHeading = 'Global options:'
+const queueHelp = 'share the queue in Redis, e.g. redis://127.0.0.1:6379 (or env PRESS_QUEUE); default: SQLite in .press/'
 const nowHelp = 'act as if it were this instant, e.g. 2031-06-10T12:59:59Z (or env PRESS_NOW)'
 
 /**
@@ -154,7 +155,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       .option('--dry-run', 'print the plan (who, language, when, why) and send nothing')
       .option('--test <address>', 'send one copy per language to this address, subject marked TEST; the queue is not touched')
       .option('--wait', 'wait for a running dispatch instead of exiting 75')
-      .option('--now <instant>', nowHelp),
+      .option('--now <instant>', nowHelp)
+      .option('--queue <url>', queueHelp),
   ).action(
     run(async (reporter, slug: string, options: { dryRun?: boolean; test?: string; wait?: boolean }) => {
       const { runSend } = await import('./commands/send.js')
@@ -167,7 +169,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       .description("plan a release's distribution for later; never before the lift for unvetted recipients")
       .argument('<slug>', 'the release')
       .requiredOption('--at <instant>', 'when to send, with a time zone, e.g. 2031-03-14T09:00:00-04:00')
-      .option('--now <instant>', nowHelp),
+      .option('--now <instant>', nowHelp)
+      .option('--queue <url>', queueHelp),
   ).action(
     run(async (reporter, slug: string, options: { at: string }) => {
       const { runSchedule } = await import('./commands/send.js')
@@ -179,7 +182,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     command('dispatch', distribution)
       .description('send everything due and exit (for cron); exits 75 while another run sends')
       .option('--wait', 'wait for a running dispatch instead of exiting 75')
-      .option('--now <instant>', nowHelp),
+      .option('--now <instant>', nowHelp)
+      .option('--queue <url>', queueHelp),
   ).action(
     run(async (reporter, options: { wait?: boolean }) => {
       const { runDispatch } = await import('./commands/send.js')
@@ -190,7 +194,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   addGlobals(
     command('worker', distribution)
       .description('send continuously, and rebuild the public site at each embargo lift')
-      .option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there'),
+      .option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there')
+      .option('--queue <url>', queueHelp),
   ).action(
     run(async (reporter) => {
       const { runWorker } = await import('./commands/send.js')
@@ -202,7 +207,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     command('status', distribution)
       .description('what is planned, sent, failed, and next due')
       .argument('[slug]', 'one release (default: all)')
-      .option('--now <instant>', nowHelp),
+      .option('--now <instant>', nowHelp)
+      .option('--queue <url>', queueHelp),
   ).action(
     run(async (reporter, slug: string | undefined) => {
       const { runStatus } = await import('./commands/send.js')
@@ -269,6 +275,7 @@ function globalFlags(command: Command): GlobalFlags {
     verbose: o['verbose'] === true,
     debug: o['debug'] === true,
     ...(typeof o['now'] === 'string' ? { now: o['now'] } : {}),
+    ...(typeof o['queue'] === 'string' ? { queue: o['queue'] } : {}),
   }
 }
 

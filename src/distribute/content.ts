@@ -13,7 +13,7 @@ import type { Office } from '../office.js'
 import { releaseDir } from '../office.js'
 import { isLocal, renderMarkdown } from '../render/markdown.js'
 import type { PdfRenderer } from '../render/pdf.js'
-import { pdfCacheKey, printJob } from '../site/build.js'
+import { footnoteLabels, pdfCacheKey, printJob } from '../site/build.js'
 import { writeAtomic } from '../site/write.js'
 import { commonData, releaseData, releaseLocation, absoluteUrl } from '../site/view-model.js'
 import type { ContentFor, EmailContent } from './compose.js'
@@ -53,7 +53,7 @@ async function renderContent(
   const lng = text.lng
   const t = translator.forLng(lng)
   const location = { ...releaseLocation(lng, slug), root: `${config.site.url}/` }
-  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `${absoluteUrl(config, releaseLocation(lng, slug))}${url}` : undefined))
+  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `${absoluteUrl(config, releaseLocation(lng, slug))}${url}` : undefined), footnoteLabels(t))
   const pdfName = `${slug}.${lng}.pdf`
   const data = releaseData({
     config,

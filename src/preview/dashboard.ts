@@ -89,6 +89,7 @@ const translationLabels: Record<TranslationState['state'], string> = {
   'up-to-date': 'up to date',
   stale: 'stale',
   unrecorded: 'no source_hash',
+  draft: 'draft translation',
   missing: 'missing',
 }
 

@@ -127,6 +127,8 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
   const sourceLng = chooseSource(config, parsed)
   const sourceFile = parsed.find((p) => p.lng === sourceLng)
   if (!sourceFile) {
+    // The source file exists but could not be read: its own errors say why.
+    if (names.includes(`${sourceLng}.md`)) return { messages }
     const have = parsed.map((p) => p.lng).join(', ')
     messages.push(
       diagnostic(parsed[0]!.file, { line: 2, column: 1 }, 'error', `no ${config.defaultLocale}.md (the default source language); if this release was written in ${have}, add \`source: ${parsed[0]!.lng}\` to its frontmatter`, 'release-no-source', source),
@@ -138,6 +140,7 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
   messages.push(...sourceResult.messages)
   const fm = sourceResult.value
   const texts: Record<string, ReleaseText> = {}
+  const draftTranslations: string[] = []
   let embargo: Release['embargo']
   if (fm) {
     if (fm.source !== undefined && fm.source !== sourceFile.lng) {
@@ -194,7 +197,8 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
         messages.push(diagnostic(translation.file, placeOf(translation.data, ['embargo']), 'error', `embargo "${tf.embargo}" differs from the source's ${fm.embargo === undefined ? '(none)' : `"${fm.embargo}"`}; a translation inherits the embargo (remove it here)`, 'translation-embargo', source))
       }
     }
-    texts[translation.lng] = makeText(translation, tf)
+    if (tf.status === 'draft') draftTranslations.push(translation.lng)
+    else texts[translation.lng] = makeText(translation, tf)
   }
 
   if (!fm || messages.some((m) => m.fatal)) return { messages }
@@ -213,6 +217,7 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     boilerplate: fm.boilerplate ?? 'about',
     status: fm.status ?? 'ready',
     texts,
+    ...(draftTranslations.length > 0 ? { draftTranslations } : {}),
     inputHash,
   }
   return { release, messages }

@@ -7,7 +7,7 @@ import { mkdir, writeFile, access } from 'node:fs/promises'
 import path from 'node:path'
 import type { Config } from '../config.js'
 import { displayPath } from '../config.js'
-import { UsageError } from '../errors.js'
+import { PressError, UsageError } from '../errors.js'
 import { slugPattern } from './schema.js'
 
 /**
@@ -25,9 +25,9 @@ export async function scaffoldRelease(config: Config, slug: string, values: { ti
   const dir = path.join(config.paths.releases, slug)
   try {
     await access(dir)
-    throw new UsageError(`${displayPath(config, dir)} already exists; choose another slug`)
+    throw new PressError(`${displayPath(config, dir)} already exists; choose another slug`)
   } catch (error) {
-    if (error instanceof UsageError) throw error
+    if (error instanceof PressError) throw error
   }
   await mkdir(dir, { recursive: true })
   const created: string[] = []
@@ -56,7 +56,7 @@ export async function scaffoldRelease(config: Config, slug: string, values: { ti
   created.push(displayPath(config, sourceFile))
   for (const lng of config.locales) {
     if (lng === config.defaultLocale) continue
-    const stub = ['---', `title: ${quote(`[${lng}] ${title}`)}`, 'subtitle: ""', 'dateline: ""', '# source_hash: set by the translator; see `press translate status`', '---', '', `Translation of ${config.defaultLocale}.md into ${lng}.`, ''].join('\n')
+    const stub = ['---', `title: ${quote(`[${lng}] ${title}`)}`, 'subtitle: ""', 'dateline: ""', 'status: draft   # set to ready when the translation is done; until then it is not published or sent', '# source_hash: set by the translator; see `press translate status`', '---', '', `Translation of ${config.defaultLocale}.md into ${lng}.`, ''].join('\n')
     const file = path.join(dir, `${lng}.md`)
     await writeFile(file, stub, { flag: 'wx' })
     created.push(displayPath(config, file))

@@ -52,13 +52,15 @@ export const translationSchema = z.object({
   embargo: z.string().optional(),
   embargo_zone: z.string().optional(),
   source: z.string().optional(),
+  /** `draft`: the translation is not ready; the release is published without this language until it is. */
+  status: z.enum(['draft', 'ready']).optional(),
 })
 
 /** Frontmatter of a translation. */
 export type TranslationFrontmatter = z.infer<typeof translationSchema>
 
 /** Keys a translation inherits from the source; setting them there is ignored with a warning. */
-export const inheritedKeys = ['contacts', 'tags', 'lists', 'attachments', 'boilerplate', 'status'] as const
+export const inheritedKeys = ['contacts', 'tags', 'lists', 'attachments', 'boilerplate'] as const
 
 /** All keys known in any release file, for did-you-mean. */
 export const knownKeys: readonly string[] = Object.keys(sourceSchema.shape)

@@ -8,7 +8,7 @@ import type { Release } from '../types.js'
 /** One language of one release. */
 export interface TranslationState {
   readonly lng: string
-  readonly state: 'source' | 'up-to-date' | 'stale' | 'unrecorded' | 'missing'
+  readonly state: 'source' | 'up-to-date' | 'stale' | 'unrecorded' | 'draft' | 'missing'
   readonly path?: string
   /** The `source_hash` the translation recorded. */
   readonly recorded?: string
@@ -27,7 +27,7 @@ export function translationStates(release: Release, locales: readonly string[]):
   const current = release.texts[release.source]!.contentHash
   return locales.map((lng) => {
     const text = release.texts[lng]
-    if (!text) return { lng, state: 'missing', current }
+    if (!text) return { lng, state: release.draftTranslations?.includes(lng) ? 'draft' : 'missing', current }
     if (lng === release.source) return { lng, state: 'source', path: text.path, current }
     if (text.sourceHash === undefined) return { lng, state: 'unrecorded', path: text.path, current }
     return {

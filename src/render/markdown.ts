@@ -104,14 +104,29 @@ function fixFragmentLinks() {
   }
 }
 
-let frozen: Processor<Root, Root, Root, Root, string> | undefined
+/** Localized labels GFM footnotes print (remark-rehype's defaults are English). */
+export interface FootnoteLabels {
+  /** Heading of the footnotes section, e.g. `Примечания`. */
+  readonly footnotes: string
+  /** Label of the back-reference links, e.g. `Вернуться к тексту`. */
+  readonly back: string
+}
 
-/** The pipeline, built and frozen once per process (building it costs more than rendering a page). */
-function processor(): Processor<Root, Root, Root, Root, string> {
-  frozen ??= unified()
+const processors = new Map<string, Processor<Root, Root, Root, Root, string>>()
+
+/** The pipeline, built and frozen once per set of labels (building it costs more than rendering a page). */
+function processor(labels: FootnoteLabels | undefined): Processor<Root, Root, Root, Root, string> {
+  const key = labels ? `${labels.footnotes}\0${labels.back}` : ''
+  const found = processors.get(key)
+  if (found) return found
+  const built = unified()
     .use(remarkParse)
     .use(remarkGfm)
-    .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
+    .use(remarkRehype, {
+      allowDangerousHtml: true,
+      clobberPrefix: '',
+      ...(labels ? { footnoteLabel: labels.footnotes, footnoteBackLabel: labels.back } : {}),
+    })
     .use(rehypeRaw)
     .use(reportUnsafe)
     .use(rehypeSanitize, schema)
@@ -119,7 +134,8 @@ function processor(): Processor<Root, Root, Root, Root, string> {
     .use(resolveUrls)
     .use(rehypeStringify)
     .freeze() as unknown as Processor<Root, Root, Root, Root, string>
-  return frozen
+  processors.set(key, built)
+  return built
 }
 
 /**
@@ -127,11 +143,12 @@ function processor(): Processor<Root, Root, Root, Root, string> {
  *
  * @param markdown The body.
  * @param resolve Rewrites image and link URLs (optional).
+ * @param labels Footnote labels in the page's language (optional; English by default).
  * @returns The HTML, the local references and what was removed.
  */
-export function renderMarkdown(markdown: string, resolve?: UrlResolver): RenderedBody {
+export function renderMarkdown(markdown: string, resolve?: UrlResolver, labels?: FootnoteLabels): RenderedBody {
   const file = new VFile({ value: markdown, data: resolve ? { resolve } : {} })
-  const proc = processor()
+  const proc = processor(labels)
   const tree = proc.runSync(proc.parse(file), file)
   const html = proc.stringify(tree, file)
   return {

@@ -12,7 +12,8 @@ import { diagnostic } from '../diagnostics.js'
 import { isPublic } from '../embargo/policy.js'
 import { formatDate } from '../embargo/time.js'
 import { hashOf } from '../hash.js'
-import { isLocal, renderMarkdown, type RenderedBody } from '../render/markdown.js'
+import { isLocal, renderMarkdown, type FootnoteLabels, type RenderedBody } from '../render/markdown.js'
+import type { Translate } from '../i18n/localize.js'
 import type { PdfJob } from '../render/pdf.js'
 import type { Release, ReleaseText } from '../types.js'
 import { releaseFiles, templateAssets, type Asset } from './assets.js'
@@ -128,7 +129,7 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
           if (!isLocal(url)) return undefined
           const file = files.get(url.split(/[?#]/)[0]!)
           return file ? `${location.root}${file.path}` : undefined
-        })
+        }, footnoteLabels(t))
         reportRemoved(messages, text, body)
         return body
       }
@@ -331,6 +332,11 @@ export function plainSummary(markdown: string): string {
   return text.length <= 280 ? text : `${text.slice(0, text.lastIndexOf(' ', 279))}…`
 }
 
+/** Footnote labels from the catalogs (`release.footnotes`, `release.footnoteBack`). */
+export function footnoteLabels(t: Translate): FootnoteLabels {
+  return { footnotes: t('release.footnotes'), back: t('release.footnoteBack') }
+}
+
 /** Line and column of `url` in a release text's body (file coordinates), if written there. */
 export function locateInBody(text: ReleaseText, url: string): { line: number; column: number } | undefined {
   const lines = text.body.split('\n')
@@ -409,7 +415,7 @@ export function printJob(office: Office, release: Release, lng: string, variant:
   const pageLng = text.lng
   const t = translator.forLng(pageLng)
   const location: PageLocation = { path: 'print.html', root: '/' }
-  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `/release/${url}` : undefined))
+  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `/release/${url}` : undefined), footnoteLabels(t))
   const data = releaseData({ config, release, text, lng: pageLng, t, body, embargoed: variant.embargoed, attachments: release.attachments.map((name) => ({ name, url: `/release/${name}` })) })
   const orgName = t('org.name') === 'org.name' ? config.organisation.name : t('org.name')
   const header = variant.embargoed && release.embargo ? String(data['embargoNotice']) : orgName
