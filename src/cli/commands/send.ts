@@ -198,7 +198,7 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
 
 /** `press worker`: dispatch continuously; rebuild the public site at each lift. */
 export async function runWorker(reporter: Reporter): Promise<number> {
-  const { office, dist } = await open(reporter, false, 'running')
+  const { dist } = await open(reporter, false, 'running')
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -209,7 +209,14 @@ export async function runWorker(reporter: Reporter): Promise<number> {
       signal: controller.signal,
       onLift: async (slug, lift) => {
         reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
-        const built = await buildSite(office, { now: dist.ctx.now() }, { env: reporter.io.env })
+        // Read the office again: releases may have been edited since the worker started.
+        const fresh = await openOffice(reporter)
+        if (!fresh.office) {
+          reporter.diagnostics(fresh.messages)
+          reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
+          return
+        }
+        const built = await buildSite(fresh.office, { now: dist.ctx.now() }, { env: reporter.io.env })
         reporter.line(`published ${built.published.length} releases (${built.pages.rendered} pages rendered)`)
       },
       onRun: (run) => {
