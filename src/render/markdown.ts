@@ -12,7 +12,7 @@ import remarkRehype from 'remark-rehype'
 import rehypeRaw from 'rehype-raw'
 import rehypeSanitize, { defaultSchema } from 'rehype-sanitize'
 import rehypeStringify from 'rehype-stringify'
-import { visit } from 'unist-util-visit'
+import { EXIT, visit } from 'unist-util-visit'
 import type { Root, Element } from 'hast'
 import { VFile } from 'vfile'
 
@@ -104,6 +104,23 @@ function fixFragmentLinks() {
   }
 }
 
+/**
+ * rehype-raw, but only for bodies that contain raw HTML: re-parsing the
+ * whole tree through parse5 is a large share of a page's render time, and
+ * most releases have no HTML in them.
+ */
+function rawWhenNeeded(this: Processor) {
+  const transform = (rehypeRaw as unknown as (this: Processor) => (tree: Root, file: VFile) => Root).call(this)
+  return (tree: Root, file: VFile): Root | undefined => {
+    let found = false
+    visit(tree, 'raw', () => {
+      found = true
+      return EXIT
+    })
+    return found ? transform(tree, file) : undefined
+  }
+}
+
 /** Localized labels GFM footnotes print (remark-rehype's defaults are English). */
 export interface FootnoteLabels {
   /** Heading of the footnotes section, e.g. `Примечания`. */
@@ -127,7 +144,7 @@ function processor(labels: FootnoteLabels | undefined): Processor<Root, Root, Ro
       clobberPrefix: '',
       ...(labels ? { footnoteLabel: labels.footnotes, footnoteBackLabel: labels.back } : {}),
     })
-    .use(rehypeRaw)
+    .use(rawWhenNeeded)
     .use(reportUnsafe)
     .use(rehypeSanitize, schema)
     .use(fixFragmentLinks)
