@@ -10,7 +10,9 @@
  *    (This replaces bench/pdf-throughput.ts.)
  * 2. End to end per document: a cold `press build` (pages and PDFs) against
  *    one batch run of md-to-pdf (npm) over the same texts, both on the
- *    system Chromium, browser start included on both sides.
+ *    system Chromium, process and browser start included on both sides.
+ *    md-to-pdf runs through bench/md-to-pdf-batch.ts: its CLI's batch with
+ *    the page concurrency capped at the raw baseline's best.
  */
 import { access, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
@@ -21,7 +23,7 @@ import { findChromium } from '../../src/render/find-chromium.js'
 import { createPdfRenderer, type PdfJob } from '../../src/render/pdf.js'
 import { printJob } from '../../src/site/build.js'
 import { generateReleases, writeMarkdownFiles, writeOffice } from '../lib/corpus.js'
-import { log, median, pressBin, timeCommand, workDir } from '../lib/util.js'
+import { log, median, pressBin, repoRoot, timeCommand, workDir } from '../lib/util.js'
 
 /** Figures of the PDF section. */
 export interface PdfResult {
@@ -46,7 +48,7 @@ export interface PdfResult {
 }
 
 /** Chromium flags from the project's conventions (docs/HELPERS.md). */
-const chromiumArgs = [
+export const chromiumArgs = [
   ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
   '--disable-gpu',
   '--disable-background-networking',
@@ -56,7 +58,7 @@ const chromiumArgs = [
 ]
 
 /** A loopback static server for the raw baseline: `/` is an empty page, `/assets/…` the office's template assets. */
-async function startAssetServer(assetsDir: string): Promise<{ server: Server; origin: string }> {
+export async function startAssetServer(assetsDir: string): Promise<{ server: Server; origin: string }> {
   const cache = new Map<string, Buffer | null>()
   const types: Record<string, string> = { '.woff2': 'font/woff2', '.css': 'text/css', '.svg': 'image/svg+xml' }
   const server = createServer((request, response) => {
@@ -87,7 +89,7 @@ async function startAssetServer(assetsDir: string): Promise<{ server: Server; or
 }
 
 /** Render every job through `pages` concurrent raw pages; returns PDFs/s. */
-async function rawRound(browser: Browser, origin: string, jobs: readonly PdfJob[], pages: number): Promise<number> {
+export async function rawRound(browser: Browser, origin: string, jobs: readonly PdfJob[], pages: number): Promise<number> {
   const pool: Page[] = await Promise.all(
     Array.from({ length: pages }, async () => {
       const page = await browser.newPage()
@@ -178,14 +180,17 @@ export async function benchPdf(releases: number, rounds: number, mdToPdfCli: str
     return (await timeCommand(process.execPath, [pressBin, 'build', '--quiet', '-C', officeDir])).seconds
   }
   const pdfOf = (file: string): string => file.replace(/\.md$/, '.pdf')
+  // md-to-pdf's own conversion, one browser, at the raw baseline's best concurrency (see bench/md-to-pdf-batch.ts).
+  const mdToPdfPackage = path.resolve(path.dirname(mdToPdfCli), '..')
+  const mdToPdfBatch = path.join(repoRoot, 'build', 'bench', 'md-to-pdf-batch.js')
   let mdFailures = 0
   const mdToPdf = async (): Promise<number> => {
-    // md-to-pdf waits for "network idle" after a pushState; now and then (more
-    // often on a loaded machine) a page never gets there and the whole batch
-    // fails after 30 s. Such a run is discarded and repeated, and counted.
+    // md-to-pdf waits for "network idle" after a pushState; on a loaded
+    // machine a page may not get there within its fixed 30 s and the batch
+    // fails. Such a run is discarded, repeated and counted.
     for (let attempt = 1; ; attempt++) {
       await Promise.all(mdFiles.map((file) => rm(pdfOf(file), { force: true })))
-      const run = await timeCommand(process.execPath, [mdToPdfCli, '--config-file', config, ...mdFiles], { cwd: path.dirname(mdFiles[0]!), check: false })
+      const run = await timeCommand(process.execPath, [mdToPdfBatch, mdToPdfPackage, config, String(best), ...mdFiles], { cwd: path.dirname(mdFiles[0]!), check: false })
       const missing = (await Promise.all(mdFiles.map((file) => access(pdfOf(file)).then(() => 0, () => 1)))).reduce<number>((a, b) => a + b, 0)
       if (run.code === 0 && missing === 0) return run.seconds
       mdFailures++
