@@ -1,14 +1,16 @@
 /**
  * Where Pressroom's renderer loses to raw page.pdf(): the same print jobs
- * through createPdfRenderer at its default pool size and at 4 pages, and
- * through raw puppeteer at 4 pages (assets from a loopback server, browser
- * cache on), alternating rounds, medians.
+ * through createPdfRenderer at 2 and 4 pages, through raw puppeteer at 4
+ * pages (assets from a loopback server, browser cache on), and through raw
+ * puppeteer at 4 pages with Pressroom's lock-down mechanics alone (every
+ * request intercepted and answered from memory over CDP, cache off),
+ * alternating rounds, medians.
  *
  * Run: node build/bench/micro/pdf-variants.js <office-dir> [rounds=3]
  */
-import os from 'node:os'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import puppeteer from 'puppeteer'
+import puppeteer, { type Page } from 'puppeteer'
 import { loadOffice } from '../../src/office.js'
 import { findChromium } from '../../src/render/find-chromium.js'
 import { createPdfRenderer, type PdfRenderer } from '../../src/render/pdf.js'
@@ -22,15 +24,56 @@ const { office } = await loadOffice(officeDir, { env: process.env })
 if (!office) throw new Error('office did not load')
 const jobs = office.releases.flatMap((release) => office.config.locales.map((lng) => printJob(office, release, lng, { embargoed: false })))
 const executablePath = findChromium(undefined, process.env)
-const defaultPool = Math.min(4, Math.max(2, os.availableParallelism()))
 const renderers: Record<string, PdfRenderer> = {
-  [`pressroom, ${defaultPool} pages (default)`]: await createPdfRenderer({ executablePath }),
+  'pressroom, 2 pages': await createPdfRenderer({ executablePath, concurrency: 2 }),
   'pressroom, 4 pages': await createPdfRenderer({ executablePath, concurrency: 4 }),
 }
 const { server, origin } = await startAssetServer(path.join(officeDir, 'templates', 'assets'))
 const browser = await puppeteer.launch({ executablePath, headless: true, pipe: true, args: chromiumArgs })
+/** Raw pages that intercept every request and answer it from memory, cache off: the cost of the lock-down mechanics. */
+const assetsDir = path.join(officeDir, 'templates', 'assets')
+const memory = new Map<string, Buffer>()
+async function interceptedRound(pages: number): Promise<number> {
+  const pool: Page[] = await Promise.all(
+    Array.from({ length: pages }, async () => {
+      const page = await browser.newPage()
+      await page.setCacheEnabled(false)
+      await page.setRequestInterception(true)
+      page.on('request', (request) => {
+        const url = new URL(request.url())
+        if (url.pathname === '/') return void request.respond({ status: 200, contentType: 'text/html', body: '<!doctype html><title></title>' })
+        const name = decodeURIComponent(url.pathname.replace(/^\/assets\//, ''))
+        const known = memory.get(name)
+        const answer = (body: Buffer | undefined): void =>
+          void (body ? request.respond({ status: 200, contentType: name.endsWith('.woff2') ? 'font/woff2' : 'text/css', body }) : request.respond({ status: 404, body: '' }))
+        if (known) return answer(known)
+        readFile(path.join(assetsDir, name)).then(
+          (body) => (memory.set(name, body), answer(body)),
+          () => answer(undefined),
+        )
+      })
+      await page.goto('http://pressroom.invalid/', { waitUntil: 'load' })
+      return page
+    }),
+  )
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    pool.map(async (page) => {
+      while (next < jobs.length) {
+        const job = jobs[next++]!
+        await page.setContent(job.html, { waitUntil: 'load' })
+        await page.pdf({ format: job.format, preferCSSPageSize: true, printBackground: true, displayHeaderFooter: false, tagged: true, outline: true })
+      }
+    }),
+  )
+  const rate = jobs.length / ((performance.now() - started) / 1000)
+  await Promise.all(pool.map((page) => page.close()))
+  return rate
+}
 const variants: Record<string, () => Promise<number>> = {
   'raw page.pdf(), 4 pages': () => rawRound(browser, origin, jobs, 4),
+  'raw + interception, cache off': () => interceptedRound(4),
 }
 for (const [name, renderer] of Object.entries(renderers)) {
   variants[name] = async () => {
