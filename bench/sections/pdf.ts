@@ -31,7 +31,6 @@ export interface PdfResult {
   readonly press_pdfs_per_second: number
   readonly raw_pdfs_per_second: number
   readonly raw_best_concurrency: number
-  readonly press_pdf_concurrency: number
   readonly pdf_vs_raw_puppeteer: number
   readonly press_build_seconds_per_pdf: number
   readonly md_to_pdf_seconds_per_document: number
@@ -135,7 +134,6 @@ export async function benchPdf(releases: number, rounds: number, mdToPdfCli: str
   const { server, origin } = await startAssetServer(path.join(officeDir, 'templates', 'assets'))
   const browser = await puppeteer.launch({ executablePath, headless: true, pipe: true, args: chromiumArgs })
   const renderer = await createPdfRenderer({ executablePath })
-  const pressConcurrency = Math.min(4, Math.max(2, (await import('node:os')).availableParallelism()))
   const calibration: Record<string, number> = {}
   const rawRates: number[] = []
   const pressRates: number[] = []
@@ -213,7 +211,6 @@ export async function benchPdf(releases: number, rounds: number, mdToPdfCli: str
     press_pdfs_per_second: pressRate,
     raw_pdfs_per_second: rawRate,
     raw_best_concurrency: best,
-    press_pdf_concurrency: pressConcurrency,
     pdf_vs_raw_puppeteer: pressRate / rawRate,
     press_build_seconds_per_pdf: buildPerDoc,
     md_to_pdf_seconds_per_document: mdPerDoc,
