@@ -24,7 +24,7 @@ async function open(reporter: Reporter, needList: boolean, clock: 'frozen-if-giv
   const now = commandNow(reporter)
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'nothing was sent or planned')
-  const dist = await openDistribution(office, reporter, now, { frozen: clock === 'frozen-if-given' && nowIsGiven(reporter) })
+  const dist = await openDistribution(office, reporter, now, { frozen: clock === 'frozen-if-given' && nowIsGiven(reporter), list: needList ? 'eager' : 'lazy' })
   if (needList && dist.listHasErrors) {
     await dist.close()
     failOnContentErrors(reporter, [...messages, ...dist.messages], 'nothing was sent or planned')
