@@ -33,11 +33,12 @@ afterAll(removeOffices)
 
 describe('one JSON document per reporting command', () => {
   test('check, translate status, new', async () => {
-    const [check, translate, created] = await Promise.all([
+    // `new` runs after the two readers: run together, check could count the new release.
+    const [check, translate] = await Promise.all([
       press(['check', '--json', '-C', office]),
       press(['translate', 'status', '--json', '-C', office]),
-      press(['new', '2031-03-14-water-report', '--title', 'Water report', '--json', '-C', office]),
     ])
+    const created = await press(['new', '2031-03-14-water-report', '--title', 'Water report', '--json', '-C', office])
     expect(check.code).toBe(0)
     const c = expectJson(check, checkDoc)
     expect(c).toMatchObject({ ok: true, errors: 0, releases: 5, recipients: 10 })
