@@ -459,9 +459,14 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       }
       lastCheck = t
       if (signal.aborted) break
+      // This round's clock stops just short of the next lift not yet handled,
+      // so mail due at that lift waits for the next round, after onLift (the
+      // site rebuild) has run. A slow round can no longer cross a lift.
+      const cap = (await upcomingLifts(t))[0]?.lift
+      const roundCtx: DistributeContext = cap === undefined ? ctx : { ...ctx, now: () => Math.min(ctx.now(), cap - 1) }
       let report: RunReport
       try {
-        report = await dispatchWith(ctx, ledger, mailer, { wait: true, signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
+        report = await dispatchWith(roundCtx, ledger, mailer, { wait: true, signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
       } catch (error) {
         // Stopped while queued behind another run's lock: not an error.
         if (signal.aborted && error instanceof LockedError) break
