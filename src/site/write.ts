@@ -53,7 +53,7 @@ export async function writeSite(
 ): Promise<WriteReport> {
   const { distDir, stateDir } = targets
   const old = await readManifest(stateDir)
-  const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${randomBytes(4).toString('hex')}`)
+  const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   const pdfCache = path.join(stateDir, 'cache', 'pdf')
   const counts = { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 } }
   const messages: VFileMessage[] = []
@@ -209,7 +209,7 @@ export async function writeAtomic(file: string, data: string | Uint8Array): Prom
 
 async function swapIn(tmp: string, distDir: string, stateDir: string): Promise<void> {
   await mkdir(stateDir, { recursive: true })
-  const old = path.join(path.dirname(distDir), `.${path.basename(distDir)}.old-${randomBytes(4).toString('hex')}`)
+  const old = path.join(path.dirname(distDir), `.${path.basename(distDir)}.old-${process.pid}-${randomBytes(4).toString('hex')}`)
   let moved = false
   try {
     await rename(distDir, old)
@@ -237,6 +237,19 @@ async function removeStaleTemps(parent: string, base: string): Promise<void> {
   await Promise.all(
     names
       .filter((name) => name.startsWith(`.${base}.tmp-`) || name.startsWith(`.${base}.old-`))
+      // Leave the folders of a build still running (e.g. the worker's rebuild at a lift).
+      .filter((name) => !isAlive(Number(/\.(?:tmp|old)-(\d+)-/.exec(name)?.[1])))
       .map((name) => rm(path.join(parent, name), { recursive: true, force: true })),
   )
+}
+
+/** True when `pid` is a running process other than this one. */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }

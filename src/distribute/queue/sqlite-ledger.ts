@@ -24,7 +24,6 @@ import {
   type LedgerStats,
   type LockOptions,
   type QueuedJob,
-  type RecordedFailure,
   type SendState,
 } from './ledger.js'
 
