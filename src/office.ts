@@ -7,6 +7,7 @@ import type { VFileMessage } from 'vfile-message'
 import { displayPath, loadConfig, type Config, type ConfigOverrides } from './config.js'
 import { loadCatalogs, type Catalogs } from './i18n/catalogs.js'
 import { createTranslator, type Translator } from './i18n/localize.js'
+import { openReleaseCache } from './release/cache.js'
 import { loadReleases } from './release/load.js'
 import { loadTemplates, type Templates } from './render/template.js'
 import type { Release } from './types.js'
@@ -26,6 +27,8 @@ export interface LoadOfficeOptions {
   readonly overrides?: ConfigOverrides
   /** Load only this release (other releases are not read). */
   readonly only?: string
+  /** Reuse releases parsed by an earlier run from `.press/cache/releases.json` (see release/cache.ts). */
+  readonly releaseCache?: boolean
 }
 
 /**
@@ -42,7 +45,7 @@ export async function loadOffice(
   const { config, messages } = await loadConfig(root, options.env ?? {}, options.overrides)
   if (!config) return { messages }
   const [loaded, catalogs, templates] = await Promise.all([
-    loadReleases(config, options.only),
+    (options.releaseCache ? openReleaseCache(config) : Promise.resolve(undefined)).then((cache) => loadReleases(config, options.only, cache)),
     loadCatalogs(config.paths.locales, displayPath(config, config.paths.locales), config.locales),
     loadTemplates(config.paths.templates),
   ])

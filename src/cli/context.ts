@@ -105,7 +105,7 @@ export async function openOffice(
   const root = officeRoot(reporter)
   reporter.detail(`office: ${root}`)
   const started = performance.now()
-  const result = await loadOffice(root, { ...options, env: reporter.io.env })
+  const result = await loadOffice(root, { releaseCache: true, ...options, env: reporter.io.env })
   if (result.office) {
     const { config, releases } = result.office
     reporter.detail(`loaded ${releases.length} release${releases.length === 1 ? '' : 's'} in ${config.locales.join(', ')} (${Math.round(performance.now() - started)} ms)`)

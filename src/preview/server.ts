@@ -114,7 +114,7 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
   async function reload(changed: readonly string[]): Promise<void> {
     let ok = false
     try {
-      const loaded = await loadOffice(officeRoot, { env: options.env })
+      const loaded = await loadOffice(officeRoot, { env: options.env, releaseCache: true })
       const sorted = sortDiagnostics(loaded.messages)
       const found = sorted.filter((m) => m.fatal === true).map(formatDiagnostic)
       warnings = sorted.filter((m) => m.fatal !== true).map(formatDiagnostic)

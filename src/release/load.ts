@@ -14,6 +14,7 @@ import { parseYaml, placeOf, validateYaml, type YamlData } from '../yaml-data.js
 import { splitFrontmatter } from './frontmatter.js'
 import { inheritedKeys, knownKeys, slugPattern, sourceSchema, translationSchema, type SourceFrontmatter, type TranslationFrontmatter } from './schema.js'
 import { parseEmbargo } from '../embargo/time.js'
+import { fingerprintFolder, type ReleaseCache } from './cache.js'
 
 const source = 'press:release'
 
@@ -29,9 +30,10 @@ export interface LoadedReleases {
  *
  * @param config The office configuration.
  * @param only Restrict to one slug (optional).
+ * @param cache Parsed releases of an earlier run to reuse (optional; see ./cache.ts).
  * @returns Releases sorted newest first, and messages.
  */
-export async function loadReleases(config: Config, only?: string): Promise<LoadedReleases> {
+export async function loadReleases(config: Config, only?: string, cache?: ReleaseCache): Promise<LoadedReleases> {
   let entries: string[]
   try {
     entries = (await readdir(config.paths.releases, { withFileTypes: true }))
@@ -48,7 +50,21 @@ export async function loadReleases(config: Config, only?: string): Promise<Loade
     }
   }
   if (only !== undefined) entries = entries.filter((name) => name === only)
-  const results = await Promise.all(entries.map((name) => loadRelease(config, path.join(config.paths.releases, name))))
+  const results = await Promise.all(
+    entries.map(async (name) => {
+      const dir = path.join(config.paths.releases, name)
+      if (cache === undefined) return loadRelease(config, dir)
+      // Taken before reading: an edit made while loading changes the next run's fingerprint.
+      const fingerprint = fingerprintFolder(dir)
+      const cached = fingerprint === undefined ? undefined : cache.lookup(name, fingerprint)
+      if (cached) return { release: cached, messages: [] }
+      const result = await loadRelease(config, dir)
+      if (fingerprint !== undefined && result.release && result.messages.length === 0) cache.keep(name, fingerprint, result.release)
+      return result
+    }),
+  )
+  // Only a full load knows which folders are gone; a one-release load leaves the cache as it was.
+  if (cache !== undefined && only === undefined) await cache.save()
   const releases = results.flatMap((r) => (r.release ? [r.release] : []))
   releases.sort((a, b) => b.date.localeCompare(a.date) || a.slug.localeCompare(b.slug))
   return { releases, messages: results.flatMap((r) => r.messages) }

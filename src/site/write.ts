@@ -11,6 +11,9 @@ import type { PlannedOutput, SitePlan } from './build.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import type { VFileMessage } from 'vfile-message'
 import { diagnostic } from '../diagnostics.js'
+import { writeAtomic } from '../write-atomic.js'
+
+export { writeAtomic }
 
 /** Where things go. */
 export interface WriteTargets {
@@ -187,24 +190,6 @@ async function inBatches<T>(items: readonly T[], size: number, work: (item: T) =
     while (next < items.length) await work(items[next++]!)
   }
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, lane))
-}
-
-/**
- * Write a file atomically: a temp file in the same folder, then rename.
- *
- * @param file Absolute target path.
- * @param data Contents.
- */
-export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`
-  try {
-    await writeFile(tmp, data)
-    await rename(tmp, file)
-  } catch (error) {
-    await rm(tmp, { force: true })
-    throw error
-  }
 }
 
 async function swapIn(tmp: string, distDir: string, stateDir: string): Promise<void> {

@@ -1,0 +1,122 @@
+/** The parsed-release cache: reused while a folder is unchanged, re-read when anything in it or the config changes. */
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { formatDiagnostic } from '../../src/diagnostics.js'
+import { loadOffice } from '../../src/office.js'
+import { makeOffice, removeOffices } from '../helpers/office.js'
+
+afterAll(removeOffices)
+
+const slug = '2031-03-14-water'
+const en = '---\ntitle: Water Report\ndate: 2031-03-14\n---\n\nBody text.\n'
+const ru = '---\ntitle: Доклад о воде\n---\n\nТекст.\n'
+
+async function office(): Promise<string> {
+  return makeOffice({ withReleases: false, files: { [`releases/${slug}/en.md`]: en, [`releases/${slug}/ru.md`]: ru } })
+}
+
+async function load(dir: string, releaseCache = true) {
+  const { office, messages } = await loadOffice(dir, { releaseCache })
+  return { releases: office!.releases, report: messages.map(formatDiagnostic) }
+}
+
+const cacheFile = (dir: string): string => path.join(dir, '.press', 'cache', 'releases.json')
+
+/** Change the cached title of the release, to tell a cached release from a re-read one. */
+async function tamperCachedTitle(dir: string, title: string): Promise<void> {
+  const data = JSON.parse(await readFile(cacheFile(dir), 'utf8')) as { releases: Record<string, { release: { texts: Record<string, { title: string }> } }> }
+  data.releases[slug]!.release.texts['en']!.title = title
+  await writeFile(cacheFile(dir), JSON.stringify(data))
+}
+
+describe('release cache', () => {
+  test('a cached load gives the same releases as a full one', async () => {
+    const dir = await office()
+    const plain = await load(dir, false)
+    const first = await load(dir)
+    const second = await load(dir)
+    expect(first.releases).toEqual(plain.releases)
+    expect(second.releases).toEqual(plain.releases)
+    expect(second.report).toEqual([])
+  })
+
+  test('an unchanged folder is taken from the cache, without reading its files', async () => {
+    const dir = await office()
+    await load(dir)
+    await tamperCachedTitle(dir, 'From the cache')
+    expect((await load(dir)).releases[0]!.texts['en']!.title).toBe('From the cache')
+    // Without the option the files are read.
+    expect((await load(dir, false)).releases[0]!.texts['en']!.title).toBe('Water Report')
+  })
+
+  test('editing a file, adding one or removing one makes the folder be read again', async () => {
+    const dir = await office()
+    const folder = path.join(dir, 'releases', slug)
+    await load(dir)
+    await tamperCachedTitle(dir, 'From the cache')
+    await appendFile(path.join(folder, 'en.md'), 'More.\n')
+    let { releases } = await load(dir)
+    expect(releases[0]!.texts['en']!.title).toBe('Water Report')
+    expect(releases[0]!.texts['en']!.body).toContain('More.')
+
+    await tamperCachedTitle(dir, 'From the cache')
+    await writeFile(path.join(folder, 'photo.jpg'), 'jpeg')
+    ;({ releases } = await load(dir))
+    expect(releases[0]!.texts['en']!.title).toBe('Water Report')
+
+    await tamperCachedTitle(dir, 'From the cache')
+    await rm(path.join(folder, 'ru.md'))
+    ;({ releases } = await load(dir))
+    expect(Object.keys(releases[0]!.texts)).toEqual(['en'])
+  })
+
+  test('a removed release folder is gone from the next load and from the cache', async () => {
+    const dir = await office()
+    await load(dir)
+    await rm(path.join(dir, 'releases', slug), { recursive: true })
+    expect((await load(dir)).releases).toEqual([])
+    expect(JSON.parse(await readFile(cacheFile(dir), 'utf8')).releases).toEqual({})
+  })
+
+  test('a release with a warning is not cached: the warning comes on every load', async () => {
+    const dir = await office()
+    await writeFile(path.join(dir, 'releases', slug, 'ru.md'), '---\ntitle: Доклад\ntags: [вода]\n---\n\nТекст.\n')
+    const warning = `releases/${slug}/ru.md:3:1: warning: \`tags\` is inherited from en.md and ignored here; set it in the source file`
+    expect((await load(dir)).report).toEqual([warning])
+    expect((await load(dir)).report).toEqual([warning])
+  })
+
+  test('a release with an error stays out, and is reported again', async () => {
+    const dir = await office()
+    await writeFile(path.join(dir, 'releases', slug, 'en.md'), '---\ntitle: Water Report\ndate: 2031-02-30\n---\n\nBody.\n')
+    for (let run = 0; run < 2; run++) {
+      const { office: loaded, messages } = await loadOffice(dir, { releaseCache: true })
+      expect(loaded!.releases).toEqual([])
+      expect(messages.map(formatDiagnostic).join('\n')).toContain('en.md:3:7: error')
+    }
+  })
+
+  test('a change of configuration drops the cache', async () => {
+    const dir = await office()
+    await load(dir)
+    await tamperCachedTitle(dir, 'From the cache')
+    await appendFile(path.join(dir, 'pressroom.yaml'), '\n# a comment changes nothing\n')
+    expect((await load(dir)).releases[0]!.texts['en']!.title).toBe('From the cache')
+    const config = await readFile(path.join(dir, 'pressroom.yaml'), 'utf8')
+    // The release inherits the office's contacts: a cached copy would keep the old one.
+    await writeFile(path.join(dir, 'pressroom.yaml'), config.replace('name: Ana Ruiz,', 'name: Ana Ruiz-Novak,'))
+    const { releases } = await load(dir)
+    expect(releases[0]!.texts['en']!.title).toBe('Water Report')
+    expect(releases[0]!.contacts[0]!.name).toBe('Ana Ruiz-Novak')
+  })
+
+  test('a damaged cache file is ignored and replaced', async () => {
+    const dir = await office()
+    await load(dir)
+    await writeFile(cacheFile(dir), '{"key": "x", "releases": ')
+    expect((await load(dir)).releases[0]!.texts['en']!.title).toBe('Water Report')
+    expect(() => JSON.parse('{"key": "x", "releases": ')).toThrow()
+    expect(JSON.parse(await readFile(cacheFile(dir), 'utf8')).releases[slug]).toBeDefined()
+  })
+})
