@@ -1,10 +1,14 @@
 /**
- * Write a planned site: the new dist/ is assembled beside the old one and
- * swapped in whole, so a failure leaves the previous dist/ exactly as it was.
- * Outputs whose key is unchanged since the last build are hard-linked from
- * the previous dist/ (or the PDF cache in .press/) instead of re-rendered.
+ * Write a planned site. Everything is rendered into a temp folder beside
+ * dist/ first, so a failure leaves the previous dist/ exactly as it was.
+ * Outputs whose key is unchanged since the last build are not rendered again.
+ * A large change is assembled as a whole new dist/ (unchanged files
+ * hard-linked from the old one, or from the PDF cache in .press/) and
+ * swapped in; a small one (an edited release) renames only the changed
+ * files into dist/.
  */
-import { copyFile, link, mkdir, readFile, rename, rm, writeFile, access } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
+import { access, copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { PlannedOutput, SitePlan } from './build.js'
@@ -42,7 +46,11 @@ interface Manifest {
 const manifestName = 'build-manifest.json'
 
 /**
- * Write `plan` to `targets.distDir`, atomically.
+ * Write `plan` to `targets.distDir`. Nothing in dist/ changes until every
+ * output is rendered. When most of dist/ is already current (an edit to one
+ * release) only the changed files are renamed into place, each atomically,
+ * and files no longer planned are removed; otherwise the new dist/ is
+ * assembled beside the old one and swapped in whole.
  *
  * @param plan The planned site.
  * @param targets dist/ and .press/ paths.
@@ -55,7 +63,7 @@ export async function writeSite(
   deps: { pdf?: () => Promise<PdfRenderer>; onProgress?: OnProgress },
 ): Promise<WriteReport> {
   const { distDir, stateDir } = targets
-  const old = await readManifest(stateDir)
+  const [old, present] = await Promise.all([readManifest(stateDir), listTree(distDir)])
   const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   const pdfCache = path.join(stateDir, 'cache', 'pdf')
   const counts = { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 } }
@@ -68,6 +76,19 @@ export async function writeSite(
     done++
     deps.onProgress?.(done, total, output)
   }
+  /** In dist/ as this plan wants it: same key (or kept), and the file is there. */
+  const current = (output: PlannedOutput): boolean => {
+    if (present === undefined || !present.has(output.path)) return false
+    // Copies have content-hashed names: the same path is the same file.
+    if (output.kind === 'copy') return true
+    return old.files[output.path] === output.key || (output.keep === true && old.files[output.path] !== undefined)
+  }
+  const stale = plan.outputs.reduce((n, output) => (current(output) ? n : n + 1), 0)
+  // In place only for small changes: a full rebuild (a catalog or template
+  // edit) is swapped in whole, so no visitor sees half of it.
+  const inPlace = present !== undefined && Object.keys(old.files).length > 0 && stale * 4 <= total
+  /** Outputs written into tmp that go into dist/ one by one (in-place mode). */
+  const staged: PlannedOutput[] = []
   await removeStaleTemps(path.dirname(distDir), path.basename(distDir))
   await mkdir(tmp, { recursive: true })
   // Set when the build fails: PDF tasks still queued stop instead of writing
@@ -79,6 +100,11 @@ export async function writeSite(
   try {
     const reuse = async (output: PlannedOutput): Promise<boolean> => {
       const keep = output.kind !== 'copy' && output.keep === true && old.files[output.path] !== undefined
+      if (inPlace) {
+        if (!current(output)) return false
+        if (keep) manifest.files[output.path] = old.files[output.path]!
+        return true
+      }
       if (old.files[output.path] !== output.key && !keep) return false
       if (keep) {
         const placed = await placeFile(path.join(distDir, output.path), path.join(tmp, output.path))
@@ -93,7 +119,12 @@ export async function writeSite(
         if (aborted) return
         const target = path.join(tmp, output.path)
         const cached = path.join(pdfCache, `${output.key}.pdf`)
-        if ((await reuse(output)) || (await placeFile(cached, target))) {
+        if (await reuse(output)) {
+          counts.pdfs.reused++
+          return finished(output)
+        }
+        if (await placeFile(cached, target)) {
+          staged.push(output)
           counts.pdfs.reused++
           return finished(output)
         }
@@ -108,6 +139,7 @@ export async function writeSite(
         await mkdir(path.dirname(cached), { recursive: true })
         await writeAtomic(cached, result.pdf)
         await placeFile(cached, target)
+        staged.push(output)
         counts.pdfs.rendered++
         finished(output)
       }),
@@ -115,13 +147,15 @@ export async function writeSite(
     // Keep the PDF work from becoming an unhandled rejection while HTML is written.
     pdfWork.catch(() => undefined)
     // Folders first, once each, so each file below is a single link or write.
-    const dirs = [...new Set(plan.outputs.map((o) => path.dirname(path.join(tmp, o.path))))].sort()
+    const dirs = [...new Set(plan.outputs.filter((o) => !inPlace || !current(o)).map((o) => path.dirname(path.join(tmp, o.path))))].sort()
     await inBatches(dirs, 64, (dir) => mkdir(dir, { recursive: true }))
     const htmlWork = plan.outputs.filter((o): o is Exclude<PlannedOutput, { kind: 'pdf' }> => o.kind !== 'pdf')
     await inBatches(htmlWork, 32, async (output) => {
       const target = path.join(tmp, output.path)
       if (output.kind === 'copy') {
-        if (!(await placeFile(path.join(distDir, output.path), target))) await placeFile(output.from, target, true)
+        if (inPlace && current(output)) return finished(output)
+        if (inPlace || !(await placeFile(path.join(distDir, output.path), target))) await placeFile(output.from, target, true)
+        staged.push(output)
         return finished(output)
       }
       if (await reuse(output)) {
@@ -130,11 +164,17 @@ export async function writeSite(
       }
       // Rendering is synchronous CPU work; the batch only overlaps the file I/O.
       await writeFile(target, output.produce())
+      staged.push(output)
       if (output.group === 'page') counts.pages.rendered++
       finished(output)
     })
     await pdfWork
-    await swapIn(tmp, distDir, stateDir)
+    if (inPlace) {
+      await applyInPlace(tmp, distDir, stateDir, { old, manifest, staged, present: present!, planned: new Set(plan.outputs.map((o) => o.path)) })
+      await rm(tmp, { recursive: true, force: true })
+    } else {
+      await swapIn(tmp, distDir, stateDir)
+    }
     await writeAtomic(path.join(stateDir, manifestName), JSON.stringify(manifest))
   } catch (error) {
     aborted = true
@@ -147,6 +187,77 @@ export async function writeSite(
     throw error
   }
   return { ...counts, files: total, messages }
+}
+
+/** The order changed files go into dist/: what pages link to before the pages, the lists of pages last. */
+const applyOrder: Readonly<Record<string, number>> = Object.freeze({ copy: 0, pdf: 1, page: 2, asset: 0, index: 3, feed: 3, chooser: 3, sitemap: 4 })
+
+/**
+ * Move the staged outputs into dist/ one rename at a time and remove the
+ * files no longer planned. The manifest first loses the entries about to
+ * change, so a crash halfway leaves those files to be rebuilt, never trusted.
+ */
+async function applyInPlace(
+  tmp: string,
+  distDir: string,
+  stateDir: string,
+  state: { old: Manifest; manifest: Manifest; staged: readonly PlannedOutput[]; present: ReadonlySet<string>; planned: ReadonlySet<string> },
+): Promise<void> {
+  const { old, staged, present, planned } = state
+  const obsolete = [...present].filter((file) => !planned.has(file))
+  const touched = new Set([...staged.map((o) => o.path), ...obsolete])
+  const interim: Manifest = { version: 1, files: Object.fromEntries(Object.entries(old.files).filter(([file]) => !touched.has(file))) }
+  await writeAtomic(path.join(stateDir, manifestName), JSON.stringify(interim))
+  const rank = (output: PlannedOutput): number => applyOrder[output.kind === 'text' ? output.group : output.kind] ?? 0
+  const ordered = [...staged].sort((a, b) => rank(a) - rank(b))
+  const made = new Set<string>()
+  for (let start = 0; start < ordered.length; ) {
+    // Files of one rank go in together; the next rank waits for them.
+    const end = ordered.findIndex((o, i) => i > start && rank(o) !== rank(ordered[start]!))
+    const group = ordered.slice(start, end === -1 ? ordered.length : end)
+    start = end === -1 ? ordered.length : end
+    await inBatches(group, 32, async (output) => {
+      const target = path.join(distDir, output.path)
+      const dir = path.dirname(target)
+      if (!made.has(dir)) {
+        made.add(dir)
+        await mkdir(dir, { recursive: true })
+      }
+      await rename(path.join(tmp, output.path), target)
+    })
+  }
+  await inBatches(obsolete, 32, (file) => rm(path.join(distDir, file), { force: true }))
+  // Folders left empty by removed files (a withdrawn release's folder).
+  const parents = [...new Set(obsolete.map((file) => path.dirname(file)))].sort((a, b) => b.length - a.length)
+  for (const parent of parents) {
+    for (let dir = parent; dir !== '.' && dir !== ''; dir = path.dirname(dir)) {
+      try {
+        await rmdir(path.join(distDir, dir))
+      } catch {
+        break
+      }
+    }
+  }
+}
+
+/**
+ * Every file under `dir`, as paths relative to it with `/` separators;
+ * undefined when `dir` does not exist.
+ */
+async function listTree(dir: string): Promise<Set<string> | undefined> {
+  let entries: Dirent[]
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  } catch {
+    return undefined
+  }
+  const files = new Set<string>()
+  for (const entry of entries) {
+    if (!entry.isFile()) continue
+    const relative = path.relative(dir, path.join(entry.parentPath, entry.name))
+    files.add(path.sep === '/' ? relative : relative.split(path.sep).join('/'))
+  }
+  return files
 }
 
 async function readManifest(stateDir: string): Promise<Manifest> {
@@ -212,7 +323,6 @@ async function swapIn(tmp: string, distDir: string, stateDir: string): Promise<v
 }
 
 async function removeStaleTemps(parent: string, base: string): Promise<void> {
-  const { readdir } = await import('node:fs/promises')
   let names: string[] = []
   try {
     names = await readdir(parent)
