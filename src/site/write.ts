@@ -114,36 +114,48 @@ export async function writeSite(
       return placeFile(path.join(distDir, output.path), path.join(tmp, output.path))
     }
     const pdfOutputs = plan.outputs.filter((o): o is Extract<PlannedOutput, { kind: 'pdf' }> => o.kind === 'pdf')
-    pdfWork = Promise.all(
-      pdfOutputs.map(async (output) => {
-        if (aborted) return
-        const target = path.join(tmp, output.path)
-        const cached = path.join(pdfCache, `${output.key}.pdf`)
-        if (await reuse(output)) {
-          counts.pdfs.reused++
-          return finished(output)
-        }
-        if (await placeFile(cached, target)) {
-          staged.push(output)
-          counts.pdfs.reused++
-          return finished(output)
-        }
-        if (!deps.pdf) throw new Error('writeSite: the plan has PDFs but no renderer was given')
-        renderer ??= deps.pdf()
-        const job = output.job()
-        const result = await (await renderer).render(job)
-        if (aborted) return
-        for (const url of result.blocked) {
-          messages.push(diagnostic(job.label, output.locate?.(url), 'warning', `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`, 'pdf-blocked', 'press:pdf'))
-        }
-        await mkdir(path.dirname(cached), { recursive: true })
-        await writeAtomic(cached, result.pdf)
-        await placeFile(cached, target)
+    // The first failed PDF stops the rest (closing the renderer rejects the
+    // renders queued or in flight); pdfWork settles only when every task has,
+    // so the catch below removes tmp when nothing can write into it any more.
+    let pdfFailure: { error: unknown } | undefined
+    const stopPdfs = (error: unknown): void => {
+      if (pdfFailure !== undefined || aborted) return
+      pdfFailure = { error }
+      aborted = true
+      if (renderer) renderer.then((r) => r.close()).catch(() => undefined)
+    }
+    const pdfTask = async (output: Extract<PlannedOutput, { kind: 'pdf' }>): Promise<void> => {
+      if (aborted) return
+      const target = path.join(tmp, output.path)
+      const cached = path.join(pdfCache, `${output.key}.pdf`)
+      if (await reuse(output)) {
+        counts.pdfs.reused++
+        return finished(output)
+      }
+      if (await placeFile(cached, target)) {
         staged.push(output)
-        counts.pdfs.rendered++
-        finished(output)
-      }),
-    )
+        counts.pdfs.reused++
+        return finished(output)
+      }
+      if (!deps.pdf) throw new Error('writeSite: the plan has PDFs but no renderer was given')
+      renderer ??= deps.pdf()
+      const job = output.job()
+      const result = await (await renderer).render(job)
+      if (aborted) return
+      for (const url of result.blocked) {
+        messages.push(diagnostic(job.label, output.locate?.(url), 'warning', `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`, 'pdf-blocked', 'press:pdf'))
+      }
+      await mkdir(path.dirname(cached), { recursive: true })
+      await writeAtomic(cached, result.pdf)
+      await placeFile(cached, target)
+      staged.push(output)
+      counts.pdfs.rendered++
+      finished(output)
+    }
+    const pdfTasks = pdfOutputs.map((output) => pdfTask(output).catch(stopPdfs))
+    pdfWork = Promise.all(pdfTasks).then(() => {
+      if (pdfFailure) throw pdfFailure.error
+    })
     // Keep the PDF work from becoming an unhandled rejection while HTML is written.
     pdfWork.catch(() => undefined)
     // Folders first, once each, so each file below is a single link or write.
@@ -294,13 +306,25 @@ async function placeFile(from: string, to: string, mustExist = false): Promise<b
   }
 }
 
-/** Run `work` over `items`, at most `size` at a time, in order of start. */
+/**
+ * Run `work` over `items`, at most `size` at a time, in order of start. After
+ * a failure no new item starts, and the first error is thrown only once the
+ * items in flight have settled, so the caller can clean up behind them.
+ */
 async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0
+  let failure: { error: unknown } | undefined
   const lane = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!)
+    while (failure === undefined && next < items.length) {
+      try {
+        await work(items[next++]!)
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
   }
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, lane))
+  if (failure) throw failure.error
 }
 
 async function swapIn(tmp: string, distDir: string, stateDir: string): Promise<void> {
