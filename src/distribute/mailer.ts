@@ -14,6 +14,7 @@ import nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
 import { PressError } from '../errors.js'
 import type { OutgoingMessage } from './compose.js'
+import { installFastDataStream } from './smtp-data-stream.js'
 
 /** What a transport says after accepting a message. */
 export interface Receipt {
@@ -242,6 +243,8 @@ function openSocket(
 }
 
 function createSmtpMailer(url: string, options: MailerOptions): Mailer {
+  // Dot-stuffing byte by byte was over half of a dispatch's CPU; same bytes, indexOf-based.
+  installFastDataStream()
   let parsed: URL
   try {
     parsed = new URL(url)
