@@ -22,6 +22,24 @@ interface DataStreamState {
 
 type TransformFn = (this: DataStreamState, chunk: Buffer | string, encoding: string, done: (error?: Error | null) => void) => void
 
+/** Chunks whose owner promised never to modify them (see `shareChunk`). */
+const sharedChunks = new WeakSet<Buffer>()
+/** The dot-stuffed output of a shared chunk, and the preceding-byte context it was made in. */
+const stuffed = new WeakMap<Buffer, { context: number; out: Buffer }>()
+
+/**
+ * Mark a Buffer that will be sent many times unchanged (a message body shared
+ * by every recipient): when it reaches the DATA transform as one chunk, its
+ * dot-stuffed form is made once and reused. The caller promises never to
+ * modify it; both maps hold it weakly.
+ *
+ * @param chunk
+ *   The shared Buffer.
+ */
+export function shareChunk(chunk: Buffer): void {
+  sharedChunks.add(chunk)
+}
+
 const dot = Buffer.from('.')
 const crlf = Buffer.from('\r\n')
 
@@ -40,6 +58,17 @@ export const fastDataTransform: TransformFn = function fastDataTransform(input, 
   if (!input || input.length === 0) return done()
   const chunk = typeof input === 'string' ? Buffer.from(input) : input
   this.inByteCount += chunk.length
+  const shared = sharedChunks.has(chunk)
+  const context = !this.lastByte ? 0 : this.lastByte === 0x0a ? 1 : this.lastByte === 0x0d ? 2 : 3
+  if (shared) {
+    const cached = stuffed.get(chunk)
+    if (cached !== undefined && cached.context === context) {
+      this.outByteCount += cached.out.length
+      this.push(cached.out)
+      this.lastByte = chunk[chunk.length - 1]
+      return done()
+    }
+  }
   const parts: Buffer[] = []
   let length = 0
   let last = 0
@@ -72,8 +101,10 @@ export const fastDataTransform: TransformFn = function fastDataTransform(input, 
       parts.push(chunk.subarray(last))
       length += chunk.length - last
     }
+    const out = Buffer.concat(parts, length)
+    if (shared) stuffed.set(chunk, { context, out })
     this.outByteCount += length
-    this.push(Buffer.concat(parts, length))
+    this.push(out)
   }
   this.lastByte = chunk[chunk.length - 1]
   done()

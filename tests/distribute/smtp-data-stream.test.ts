@@ -7,8 +7,10 @@
 import { createRequire } from 'node:module'
 import type { Transform } from 'node:stream'
 import { describe, expect, test } from 'vitest'
+import { composeMessage, type MessageBase } from '../../src/distribute/compose.js'
 import { createMailer } from '../../src/distribute/mailer.js'
-import { fastDataTransform, installFastDataStream } from '../../src/distribute/smtp-data-stream.js'
+import { fastDataTransform, installFastDataStream, shareChunk } from '../../src/distribute/smtp-data-stream.js'
+import { startSmtpSink } from '../helpers/smtp-sink.js'
 
 const require = createRequire(import.meta.url)
 const modulePath = require.resolve('nodemailer/lib/smtp-connection/data-stream.js')
@@ -135,5 +137,52 @@ describe('fast SMTP data stream', () => {
     const mailer = createMailer('smtp://127.0.0.1:2525', { statePath: '/nonexistent' })
     await mailer.close()
     expect((require(modulePath) as DataStreamClass).prototype['_transform' as keyof Transform]).toBe(fastDataTransform)
+  })
+
+  test('a shared chunk is stuffed once and reused, in the right context only', async () => {
+    const body = Buffer.from('.lead\r\nline\n.dot\r\n..two\r\n' + 'x'.repeat(1000))
+    const copy = Buffer.from(body)
+    shareChunk(body)
+    for (const before of ['H: v\r\n\r\n', 'H: v\r\n\r', 'no newline', 'H: v\r\n\r\n']) {
+      const chunks = [Buffer.from(before), body]
+      const want = await run(original, chunks)
+      for (let round = 0; round < 2; round++) {
+        const got = await run(fast, chunks)
+        expect(got.out.equals(want.out)).toBe(true)
+        expect([got.inBytes, got.outBytes]).toEqual([want.inBytes, want.outBytes])
+      }
+    }
+    expect(body.equals(copy)).toBe(true)
+  })
+
+  test('over SMTP: the shared body streamed after each recipient’s head arrives intact; nothing copied per message', async () => {
+    const sink = await startSmtpSink()
+    const mailer = createMailer(sink.url, { statePath: '/nonexistent', maxConnections: 2 })
+    try {
+      const body = Buffer.from('Content-Type: text/plain\r\n\r\n.first\r\nsecond\r\n..third\r\n.\r\nend\r\n')
+      const base: MessageBase = {
+        slug: 's',
+        lng: 'en',
+        variant: { embargoed: false, test: false },
+        fromAddress: 'press@example.org',
+        domain: 'example.org',
+        head: 'From: press@example.org\r\nSubject: dots',
+        body,
+        unsubscribe: {},
+      }
+      const messages = ['a', 'b', 'c'].map((n) => composeMessage(base, { key: n, email: `${n}@example.com`, name: n, messageId: `<${n}@example.org>` }, 0))
+      for (const m of messages) expect(m.body).toBe(body)
+      const receipts = await Promise.all(messages.map((m) => mailer.send(m)))
+      expect(receipts.map((r) => r.messageId)).toEqual(['<a@example.org>', '<b@example.org>', '<c@example.org>'])
+      const got = new Map(sink.messages.map((m) => [m.to[0], m]))
+      for (const m of messages) {
+        const received = got.get(m.to)!
+        expect(received.raw.toString('latin1')).toBe(m.raw.toString('latin1'))
+        expect(received.messageId).toBe(m.messageId)
+      }
+    } finally {
+      await mailer.close()
+      await sink.close()
+    }
   })
 })
