@@ -186,6 +186,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       .option('--queue <url>', queueHelp),
   ).action(
     run(async (reporter, options: { wait?: boolean }) => {
+      const { limitHeapGrowth } = await import('./heap.js')
+      limitHeapGrowth(reporter.io.env)
       const { runDispatch } = await import('./commands/send.js')
       return runDispatch(reporter, { wait: options.wait === true })
     }),
@@ -198,6 +200,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       .option('--queue <url>', queueHelp),
   ).action(
     run(async (reporter) => {
+      const { limitHeapGrowth } = await import('./heap.js')
+      limitHeapGrowth(reporter.io.env)
       const { runWorker } = await import('./commands/send.js')
       return runWorker(reporter)
     }),

@@ -3,7 +3,8 @@
  * (text, HTML, the PDF and the attachments) is built once with nodemailer's
  * MailComposer; each recipient's message is that body plus a handful of
  * headers (To, Message-ID, Date, List-Unsubscribe), so a 10,000-address list
- * costs one build and 10,000 small header blocks rather than 10,000 builds.
+ * costs one build and 10,000 small header blocks rather than 10,000 builds,
+ * and the body Buffer itself is shared by every recipient, not copied.
  */
 import { createHash } from 'node:crypto'
 import MailComposer from 'nodemailer/lib/mail-composer/index.js'
@@ -84,7 +85,15 @@ export interface OutgoingMessage {
   readonly envelope: { readonly from: string; readonly to: string }
   /** The Message-ID header value, with angle brackets. */
   readonly messageId: string
-  /** The complete RFC 5322 message. */
+  /** This recipient's header block, ending with the blank line. */
+  readonly head: Buffer
+  /**
+   * Everything after the header block: the very Buffer every recipient of the
+   * same base shares (the PDF and attachments included), never copied and
+   * never to be modified.
+   */
+  readonly body: Buffer
+  /** The complete RFC 5322 message (`head` + `body`, joined on first use; transports that stream send the two instead). */
   readonly raw: Buffer
   /** Prefix for the outbox file name, e.g. `test-en-` (optional). */
   readonly label?: string
@@ -330,12 +339,22 @@ export function composeMessage(base: MessageBase, to: MessageRecipient, date: nu
     if (base.unsubscribe.url) head.push('List-Unsubscribe-Post: List-Unsubscribe=One-Click')
   }
   const headText = `${base.head}\r\n${head.join('\r\n')}\r\n\r\n`
+  const headBytes = Buffer.from(headText, 'utf8')
+  const body = base.body
+  let raw: Buffer | undefined
+  // The body (~200 KB with the PDF) is shared, not copied per recipient:
+  // the SMTP transport streams `head` then `body`; only `raw` joins them.
   return {
     key: to.key,
     slug: base.slug,
     to: address,
     envelope: { from: base.fromAddress, to: address },
     messageId,
-    raw: Buffer.concat([Buffer.from(headText, 'utf8'), base.body]),
+    head: headBytes,
+    body,
+    get raw() {
+      raw ??= Buffer.concat([headBytes, body])
+      return raw
+    },
   }
 }

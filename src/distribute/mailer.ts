@@ -10,10 +10,12 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
+import { Readable } from 'node:stream'
 import nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
 import { PressError } from '../errors.js'
 import type { OutgoingMessage } from './compose.js'
+import { installFastDataStream, shareChunk } from './smtp-data-stream.js'
 
 /** What a transport says after accepting a message. */
 export interface Receipt {
@@ -241,7 +243,23 @@ function openSocket(
   socket.once('connect', () => done(null))
 }
 
+/**
+ * The message as a stream of its two Buffers: the recipient's header block,
+ * then the body every recipient shares (marked so the DATA transform
+ * dot-stuffs it once, not once per recipient). Nothing is copied.
+ */
+function messageStream(msg: OutgoingMessage): Readable {
+  shareChunk(msg.body)
+  const stream = new Readable({ read() {} })
+  stream.push(msg.head)
+  stream.push(msg.body)
+  stream.push(null)
+  return stream
+}
+
 function createSmtpMailer(url: string, options: MailerOptions): Mailer {
+  // Dot-stuffing byte by byte was over half of a dispatch's CPU; same bytes, indexOf-based.
+  installFastDataStream()
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -293,7 +311,9 @@ function createSmtpMailer(url: string, options: MailerOptions): Mailer {
       try {
         const info = (await transporter.sendMail({
           envelope: { from: msg.envelope.from, to: [msg.envelope.to] },
-          raw: msg.raw,
+          // Ours, so nodemailer does not make up (random bytes) one of its own for the log.
+          messageId: msg.messageId,
+          raw: messageStream(msg),
         })) as { response?: unknown; messageId?: unknown }
         return { messageId: msg.messageId, response: scrub(typeof info.response === 'string' ? info.response : '') }
       } catch (error) {

@@ -134,4 +134,53 @@ describe('sqlite ledger', () => {
     expect(lock.lost).toBe(true)
     db.close()
   })
+
+  test('group commit: concurrent sends share transactions; a settled write is committed, seen by another connection', async () => {
+    const path = join(makeOffice().statePath, 'queue.db')
+    const batches: number[] = []
+    const ledger = ledgerAt(path, { onCommit: (writes: number) => batches.push(writes) })
+    const other = ledgerAt(path)
+    const now = LIFT + 1
+    const emails = Array.from({ length: 200 }, (_, i) => `p${i}@x.com`)
+    await ledger.enqueue('s', emails.map((e) => job(e, true, now)), now)
+    const lock = await ledger.lock({ now })
+    let checked = 0
+    await Promise.all(
+      emails.map(async (email, i) => {
+        expect(await ledger.claim(`s/${email}`, lock, now)).toBe(true)
+        // Handed to SMTP only now: the claim is committed, another process sees `sending`.
+        if (i % 20 === 0) expect((await other.get(`s/${email}`))!.state).toBe('sending')
+        await new Promise((r) => setTimeout(r, i % 7))
+        if (i % 3 === 0) await ledger.markSent(`s/${email}`, { response: '250 OK' }, now)
+        else if (i % 3 === 1) await ledger.markDeferred(`s/${email}`, { error: '451 later', responseCode: 451 }, now + 1000, now)
+        else await ledger.markFailed(`s/${email}`, { error: '550 no', responseCode: 550 }, now)
+        // Reported sent only once `sent` is committed: a crash from here on cannot undo it.
+        if (i % 30 === 0) {
+          expect((await other.get(`s/${email}`))!.state).toBe('sent')
+          checked++
+        }
+      }),
+    )
+    expect(checked).toBe(7)
+    const writes = batches.reduce((a, b) => a + b, 0)
+    expect(writes).toBe(400)
+    expect(batches.length).toBeLessThan(100)
+    expect((await other.stats()).counts).toMatchObject({ sent: 67, deferred: 67, failed: 66, sending: 0 })
+    // A claim queued with a lost lock's token is refused inside the batch, like a single commit.
+    await lock.release()
+    expect(await ledger.claim('s/p1@x.com', lock, now + 2000)).toBe(false)
+  })
+
+  test('group commit: writes still queued at close are committed', async () => {
+    const path = join(makeOffice().statePath, 'queue.db')
+    const ledger = openSqliteLedger(path)
+    await ledger.enqueue('s', [job('a@x.com', true, LIFT)], LIFT)
+    const lock = await ledger.lock({ now: LIFT })
+    expect(await ledger.claim('s/a@x.com', lock, LIFT)).toBe(true)
+    const pending = ledger.markSent('s/a@x.com', { response: '250' }, LIFT)
+    await ledger.close()
+    await pending
+    const again = ledgerAt(path)
+    expect((await again.get('s/a@x.com'))!.state).toBe('sent')
+  })
 })

@@ -1,11 +1,26 @@
 /**
  * The embedded ledger: SQLite (better-sqlite3, WAL) in `.press/queue.db`.
  *
- * One row per (release, recipient) key. Every state change is one committed
- * statement, so a SIGKILL at any moment leaves each row in a state it really
- * was in. A `locks` row names the one run allowed to send (pid, host and a
- * heartbeat read from SQLite's own clock); the claim statement itself checks
- * that row, so a run that lost its lock cannot send another message.
+ * One row per (release, recipient) key. Every state change is one statement
+ * in a committed transaction, so a SIGKILL at any moment leaves each row in a
+ * state it really was in. A `locks` row names the one run allowed to send
+ * (pid, host and a heartbeat read from SQLite's own clock); the claim
+ * statement itself checks that row, so a run that lost its lock cannot send
+ * another message.
+ *
+ * Group commit: the writes of a send (claim, sent, deferred, failed, hold,
+ * cancel) are queued and committed together in one transaction at the next
+ * turn of the event loop, and each write's promise settles only once its
+ * transaction has committed. So nothing a caller acts on is undone by a
+ * crash: a message is handed to SMTP only after its claim (`sending`) is
+ * committed, and reported sent only after `sent` is committed. A crash
+ * after the server accepted a message and before the batch holding its
+ * `sent` committed leaves the row `sending`, exactly as a crash between the
+ * server's reply and a single-statement commit did: the next lock turns it
+ * `unknown` and it is resent with the same Message-ID. Batching widens that
+ * window by at most one event-loop turn; it never lets a row be recorded
+ * sent before the server accepted it. Reads, `enqueue`, `lock` and `close`
+ * commit the queued writes first, so every read sees them.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
@@ -33,6 +48,8 @@ export interface SqliteLedgerOptions {
   readonly staleLockMs?: number
   /** How often the holder refreshes its heartbeat, ms (default staleLockMs / 3). */
   readonly heartbeatMs?: number
+  /** Called after each committed batch of send writes with the number of writes in it (diagnostics, tests; optional). */
+  readonly onCommit?: (writes: number) => void
 }
 
 const schema = `
@@ -314,6 +331,52 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     },
   )
 
+  // Group commit (see the file comment): queued writes, committed together.
+  interface QueuedWrite {
+    readonly run: () => unknown
+    readonly resolve: (value: unknown) => void
+    readonly reject: (error: unknown) => void
+  }
+  let queued: QueuedWrite[] = []
+  let flushScheduled = false
+  const commitBatch = db.transaction((writes: readonly QueuedWrite[]) =>
+    writes.map((w): { ok: true; value: unknown } | { ok: false; error: unknown } => {
+      try {
+        return { ok: true, value: w.run() }
+      } catch (error) {
+        // A failed statement is undone on its own; if SQLite ended the whole transaction, give up on the batch.
+        if (!db.inTransaction) throw error
+        return { ok: false, error }
+      }
+    }),
+  )
+  /** Commit every queued write now (synchronously) and settle their promises. */
+  function flushWrites(): void {
+    if (queued.length === 0) return
+    const writes = queued
+    queued = []
+    let results
+    try {
+      results = commitBatch.immediate(writes)
+    } catch (error) {
+      for (const w of writes) w.reject(error)
+      return
+    }
+    options.onCommit?.(writes.length)
+    results.forEach((r, i) => (r.ok ? writes[i]!.resolve(r.value) : writes[i]!.reject(r.error)))
+  }
+  function write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queued.push({ run, resolve: resolve as (value: unknown) => void, reject })
+      if (flushScheduled) return
+      flushScheduled = true
+      setImmediate(() => {
+        flushScheduled = false
+        if (db.open) flushWrites()
+      })
+    })
+  }
+
   /** One attempt at taking the lock; returns the holder when someone else has it. */
   const tryLock = db.transaction((owner: string, now: number): { ok: true; recovered: number } | { ok: false; holder: LockRow } => {
     const holder = s.lockGet.get()
@@ -331,6 +394,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
   const ledger: Ledger = {
     async enqueue(slug, jobs, now, opts = {}) {
+      flushWrites()
       return enqueueTx.immediate(slug, jobs, now, opts.cancelMissing ?? false, opts.retryFailed ?? false)
     },
 
@@ -338,6 +402,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
       const owner = randomBytes(12).toString('hex')
       const started = s.lockClock.get()?.clock ?? 0
       for (;;) {
+        flushWrites()
         const result = tryLock.immediate(owner, opts.now)
         if (result.ok) return startHeartbeat(owner, result.recovered)
         const { holder } = result
@@ -358,6 +423,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
       const pageSize = opts.pageSize ?? 500
       let after = 0
       for (;;) {
+        flushWrites()
         const t = now()
         const page = opts.slug === undefined ? s.due.all(t, after, pageSize) : s.dueSlug.all(t, after, opts.slug, pageSize)
         for (const row of page) {
@@ -369,36 +435,38 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     },
 
     async get(key) {
+      flushWrites()
       const row = s.get.get(key)
       return row === undefined ? undefined : toRow(row)
     },
 
     async claim(key, lock, now) {
       if (lock.lost) return false
-      return s.claim.run({ key, owner: lock.owner, now }).changes === 1
+      return write(() => s.claim.run({ key, owner: lock.owner, now }).changes === 1)
     },
 
     async markSent(key, receipt, now) {
-      s.sent.run({ key, response: receipt.response, now })
+      await write(() => s.sent.run({ key, response: receipt.response, now }))
     },
 
     async markDeferred(key, failure, nextAt, now) {
-      s.deferred.run({ key, error: failure.error, code: failure.responseCode ?? null, nextAt, now })
+      await write(() => s.deferred.run({ key, error: failure.error, code: failure.responseCode ?? null, nextAt, now }))
     },
 
     async markFailed(key, failure, now) {
-      s.failed.run({ key, error: failure.error, code: failure.responseCode ?? null, now })
+      await write(() => s.failed.run({ key, error: failure.error, code: failure.responseCode ?? null, now }))
     },
 
     async hold(key, until, now) {
-      s.hold.run({ key, until, now })
+      await write(() => s.hold.run({ key, until, now }))
     },
 
     async cancel(key, reason, now) {
-      s.cancel.run({ key, reason, now })
+      await write(() => s.cancel.run({ key, reason, now }))
     },
 
     async stats(slug) {
+      flushWrites()
       const empty = (): Record<SendState, number> => Object.fromEntries(sendStates.map((st) => [st, 0])) as Record<SendState, number>
       const counts = empty()
       const bySlug: Record<string, Record<SendState, number>> = {}
@@ -413,6 +481,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     },
 
     async rows(filter = {}) {
+      flushWrites()
       const where: string[] = []
       const params: unknown[] = []
       if (filter.slug !== undefined) {
@@ -428,10 +497,12 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     },
 
     async lifts(after) {
+      flushWrites()
       return s.lifts.all(after)
     },
 
     async close() {
+      flushWrites()
       for (const lock of held) await lock.release()
       db.close()
     },
@@ -464,7 +535,10 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
         clearInterval(timer)
         held.delete(lock)
         ownersHere.delete(owner)
-        if (db.open) s.lockDrop.run(owner)
+        if (!db.open) return
+        // This run's last outcomes are committed while it still holds the lock.
+        flushWrites()
+        s.lockDrop.run(owner)
       },
     }
     held.add(lock)
