@@ -4,11 +4,11 @@
  * renders pages too.
  *
  * The writer asks for pages one at a time through synchronous producers, in
- * plan order. The pool sends the pages that will be rendered to idle
- * workers ahead of the writer; when the writer reaches a page a worker has,
- * `take` blocks on the page's slot (Atomics.wait, a few milliseconds at
- * most) and takes the result with receiveMessageOnPort; a page no worker
- * has yet is left to the main thread. A page a worker fails on is rendered
+ * plan order, and renders them on the main thread. Workers take pages from
+ * the other end of the list, so both sides work until they meet; when the
+ * writer reaches a page a worker has, `take` blocks on the page's slot
+ * (Atomics.wait, one page's render at most) and takes the result with
+ * receiveMessageOnPort. A page a worker fails on is rendered
  * again on the main thread, which reports the error as a single-threaded
  * build would. The output is byte-identical: both sides run renderReleasePage.
  */
@@ -18,8 +18,8 @@ import type { Catalogs } from '../i18n/catalogs.js'
 import type { ReleasePageInput, RenderedPage } from './build.js'
 import { slot, type RenderTask, type WorkerInit, type WorkerMessage } from './render-protocol.js'
 
-/** Pages a worker holds at once: enough to stay busy while the main thread renders a page itself. */
-const depth = 3
+/** Pages a worker holds at once: one to render, one queued. */
+const depth = 2
 /** Rounds of 50 ms the main thread waits for a worker's page before rendering it itself. */
 const patience = 100
 
@@ -66,13 +66,15 @@ export function createRenderPool(options: RenderPoolOptions): RenderPool {
   const slots = new Int32Array(buffer)
   const results = new Map<number, RenderedPage>()
   const failed = new Set<number>()
-  let next = 0
+  // Workers take pages from the end of the list while the writer renders from
+  // the start on the main thread; they meet somewhere in between.
+  let next = pages.length - 1
   let closed = false
 
   const dispatch = (lane: Lane): void => {
     if (closed || lane.dead || !lane.ready) return
-    while (lane.inFlight.size < depth && next < pages.length) {
-      const id = next++
+    while (lane.inFlight.size < depth && next >= 0) {
+      const id = next--
       // The main thread took this page already.
       if (Atomics.load(slots, id) !== slot.free) continue
       Atomics.store(slots, id, slot.dispatched)
