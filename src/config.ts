@@ -57,7 +57,11 @@ const configSchema = z.object({
     .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {} }),
   translations: z.enum(['lenient', 'strict']).default('lenient'),
   build: z
-    .object({ workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default('auto') })
+    .object({
+      workers: z
+        .union([z.literal('auto'), z.number().int().min(0).max(64)], { error: 'should be `auto` or a number of worker threads from 0 (none) to 64' })
+        .default('auto'),
+    })
     .default({ workers: 'auto' }),
   paths: z
     .object({
