@@ -89,18 +89,39 @@ export interface SitePlan {
   readonly messages: readonly VFileMessage[]
 }
 
+/** What {@link scanSite} read and sorted: the input of {@link planScanned}. */
+export interface ScannedSite {
+  /** Releases on the public site, newest first. */
+  readonly visible: readonly Release[]
+  readonly held: readonly HeldRelease[]
+  /** Template assets by name (content-hashed paths). */
+  readonly assets: ReadonlyMap<string, Asset>
+  /** Per visible release (by slug): the files of its folder it references, by name. */
+  readonly files: ReadonlyMap<string, ReadonlyMap<string, Asset>>
+}
+
 /**
- * Plan dist/ for `now`.
+ * Plan dist/ for `now`: {@link scanSite}, then {@link planScanned}.
  *
  * @param office The loaded office.
  * @param options Now, drafts and PDF switches.
  * @returns The outputs and what was published or held.
  */
 export async function planSite(office: Office, options: BuildOptions): Promise<SitePlan> {
-  const { config, templates, translator, catalogs } = office
-  const withPdf = options.pdf !== false
-  const messages: VFileMessage[] = []
-  const outputs: PlannedOutput[] = []
+  return planScanned(office, await scanSite(office, options), options)
+}
+
+/**
+ * The reading half of planning: which releases are public at `now` (sorted
+ * newest first) and which are held, the template assets and the release
+ * files (read to hash them), each read once.
+ *
+ * @param office The loaded office.
+ * @param options `now` and `drafts`.
+ * @returns The scanned site.
+ */
+export async function scanSite(office: Office, options: Pick<BuildOptions, 'now' | 'drafts'>): Promise<ScannedSite> {
+  const { config, templates } = office
   const held: HeldRelease[] = []
   const visible: Release[] = []
   for (const release of office.releases) {
@@ -110,9 +131,29 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
   }
   // Newest first: by date, then by lift time, then slug.
   visible.sort((a, b) => b.date.localeCompare(a.date) || (b.embargo?.lift ?? 0) - (a.embargo?.lift ?? 0) || a.slug.localeCompare(b.slug))
+  const assets = await templateAssets(path.join(templates.dir, 'assets'), templates.assets)
+  const files = new Map<string, ReadonlyMap<string, Asset>>()
+  // One release at a time: an office with many attachments must not open them all at once.
+  for (const release of visible) files.set(release.slug, await releaseFiles(releaseDir(config, release), [...release.attachments, ...localRefsOf(release)]))
+  return { visible, held, assets, files }
+}
 
-  const assetsDir = path.join(templates.dir, 'assets')
-  const assets = await templateAssets(assetsDir, templates.assets)
+/**
+ * The pure half of planning: every output of dist/ from a scanned site,
+ * with its key and producer. Reads no files.
+ *
+ * @param office The loaded office.
+ * @param scanned What {@link scanSite} returned for the same office.
+ * @param options PDF switch and `only`.
+ * @returns The outputs and what was published or held.
+ */
+export function planScanned(office: Office, scanned: ScannedSite, options: Pick<BuildOptions, 'pdf' | 'only'>): SitePlan {
+  const { config, templates, translator, catalogs } = office
+  const withPdf = options.pdf !== false
+  const messages: VFileMessage[] = []
+  const outputs: PlannedOutput[] = []
+  const held = [...scanned.held]
+  const { visible, assets } = scanned
   for (const asset of assets.values()) pushAsset(outputs, asset)
 
   const baseKey = hashOf(rendererVersion, config.renderHash, catalogs.hash, templates.hash, withPdf ? 'pdf' : 'no-pdf')
@@ -121,8 +162,7 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
 
   const published: Array<{ slug: string; languages: string[] }> = []
   for (const release of visible) {
-    const dir = releaseDir(config, release)
-    const files = await releaseFiles(dir, [...release.attachments, ...localRefsOf(release)])
+    const files = scanned.files.get(release.slug) ?? new Map<string, Asset>()
     for (const asset of files.values()) pushAsset(outputs, asset)
     const languages = config.locales.filter((lng) => release.texts[lng] !== undefined)
     published.push({ slug: release.slug, languages })
