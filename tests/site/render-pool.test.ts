@@ -56,6 +56,25 @@ describe('render workers', () => {
   }, 60_000)
 })
 
+describe('render workers and errors', () => {
+  test('a page the template cannot render fails the build with the template error, as without workers', async () => {
+    const messages: string[] = []
+    for (const workers of ['0', '2']) {
+      const dir = await office()
+      const page = path.join(dir, 'templates', 'page.liquid')
+      // A partial looked up only when rendering: parsing the template succeeds.
+      await writeFile(page, (await readFile(page, 'utf8')).replace("{% include 'partials/dateline' %}", "{% if release.title %}{% include 'partials/no-such-partial' %}{% endif %}"))
+      const error = await build(dir, workers).then(() => undefined, (caught: unknown) => caught)
+      expect(error).toMatchObject({ code: 'PRESS_TEMPLATE' })
+      messages.push((error as Error).message.replaceAll(dir, '<office>'))
+    }
+    expect(messages[0]).toMatch(/^templates\/page\.liquid:\d+:\d+: /)
+    expect(messages[1]).toBe(messages[0])
+    // The workers were terminated: nothing keeps this process alive but vitest's own handles.
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker')).toEqual([])
+  }, 60_000)
+})
+
 describe('workerCount', () => {
   test.each([
     ['auto', 2000, 2, 0.2, 1],
