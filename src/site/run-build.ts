@@ -37,7 +37,8 @@ export async function buildSite(
   let renderer: PdfRenderer | undefined
   let pool: RenderPool | undefined
   try {
-    const pages = await pagesToRender(planned, office.config.paths.state)
+    // `build.workers: 0` never starts a worker: skip reading the manifest too.
+    const pages = office.config.build.workers === 0 ? [] : await pagesToRender(planned, office.config.paths.state)
     const workers = workerCount(office.config.build.workers, pages.length, hooks.host ?? { cpus: availableParallelism(), load: loadavg()[0] ?? 0 })
     let plan: SitePlan = planned
     if (workers > 0) {
