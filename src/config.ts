@@ -56,6 +56,13 @@ const configSchema = z.object({
     })
     .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {} }),
   translations: z.enum(['lenient', 'strict']).default('lenient'),
+  build: z
+    .object({
+      workers: z
+        .union([z.literal('auto'), z.number().int().min(0).max(64)], { error: 'should be `auto` or a number of worker threads from 0 (none) to 64' })
+        .default('auto'),
+    })
+    .default({ workers: 'auto' }),
   paths: z
     .object({
       releases: z.string().default('releases'),
@@ -93,6 +100,8 @@ export interface Config {
   readonly pdf: { readonly format: 'A4' | 'Letter'; readonly chromium?: string; readonly timeout: number; readonly concurrency?: number }
   readonly mail: FileConfig['mail']
   readonly translations: 'lenient' | 'strict'
+  /** `build.workers`: worker threads rendering release pages (`auto`, or a count; 0 = none). */
+  readonly build: { readonly workers: 'auto' | number }
   /** Absolute paths. */
   readonly paths: Readonly<FileConfig['paths']>
   /** Hash of everything in the config that affects rendered output. */
@@ -179,6 +188,7 @@ export function resolveConfig(
   const chromium = overrides.chromium ?? (env['PRESS_CHROMIUM_PATH'] || undefined) ?? value.pdf.chromium
   const transport = overrides.smtpUrl ?? (env['PRESS_SMTP_URL'] || undefined) ?? value.mail.transport
   const translations = envChoice(env, 'PRESS_TRANSLATIONS', ['lenient', 'strict'] as const) ?? value.translations
+  const workers = envWorkers(env) ?? value.build.workers
   const abs = (p: string): string => path.resolve(root, p)
   const paths = {
     releases: abs(value.paths.releases),
@@ -211,6 +221,7 @@ export function resolveConfig(
     pdf: stripUndefined({ format, chromium, timeout: value.pdf.timeout, concurrency: value.pdf.concurrency }),
     mail: { ...value.mail, transport },
     translations,
+    build: { workers },
     paths,
     renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),
   }
@@ -229,6 +240,16 @@ function envChoice<C extends string>(env: NodeJS.ProcessEnv, name: string, choic
   const found = choices.find((c) => c.toLowerCase() === raw.trim().toLowerCase())
   if (found === undefined) throw new EnvError(`${name}=${JSON.stringify(raw)} is not one of ${choices.join(', ')}; fix or unset the environment variable`)
   return found
+}
+
+/** `PRESS_BUILD_WORKERS`: `auto` or a count of worker threads (0 = none); undefined when unset or empty; EnvError otherwise. */
+function envWorkers(env: NodeJS.ProcessEnv): 'auto' | number | undefined {
+  const raw = env['PRESS_BUILD_WORKERS']
+  if (raw === undefined || raw.trim() === '') return undefined
+  const value = raw.trim().toLowerCase()
+  if (value === 'auto') return 'auto'
+  if (/^\d{1,2}$/.test(value) && Number(value) <= 64) return Number(value)
+  throw new EnvError(`PRESS_BUILD_WORKERS=${JSON.stringify(raw)} is not \`auto\` or a number of worker threads from 0 to 64; fix or unset the environment variable`)
 }
 
 let zoneNames: string[] | undefined

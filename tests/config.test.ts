@@ -104,3 +104,22 @@ describe('environment overrides', () => {
     expect(() => resolveConfig(root, text, { PRESS_TRANSLATIONS: 'strickt' })).toThrow(/PRESS_TRANSLATIONS/)
   })
 })
+
+describe('build.workers', () => {
+  test('auto by default; a count from pressroom.yaml; PRESS_BUILD_WORKERS wins', () => {
+    expect(resolveConfig(root, '', {}).config?.build.workers).toBe('auto')
+    expect(resolveConfig(root, 'build:\n  workers: 3\n', {}).config?.build.workers).toBe(3)
+    expect(resolveConfig(root, 'build:\n  workers: 3\n', { PRESS_BUILD_WORKERS: '0' }).config?.build.workers).toBe(0)
+    expect(resolveConfig(root, 'build:\n  workers: 3\n', { PRESS_BUILD_WORKERS: 'AUTO' }).config?.build.workers).toBe('auto')
+    expect(resolveConfig(root, 'build:\n  workers: 3\n', { PRESS_BUILD_WORKERS: '' }).config?.build.workers).toBe(3)
+  })
+
+  test('a bad value is a positioned error; a bad environment value an EnvError', () => {
+    expect(report('build:\n  workers: many\n')).toEqual([
+      'pressroom.yaml:2:12: error: `build.workers`: should be `auto` or a number of worker threads from 0 (none) to 64, got "many"',
+    ])
+    expect(report('build:\n  workers: -1\n')).toEqual([expect.stringMatching(/^pressroom\.yaml:2:12: error: `build\.workers`/)])
+    expect(() => resolveConfig(root, '', { PRESS_BUILD_WORKERS: 'lots' })).toThrow(EnvError)
+    expect(() => resolveConfig(root, '', { PRESS_BUILD_WORKERS: '-1' })).toThrow(/PRESS_BUILD_WORKERS="-1"/)
+  })
+})

@@ -46,9 +46,14 @@ export function createTranslator(catalogs: Catalogs, locales: readonly string[],
   })
   const cache = new Map<string, TFunction>()
   const memo = new Map<string, Map<string, string>>()
+  // One translate function per language for the whole run, so callers (the
+  // template's `t` filter) can key their own caches on it.
+  const translates = new Map<string, Translate>()
   return {
     missing,
     forLng(lng) {
+      const made = translates.get(lng)
+      if (made) return made
       let t = cache.get(lng)
       if (!t) {
         t = instance.getFixedT(lng)
@@ -70,12 +75,14 @@ export function createTranslator(catalogs: Catalogs, locales: readonly string[],
         }
         return String(details.res)
       }
-      return (key, values) => {
+      const translate: Translate = (key, values) => {
         if (values !== undefined && Object.keys(values).length > 0) return lookup(key, values)
         let found = memoized.get(key)
         if (found === undefined) memoized.set(key, (found = lookup(key, undefined)))
         return found
       }
+      translates.set(lng, translate)
+      return translate
     },
   }
 }

@@ -95,8 +95,19 @@ export async function loadTemplates(dir: string): Promise<Templates> {
     ownPropertyOnly: true,
     outputEscape: (value: unknown) => (value instanceof SafeHtml ? value.html : escapeHtml(value == null ? '' : String(value))),
   })
+  // `{{ 'key' | t }}` without arguments gives the same text for the same
+  // translate function on every page; a page prints dozens of labels.
+  const plainLabels = new WeakMap<Translate, Map<string, string>>()
   engine.registerFilter('t', function (this: { context: { globals: Record<string, unknown> } }, key: unknown, ...args: unknown[]) {
     const helpers = this.context.globals['__helpers'] as RenderHelpers
+    if (args.length === 0) {
+      let labels = plainLabels.get(helpers.t)
+      if (labels === undefined) plainLabels.set(helpers.t, (labels = new Map()))
+      const name = String(key)
+      let text = labels.get(name)
+      if (text === undefined) labels.set(name, (text = helpers.t(name, {})))
+      return text
+    }
     const values: Record<string, unknown> = {}
     for (const arg of args) if (Array.isArray(arg) && arg.length === 2) values[String(arg[0])] = arg[1]
     return helpers.t(String(key), values)

@@ -48,7 +48,18 @@ export interface BuildOptions {
 /** An output file: its path in dist/, a key, and how to make it. */
 export type PlannedOutput =
   | { readonly kind: 'copy'; readonly path: string; readonly key: string; readonly from: string }
-  | { readonly kind: 'text'; readonly path: string; readonly key: string; readonly group: OutputGroup; readonly produce: () => string; readonly keep?: boolean }
+  | {
+      readonly kind: 'text'
+      readonly path: string
+      readonly key: string
+      readonly group: OutputGroup
+      readonly produce: () => string
+      readonly keep?: boolean
+      /** Release pages: what {@link renderReleasePage} needs (structured-clonable, so a worker thread can render it). */
+      readonly page?: ReleasePageInput
+      /** Release pages: take a page rendered elsewhere (a worker) as this output, reporting what it removed. */
+      readonly adopt?: (rendered: RenderedPage) => string
+    }
   | {
       readonly kind: 'pdf'
       readonly path: string
@@ -78,18 +89,39 @@ export interface SitePlan {
   readonly messages: readonly VFileMessage[]
 }
 
+/** What {@link scanSite} read and sorted: the input of {@link planScanned}. */
+export interface ScannedSite {
+  /** Releases on the public site, newest first. */
+  readonly visible: readonly Release[]
+  readonly held: readonly HeldRelease[]
+  /** Template assets by name (content-hashed paths). */
+  readonly assets: ReadonlyMap<string, Asset>
+  /** Per visible release (by slug): the files of its folder it references, by name. */
+  readonly files: ReadonlyMap<string, ReadonlyMap<string, Asset>>
+}
+
 /**
- * Plan dist/ for `now`.
+ * Plan dist/ for `now`: {@link scanSite}, then {@link planScanned}.
  *
  * @param office The loaded office.
  * @param options Now, drafts and PDF switches.
  * @returns The outputs and what was published or held.
  */
 export async function planSite(office: Office, options: BuildOptions): Promise<SitePlan> {
-  const { config, templates, translator, catalogs } = office
-  const withPdf = options.pdf !== false
-  const messages: VFileMessage[] = []
-  const outputs: PlannedOutput[] = []
+  return planScanned(office, await scanSite(office, options), options)
+}
+
+/**
+ * The reading half of planning: which releases are public at `now` (sorted
+ * newest first) and which are held, the template assets and the release
+ * files (read to hash them), each read once.
+ *
+ * @param office The loaded office.
+ * @param options `now` and `drafts`.
+ * @returns The scanned site.
+ */
+export async function scanSite(office: Office, options: Pick<BuildOptions, 'now' | 'drafts'>): Promise<ScannedSite> {
+  const { config, templates } = office
   const held: HeldRelease[] = []
   const visible: Release[] = []
   for (const release of office.releases) {
@@ -99,21 +131,38 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
   }
   // Newest first: by date, then by lift time, then slug.
   visible.sort((a, b) => b.date.localeCompare(a.date) || (b.embargo?.lift ?? 0) - (a.embargo?.lift ?? 0) || a.slug.localeCompare(b.slug))
+  const assets = await templateAssets(path.join(templates.dir, 'assets'), templates.assets)
+  const files = new Map<string, ReadonlyMap<string, Asset>>()
+  // One release at a time: an office with many attachments must not open them all at once.
+  for (const release of visible) files.set(release.slug, await releaseFiles(releaseDir(config, release), [...release.attachments, ...localRefsOf(release)]))
+  return { visible, held, assets, files }
+}
 
-  const assetsDir = path.join(templates.dir, 'assets')
-  const assets = await templateAssets(assetsDir, templates.assets)
+/**
+ * The pure half of planning: every output of dist/ from a scanned site,
+ * with its key and producer. Reads no files.
+ *
+ * @param office The loaded office.
+ * @param scanned What {@link scanSite} returned for the same office.
+ * @param options PDF switch and `only`.
+ * @returns The outputs and what was published or held.
+ */
+export function planScanned(office: Office, scanned: ScannedSite, options: Pick<BuildOptions, 'pdf' | 'only'>): SitePlan {
+  const { config, templates, translator, catalogs } = office
+  const withPdf = options.pdf !== false
+  const messages: VFileMessage[] = []
+  const outputs: PlannedOutput[] = []
+  const held = [...scanned.held]
+  const { visible, assets } = scanned
   for (const asset of assets.values()) pushAsset(outputs, asset)
 
   const baseKey = hashOf(rendererVersion, config.renderHash, catalogs.hash, templates.hash, withPdf ? 'pdf' : 'no-pdf')
-  const assetUrl = (location: PageLocation) => (name: string) => {
-    const asset = assets.get(name)
-    return asset ? `${location.root}${asset.path}` : `${location.root}assets/${name}`
-  }
+  const assetPaths: Readonly<Record<string, string>> = Object.fromEntries([...assets].map(([name, asset]) => [name, asset.path]))
+  const assetUrl = (location: PageLocation) => assetUrlFor(location, assetPaths)
 
   const published: Array<{ slug: string; languages: string[] }> = []
   for (const release of visible) {
-    const dir = releaseDir(config, release)
-    const files = await releaseFiles(dir, [...release.attachments, ...localRefsOf(release)])
+    const files = scanned.files.get(release.slug) ?? new Map<string, Asset>()
     for (const asset of files.values()) pushAsset(outputs, asset)
     const languages = config.locales.filter((lng) => release.texts[lng] !== undefined)
     published.push({ slug: release.slug, languages })
@@ -122,46 +171,34 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
       const location = releaseLocation(lng, release.slug)
       const key = hashOf(baseKey, release.inputHash, lng)
       const keep = options.only !== undefined && options.only !== release.slug
-      const t = translator.forLng(lng)
       const pdfName = `${release.slug}.${lng}.pdf`
-      const webBody = (): RenderedBody => {
-        const body = renderMarkdown(text.body, (url) => {
-          if (!isLocal(url)) return undefined
-          const file = files.get(url.split(/[?#]/)[0]!)
-          return file ? `${location.root}${file.path}` : undefined
-        }, footnoteLabels(t))
-        reportRemoved(messages, text, body)
-        return body
-      }
       const attachments = release.attachments.flatMap((name) => {
         const file = files.get(name)
         return file ? [{ name, url: `${location.root}${file.path}` }] : []
       })
+      const page: ReleasePageInput = {
+        lng,
+        release,
+        location,
+        alternates: alternatesFor(office, release, lng, location),
+        attachments,
+        files: Object.fromEntries([...files].map(([name, file]) => [name, file.path])),
+        assets: assetPaths,
+        ...(withPdf ? { pdf: { url: pdfName, name: pdfName } } : {}),
+      }
+      const adopt = (rendered: RenderedPage): string => {
+        reportRemoved(messages, text, rendered.removed)
+        return rendered.html
+      }
       outputs.push({
         kind: 'text',
         group: 'page',
         path: location.path,
         key,
         ...(keep ? { keep } : {}),
-        produce: () =>
-          templates.render(
-            'page',
-            {
-              ...commonData({ config, lng, t, location, alternates: alternatesFor(office, release, lng, location), preview: false }),
-              release: releaseData({
-                config,
-                release,
-                text,
-                lng,
-                t,
-                body: webBody(),
-                embargoed: false,
-                ...(withPdf ? { pdf: { url: pdfName, name: pdfName } } : {}),
-                attachments,
-              }),
-            },
-            { t, asset: assetUrl(location) },
-          ),
+        page,
+        adopt,
+        produce: () => adopt(renderReleasePage(page, { config, templates, t: translator.forLng(lng) })),
       })
       if (withPdf) {
         outputs.push({
@@ -305,6 +342,78 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
 }
 
 /**
+ * Everything a release page needs besides the office's config, templates and
+ * catalogs. Plain data (structured-clonable): worker threads render pages
+ * from it (see render-pool.ts).
+ */
+export interface ReleasePageInput {
+  readonly lng: string
+  readonly release: Release
+  readonly location: PageLocation
+  readonly alternates: ReturnType<typeof alternatesFor>
+  readonly attachments: ReadonlyArray<{ name: string; url: string }>
+  /** Release folder files by name (as written in the Markdown) → path in dist/. */
+  readonly files: Readonly<Record<string, string>>
+  /** Template assets by name → path in dist/ (content-hashed). */
+  readonly assets: Readonly<Record<string, string>>
+  readonly pdf?: { url: string; name: string }
+}
+
+/** A rendered release page and the unsafe HTML its body lost. */
+export interface RenderedPage {
+  readonly html: string
+  readonly removed: RenderedBody['removed']
+}
+
+/**
+ * Render a release page (Markdown body + page template). Pure given its
+ * inputs; the same code runs on the main thread and in render workers, so
+ * their output is byte-identical.
+ *
+ * @param input The page (see {@link ReleasePageInput}).
+ * @param deps The office's config, templates and the page language's translate function.
+ * @returns The HTML and what was removed from the body.
+ */
+export function renderReleasePage(input: ReleasePageInput, deps: { config: Office['config']; templates: Office['templates']; t: Translate }): RenderedPage {
+  const { lng, release, location, files } = input
+  const { config, templates, t } = deps
+  const text = release.texts[lng]!
+  const body = renderMarkdown(text.body, (url) => {
+    if (!isLocal(url)) return undefined
+    const name = url.split(/[?#]/)[0]!
+    const file = Object.hasOwn(files, name) ? files[name] : undefined
+    return file !== undefined ? `${location.root}${file}` : undefined
+  }, footnoteLabels(t))
+  const html = templates.render(
+    'page',
+    {
+      ...commonData({ config, lng, t, location, alternates: input.alternates, preview: false }),
+      release: releaseData({
+        config,
+        release,
+        text,
+        lng,
+        t,
+        body,
+        embargoed: false,
+        ...(input.pdf ? { pdf: input.pdf } : {}),
+        attachments: input.attachments,
+      }),
+    },
+    { t, asset: assetUrlFor(location, input.assets) },
+  )
+  return { html, removed: body.removed }
+}
+
+/** The template's `asset` filter for a page: the content-hashed path of a known asset, else `assets/<name>`. */
+function assetUrlFor(location: PageLocation, assets: Readonly<Record<string, string>>): (name: string) => string {
+  return (name) => {
+    const found = Object.hasOwn(assets, name) ? assets[name] : undefined
+    return found !== undefined ? `${location.root}${found}` : `${location.root}assets/${name}`
+  }
+}
+
+/**
  * The cache key of a release's PDF in one language: everything that affects
  * the print output (release files, catalogs, templates, config, variant).
  * Builds and distribution share `.press/cache/pdf/<key>.pdf`.
@@ -371,8 +480,8 @@ function localRefsOf(release: Release): string[] {
   return refs
 }
 
-function reportRemoved(messages: VFileMessage[], text: ReleaseText, body: RenderedBody): void {
-  for (const removed of body.removed) {
+function reportRemoved(messages: VFileMessage[], text: ReleaseText, removedItems: RenderedBody['removed']): void {
+  for (const removed of removedItems) {
     messages.push(
       diagnostic(text.path, { line: text.bodyLine + removed.line - 1, column: removed.column }, 'warning', `removed ${removed.what}: raw HTML may not run scripts, embed frames or carry event handlers`, 'unsafe-html', 'press:render'),
     )

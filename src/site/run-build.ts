@@ -3,10 +3,14 @@
  * what was published, held back and re-rendered. One Chromium per build,
  * started only when a PDF actually needs rendering, always closed.
  */
+import { readFile } from 'node:fs/promises'
+import { availableParallelism, loadavg } from 'node:os'
+import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import type { Office } from '../office.js'
 import type { PdfRenderer } from '../render/pdf.js'
-import { planSite, type BuildOptions, type HeldRelease } from './build.js'
+import { planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
+import { createRenderPool, workerCount, type RenderPool } from './render-pool.js'
 import { writeSite, type OnProgress, type WriteReport } from './write.js'
 
 /** The result of a build. */
@@ -24,10 +28,45 @@ export interface BuildReport extends WriteReport {
  * @param hooks `onProgress` (optional).
  * @returns The build report.
  */
-export async function buildSite(office: Office, options: BuildOptions, hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv } = {}): Promise<BuildReport> {
-  const plan = await planSite(office, options)
+export async function buildSite(
+  office: Office,
+  options: BuildOptions,
+  hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number } } = {},
+): Promise<BuildReport> {
+  const planned = await planSite(office, options)
   let renderer: PdfRenderer | undefined
+  let pool: RenderPool | undefined
   try {
+    // `build.workers: 0` never starts a worker: skip reading the manifest too.
+    const pages = office.config.build.workers === 0 ? [] : await pagesToRender(planned, office.config.paths.state)
+    const workers = workerCount(office.config.build.workers, pages.length, hooks.host ?? { cpus: availableParallelism(), load: loadavg()[0] ?? 0 })
+    let plan: SitePlan = planned
+    if (workers > 0) {
+      const running = createRenderPool({
+        workers,
+        config: office.config,
+        resources: office.catalogs.resources,
+        templatesHash: office.templates.hash,
+        pages: pages.map((output) => output.page!),
+      })
+      pool = running
+      const ids = new Map<PlannedOutput, number>(pages.map((output, id) => [output, id]))
+      plan = {
+        ...planned,
+        outputs: planned.outputs.map((output) => {
+          const id = ids.get(output)
+          if (id === undefined || output.kind !== 'text' || !output.adopt) return output
+          const { adopt, produce } = output
+          return {
+            ...output,
+            produce: () => {
+              const rendered = running.take(id)
+              return rendered ? adopt(rendered) : produce()
+            },
+          }
+        }),
+      }
+    }
     const report = await writeSite(
       plan,
       { distDir: office.config.paths.dist, stateDir: office.config.paths.state },
@@ -47,8 +86,38 @@ export async function buildSite(office: Office, options: BuildOptions, hooks: { 
         ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
       },
     )
-    return { ...report, published: plan.published, held: plan.held, messages: [...plan.messages, ...report.messages] }
+    // planned.messages, not plan's: the producers add to the array while the writer runs.
+    return { ...report, published: planned.published, held: planned.held, messages: [...planned.messages, ...report.messages] }
   } finally {
-    await renderer?.close()
+    await Promise.all([renderer?.close(), pool?.close()])
+  }
+}
+
+type PageOutput = Extract<PlannedOutput, { kind: 'text' }> & { readonly page: ReleasePageInput }
+
+/**
+ * The release pages the writer will render: those whose key differs from
+ * the last build's manifest (a page missing from dist/ with an unchanged key
+ * is rendered on the main thread, as is any page no worker has).
+ */
+async function pagesToRender(plan: SitePlan, stateDir: string): Promise<PageOutput[]> {
+  const previous = await readManifestFiles(stateDir)
+  return plan.outputs.filter(
+    (output): output is PageOutput =>
+      output.kind === 'text' && output.page !== undefined && previous[output.path] !== output.key && !(output.keep === true && previous[output.path] !== undefined),
+  )
+}
+
+/**
+ * The `files` of the writer's manifest (`.press/build-manifest.json`),
+ * empty when there is none. Read here only to choose what to send to
+ * workers; write.ts stays the owner of the format.
+ */
+async function readManifestFiles(stateDir: string): Promise<Readonly<Record<string, string>>> {
+  try {
+    const parsed = JSON.parse(await readFile(path.join(stateDir, 'build-manifest.json'), 'utf8')) as { version?: unknown; files?: unknown }
+    return parsed.version === 1 && parsed.files && typeof parsed.files === 'object' ? (parsed.files as Record<string, string>) : {}
+  } catch {
+    return {}
   }
 }
