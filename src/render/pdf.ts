@@ -14,7 +14,7 @@
 import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer'
+import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer'
 import { PressError, RenderTimeoutError } from '../errors.js'
 import { findChromium } from './find-chromium.js'
 
@@ -108,6 +108,8 @@ interface Mount {
 
 interface Slot {
   readonly page: Page
+  /** Our own DevTools session on the page, for Page.printToPDF. */
+  readonly cdp: CDPSession
   /** True only while the page loads its empty starting document. */
   starting: boolean
   session: Session | undefined
@@ -184,8 +186,8 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
 
   async function createSlot(): Promise<Slot> {
     const page = await browser.newPage()
-    const slot: Slot = { page, starting: false, session: undefined, served: new Map() }
     try {
+      const slot: Slot = { page, cdp: await page.createCDPSession(), starting: false, session: undefined, served: new Map() }
       // Set once per page, not per render: these are round trips to the browser.
       await Promise.all([
         page.setJavaScriptEnabled(false),
@@ -334,17 +336,40 @@ async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uin
     await Promise.all(loads)
     await document.fonts.ready
   })
-  return page.pdf({
-    format: job.format,
-    preferCSSPageSize: true,
-    printBackground: true,
+  // page.pdf() asks for a stream and reads it back in chunks, a round trip
+  // each; the whole PDF as base64 in the reply is one message. The options
+  // are what page.pdf() sends for {format, preferCSSPageSize: true,
+  // printBackground: true, displayHeaderFooter: false, tagged: true,
+  // outline: true} (puppeteer 24's parsePDFOptions and createPDFStream).
+  const paper = paperInches[job.format]
+  const { data } = await slot.cdp.send('Page.printToPDF', {
+    transferMode: 'ReturnAsBase64',
+    landscape: false,
     displayHeaderFooter: false,
-    tagged: true,
-    outline: true,
-    waitForFonts: false,
-    timeout: 0,
+    headerTemplate: '',
+    footerTemplate: '',
+    printBackground: true,
+    scale: 1,
+    paperWidth: paper.width,
+    paperHeight: paper.height,
+    marginTop: 0,
+    marginBottom: 0,
+    marginLeft: 0,
+    marginRight: 0,
+    pageRanges: '',
+    preferCSSPageSize: true,
+    generateTaggedPDF: true,
+    generateDocumentOutline: true,
   })
+  const pdf = Buffer.from(data, 'base64')
+  return new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength)
 }
+
+/** Paper sizes in inches, as puppeteer's paperFormats has them. */
+const paperInches: Readonly<Record<PdfJob['format'], { readonly width: number; readonly height: number }>> = Object.freeze({
+  A4: { width: 8.2677, height: 11.6929 },
+  Letter: { width: 8.5, height: 11 },
+})
 
 async function resolveMounts(job: PdfJob): Promise<Mount[]> {
   const mounts: Mount[] = []
