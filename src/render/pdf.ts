@@ -195,6 +195,9 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
         // Different jobs use the same URLs (/release/img.png) for different files.
         page.setCacheEnabled(false),
         page.setBypassServiceWorker(true),
+        // Lay out in print media from the start, so the layout that requests
+        // the body's fonts (loadPrintFonts) sees the print styles.
+        page.emulateMediaType('print'),
       ])
       page.on('request', (request) => {
         void answerRequest(slot, request)
@@ -324,18 +327,10 @@ async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uin
   // URL stays http://pressroom.invalid/ and scripts in the HTML stay off.
   await page.setContent(job.html, { waitUntil: 'load', timeout: 0 })
   // Fonts used only in @page margin boxes are first needed while printing,
-  // too late for the PDF, which then falls back to a system font. Loading
-  // every declared face now avoids that. This is our code, not a page
-  // script: CDP evaluation works with page scripts disabled.
-  await page.evaluate(async () => {
-    // No forEach: with scripts disabled Blink refuses to call back into a function.
-    const loads: Array<Promise<unknown>> = []
-    for (const face of document.fonts as unknown as Iterable<FontFace>) {
-      if (face.status === 'unloaded') loads.push(face.load().catch(() => undefined))
-    }
-    await Promise.all(loads)
-    await document.fonts.ready
-  })
+  // too late for the PDF, which then falls back to a system font; see
+  // loadPrintFonts. This is our code, not a page script: CDP evaluation
+  // works with page scripts disabled.
+  await page.evaluate(loadPrintFonts)
   // page.pdf() asks for a stream and reads it back in chunks, a round trip
   // each; the whole PDF as base64 in the reply is one message. The options
   // are what page.pdf() sends for {format, preferCSSPageSize: true,
@@ -363,6 +358,77 @@ async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uin
   })
   const pdf = Buffer.from(data, 'base64')
   return new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength)
+}
+
+/**
+ * Runs in the page: load the web fonts the document will print with, and
+ * wait for them.
+ *
+ * Body text needs no help: laying it out (forced here, in print media, see
+ * createSlot) requests the faces it uses. Text in @page margin boxes is laid
+ * out only while printing, so their faces are loaded here: the families,
+ * weights and styles the @page and margin rules name (or inherit from the
+ * root element), for the characters their `content` can show (strings,
+ * custom properties, counters). A document may declare many more faces than
+ * it uses (italics, other scripts); decoding each one costs CPU in every
+ * render, so only these are loaded. When a rule cannot be read that way
+ * (font set through var(), no CSSMarginRule, a stylesheet we cannot read,
+ * an invalid font), every declared face is loaded instead, as before.
+ *
+ * No callbacks into page functions (forEach, map): with scripts disabled
+ * Blink refuses to call them.
+ */
+async function loadPrintFonts(): Promise<void> {
+  const loadEveryFace = async (): Promise<void> => {
+    const loads: Array<Promise<unknown>> = []
+    for (const face of document.fonts as unknown as Iterable<FontFace>) {
+      if (face.status === 'unloaded') loads.push(face.load().catch(() => undefined))
+    }
+    await Promise.all(loads)
+  }
+  try {
+    // Layout now, so the faces body text uses are requested before we wait.
+    void document.documentElement.offsetHeight
+    const marginRule = (window as unknown as { CSSMarginRule?: abstract new () => CSSRule }).CSSMarginRule
+    if (marginRule === undefined) throw new Error('no CSSMarginRule')
+    const root = getComputedStyle(document.documentElement)
+    const families = new Set<string>([root.fontFamily])
+    const weights = new Set<string>([root.fontWeight])
+    const styles = new Set<string>([root.fontStyle])
+    // Digits and roman numerals for counters, then every string a margin box may show.
+    let text = '0123456789 IVXLCDMivxlcdm'
+    const rules: CSSRule[] = []
+    const sheets = document.styleSheets
+    for (let i = 0; i < sheets.length; i++) rules.push(...((sheets[i] as CSSStyleSheet).cssRules as unknown as Iterable<CSSRule>))
+    while (rules.length > 0) {
+      const rule = rules.pop() as CSSRule
+      if (rule instanceof CSSPageRule || rule instanceof marginRule) {
+        const css = rule.cssText
+        if (/font[\w-]*\s*:[^;{}]*var\(/i.test(css)) throw new Error('font through var()')
+        // CSSMarginRule has a `style` like CSSPageRule's.
+        const style = (rule as CSSPageRule).style
+        const family = style.getPropertyValue('font-family')
+        const weight = style.getPropertyValue('font-weight')
+        const fontStyle = style.getPropertyValue('font-style')
+        if (family !== '') families.add(family)
+        if (weight !== '') weights.add(weight)
+        if (fontStyle !== '') styles.add(fontStyle)
+        text += css
+        for (const match of css.matchAll(/var\(\s*(--[\w-]+)/g)) text += root.getPropertyValue(match[1] as string)
+      }
+      if ('cssRules' in rule) rules.push(...((rule as CSSGroupingRule).cssRules as unknown as Iterable<CSSRule>))
+    }
+    const loads: Array<Promise<unknown>> = []
+    for (const family of families) {
+      for (const weight of weights) {
+        for (const fontStyle of styles) loads.push(document.fonts.load(`${fontStyle} ${weight} 16px ${family}`, text))
+      }
+    }
+    await Promise.all(loads)
+  } catch {
+    await loadEveryFace()
+  }
+  await document.fonts.ready
 }
 
 /** Paper sizes in inches, as puppeteer's paperFormats has them. */
