@@ -11,7 +11,8 @@
  * interception (preconnect, DNS prefetch) cannot reach the network either.
  * The browser is driven over a pipe, so no DevTools port is open.
  */
-import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises'
+import { realpathSync, statSync } from 'node:fs'
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer'
@@ -307,12 +308,16 @@ async function loadStartingDocument(slot: Slot, timeoutMs: number): Promise<void
   }
 }
 
-/** Would any URL the current document already holds be answered differently for this job? */
-async function holdsStaleResources(slot: Slot, session: Session): Promise<boolean> {
-  const changed = await Promise.all(
-    Array.from(slot.served, async ([url, before]) => answerKey(await locate(session, url)) !== before),
-  )
-  return changed.includes(true)
+/**
+ * Would any URL the current document already holds be answered differently
+ * for this job? Synchronous, and stops at the first difference: a few
+ * cached realpath/stat calls cost less than a thread-pool round trip each.
+ */
+function holdsStaleResources(slot: Slot, session: Session): boolean {
+  for (const [url, before] of slot.served) {
+    if (answerKey(locate(session, url)) !== before) return true
+  }
+  return false
 }
 
 /** Load the job's document, make sure every web font is loaded, print. */
@@ -322,7 +327,7 @@ async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uin
   // fraction of a navigation; navigate only when reused resources would be
   // wrong, e.g. /release/photo.jpg now meaning another release's photo.
   // Timeouts are ours (see render); puppeteer's own would race with them.
-  if (await holdsStaleResources(slot, session)) await loadStartingDocument(slot, 0)
+  if (holdsStaleResources(slot, session)) await loadStartingDocument(slot, 0)
   // document.open/write/close from CDP (our code, not a page script): the
   // URL stays http://pressroom.invalid/ and scripts in the HTML stay off.
   await page.setContent(job.html, { waitUntil: 'load', timeout: 0 })
@@ -483,7 +488,7 @@ async function answerRequest(slot: Slot, request: HTTPRequest): Promise<void> {
       await request.respond({ status: 204, headers: { 'cache-control': 'no-store' }, contentType: 'text/plain', body: '' })
       return
     }
-    const located = await locate(session, url)
+    const located = locate(session, url)
     slot.served.set(url, answerKey(located))
     let body: Uint8Array | undefined
     if (located.kind === 'file') {
@@ -524,7 +529,11 @@ function answerKey(located: Located): string {
   return located.kind === 'file' ? `file:${located.size}:${located.mtimeMs}:${located.path}` : located.kind
 }
 
-async function locate(session: Session, url: string): Promise<Located> {
+/**
+ * Synchronous on purpose: two system calls on local files, run for every
+ * request and for every URL the stale-resource check looks at.
+ */
+function locate(session: Session, url: string): Located {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -554,7 +563,7 @@ async function locate(session: Session, url: string): Promise<Located> {
 
   let real: string
   try {
-    real = await realpath(path.join(mount.root, ...segments))
+    real = realpathSync.native(path.join(mount.root, ...segments))
   } catch {
     return notFoundAnswer
   }
@@ -562,7 +571,7 @@ async function locate(session: Session, url: string): Promise<Located> {
   const relative = path.relative(mount.root, real)
   if (relative === '' || relative.split(path.sep)[0] === '..' || path.isAbsolute(relative)) return blockedAnswer
   try {
-    const info = await stat(real)
+    const info = statSync(real)
     // Only regular files: a FIFO or device would hang or never end.
     if (!info.isFile()) return notFoundAnswer
     return { kind: 'file', path: real, size: info.size, mtimeMs: info.mtimeMs }
