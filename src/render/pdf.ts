@@ -320,7 +320,7 @@ function holdsStaleResources(slot: Slot, session: Session): boolean {
   return false
 }
 
-/** Load the job's document, make sure every web font is loaded, print. */
+/** Load the job's document, load the web fonts it prints with, print. */
 async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uint8Array> {
   const page = slot.page
   // Writing into the existing document (what page.setContent does) costs a
@@ -337,7 +337,8 @@ async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uin
   // works with page scripts disabled.
   await page.evaluate(loadPrintFonts)
   // page.pdf() asks for a stream and reads it back in chunks, a round trip
-  // each; the whole PDF as base64 in the reply is one message. The options
+  // each; the whole PDF as base64 in the reply is one message (a release is
+  // a few hundred KB; V8's string limit, ~512 MB of base64, is far). The options
   // are what page.pdf() sends for {format, preferCSSPageSize: true,
   // printBackground: true, displayHeaderFooter: false, tagged: true,
   // outline: true} (puppeteer 24's parsePDFOptions and createPDFStream).
