@@ -4,12 +4,21 @@
  * pages (assets from a loopback server, browser cache on), and through raw
  * puppeteer at 4 pages with Pressroom's lock-down mechanics alone (every
  * request intercepted and answered from memory over CDP, cache off),
- * alternating rounds, medians.
+ * alternating rounds, medians. Next to PDFs/s, CPU ms per PDF: this
+ * process and every Chromium process under it (/proc, children reaped
+ * included), which other jobs on a shared machine disturb far less than
+ * wall time.
  *
- * Run: node build/bench/micro/pdf-variants.js <office-dir> [rounds=3]
+ * Run: node build/bench/micro/pdf-variants.js <office-dir> [rounds=3] [baseline-pdf.js]
+ *
+ * With a third argument, another build of src/render/pdf.ts (e.g. an older
+ * commit's, compiled next to this one) runs at 4 pages in the same rounds,
+ * for before/after figures that share the machine's load.
  */
+import { readFileSync, readdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import puppeteer, { type Page } from 'puppeteer'
 import { loadOffice } from '../../src/office.js'
 import { findChromium } from '../../src/render/find-chromium.js'
@@ -20,6 +29,7 @@ import { chromiumArgs, rawRound, startAssetServer } from '../sections/pdf.js'
 
 const officeDir = path.resolve(process.argv[2] ?? '.')
 const rounds = Number(process.argv[3] ?? 3)
+const baseline = process.argv[4]
 const { office } = await loadOffice(officeDir, { env: process.env })
 if (!office) throw new Error('office did not load')
 const jobs = office.releases.flatMap((release) => office.config.locales.map((lng) => printJob(office, release, lng, { embargoed: false })))
@@ -27,6 +37,10 @@ const executablePath = findChromium(undefined, process.env)
 const renderers: Record<string, PdfRenderer> = {
   'pressroom, 2 pages': await createPdfRenderer({ executablePath, concurrency: 2 }),
   'pressroom, 4 pages': await createPdfRenderer({ executablePath, concurrency: 4 }),
+}
+if (baseline !== undefined) {
+  const module = (await import(pathToFileURL(path.resolve(baseline)).href)) as { createPdfRenderer: typeof createPdfRenderer }
+  renderers['baseline, 4 pages'] = await module.createPdfRenderer({ executablePath, concurrency: 4 })
 }
 const { server, origin } = await startAssetServer(path.join(officeDir, 'templates', 'assets'))
 const browser = await puppeteer.launch({ executablePath, headless: true, pipe: true, args: chromiumArgs })
@@ -82,12 +96,44 @@ for (const [name, renderer] of Object.entries(renderers)) {
     return jobs.length / ((performance.now() - started) / 1000)
   }
 }
+/** CPU seconds used so far by this process and its descendants (Linux /proc, 100 ticks per second). */
+function treeCpuSeconds(): number {
+  const parents = new Map<number, number>()
+  const ticks = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      // Fields after the command name: state ppid … utime(11) stime(12) cutime(13) cstime(14).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      parents.set(Number(entry), Number(fields[1]))
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]))
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let total = 0
+  for (const [pid, used] of ticks) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === process.pid) {
+        total += used
+        break
+      }
+    }
+  }
+  return total / 100
+}
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
+const cpuSamples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
 try {
   for (const run of Object.values(variants)) await run()
   for (let round = 0; round < rounds; round++) {
     const names = round % 2 === 0 ? Object.keys(variants) : Object.keys(variants).reverse()
-    for (const name of names) samples[name]!.push(await variants[name]!())
+    for (const name of names) {
+      const cpuBefore = treeCpuSeconds()
+      samples[name]!.push(await variants[name]!())
+      cpuSamples[name]!.push(((treeCpuSeconds() - cpuBefore) * 1000) / jobs.length)
+    }
   }
 } finally {
   for (const renderer of Object.values(renderers)) await renderer.close()
@@ -95,6 +141,11 @@ try {
   server.close()
 }
 const raw = median(samples['raw page.pdf(), 4 pages']!)
+const rawCpu = median(cpuSamples['raw page.pdf(), 4 pages']!)
 for (const [name, rates] of Object.entries(samples)) {
-  process.stdout.write(`${name.padEnd(32)} ${median(rates).toFixed(1).padStart(6)} PDFs/s  (×${(median(rates) / raw).toFixed(2)} raw)  samples ${rates.map((r) => r.toFixed(1)).join(' ')}\n`)
+  const cpu = median(cpuSamples[name]!)
+  process.stdout.write(
+    `${name.padEnd(32)} ${median(rates).toFixed(1).padStart(6)} PDFs/s  (×${(median(rates) / raw).toFixed(2)} raw)  samples ${rates.map((r) => r.toFixed(1)).join(' ')}` +
+      `  | CPU ${cpu.toFixed(0)} ms/PDF (raw/this ×${(rawCpu / cpu).toFixed(2)})\n`,
+  )
 }

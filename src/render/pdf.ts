@@ -11,10 +11,11 @@
  * interception (preconnect, DNS prefetch) cannot reach the network either.
  * The browser is driven over a pipe, so no DevTools port is open.
  */
-import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises'
+import { realpathSync, statSync } from 'node:fs'
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer'
+import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer'
 import { PressError, RenderTimeoutError } from '../errors.js'
 import { findChromium } from './find-chromium.js'
 
@@ -108,6 +109,8 @@ interface Mount {
 
 interface Slot {
   readonly page: Page
+  /** Our own DevTools session on the page, for Page.printToPDF. */
+  readonly cdp: CDPSession
   /** True only while the page loads its empty starting document. */
   starting: boolean
   session: Session | undefined
@@ -184,8 +187,8 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
 
   async function createSlot(): Promise<Slot> {
     const page = await browser.newPage()
-    const slot: Slot = { page, starting: false, session: undefined, served: new Map() }
     try {
+      const slot: Slot = { page, cdp: await page.createCDPSession(), starting: false, session: undefined, served: new Map() }
       // Set once per page, not per render: these are round trips to the browser.
       await Promise.all([
         page.setJavaScriptEnabled(false),
@@ -193,6 +196,9 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
         // Different jobs use the same URLs (/release/img.png) for different files.
         page.setCacheEnabled(false),
         page.setBypassServiceWorker(true),
+        // Lay out in print media from the start, so the layout that requests
+        // the body's fonts (loadPrintFonts) sees the print styles.
+        page.emulateMediaType('print'),
       ])
       page.on('request', (request) => {
         void answerRequest(slot, request)
@@ -302,49 +308,140 @@ async function loadStartingDocument(slot: Slot, timeoutMs: number): Promise<void
   }
 }
 
-/** Would any URL the current document already holds be answered differently for this job? */
-async function holdsStaleResources(slot: Slot, session: Session): Promise<boolean> {
-  const changed = await Promise.all(
-    Array.from(slot.served, async ([url, before]) => answerKey(await locate(session, url)) !== before),
-  )
-  return changed.includes(true)
+/**
+ * Would any URL the current document already holds be answered differently
+ * for this job? Synchronous, and stops at the first difference: a few
+ * cached realpath/stat calls cost less than a thread-pool round trip each.
+ */
+function holdsStaleResources(slot: Slot, session: Session): boolean {
+  for (const [url, before] of slot.served) {
+    if (answerKey(locate(session, url)) !== before) return true
+  }
+  return false
 }
 
-/** Load the job's document, make sure every web font is loaded, print. */
+/** Load the job's document, load the web fonts it prints with, print. */
 async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uint8Array> {
   const page = slot.page
   // Writing into the existing document (what page.setContent does) costs a
   // fraction of a navigation; navigate only when reused resources would be
   // wrong, e.g. /release/photo.jpg now meaning another release's photo.
   // Timeouts are ours (see render); puppeteer's own would race with them.
-  if (await holdsStaleResources(slot, session)) await loadStartingDocument(slot, 0)
+  if (holdsStaleResources(slot, session)) await loadStartingDocument(slot, 0)
   // document.open/write/close from CDP (our code, not a page script): the
   // URL stays http://pressroom.invalid/ and scripts in the HTML stay off.
   await page.setContent(job.html, { waitUntil: 'load', timeout: 0 })
   // Fonts used only in @page margin boxes are first needed while printing,
-  // too late for the PDF, which then falls back to a system font. Loading
-  // every declared face now avoids that. This is our code, not a page
-  // script: CDP evaluation works with page scripts disabled.
-  await page.evaluate(async () => {
-    // No forEach: with scripts disabled Blink refuses to call back into a function.
+  // too late for the PDF, which then falls back to a system font; see
+  // loadPrintFonts. This is our code, not a page script: CDP evaluation
+  // works with page scripts disabled.
+  await page.evaluate(loadPrintFonts)
+  // page.pdf() asks for a stream and reads it back in chunks, a round trip
+  // each; the whole PDF as base64 in the reply is one message (a release is
+  // a few hundred KB; V8's string limit, ~512 MB of base64, is far). The options
+  // are what page.pdf() sends for {format, preferCSSPageSize: true,
+  // printBackground: true, displayHeaderFooter: false, tagged: true,
+  // outline: true} (puppeteer 24's parsePDFOptions and createPDFStream).
+  const paper = paperInches[job.format]
+  const { data } = await slot.cdp.send('Page.printToPDF', {
+    transferMode: 'ReturnAsBase64',
+    landscape: false,
+    displayHeaderFooter: false,
+    headerTemplate: '',
+    footerTemplate: '',
+    printBackground: true,
+    scale: 1,
+    paperWidth: paper.width,
+    paperHeight: paper.height,
+    marginTop: 0,
+    marginBottom: 0,
+    marginLeft: 0,
+    marginRight: 0,
+    pageRanges: '',
+    preferCSSPageSize: true,
+    generateTaggedPDF: true,
+    generateDocumentOutline: true,
+  })
+  const pdf = Buffer.from(data, 'base64')
+  return new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength)
+}
+
+/**
+ * Runs in the page: load the web fonts the document will print with, and
+ * wait for them.
+ *
+ * Body text needs no help: laying it out (forced here, in print media, see
+ * createSlot) requests the faces it uses. Text in @page margin boxes is laid
+ * out only while printing, so their faces are loaded here: the families,
+ * weights and styles the @page and margin rules name (or inherit from the
+ * root element), for the characters their `content` can show (strings,
+ * custom properties, counters). A document may declare many more faces than
+ * it uses (italics, other scripts); decoding each one costs CPU in every
+ * render, so only these are loaded. When a rule cannot be read that way
+ * (font set through var(), no CSSMarginRule, a stylesheet we cannot read,
+ * an invalid font), every declared face is loaded instead, as before.
+ *
+ * No callbacks into page functions (forEach, map): with scripts disabled
+ * Blink refuses to call them.
+ */
+async function loadPrintFonts(): Promise<void> {
+  const loadEveryFace = async (): Promise<void> => {
     const loads: Array<Promise<unknown>> = []
     for (const face of document.fonts as unknown as Iterable<FontFace>) {
       if (face.status === 'unloaded') loads.push(face.load().catch(() => undefined))
     }
     await Promise.all(loads)
-    await document.fonts.ready
-  })
-  return page.pdf({
-    format: job.format,
-    preferCSSPageSize: true,
-    printBackground: true,
-    displayHeaderFooter: false,
-    tagged: true,
-    outline: true,
-    waitForFonts: false,
-    timeout: 0,
-  })
+  }
+  try {
+    // Layout now, so the faces body text uses are requested before we wait.
+    void document.documentElement.offsetHeight
+    const marginRule = (window as unknown as { CSSMarginRule?: abstract new () => CSSRule }).CSSMarginRule
+    if (marginRule === undefined) throw new Error('no CSSMarginRule')
+    const root = getComputedStyle(document.documentElement)
+    const families = new Set<string>([root.fontFamily])
+    const weights = new Set<string>([root.fontWeight])
+    const styles = new Set<string>([root.fontStyle])
+    // Digits and roman numerals for counters, then every string a margin box may show.
+    let text = '0123456789 IVXLCDMivxlcdm'
+    const rules: CSSRule[] = []
+    const sheets = document.styleSheets
+    for (let i = 0; i < sheets.length; i++) rules.push(...((sheets[i] as CSSStyleSheet).cssRules as unknown as Iterable<CSSRule>))
+    while (rules.length > 0) {
+      const rule = rules.pop() as CSSRule
+      if (rule instanceof CSSPageRule || rule instanceof marginRule) {
+        const css = rule.cssText
+        if (/font[\w-]*\s*:[^;{}]*var\(/i.test(css)) throw new Error('font through var()')
+        // CSSMarginRule has a `style` like CSSPageRule's.
+        const style = (rule as CSSPageRule).style
+        const family = style.getPropertyValue('font-family')
+        const weight = style.getPropertyValue('font-weight')
+        const fontStyle = style.getPropertyValue('font-style')
+        if (family !== '') families.add(family)
+        if (weight !== '') weights.add(weight)
+        if (fontStyle !== '') styles.add(fontStyle)
+        text += css
+        for (const match of css.matchAll(/var\(\s*(--[\w-]+)/g)) text += root.getPropertyValue(match[1] as string)
+      }
+      if ('cssRules' in rule) rules.push(...((rule as CSSGroupingRule).cssRules as unknown as Iterable<CSSRule>))
+    }
+    const loads: Array<Promise<unknown>> = []
+    for (const family of families) {
+      for (const weight of weights) {
+        for (const fontStyle of styles) loads.push(document.fonts.load(`${fontStyle} ${weight} 16px ${family}`, text))
+      }
+    }
+    await Promise.all(loads)
+  } catch {
+    await loadEveryFace()
+  }
+  await document.fonts.ready
 }
+
+/** Paper sizes in inches, as puppeteer's paperFormats has them. */
+const paperInches: Readonly<Record<PdfJob['format'], { readonly width: number; readonly height: number }>> = Object.freeze({
+  A4: { width: 8.2677, height: 11.6929 },
+  Letter: { width: 8.5, height: 11 },
+})
 
 async function resolveMounts(job: PdfJob): Promise<Mount[]> {
   const mounts: Mount[] = []
@@ -392,7 +489,7 @@ async function answerRequest(slot: Slot, request: HTTPRequest): Promise<void> {
       await request.respond({ status: 204, headers: { 'cache-control': 'no-store' }, contentType: 'text/plain', body: '' })
       return
     }
-    const located = await locate(session, url)
+    const located = locate(session, url)
     slot.served.set(url, answerKey(located))
     let body: Uint8Array | undefined
     if (located.kind === 'file') {
@@ -433,7 +530,11 @@ function answerKey(located: Located): string {
   return located.kind === 'file' ? `file:${located.size}:${located.mtimeMs}:${located.path}` : located.kind
 }
 
-async function locate(session: Session, url: string): Promise<Located> {
+/**
+ * Synchronous on purpose: two system calls on local files, run for every
+ * request and for every URL the stale-resource check looks at.
+ */
+function locate(session: Session, url: string): Located {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -463,7 +564,7 @@ async function locate(session: Session, url: string): Promise<Located> {
 
   let real: string
   try {
-    real = await realpath(path.join(mount.root, ...segments))
+    real = realpathSync.native(path.join(mount.root, ...segments))
   } catch {
     return notFoundAnswer
   }
@@ -471,7 +572,7 @@ async function locate(session: Session, url: string): Promise<Located> {
   const relative = path.relative(mount.root, real)
   if (relative === '' || relative.split(path.sep)[0] === '..' || path.isAbsolute(relative)) return blockedAnswer
   try {
-    const info = await stat(real)
+    const info = statSync(real)
     // Only regular files: a FIFO or device would hang or never end.
     if (!info.isFile()) return notFoundAnswer
     return { kind: 'file', path: real, size: info.size, mtimeMs: info.mtimeMs }

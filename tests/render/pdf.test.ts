@@ -173,6 +173,37 @@ describe('createPdfRenderer', { timeout: 60_000 }, () => {
     expect(pdfCatalogLang(pdf)).toBe('en')
   })
 
+  test('margin-box fonts are loaded for the characters they show: Cyrillic only in the margin of an English document', async () => {
+    // Only the faces the document uses are loaded (loadPrintFonts); here the
+    // one Cyrillic text is the organisation in @bottom-left (PT Sans 400, via a custom property).
+    const html = printDocument({ ...en, organisation: 'Фонд «Чистая вода»', body: paragraphs(3, 'Plain English text.') })
+    const { pdf } = await renderer.render(job({ html }))
+    const text = await pdfText(pdf)
+    expect(text).toContain('Фонд «Чистая вода»')
+    expect(text).toContain('Page 1 of 1')
+    const fonts = await pdfFonts(pdf)
+    for (const font of fonts) {
+      expect(font, font.name).toMatchObject({ embedded: true, unicode: true })
+      expect(font.baseName, font.name).toMatch(/^PT(Serif|Sans)-(Regular|Bold)$/)
+    }
+    // The Latin and the Cyrillic subset of PT Sans Regular: both were loaded before printing.
+    expect(fonts.filter((font) => font.baseName === 'PTSans-Regular').length).toBeGreaterThanOrEqual(2)
+  })
+
+  test('margin-box fonts set through var() still embed (every declared face is loaded)', async () => {
+    const html = `<!doctype html><html lang="ru" style="--margin-font: 700 9pt 'PT Sans', sans-serif"><head><meta charset="utf-8"><title>Var</title>
+<link rel="stylesheet" href="/assets/print.css">
+<style>@page { @top-center { content: 'Страница ' counter(page); font: var(--margin-font) } @bottom-left { content: none } @bottom-right { content: none } }</style>
+</head><body><p>Текст документа.</p></body></html>`
+    const { pdf } = await renderer.render(job({ html, metadata: { title: 'Var', author: 'A', subject: 'S', lang: 'ru' } }))
+    const text = await pdfText(pdf)
+    expect(text).toContain('Страница 1')
+    expect(text).toContain('Текст документа.')
+    const fonts = await pdfFonts(pdf)
+    expect(fonts.every((font) => font.embedded && /^PT(Serif|Sans)-/.test(font.baseName))).toBe(true)
+    expect(new Set(fonts.map((font) => font.baseName))).toEqual(new Set(['PTSerif-Regular', 'PTSans-Bold']))
+  })
+
   test('nothing reaches the network: a loopback canary gets no connection, and the URLs are reported as blocked', async () => {
     const requests: string[] = []
     let connections = 0
