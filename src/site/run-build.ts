@@ -3,15 +3,13 @@
  * what was published, held back and re-rendered. One Chromium per build,
  * started only when a PDF actually needs rendering, always closed.
  */
-import { readFile } from 'node:fs/promises'
 import { availableParallelism, loadavg } from 'node:os'
-import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import type { Office } from '../office.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import { planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
 import { createRenderPool, workerCount, type RenderPool } from './render-pool.js'
-import { writeSite, type OnProgress, type WriteReport } from './write.js'
+import { readManifest, writeSite, type OnProgress, type WriteReport } from './write.js'
 
 /** The result of a build. */
 export interface BuildReport extends WriteReport {
@@ -101,23 +99,9 @@ type PageOutput = Extract<PlannedOutput, { kind: 'text' }> & { readonly page: Re
  * is rendered on the main thread, as is any page no worker has).
  */
 async function pagesToRender(plan: SitePlan, stateDir: string): Promise<PageOutput[]> {
-  const previous = await readManifestFiles(stateDir)
+  const previous = (await readManifest(stateDir)).files
   return plan.outputs.filter(
     (output): output is PageOutput =>
       output.kind === 'text' && output.page !== undefined && previous[output.path] !== output.key && !(output.keep === true && previous[output.path] !== undefined),
   )
-}
-
-/**
- * The `files` of the writer's manifest (`.press/build-manifest.json`),
- * empty when there is none. Read here only to choose what to send to
- * workers; write.ts stays the owner of the format.
- */
-async function readManifestFiles(stateDir: string): Promise<Readonly<Record<string, string>>> {
-  try {
-    const parsed = JSON.parse(await readFile(path.join(stateDir, 'build-manifest.json'), 'utf8')) as { version?: unknown; files?: unknown }
-    return parsed.version === 1 && parsed.files && typeof parsed.files === 'object' ? (parsed.files as Record<string, string>) : {}
-  } catch {
-    return {}
-  }
 }

@@ -38,7 +38,8 @@ export interface WriteReport {
 /** Progress callback: one call per finished output. */
 export type OnProgress = (done: number, total: number, output: PlannedOutput) => void
 
-interface Manifest {
+/** `.press/build-manifest.json`: the key each file in dist/ was written with. */
+export interface Manifest {
   readonly version: 1
   readonly files: Record<string, string>
 }
@@ -272,7 +273,13 @@ async function listTree(dir: string): Promise<Set<string> | undefined> {
   return files
 }
 
-async function readManifest(stateDir: string): Promise<Manifest> {
+/**
+ * The last build's manifest; empty when there is none or it cannot be read.
+ *
+ * @param stateDir Absolute .press/ path.
+ * @returns The manifest.
+ */
+export async function readManifest(stateDir: string): Promise<Manifest> {
   try {
     const parsed = JSON.parse(await readFile(path.join(stateDir, manifestName), 'utf8')) as Manifest
     return parsed.version === 1 && parsed.files ? parsed : { version: 1, files: {} }
