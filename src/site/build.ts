@@ -235,7 +235,18 @@ export function planScanned(office: Office, scanned: ScannedSite, options: Pick<
         inputHash: release.inputHash,
       }
     })
-    const listKey = hashOf(baseKey, lng, ...entries.map((e) => `${e.slug}:${e.inputHash}`))
+    // The index and the feed are keyed by what they show, not by the
+    // releases' inputs: editing a release's body (below its summary) leaves
+    // both as they are, so an incremental build renders that release only.
+    const indexEntries = entries.map(({ body: _b, inputHash: _h, published: _p, ...entry }) => entry)
+    const feedEntries: FeedEntry[] = entries.map((entry) => ({
+      title: entry.fallback ? `${entry.title} (${entry.contentLangName})` : entry.title,
+      url: absoluteUrl(config, releaseLocation(entry.contentLang, entry.slug)),
+      id: absoluteUrl(config, releaseLocation(entry.contentLang, entry.slug)),
+      summary: entry.subtitle || plainSummary(entry.body),
+      published: entry.published,
+      contentLang: entry.contentLang,
+    }))
     const alternates = config.locales.map((other) => ({
       lang: other,
       langName: translator.forLng(other)('lang.name'),
@@ -248,13 +259,13 @@ export function planScanned(office: Office, scanned: ScannedSite, options: Pick<
       kind: 'text',
       group: 'index',
       path: location.path,
-      key: hashOf(listKey, 'index'),
+      key: hashOf(baseKey, lng, 'index', JSON.stringify(indexEntries)),
       produce: () =>
         templates.render(
           'index',
           {
             ...commonData({ config, lng, t, location, alternates, preview: false }),
-            releases: entries.map(({ body: _b, inputHash: _h, published: _p, ...entry }) => entry),
+            releases: indexEntries,
             feedUrl: 'feed.xml',
           },
           { t, asset: assetUrl(location) },
@@ -264,16 +275,8 @@ export function planScanned(office: Office, scanned: ScannedSite, options: Pick<
       kind: 'text',
       group: 'feed',
       path: `${lng}/feed.xml`,
-      key: hashOf(listKey, 'feed'),
+      key: hashOf(baseKey, lng, 'feed', JSON.stringify(feedEntries)),
       produce: () => {
-        const feedEntries: FeedEntry[] = entries.map((entry) => ({
-          title: entry.fallback ? `${entry.title} (${entry.contentLangName})` : entry.title,
-          url: absoluteUrl(config, releaseLocation(entry.contentLang, entry.slug)),
-          id: absoluteUrl(config, releaseLocation(entry.contentLang, entry.slug)),
-          summary: entry.subtitle || plainSummary(entry.body),
-          published: entry.published,
-          contentLang: entry.contentLang,
-        }))
         const orgName = t('org.name')
         return renderFeed({
           title: t('feed.title'),

@@ -62,6 +62,26 @@ describe('in-place updates of dist/', () => {
     expect((await readdir(dir)).filter((name) => name.startsWith('.dist.'))).toEqual([])
   })
 
+  test('the index and the feed are rendered again only when what they show changes', async () => {
+    const inodes = async (): Promise<number[]> => Promise.all(['en/index.html', 'en/feed.xml', 'ru/index.html', 'ru/feed.xml'].map(async (file) => (await stat(path.join(dist, file))).ino))
+    const before = await inodes()
+    const file = path.join(dir, 'releases', slugs[2]!, 'en.md')
+    // A paragraph below the summary: neither list shows it.
+    await writeFile(file, `${await readFile(file, 'utf8')}\nA second paragraph with the methodology.\n`)
+    expect((await buildInProcess(dir, now)).pages).toEqual({ rendered: 2, reused: 2 * count - 2 })
+    expect(await inodes()).toEqual(before)
+    // A new title is shown by both lists in English; the Russian ones stay.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('title: Report number 3', 'title: Report number three'))
+    await buildInProcess(dir, now)
+    const after = await inodes()
+    expect(after[0]).not.toBe(before[0])
+    expect(after[1]).not.toBe(before[1])
+    expect(after.slice(2)).toEqual(before.slice(2))
+    expect(await readFile(path.join(dist, 'en', 'index.html'), 'utf8')).toContain('Report number three')
+    expect(await readFile(path.join(dist, 'en', 'feed.xml'), 'utf8')).toContain('Report number three')
+    expect(await hashTree(dist)).toEqual(await freshBuild(dir))
+  })
+
   test('a release taken back to draft: its files and folders leave dist/', async () => {
     const inode = await distInode(dist)
     const file = path.join(dir, 'releases', slugs[5]!, 'en.md')

@@ -55,18 +55,14 @@ describe('incremental build (--no-pdf)', () => {
     expect(await hashTree(dist)).toEqual(hashes)
   })
 
-  test('touching one release re-renders only its two pages, the indexes and the feeds', async () => {
+  test('editing the body of one release re-renders only its two pages (the indexes and feeds show its title and subtitle, unchanged)', async () => {
     const before = await inodes(dist)
     await edit(dir, `releases/${slug}/en.md`, 'is unsafe to drink.', 'is unsafe to drink, the review found.')
     const report = await buildInProcess(dir, now)
     expect(report.pages).toEqual({ rendered: 2, reused: 1 })
     expect(changed(before, await inodes(dist))).toEqual([
       'en/2031-03-14-water-report/index.html',
-      'en/feed.xml',
-      'en/index.html',
       'ru/2031-03-14-water-report/index.html',
-      'ru/feed.xml',
-      'ru/index.html',
     ])
     expect(await readFile(path.join(dist, 'en', slug, 'index.html'), 'utf8')).toContain('the review found.')
   })
