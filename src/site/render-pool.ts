@@ -159,16 +159,17 @@ export function createRenderPool(options: RenderPoolOptions): RenderPool {
  * @param setting `build.workers` / `PRESS_BUILD_WORKERS`: `auto` or a count (0 = none).
  * @param pages Pages this build renders.
  * @param host Cores and the 1-minute load average.
- * @returns 0 for none. `auto`: none below 100 pages; otherwise the idle cores
- *   (cores − load, rounded down), at most one less than the cores, since the
- *   main thread renders pages too.
+ * @returns 0 for none. `auto`: none below 100 pages; otherwise one per core
+ *   beside the main thread (which renders pages too), fewer when the
+ *   machine is busy: the load average beyond 1 (one busy core can be this
+ *   build's own start-up, or the build just before it) counts as cores taken.
  */
 export function workerCount(setting: 'auto' | number, pages: number, host: { readonly cpus: number; readonly load: number }): number {
   if (pages === 0) return 0
   if (setting !== 'auto') return Math.min(setting, pages)
   if (pages < 100) return 0
-  const idle = Math.max(0, Math.floor(host.cpus - host.load))
-  return Math.max(0, Math.min(idle, host.cpus - 1))
+  const free = Math.floor(host.cpus - Math.max(0, host.load - 1))
+  return Math.max(0, Math.min(free, host.cpus - 1))
 }
 
 /** The compiled worker: beside this module in build/, or in build/ when this module runs from its TypeScript source (tests). */

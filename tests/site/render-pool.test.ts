@@ -78,8 +78,9 @@ describe('render workers and errors', () => {
 describe('workerCount', () => {
   test.each([
     ['auto', 2000, 2, 0.2, 1],
-    ['auto', 2000, 2, 1.5, 0],
-    ['auto', 2000, 8, 2.5, 5],
+    ['auto', 2000, 2, 1.5, 1],
+    ['auto', 2000, 2, 2.5, 0],
+    ['auto', 2000, 8, 2.5, 6],
     ['auto', 2000, 8, 0, 7],
     ['auto', 2000, 4, 9, 0],
     ['auto', 99, 8, 0, 0],
