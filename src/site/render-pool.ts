@@ -158,18 +158,22 @@ export function createRenderPool(options: RenderPoolOptions): RenderPool {
  *
  * @param setting `build.workers` / `PRESS_BUILD_WORKERS`: `auto` or a count (0 = none).
  * @param pages Pages this build renders.
- * @param host Cores and the 1-minute load average.
- * @returns 0 for none. `auto`: none below 100 pages; otherwise one per core
- *   beside the main thread (which renders pages too), fewer when the
- *   machine is busy: the load average beyond 1 (one busy core can be this
- *   build's own start-up, or the build just before it) counts as cores taken.
+ * @param host Cores; the cores idle while this build loaded and planned
+ *   (see idle-cores.ts: the main thread was busy then, so it is not among
+ *   them), when measured; the 1-minute load average otherwise.
+ * @returns 0 for none. `auto`: none below 100 pages; otherwise one per idle
+ *   core but one, since the main thread's garbage collector and file writes
+ *   keep a core busy beside it (on 2 cores one worker made a 1,000-release
+ *   build 5–15 % slower), so at most the cores less two. Without a
+ *   measurement, the load average beyond 1 (the build itself) counts as
+ *   cores taken.
  */
-export function workerCount(setting: 'auto' | number, pages: number, host: { readonly cpus: number; readonly load: number }): number {
+export function workerCount(setting: 'auto' | number, pages: number, host: { readonly cpus: number; readonly load: number; readonly idle?: number | undefined }): number {
   if (pages === 0) return 0
   if (setting !== 'auto') return Math.min(setting, pages)
   if (pages < 100) return 0
-  const free = Math.floor(host.cpus - Math.max(0, host.load - 1))
-  return Math.max(0, Math.min(free, host.cpus - 1))
+  const idle = host.idle !== undefined ? Math.round(host.idle) : Math.floor(host.cpus - Math.max(0, host.load - 1))
+  return Math.max(0, Math.min(idle - 1, host.cpus - 2))
 }
 
 /** The compiled worker: beside this module in build/, or in build/ when this module runs from its TypeScript source (tests). */

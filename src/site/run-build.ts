@@ -3,11 +3,12 @@
  * what was published, held back and re-rendered. One Chromium per build,
  * started only when a PDF actually needs rendering, always closed.
  */
-import { availableParallelism, loadavg } from 'node:os'
+import { availableParallelism, cpus, loadavg } from 'node:os'
 import type { VFileMessage } from 'vfile-message'
 import type { Office } from '../office.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import { planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
+import { idleCores, processStart, sampleCpu, type CpuSample } from './idle-cores.js'
 import { createRenderPool, workerCount, type RenderPool } from './render-pool.js'
 import { readManifest, writeSite, type OnProgress, type WriteReport } from './write.js'
 
@@ -29,15 +30,18 @@ export interface BuildReport extends WriteReport {
 export async function buildSite(
   office: Office,
   options: BuildOptions,
-  hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number } } = {},
+  hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number } } = {},
 ): Promise<BuildReport> {
+  // Idle cores are measured while planning, or since the command started when
+  // planning was too short to tell (the main thread busy): see idle-cores.ts.
+  const before = sampleCpu()
   const planned = await planSite(office, options)
   let renderer: PdfRenderer | undefined
   let pool: RenderPool | undefined
   try {
     // `build.workers: 0` never starts a worker: skip reading the manifest too.
     const pages = office.config.build.workers === 0 ? [] : await pagesToRender(planned, office.config.paths.state)
-    const workers = workerCount(office.config.build.workers, pages.length, hooks.host ?? { cpus: availableParallelism(), load: loadavg()[0] ?? 0 })
+    const workers = workerCount(office.config.build.workers, pages.length, hooks.host ?? host(before))
     let plan: SitePlan = planned
     if (workers > 0) {
       const running = createRenderPool({
@@ -104,4 +108,12 @@ async function pagesToRender(plan: SitePlan, stateDir: string): Promise<PageOutp
     (output): output is PageOutput =>
       output.kind === 'text' && output.page !== undefined && previous[output.path] !== output.key && !(output.keep === true && previous[output.path] !== undefined),
   )
+}
+
+/** Cores, load average and the idle cores since `since` (or since the process started) for {@link workerCount}. */
+function host(since: CpuSample): { cpus: number; load: number; idle?: number } {
+  const now = sampleCpu()
+  const cores = cpus().length
+  const idle = idleCores(since, now, cores) ?? idleCores(processStart, now, cores)
+  return { cpus: availableParallelism(), load: loadavg()[0] ?? 0, ...(idle !== undefined ? { idle } : {}) }
 }

@@ -77,11 +77,12 @@ describe('render workers and errors', () => {
 
 describe('workerCount', () => {
   test.each([
-    ['auto', 2000, 2, 0.2, 1],
-    ['auto', 2000, 2, 1.5, 1],
-    ['auto', 2000, 2, 2.5, 0],
-    ['auto', 2000, 8, 2.5, 6],
-    ['auto', 2000, 8, 0, 7],
+    ['auto', 2000, 2, 0.2, 0],
+    ['auto', 2000, 4, 0.2, 2],
+    ['auto', 2000, 4, 1.5, 2],
+    ['auto', 2000, 4, 2.5, 1],
+    ['auto', 2000, 8, 2.5, 5],
+    ['auto', 2000, 8, 0, 6],
     ['auto', 2000, 4, 9, 0],
     ['auto', 99, 8, 0, 0],
     [0, 2000, 8, 0, 0],
@@ -90,5 +91,18 @@ describe('workerCount', () => {
     [2, 0, 8, 0, 0],
   ] as const)('%s with %i pages, %i cores, load %d → %i', (setting, pages, cpus, load, expected) => {
     expect(workerCount(setting, pages, { cpus, load })).toBe(expected)
+  })
+
+  // Measured idle cores win over the load average (which trails the last minute).
+  test.each([
+    [2000, 2, 3.5, 1.0, 0],
+    [2000, 4, 3.5, 3.0, 2],
+    [2000, 4, 0, 1.4, 0],
+    [2000, 4, 0, 1.6, 1],
+    [2000, 8, 0, 6.6, 6],
+    [2000, 8, 9, 2.4, 1],
+    [99, 8, 0, 7, 0],
+  ] as const)('auto with %i pages, %i cores, load %d, %d cores idle → %i', (pages, cpus, load, idle, expected) => {
+    expect(workerCount('auto', pages, { cpus, load, idle })).toBe(expected)
   })
 })
