@@ -16,7 +16,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Installing npm packages…" >&2
   # `npm ci` can fail on optional platform packages missing from the registry
   # (bullmq's msgpackr); `npm install` honours the lock file and works.
-  npm install --no-audit --no-fund --loglevel=error >&2
+  # --no-save: the lock file stays as committed (npm would add entries for
+  # other platforms, and the changed file would make the next run install again).
+  npm install --no-save --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
 fi
 
