@@ -171,6 +171,28 @@ describe('sqlite ledger', () => {
     expect(await ledger.claim('s/p1@x.com', lock, now + 2000)).toBe(false)
   })
 
+  test('group commit: writes a few turns apart share the wait; a full batch does not wait', async () => {
+    const path = join(makeOffice().statePath, 'queue.db')
+    const batches: number[] = []
+    const emails = Array.from({ length: 70 }, (_, i) => `q${i}@x.com`)
+    const waiting = ledgerAt(path, { groupCommitMs: 200, onCommit: (writes: number) => batches.push(writes) })
+    await waiting.enqueue('s', emails.map((e) => job(e, true, LIFT)), LIFT)
+    const lock = await waiting.lock({ now: LIFT })
+    const first = waiting.claim('s/q0@x.com', lock, LIFT)
+    await new Promise((r) => setImmediate(r))
+    await new Promise((r) => setTimeout(r, 5))
+    const second = waiting.claim('s/q1@x.com', lock, LIFT)
+    expect(await Promise.all([first, second])).toEqual([true, true])
+    expect(batches).toEqual([2])
+    // 64 queued writes are committed at the next turn, not after the 200 ms.
+    const started = performance.now()
+    const many = emails.slice(2, 66).map((email) => waiting.claim(`s/${email}`, lock, LIFT))
+    expect(await Promise.all(many)).toEqual(many.map(() => true))
+    expect(performance.now() - started).toBeLessThan(150)
+    expect(batches).toEqual([2, 64])
+    await lock.release()
+  })
+
   test('group commit: writes still queued at close are committed', async () => {
     const path = join(makeOffice().statePath, 'queue.db')
     const ledger = openSqliteLedger(path)

