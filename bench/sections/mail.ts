@@ -14,7 +14,7 @@ import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { loadOffice } from '../../src/office.js'
 import { generateReleases, writeOffice } from '../lib/corpus.js'
-import { startSink } from '../lib/smtp-sink.js'
+import { startSinkProcess, type SinkSnapshot } from '../lib/sink-process.js'
 import { log, median, pressBin, repoRoot, timeCommand, workDir } from '../lib/util.js'
 
 /** Figures of the mail section. */
@@ -72,7 +72,7 @@ export async function benchMail(recipients: number, rounds: number, experiments 
   const queueFiles = (await readdir(state)).filter((name) => name.startsWith('queue.db'))
   for (const name of queueFiles) await copyFile(path.join(state, name), path.join(snapshot, name))
 
-  const sink = await startSink()
+  const sink = await startSinkProcess()
   const samplesDir = path.join(workDir, 'mail-samples')
   const sampleFiles: string[] = []
   const pressRates: number[] = []
@@ -83,36 +83,37 @@ export async function benchMail(recipients: number, rounds: number, experiments 
   let pressBytes = 0
   let rawBytes = 0
 
-  const rateAtSink = (): number => recipients / (((sink.lastAcceptAt ?? 0) - (sink.firstConnectAt ?? 0)) / 1000)
+  const rateAtSink = (got: SinkSnapshot): number => recipients / (((got.lastAcceptAt ?? 0) - (got.firstConnectAt ?? 0)) / 1000)
 
   const patchedRates: number[] = []
   const pressRound = async (patched = false): Promise<void> => {
     for (const name of (await readdir(state)).filter((n) => n.startsWith('queue.db'))) await rm(path.join(state, name), { force: true })
     for (const name of queueFiles) await copyFile(path.join(snapshot, name), path.join(state, name))
-    sink.reset(sampleFiles.length === 0 ? 16 : 0)
+    await sink.reset(sampleFiles.length === 0 ? 16 : 0)
     const patch = patched ? ['--import', path.join(repoRoot, 'build', 'bench', 'micro', 'fast-data-stream.js')] : []
     const run = await timeCommand(process.execPath, [...patch, pressBin, 'dispatch', '--now', dispatchNow, '--quiet', '-C', officeDir], {
       env: { ...process.env, PRESS_SMTP_URL: sink.url },
       pollRss: true,
       check: false,
     })
-    if (sink.accepted !== recipients) {
-      throw new Error(`press dispatch delivered ${sink.accepted} of ${recipients} messages (exit ${run.code}):\n${run.stderr.slice(-3000)}`)
+    const got = await sink.snapshot()
+    if (got.accepted !== recipients) {
+      throw new Error(`press dispatch delivered ${got.accepted} of ${recipients} messages (exit ${run.code}):\n${run.stderr.slice(-3000)}`)
     }
     if (patched) {
-      patchedRates.push(rateAtSink())
+      patchedRates.push(rateAtSink(got))
       return
     }
-    pressRates.push(rateAtSink())
+    pressRates.push(rateAtSink(got))
     pressWall.push(run.seconds)
     rss.push(run.peakRssMb ?? Number.NaN)
-    pressBytes = sink.bytes / sink.accepted
+    pressBytes = got.bytes / got.accepted
     if (sampleFiles.length === 0) {
       await rm(samplesDir, { recursive: true, force: true })
       await mkdir(samplesDir, { recursive: true })
       // One message per language: the list alternates en/ru, and so does the raw client.
       const byLanguage = new Map<string, Buffer>()
-      for (const sample of sink.samples) {
+      for (const sample of got.samples) {
         const lng = /^Content-Language: *(\S+)/im.exec(sample.subarray(0, 8192).toString('latin1'))?.[1] ?? 'unknown'
         if (!byLanguage.has(lng)) byLanguage.set(lng, sample)
       }
@@ -124,12 +125,13 @@ export async function benchMail(recipients: number, rounds: number, experiments 
     }
   }
   const rawRound = async (): Promise<void> => {
-    sink.reset()
+    await sink.reset()
     const run = await timeCommand(process.execPath, [path.join(repoRoot, 'build', 'bench', 'raw-smtp-client.js'), String(sink.port), String(recipients), String(connections), ...sampleFiles])
-    if (sink.accepted !== recipients) throw new Error(`raw client delivered ${sink.accepted} of ${recipients}:\n${run.stderr}`)
-    rawRates.push(rateAtSink())
+    const got = await sink.snapshot()
+    if (got.accepted !== recipients) throw new Error(`raw client delivered ${got.accepted} of ${recipients}:\n${run.stderr}`)
+    rawRates.push(rateAtSink(got))
     rawWall.push(run.seconds)
-    rawBytes = sink.bytes / sink.accepted
+    rawBytes = got.bytes / got.accepted
   }
 
   try {
