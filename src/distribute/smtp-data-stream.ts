@@ -94,6 +94,8 @@ export const fastDataTransform: TransformFn = function fastDataTransform(input, 
     }
   }
   if (parts.length === 0) {
+    // Nothing to stuff: remembered too, so a shared body is scanned once, not per recipient.
+    if (shared) stuffed.set(chunk, { context, out: chunk })
     this.outByteCount += chunk.length
     this.push(chunk)
   } else {

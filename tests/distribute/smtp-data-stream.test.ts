@@ -155,6 +155,23 @@ describe('fast SMTP data stream', () => {
     expect(body.equals(copy)).toBe(true)
   })
 
+  test('a shared chunk with nothing to stuff in one context is remembered per context', async () => {
+    // No line feed: only a dot right after a line end needs doubling.
+    const dotFirst = Buffer.from('.first ' + 'y'.repeat(500))
+    const plain = Buffer.from('no dots here\r\nnor here\r\n')
+    shareChunk(dotFirst)
+    shareChunk(plain)
+    for (const body of [dotFirst, plain]) {
+      for (const before of ['no newline', 'H: v\r\n\r\n', 'no newline', 'H: v\r\n\r', 'H: v\r\n\r\n']) {
+        const chunks = [Buffer.from(before), body]
+        const want = await run(original, chunks)
+        const got = await run(fast, chunks)
+        expect(got.out.equals(want.out)).toBe(true)
+        expect([got.inBytes, got.outBytes]).toEqual([want.inBytes, want.outBytes])
+      }
+    }
+  })
+
   test('over SMTP: the shared body streamed after each recipient’s head arrives intact; nothing copied per message', async () => {
     const sink = await startSmtpSink()
     const mailer = createMailer(sink.url, { statePath: '/nonexistent', maxConnections: 2 })
