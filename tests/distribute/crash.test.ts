@@ -16,6 +16,7 @@ import { schedule } from '../../src/distribute/commands.js'
 import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
 import { crowd, LIFT, makeContext, makeOffice, makeRelease } from './fixtures/office.js'
+import { prng } from '../helpers/prng.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const root = resolve(here, '../..')
@@ -46,18 +47,6 @@ beforeAll(() => {
     writeFileSync(stamp, '')
   }
 }, 120_000)
-
-/** mulberry32: a small seeded PRNG, so kill points are random but reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type KillKind = 'sink-accepted' | 'sink-data-start' | 'after-claim' | 'after-sent' | 'timer'
 const kinds: KillKind[] = ['sink-accepted', 'sink-data-start', 'after-claim', 'after-sent', 'timer']

@@ -11,6 +11,7 @@ import { composeMessage, type MessageBase } from '../../src/distribute/compose.j
 import { createMailer } from '../../src/distribute/mailer.js'
 import { fastDataTransform, installFastDataStream, shareChunk } from '../../src/distribute/smtp-data-stream.js'
 import { startSmtpSink } from '../helpers/smtp-sink.js'
+import { prng } from '../helpers/prng.js'
 
 const require = createRequire(import.meta.url)
 const modulePath = require.resolve('nodemailer/lib/smtp-connection/data-stream.js')
@@ -25,17 +26,6 @@ function freshDataStream(): DataStreamClass {
     return require(modulePath) as DataStreamClass
   } finally {
     if (cached) require.cache[modulePath] = cached
-  }
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
