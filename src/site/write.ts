@@ -7,7 +7,7 @@
  * swapped in; a small one (an edited release) renames only the changed
  * files into dist/.
  */
-import type { Dirent } from 'node:fs'
+import { readdirSync, type Dirent } from 'node:fs'
 import { access, copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -64,7 +64,8 @@ export async function writeSite(
   deps: { pdf?: () => Promise<PdfRenderer>; onProgress?: OnProgress },
 ): Promise<WriteReport> {
   const { distDir, stateDir } = targets
-  const [old, present] = await Promise.all([readManifest(stateDir), listTree(distDir)])
+  const present = listTree(distDir)
+  const old = await readManifest(stateDir)
   const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   const pdfCache = path.join(stateDir, 'cache', 'pdf')
   const counts = { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 } }
@@ -255,12 +256,15 @@ async function applyInPlace(
 
 /**
  * Every file under `dir`, as paths relative to it with `/` separators;
- * undefined when `dir` does not exist.
+ * undefined when `dir` does not exist. Synchronous on purpose: dist/ has a
+ * folder per page, and Node 20's recursive `fs.promises.readdir` takes one
+ * thread-pool round trip per folder (100–130 ms for 2,000 folders against
+ * 15 ms for `readdirSync`), which an incremental build would wait for.
  */
-async function listTree(dir: string): Promise<Set<string> | undefined> {
+function listTree(dir: string): Set<string> | undefined {
   let entries: Dirent[]
   try {
-    entries = await readdir(dir, { recursive: true, withFileTypes: true })
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true })
   } catch {
     return undefined
   }
