@@ -1,9 +1,11 @@
 /** The parsed-release cache: reused while a folder is unchanged, re-read when anything in it or the config changes. */
-import { appendFile, readFile, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { deserialize, serialize } from 'node:v8'
 import { afterAll, describe, expect, test } from 'vitest'
 import { formatDiagnostic } from '../../src/diagnostics.js'
 import { loadOffice } from '../../src/office.js'
+import { shardCount, shardOf } from '../../src/release/cache.js'
 import { makeOffice, removeOffices } from '../helpers/office.js'
 
 afterAll(removeOffices)
@@ -21,13 +23,18 @@ async function load(dir: string, releaseCache = true) {
   return { releases: office!.releases, report: messages.map(formatDiagnostic) }
 }
 
-const cacheFile = (dir: string): string => path.join(dir, '.press', 'cache', 'releases.json')
+type Shard = { key: string; releases: Record<string, { fingerprint: string; release: { texts: Record<string, { title: string }> } }> }
+
+/** The cache file that holds release folder `name`. */
+const cacheFile = (dir: string, name = slug): string => path.join(dir, '.press', 'cache', 'releases', `${shardOf(name).toString(16).padStart(2, '0')}.v8`)
+
+const readShard = async (dir: string, name = slug): Promise<Shard> => deserialize(await readFile(cacheFile(dir, name))) as Shard
 
 /** Change the cached title of the release, to tell a cached release from a re-read one. */
 async function tamperCachedTitle(dir: string, title: string): Promise<void> {
-  const data = JSON.parse(await readFile(cacheFile(dir), 'utf8')) as { releases: Record<string, { release: { texts: Record<string, { title: string }> } }> }
+  const data = await readShard(dir)
   data.releases[slug]!.release.texts['en']!.title = title
-  await writeFile(cacheFile(dir), JSON.stringify(data))
+  await writeFile(cacheFile(dir), serialize(data))
 }
 
 describe('release cache', () => {
@@ -76,7 +83,7 @@ describe('release cache', () => {
     await load(dir)
     await rm(path.join(dir, 'releases', slug), { recursive: true })
     expect((await load(dir)).releases).toEqual([])
-    expect(JSON.parse(await readFile(cacheFile(dir), 'utf8')).releases).toEqual({})
+    expect((await readShard(dir)).releases).toEqual({})
   })
 
   test('a release with a warning is not cached: the warning comes on every load', async () => {
@@ -114,9 +121,42 @@ describe('release cache', () => {
   test('a damaged cache file is ignored and replaced', async () => {
     const dir = await office()
     await load(dir)
-    await writeFile(cacheFile(dir), '{"key": "x", "releases": ')
+    const damaged = (await readFile(cacheFile(dir))).subarray(0, 40)
+    expect(() => deserialize(damaged)).toThrow()
+    await writeFile(cacheFile(dir), damaged)
     expect((await load(dir)).releases[0]!.texts['en']!.title).toBe('Water Report')
-    expect(() => JSON.parse('{"key": "x", "releases": ')).toThrow()
-    expect(JSON.parse(await readFile(cacheFile(dir), 'utf8')).releases[slug]).toBeDefined()
+    expect((await readShard(dir)).releases[slug]).toBeDefined()
+  })
+
+  test('editing one release rewrites only the cache file that holds it', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `2031-03-${String((i % 28) + 1).padStart(2, '0')}-note-${i}`)
+    const files = Object.fromEntries(names.map((name) => [`releases/${name}/en.md`, `---\ntitle: Note ${name}\ndate: 2031-03-14\n---\n\nBody.\n`]))
+    const dir = await makeOffice({ withReleases: false, files })
+    await load(dir)
+    const shards = await readdir(path.join(dir, '.press', 'cache', 'releases'))
+    expect(shards.length).toBeGreaterThan(1)
+    expect(shards.length).toBeLessThanOrEqual(shardCount)
+    const mtimes = async () => new Map(await Promise.all(shards.map(async (name) => [name, (await stat(path.join(dir, '.press', 'cache', 'releases', name))).mtimeMs] as const)))
+    const before = await mtimes()
+    const edited = names[7]!
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await appendFile(path.join(dir, 'releases', edited, 'en.md'), 'More.\n')
+    const { releases } = await load(dir)
+    expect(releases.find((r) => r.slug === edited)!.texts['en']!.body).toContain('More.')
+    const after = await mtimes()
+    const rewritten = shards.filter((name) => after.get(name) !== before.get(name))
+    expect(rewritten).toEqual([path.basename(cacheFile(dir, edited))])
+    expect(Object.keys((await readShard(dir, edited)).releases).sort()).toEqual(names.filter((name) => shardOf(name) === shardOf(edited)).sort())
+    // Every release is still there on the next load, each from the cache.
+    expect((await load(dir)).releases).toHaveLength(names.length)
+  })
+
+  test('the JSON cache file of earlier versions is removed', async () => {
+    const dir = await office()
+    const legacy = path.join(dir, '.press', 'cache', 'releases.json')
+    await mkdir(path.dirname(legacy), { recursive: true })
+    await writeFile(legacy, '{"key": "old", "releases": {}}')
+    expect((await load(dir)).releases[0]!.texts['en']!.title).toBe('Water Report')
+    await expect(stat(legacy)).rejects.toThrow()
   })
 })
