@@ -26,3 +26,8 @@ if [ ! -f build/src/cli/main.js ] || [ -n "$(find src bench tsconfig.json -newer
   echo "Compiling…" >&2
   npx tsc -p tsconfig.json
 fi
+# The bundle bin/press.js loads (it falls back to build/src/ while the bundle is older).
+if [ ! -f build/bundle/press.js ] || [ build/src/cli/main.js -nt build/bundle/press.js ] || [ scripts/bundle.mjs -nt build/bundle/press.js ]; then
+  echo "Bundling…" >&2
+  node scripts/bundle.mjs
+fi

@@ -1,0 +1,107 @@
+/**
+ * The bundled CLI (scripts/bundle.mjs → build/bundle/, what bin/press.js
+ * loads): the same site as the compiled modules, and a render worker that
+ * renders the same page. The bundle is made afresh into a folder of its own
+ * inside build/ (externals resolve from node_modules/ there), so these tests
+ * do not depend on, or race with, the bundle bin/press.js uses. They need
+ * the compiled modules (`npx tsc -p tsconfig.json` first), like every test
+ * that spawns the CLI.
+ */
+import { execFile } from 'node:child_process'
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { loadOffice } from '../../src/office.js'
+import { planSite, renderReleasePage, type PlannedOutput } from '../../src/site/build.js'
+import type { RenderTask, WorkerInit, WorkerMessage } from '../../src/site/render-protocol.js'
+import { copySampleOffice, hashTree, pressBin, removeOffices, repoRoot } from '../helpers/office.js'
+
+const run = promisify(execFile)
+const bundleDir = path.join(repoRoot, 'build', `.bundle-test-${process.pid}`)
+const now = '2032-01-01T00:00:00Z'
+
+beforeAll(async () => {
+  await run(process.execPath, [path.join(repoRoot, 'scripts', 'bundle.mjs'), bundleDir])
+}, 120_000)
+
+afterAll(async () => {
+  await rm(bundleDir, { recursive: true, force: true })
+  await removeOffices()
+})
+
+/** `press …` from the test bundle, or from build/src/ through bin/press.js (PRESS_NO_BUNDLE=1). */
+async function press(from: 'bundle' | 'modules', args: readonly string[], env: Readonly<Record<string, string>> = {}) {
+  const base: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PRESS_')) base[key] = value
+  const runner = 'const { main } = await import(process.argv[1]); process.exitCode = await main(process.argv.slice(2))'
+  const argv = from === 'bundle' ? ['--input-type=module', '-e', runner, path.join(bundleDir, 'press.js'), ...args] : [pressBin, ...args]
+  return run(process.execPath, argv, { env: { ...base, NO_COLOR: '1', ...env, ...(from === 'modules' ? { PRESS_NO_BUNDLE: '1' } : {}) }, encoding: 'utf8' })
+}
+
+describe('bundled CLI', () => {
+  test('builds the same dist/ as the compiled modules, cold and after an edit', async () => {
+    const [bundled, modules] = await Promise.all([copySampleOffice(), copySampleOffice()])
+    for (const round of [1, 2]) {
+      for (const [from, dir] of [['bundle', bundled], ['modules', modules]] as const) {
+        if (round === 2) {
+          const en = path.join(dir, 'releases', '2026-05-12-river-sampling', 'en.md')
+          await appendFile(en, '\nA paragraph added after the first build.\n')
+        }
+        const { stdout } = await press(from, ['build', '--no-pdf', '--json', '--now', now, '-C', dir])
+        const report = JSON.parse(stdout) as { ok: boolean; pages: { rendered: number } }
+        expect(report.ok).toBe(true)
+        expect(report.pages.rendered).toBeGreaterThan(round === 1 ? 4 : 0)
+      }
+      const [a, b] = await Promise.all([hashTree(path.join(bundled, 'dist')), hashTree(path.join(modules, 'dist'))])
+      expect(Object.keys(a).length).toBeGreaterThan(10)
+      expect(a).toEqual(b)
+    }
+  }, 120_000)
+
+  test('prints help and usage errors as the compiled modules do', async () => {
+    const [a, b] = await Promise.all([press('bundle', ['--help']), press('modules', ['--help'])])
+    expect(a.stdout).toBe(b.stdout)
+    const failed = (from: 'bundle' | 'modules') => press(from, ['biuld']).then(() => undefined, (error: { code: number; stderr: string }) => error)
+    const [ea, eb] = await Promise.all([failed('bundle'), failed('modules')])
+    expect(ea?.code).toBe(2)
+    expect(ea?.stderr).toBe(eb?.stderr)
+  }, 60_000)
+
+  test('the render worker sits beside the chunk that starts it and renders the page the main thread renders', async () => {
+    const files = await readdir(bundleDir)
+    const starters = []
+    for (const file of files) if ((await readFile(path.join(bundleDir, file), 'utf8')).includes('"./render-worker.js"')) starters.push(file)
+    expect(starters).toHaveLength(1)
+    expect(files).toContain('render-worker.js')
+
+    const dir = await copySampleOffice()
+    const { office } = await loadOffice(dir, { env: {} })
+    const plan = await planSite(office!, { now: Date.parse(now), pdf: false })
+    const output = plan.outputs.find((o): o is Extract<PlannedOutput, { kind: 'text' }> => o.kind === 'text' && o.page !== undefined)!
+    const expected = renderReleasePage(output.page!, { config: office!.config, templates: office!.templates, t: office!.translator.forLng(output.page!.lng) })
+
+    const { port1, port2 } = new MessageChannel()
+    const init: WorkerInit = { config: office!.config, resources: office!.catalogs.resources, templatesHash: office!.templates.hash, slots: new SharedArrayBuffer(4), port: port2 }
+    const worker = new Worker(path.join(bundleDir, 'render-worker.js'), { workerData: init, transferList: [port2] })
+    try {
+      const next = async (): Promise<WorkerMessage> => {
+        for (let waited = 0; waited < 30_000; waited += 20) {
+          const received = receiveMessageOnPort(port1)
+          if (received) return received.message as WorkerMessage
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        throw new Error('the bundled worker did not answer')
+      }
+      expect(await next()).toEqual({ type: 'ready' })
+      worker.postMessage({ id: 0, page: output.page! } satisfies RenderTask)
+      const message = await next()
+      expect(message.type).toBe('page')
+      expect(message.type === 'page' ? message.rendered : undefined).toEqual(expected)
+    } finally {
+      port1.close()
+      await worker.terminate()
+    }
+  }, 60_000)
+})
