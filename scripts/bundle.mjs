@@ -3,7 +3,8 @@
 // ecosystem, zod, …): each module costs Node a resolution, a read and a
 // compile, about 0.15 s in all for `press build`. Run after `tsc` (see
 // `npm run build:tool`); bin/press.js uses the bundle only when it is newer
-// than build/src/cli/main.js, and the compiled modules otherwise.
+// than build/src/cli/main.js, and the compiled modules otherwise. The chunks
+// are CommonJS so that src/cli/bundle.ts can load them with V8's code cache.
 //
 // Commands stay lazy: each `import()` in main.ts becomes a chunk of its own,
 // loaded only by the command that needs it. The render worker is an entry of
@@ -11,8 +12,8 @@
 // render-pool.ts looks for it. Packages that read files of their own at run
 // time, load native code or are large and used by one command only are not
 // bundled (see `bundled` below); Node loads them from node_modules as before.
-import { readFile, rm } from 'node:fs/promises'
-import { builtinModules } from 'node:module'
+import { readdir, readFile, rm } from 'node:fs/promises'
+import { builtinModules, createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'rolldown'
@@ -36,6 +37,8 @@ const bundled = new Set([
   'i18next',
   'liquidjs',
   'luxon',
+  // ES modules only: a CommonJS chunk cannot require it (see the check at the end).
+  'p-queue',
   'picocolors',
   'cli-progress',
   'rehype-raw',
@@ -61,25 +64,57 @@ const builtins = new Set(builtinModules)
 /** The package a bare import names: `@scope/name/x` → `@scope/name`, `name/x` → `name`. */
 const packageOf = (id) => id.split('/').slice(0, id.startsWith('@') ? 2 : 1).join('/')
 
+const external = (id) => id.startsWith('node:') || builtins.has(id) || (direct.has(packageOf(id)) && !bundled.has(packageOf(id)))
+
 await rm(out, { recursive: true, force: true })
+// The CLI as CommonJS chunks (`.cjs`: package.json says "type": "module"),
+// which src/cli/bundle.ts compiles with V8's code cache.
 await build({
-  input: {
-    press: path.join(root, 'build', 'src', 'cli', 'main.js'),
-    'render-worker': path.join(root, 'build', 'src', 'site', 'render-worker.js'),
-  },
+  input: { press: path.join(root, 'build', 'src', 'cli', 'main.js') },
   platform: 'node',
   logLevel: 'warn',
   // Only direct dependencies are decided here: what a bundled package imports
   // is bundled with it (an external one is never read by the bundler).
-  external: (id) => id.startsWith('node:') || builtins.has(id) || (direct.has(packageOf(id)) && !bundled.has(packageOf(id))),
+  external,
   output: {
     dir: out,
-    format: 'esm',
-    entryFileNames: '[name].js',
+    format: 'cjs',
+    entryFileNames: '[name].cjs',
     // Flat: render-pool.ts finds the worker as ./render-worker.js beside its own chunk.
-    chunkFileNames: '[name]-[hash].js',
-    // Shared code in as few chunks as possible; a command's own code stays in its chunk.
-    minify: false,
-    sourcemap: false,
+    chunkFileNames: '[name]-[hash].cjs',
   },
 })
+// The render worker as an ES module (it awaits at the top level), started by
+// render-pool.ts from the chunk that holds it: it must be in the same folder.
+await build({
+  input: { 'render-worker': path.join(root, 'build', 'src', 'site', 'render-worker.js') },
+  platform: 'node',
+  logLevel: 'warn',
+  external,
+  output: { dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'render-worker-[name]-[hash].js' },
+})
+
+// Every package a CommonJS chunk requires must have a CommonJS entry: Node
+// 20's require() of an ES module is too new to rely on (and its default
+// export interop differs). Such a package belongs in `bundled`.
+const resolve = createRequire(path.join(out, 'press.cjs')).resolve
+for (const name of (await readdir(out)).filter((file) => file.endsWith('.cjs'))) {
+  const code = await readFile(path.join(out, name), 'utf8')
+  for (const [, id] of code.matchAll(/\brequire\("([^".][^"]*)"\)/g)) {
+    if (id.startsWith('node:') || builtins.has(id)) continue
+    const file = resolve(id)
+    let esm = file.endsWith('.mjs')
+    if (file.endsWith('.js')) {
+      // The nearest package.json decides what a .js file is.
+      for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+        const manifestText = await readFile(path.join(dir, 'package.json'), 'utf8').catch(() => undefined)
+        if (manifestText !== undefined) {
+          esm = JSON.parse(manifestText).type === 'module'
+          break
+        }
+        if (path.dirname(dir) === dir) break
+      }
+    }
+    if (esm) throw new Error(`bundle: ${name} requires "${id}", which is an ES module only (${file}); add "${packageOf(id)}" to \`bundled\` in scripts/bundle.mjs`)
+  }
+}
