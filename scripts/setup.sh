@@ -27,7 +27,7 @@ if [ ! -f build/src/cli/main.js ] || [ -n "$(find src bench tsconfig.json -newer
   npx tsc -p tsconfig.json
 fi
 # The bundle bin/press.js loads (it falls back to build/src/ while the bundle is older).
-if [ ! -f build/bundle/press.js ] || [ build/src/cli/main.js -nt build/bundle/press.js ] || [ scripts/bundle.mjs -nt build/bundle/press.js ]; then
+if [ ! -f build/bundle/press.cjs ] || [ build/src/cli/main.js -nt build/bundle/press.cjs ] || [ scripts/bundle.mjs -nt build/bundle/press.cjs ]; then
   echo "Bundling…" >&2
   node scripts/bundle.mjs
 fi
