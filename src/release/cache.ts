@@ -6,9 +6,9 @@
  * sizes, modification and change times and inode numbers of the files in
  * it. Only releases that loaded without any message are kept (a warning is
  * reported on every run), and the whole cache is dropped when the
- * configuration, the loader or the Node version changes. The fingerprint is
- * taken before the files are read, so an edit made while loading is seen by
- * the next run.
+ * configuration, the loader, V8 or the time-zone data changes
+ * ({@link releaseCacheKey}). The fingerprint is taken before the files are
+ * read, so an edit made while loading is seen by the next run.
  *
  * The releases are spread over {@link shardCount} files by folder name, in
  * V8's serialization format (`node:v8`), and only the files holding a
@@ -74,6 +74,21 @@ export function releaseCacheDir(config: Config): string {
 }
 
 /**
+ * What a cached release depends on besides its folder: the loader, the
+ * configuration (contacts, locales, lists), V8 (which owns the file format)
+ * and the time-zone database, which turns an `embargo` with an
+ * `embargo_zone` into its lift instant: a Node update with new zone rules
+ * must not keep lifts computed with the old ones.
+ *
+ * @param config The office configuration.
+ * @param versions Node's `process.versions` (optional; a parameter for tests).
+ * @returns The key every shard must carry to be used.
+ */
+export function releaseCacheKey(config: Config, versions: Readonly<Partial<Record<string, string>>> = process.versions): string {
+  return hashOf(loaderVersion, versions['v8'] ?? '', versions['icu'] ?? '', versions['tz'] ?? '', JSON.stringify(config))
+}
+
+/**
  * Open the release cache of an office.
  *
  * @param config The office configuration (part of the cache key).
@@ -81,8 +96,7 @@ export function releaseCacheDir(config: Config): string {
  */
 export async function openReleaseCache(config: Config): Promise<ReleaseCache> {
   const dir = releaseCacheDir(config)
-  // The serialization format belongs to V8: another Node reads the files as outdated.
-  const key = hashOf(loaderVersion, process.versions.v8, JSON.stringify(config))
+  const key = releaseCacheKey(config)
   const file = (shard: number): string => path.join(dir, `${shard.toString(16).padStart(2, '0')}.v8`)
   const previous: Array<Record<string, Entry>> = []
   for (let shard = 0; shard < shardCount; shard++) {

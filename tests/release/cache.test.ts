@@ -5,7 +5,8 @@ import { deserialize, serialize } from 'node:v8'
 import { afterAll, describe, expect, test } from 'vitest'
 import { formatDiagnostic } from '../../src/diagnostics.js'
 import { loadOffice } from '../../src/office.js'
-import { shardCount, shardOf } from '../../src/release/cache.js'
+import { releaseCacheKey, shardCount, shardOf } from '../../src/release/cache.js'
+import { loadConfig } from '../../src/config.js'
 import { makeOffice, removeOffices } from '../helpers/office.js'
 
 afterAll(removeOffices)
@@ -149,6 +150,25 @@ describe('release cache', () => {
     expect(Object.keys((await readShard(dir, edited)).releases).sort()).toEqual(names.filter((name) => shardOf(name) === shardOf(edited)).sort())
     // Every release is still there on the next load, each from the cache.
     expect((await load(dir)).releases).toHaveLength(names.length)
+  })
+
+  test('the key changes with the time-zone data, ICU and V8, so lifts computed with old zone rules are not kept', async () => {
+    const { config } = await loadConfig(await office(), {})
+    const versions = { v8: '11.3.244.8', icu: '78.2', tz: '2025c' }
+    const key = releaseCacheKey(config!, versions)
+    expect(releaseCacheKey(config!, { ...versions })).toBe(key)
+    expect(releaseCacheKey(config!, { ...versions, tz: '2026a' })).not.toBe(key)
+    expect(releaseCacheKey(config!, { ...versions, icu: '79.1' })).not.toBe(key)
+    expect(releaseCacheKey(config!, { ...versions, v8: '12.4.254.21' })).not.toBe(key)
+  })
+
+  test('a shard written under another key (another Node) is not used', async () => {
+    const dir = await office()
+    await load(dir)
+    await tamperCachedTitle(dir, 'From the cache')
+    const shard = await readShard(dir)
+    await writeFile(cacheFile(dir), serialize({ ...shard, key: 'written-by-another-node' }))
+    expect((await load(dir)).releases[0]!.texts['en']!.title).toBe('Water Report')
   })
 
   test('the JSON cache file of earlier versions is removed', async () => {
