@@ -35,6 +35,8 @@
  * starts at) ends up in a text node; and remark-gfm's second pass, which
  * finds literals in text nodes (also those written with escapes or
  * character references), needs one of the same triggers in a text node.
+ * A body with a bare address in its text (`press@example.org` after a
+ * space) is parsed with autolink literals at once, rather than twice.
  */
 import { unified, type Processor } from 'unified'
 import remarkParse from 'remark-parse'
@@ -150,6 +152,23 @@ function mayHoldAutolinkLiteral(tree: Root): boolean {
 export function parseMarkdown(file: VFile): Root {
   const markdown = String(file.value)
   const set = possibleGfm(markdown)
+  if (hasBareAddress(markdown)) return gfmParser(set | gfm.autolinkLiteral).parse(file)
   const tree = gfmParser(set).parse(file)
   return mayHoldAutolinkLiteral(tree) ? gfmParser(set | gfm.autolinkLiteral).parse(file) : tree
+}
+
+const bareEmail = /(?:^|\s)[\w.+-]+@/
+const bareUrl = /(?:^|\s)(?:www\.|https?:\/\/)/i
+
+/**
+ * True when the body has an address after a space or at a line start
+ * (`press@example.org`, `www.`, `https://`), which will most likely be an
+ * autolink literal: such a body is parsed with them at once rather than
+ * twice. Only a shortcut: either way the tree is remark-gfm's. A trigger
+ * anywhere else (typically in a link destination) waits for the tree.
+ *
+ * @param markdown The body.
+ */
+export function hasBareAddress(markdown: string): boolean {
+  return (markdown.includes('@') && bareEmail.test(markdown)) || bareUrl.test(markdown)
 }
