@@ -37,6 +37,18 @@ const bundled = new Set([
   'i18next',
   'liquidjs',
   'luxon',
+  // remark-gfm's parts, which src/render/parse-markdown.ts picks per body (ES modules only).
+  'mdast-util-gfm-autolink-literal',
+  'mdast-util-gfm-footnote',
+  'mdast-util-gfm-strikethrough',
+  'mdast-util-gfm-table',
+  'mdast-util-gfm-task-list-item',
+  'micromark-extension-gfm-autolink-literal',
+  'micromark-extension-gfm-footnote',
+  'micromark-extension-gfm-strikethrough',
+  'micromark-extension-gfm-table',
+  'micromark-extension-gfm-task-list-item',
+  'micromark-util-combine-extensions',
   // ES modules only: a CommonJS chunk cannot require it (see the check at the end).
   'p-queue',
   'picocolors',

@@ -2,7 +2,8 @@
  * Read every release folder of the office into `Release` objects, collecting
  * positioned diagnostics for every problem in every file at once.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import type { Config } from '../config.js'
@@ -95,14 +96,17 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
       diagnostic(dirShown, undefined, 'error', `bad slug \`${slug}\`: a release folder name uses lowercase letters, digits and single hyphens, e.g. \`${suggestSlug(slug)}\``, 'bad-slug', source),
     )
   }
-  const names = (await readdir(dir)).sort()
+  // Synchronous reads: a release folder holds a few small files, and on a
+  // 1,000-release office the promise API (a thread-pool round trip for each
+  // open, stat, read and close) cost about 0.3 s of CPU against 0.05 s.
+  // The entry types come with the listing; only a symbolic link is stat'ed.
+  const entries = readdirSync(dir, { withFileTypes: true })
+  const names = entries.map((entry) => entry.name).sort()
   const fileContents = new Map<string, Buffer>()
-  await Promise.all(
-    names.map(async (name) => {
-      const full = path.join(dir, name)
-      if ((await stat(full)).isFile()) fileContents.set(name, await readFile(full))
-    }),
-  )
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name)
+    if (entry.isFile() || (entry.isSymbolicLink() && statSync(full).isFile())) fileContents.set(entry.name, readFileSync(full))
+  }
   const parsed: ParsedFile[] = []
   for (const name of names) {
     if (!name.endsWith('.md')) continue
