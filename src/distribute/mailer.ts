@@ -328,7 +328,11 @@ interface RawSender {
 /** Our own pool of nodemailer SMTPConnections: the raw message goes straight to `SMTPConnection#send`. */
 function sendWithSmtpPool(pool: SmtpPool): RawSender {
   return {
-    send: (msg) => pool.send({ from: msg.envelope.from, to: msg.envelope.to, message: messageStream(msg) }),
+    send: (msg) => {
+      // The shared body's dot-stuffed form is made once (see smtp-data-stream.ts).
+      shareChunk(msg.body)
+      return pool.send({ from: msg.envelope.from, to: msg.envelope.to, chunks: [msg.head, msg.body] })
+    },
     close: () => pool.close(),
   }
 }

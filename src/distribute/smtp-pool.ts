@@ -33,11 +33,11 @@ export interface SmtpPoolOptions {
   readonly getSocket?: GetSocket
 }
 
-/** A message for `SmtpPool#send`: the envelope and the wire bytes (as a stream or one Buffer). */
+/** A message for `SmtpPool#send`: the envelope and the message's bytes, in order (not yet dot-stuffed). */
 export interface PoolMessage {
   readonly from: string
   readonly to: string
-  readonly message: Readable | Buffer
+  readonly chunks: readonly Buffer[]
 }
 
 /** The pool: send one message, close at the end. */
@@ -56,9 +56,68 @@ interface Waiting {
 
 interface Slot {
   connection: SMTPConnection | undefined
+  /** The TCP socket under the connection (under TLS too), when we opened it. */
+  socket: Socket | undefined
   /** The send on this connection, if any. */
   current: Waiting | undefined
   ready: boolean
+}
+
+/**
+ * A plain ASCII address (no spaces, quotes, brackets, commas, colons,
+ * semicolons, backslashes; one `@`): nodemailer's address parser takes it
+ * as it is and its normaliser only lowercases the domain (punycode leaves an
+ * ASCII domain alone). Anything else goes through nodemailer's own code.
+ */
+const plainAddress = /^[\w!#$%&'*+\-/=?^`{|}~.]+@[\w!#$%&'*+\-/=?^`{|}~.]+$/
+
+/** One MimeNode normalises every other envelope, exactly as `sendMail` did (punycode domains, control characters). */
+let envelopeNode: MimeNode | undefined
+
+/**
+ * The SMTP envelope nodemailer's `sendMail` would make for a sender and one
+ * recipient: for plain ASCII addresses, the domain lowercased; otherwise
+ * whatever nodemailer's own parser and normaliser make of them.
+ *
+ * @param from
+ *   Bare sender address.
+ * @param to
+ *   Bare recipient address.
+ * @returns
+ *   `{from, to: [to]}` as `SMTPConnection#send` takes it.
+ */
+export function smtpEnvelope(from: string, to: string): { from: string | false; to: string[] } {
+  if (plainAddress.test(from) && plainAddress.test(to)) return { from: domainLowercased(from), to: [domainLowercased(to)] }
+  envelopeNode ??= new MimeNode()
+  const envelope = envelopeNode.setEnvelope({ from, to }).getEnvelope()
+  return { from: envelope.from, to: envelope.to }
+}
+
+function domainLowercased(address: string): string {
+  const at = address.lastIndexOf('@')
+  return address.slice(0, at + 1) + address.slice(at + 1).toLowerCase()
+}
+
+/**
+ * What `SMTPConnection#send` pipes into its DATA stream (it takes anything
+ * with a `pipe` method): the chunks, written at once, with the socket
+ * corked until the next turn of the event loop so the header block and
+ * the body leave in one write (on a plain connection; TLS writes to the
+ * TCP handle directly). No Readable per message, and no copy.
+ */
+function chunkSource(chunks: readonly Buffer[], socket: Socket | undefined): Readable {
+  const source = {
+    pipe<T extends NodeJS.WritableStream>(dest: T): T {
+      if (socket !== undefined) {
+        socket.cork()
+        setImmediate(() => socket.uncork())
+      }
+      for (const chunk of chunks) dest.write(chunk)
+      dest.end()
+      return dest
+    },
+  }
+  return source as unknown as Readable
 }
 
 /** An error of the same shape nodemailer gives, for a connection that went away without one. */
@@ -78,8 +137,6 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
   const maxConnections = Math.max(1, options.maxConnections ?? 5)
   const queue: Waiting[] = []
   const slots = new Set<Slot>()
-  // One MimeNode normalises every envelope, exactly as sendMail did (punycode domains, control characters).
-  const envelopeNode = new MimeNode()
   const started: number[] = []
   let rateTimer: NodeJS.Timeout | undefined
   let closed = false
@@ -123,6 +180,7 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
       }
       const connection = new SMTPConnection({ ...options.connection, ...(socket ? { connection: socket } : {}) })
       slot.connection = connection
+      slot.socket = socket
       // \`on\`, not \`once\`: a second error from a closing connection must not go unhandled.
       connection.on('error', (error: unknown) => drop(slot, error))
       connection.once('end', () => drop(slot))
@@ -151,9 +209,8 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
     const current = slot.current
     const connection = slot.connection
     if (current === undefined || connection === undefined) return
-    const { from, to, message } = current.message
-    const envelope = envelopeNode.setEnvelope({ from, to }).getEnvelope()
-    connection.send(envelope, message, (error, info) => {
+    const { from, to, chunks } = current.message
+    connection.send(smtpEnvelope(from, to), chunkSource(chunks, slot.socket), (error, info) => {
       if (error) {
         // As nodemailer's pool does: a failed session is not reused.
         drop(slot, error)
@@ -177,7 +234,7 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
       const fresh = slot === undefined
       if (fresh && slots.size >= maxConnections) return
       if (!rateAllows()) return
-      slot ??= { connection: undefined, current: undefined, ready: false }
+      slot ??= { connection: undefined, socket: undefined, current: undefined, ready: false }
       slot.current = queue.shift()!
       if (options.rate !== undefined) started.push(Date.now())
       if (fresh) {
