@@ -1,8 +1,9 @@
 /**
  * The mail transport behind a small interface: `outbox` (write `.eml` files,
  * the default, needs no server), `json` (nodemailer's JSON transport, for dry
- * runs and tests) or an `smtp://` / `smtps://` URL (a nodemailer pool with a
- * rate limit and optional DKIM). SMTP failures are classified here, once, as
+ * runs and tests) or an `smtp://` / `smtps://` URL (our pool of nodemailer
+ * SMTPConnections, `smtp-pool.ts`, with a rate limit; nodemailer's pooled
+ * transport when DKIM signs). SMTP failures are classified here, once, as
  * temporary (retry later) or permanent (record and go on); passwords are
  * scrubbed from everything that leaves this module.
  */
