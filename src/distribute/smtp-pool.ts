@@ -181,7 +181,7 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
       const connection = new SMTPConnection({ ...options.connection, ...(socket ? { connection: socket } : {}) })
       slot.connection = connection
       slot.socket = socket
-      // \`on\`, not \`once\`: a second error from a closing connection must not go unhandled.
+      // `on`, not `once`: a second error from a closing connection must not go unhandled.
       connection.on('error', (error: unknown) => drop(slot, error))
       connection.once('end', () => drop(slot))
       connection.connect(() => {
