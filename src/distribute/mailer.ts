@@ -216,6 +216,18 @@ function createJsonMailer(): Mailer {
 }
 
 /**
+ * A socket's write buffer threshold. With Node's 16 KB, writing a ~200 KB
+ * message made the DATA stream pause, so its final `.` line waited for
+ * `drain` and went out in a write of its own; above the message size, the
+ * header block, the body and the `.` line leave in one `writev` while the
+ * pool has the socket corked (4.4 instead of 5.1 writes a message; at
+ * 100,000 recipients 0.143–0.149 instead of 0.148–0.167 ms of CPU a
+ * message, alternating). It is only a threshold: nothing is allocated, and
+ * a larger message just waits for `drain` as before.
+ */
+const socketHighWaterMark = 4 * 1024 * 1024
+
+/**
  * Open the TCP connection ourselves so Nagle's algorithm is off: otherwise
  * the last small write of each message (the `.` line) waits for a delayed
  * ACK, about 40 ms a message per connection. nodemailer adds TLS on top for
@@ -227,7 +239,9 @@ function openSocket(
   timeoutMs: number,
   callback: (error: Error | null, socket?: { connection: import('node:net').Socket }) => void,
 ): void {
-  const socket = connect({ host, port, noDelay: true })
+  // net.Socket hands its options to stream.Duplex, which honours the threshold; @types/node does not list it.
+  const socketOptions: import('node:net').NetConnectOpts & { writableHighWaterMark: number } = { host, port, noDelay: true, writableHighWaterMark: socketHighWaterMark }
+  const socket = connect(socketOptions)
   const timer = setTimeout(() => {
     socket.destroy()
     done(Object.assign(new Error(`Connection to ${host}:${port} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }))
