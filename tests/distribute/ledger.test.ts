@@ -193,6 +193,52 @@ describe('sqlite ledger', () => {
     await lock.release()
   })
 
+  test('indexes: an older file is migrated; sending and sent rows leave both indexes; due skips the sent history', async () => {
+    const path = join(makeOffice().statePath, 'queue.db')
+    // A queue as an older Pressroom left it: the same table, indexes on (state, due_at) and (slug, state).
+    const first = ledgerAt(path)
+    const now = LIFT + 1
+    await first.enqueue('s', ['a', 'b', 'c', 'd'].map((n) => job(`${n}@x.com`, true, now)), now)
+    await first.enqueue('t', ['e', 'f'].map((n) => job(`${n}@x.com`, true, now, { key: `t/${n}@x.com`, slug: 't' })), now)
+    await first.close()
+    const db = new Database(path)
+    db.exec('DROP INDEX sends_due; DROP INDEX sends_slug; CREATE INDEX sends_due ON sends(state, due_at); CREATE INDEX sends_slug ON sends(slug, state);')
+    db.close()
+
+    const ledger = ledgerAt(path)
+    const check = new Database(path, { readonly: true })
+    const indexSql = (): Record<string, string> =>
+      Object.fromEntries(check.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all().map((r) => [r.name, r.sql]))
+    expect(indexSql()).toEqual({
+      sends_due: "CREATE INDEX sends_due ON sends(due_at) WHERE state IN ('planned','deferred','unknown')",
+      sends_slug: 'CREATE INDEX sends_slug ON sends(slug)',
+    })
+    // Opening again changes nothing.
+    ledgerAt(path)
+    expect(Object.keys(indexSql())).toEqual(['sends_due', 'sends_slug'])
+
+    const lock = await ledger.lock({ now })
+    for (const k of ['a', 'b', 'c']) expect(await ledger.claim(`s/${k}@x.com`, lock, now)).toBe(true)
+    await ledger.markSent('s/a@x.com', { response: '250' }, now)
+    await ledger.markDeferred('s/b@x.com', { error: '451', responseCode: 451 }, now + 10, now)
+    // In the partial index: planned and deferred rows only (c is sending, a sent).
+    const indexed = check.prepare<[], { key: string }>(`SELECT key FROM sends INDEXED BY sends_due WHERE state IN ('planned','deferred','unknown') AND due_at >= 0 ORDER BY key`)
+    expect(indexed.all().map((r) => r.key)).toEqual(['s/b@x.com', 's/d@x.com', 't/e@x.com', 't/f@x.com'])
+    const keys = async (t: number, opts: { slug?: string; pageSize?: number } = {}): Promise<string[]> => {
+      const out = []
+      for await (const row of ledger.due(() => t, opts)) out.push(row.key)
+      return out
+    }
+    expect(await keys(now, { pageSize: 1 })).toEqual(['s/d@x.com', 't/e@x.com', 't/f@x.com'])
+    expect(await keys(now + 10, { pageSize: 2 })).toEqual(['s/b@x.com', 's/d@x.com', 't/e@x.com', 't/f@x.com'])
+    expect(await keys(now + 10, { slug: 't' })).toEqual(['t/e@x.com', 't/f@x.com'])
+    expect(await keys(now - 1)).toEqual([])
+    expect((await ledger.stats('s')).counts).toMatchObject({ sent: 1, deferred: 1, sending: 1, planned: 1 })
+    expect((await ledger.stats()).nextDue).toBe(now)
+    check.close()
+    await lock.release()
+  })
+
   test('group commit: writes still queued at close are committed', async () => {
     const path = join(makeOffice().statePath, 'queue.db')
     const ledger = openSqliteLedger(path)
