@@ -122,6 +122,13 @@ export function createRenderPool(options: RenderPoolOptions): RenderPool {
   return {
     take(id) {
       if (id < 0 || id >= pages.length) return undefined
+      // The writer renders pages in batches without returning to the event
+      // loop, where the workers' results and 'ready' would otherwise wait:
+      // handle them here, so a worker gets its next page within one page's
+      // render instead of idling until the batch ends (a 1,000-release build
+      // with one worker: 232–275 of 2,000 pages from the worker before,
+      // 889–920 after).
+      drain()
       const taken = (): RenderedPage | undefined => {
         const result = results.get(id)
         if (result !== undefined) results.delete(id)

@@ -8,7 +8,8 @@ import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { loadOffice } from '../../src/office.js'
 import { buildSite } from '../../src/site/run-build.js'
-import { workerCount } from '../../src/site/render-pool.js'
+import { planSite, type ReleasePageInput } from '../../src/site/build.js'
+import { createRenderPool, workerCount } from '../../src/site/render-pool.js'
 import { copySampleOffice, hashTree, removeOffices } from '../helpers/office.js'
 
 afterAll(removeOffices)
@@ -53,6 +54,32 @@ describe('render workers', () => {
     await build(dir, '2')
     const again = await build(dir, '2')
     expect(again.pages.rendered).toBe(0)
+  }, 60_000)
+})
+
+describe('render workers while the writer never yields', () => {
+  test('a worker keeps getting pages while the caller takes them without returning to the event loop', async () => {
+    const { office: loaded } = await loadOffice(await office(), { env: {} })
+    if (!loaded) throw new Error('office did not load')
+    const plan = await planSite(loaded, { now, pdf: false })
+    const inputs = plan.outputs.flatMap((o): ReleasePageInput[] => (o.kind === 'text' && o.page ? [o.page] : []))
+    expect(inputs.length).toBeGreaterThan(8)
+    const pages = Array.from({ length: 600 }, (_, i) => inputs[i % inputs.length]!)
+    const pool = createRenderPool({ workers: 1, config: loaded.config, resources: loaded.catalogs.resources, templatesHash: loaded.templates.hash, pages })
+    let fromWorker = 0
+    try {
+      // Like the writer: one synchronous stretch; a page nobody rendered
+      // costs this thread 5 ms (standing in for rendering it here).
+      for (let id = 0; id < pages.length; id++) {
+        if (pool.take(id) !== undefined) fromWorker++
+        else for (const until = performance.now() + 5; performance.now() < until; );
+      }
+    } finally {
+      await pool.close()
+    }
+    // Fed only from the event loop, the worker got nothing here (not even its
+    // 'ready' was seen); fed from take(), it renders a share of the pages.
+    expect(fromWorker).toBeGreaterThanOrEqual(20)
   }, 60_000)
 })
 
