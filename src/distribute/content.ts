@@ -13,7 +13,7 @@ import type { Office } from '../office.js'
 import { releaseDir } from '../office.js'
 import { isLocal, renderMarkdown } from '../render/markdown.js'
 import type { PdfRenderer } from '../render/pdf.js'
-import { footnoteLabels, pdfCacheKey, printJob } from '../site/build.js'
+import { footnoteLabels, pdfCacheDir, pdfCacheKey, printJob } from '../site/build.js'
 import { writeAtomic } from '../site/write.js'
 import { commonData, releaseData, releaseLocation, absoluteUrl } from '../site/view-model.js'
 import type { ContentFor, EmailContent } from './compose.js'
@@ -110,7 +110,7 @@ async function renderContent(
 export async function ensurePdf(office: Office, pdf: () => Promise<PdfRenderer>, slug: string, lng: string, embargoed: boolean): Promise<string> {
   const release = office.releases.find((r) => r.slug === slug)!
   const key = pdfCacheKey(office, release, lng, embargoed && release.embargo !== undefined)
-  const file = path.join(office.config.paths.state, 'cache', 'pdf', `${key}.pdf`)
+  const file = path.join(pdfCacheDir(office.config.paths.state), `${key}.pdf`)
   try {
     await access(file)
     return file

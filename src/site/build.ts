@@ -416,6 +416,11 @@ function assetUrlFor(location: PageLocation, assets: Readonly<Record<string, str
   }
 }
 
+/** Where rendered PDFs are kept by {@link pdfCacheKey}: `<state>/cache/pdf/`. */
+export function pdfCacheDir(stateDir: string): string {
+  return path.join(stateDir, 'cache', 'pdf')
+}
+
 /**
  * The cache key of a release's PDF in one language: everything that affects
  * the print output (release files, catalogs, templates, config, variant).

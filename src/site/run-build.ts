@@ -6,11 +6,10 @@
  */
 import { readdir } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg } from 'node:os'
-import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import type { Office } from '../office.js'
 import type { PdfRenderer } from '../render/pdf.js'
-import { planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
+import { pdfCacheDir, planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
 import { idleCores, processStart, sampleCpu, type CpuSample } from './idle-cores.js'
 import { createRenderPool, workerCount, type RenderPool } from './render-pool.js'
 import { readManifest, writeSite, type OnProgress, type WriteReport } from './write.js'
@@ -120,10 +119,10 @@ async function pagesToRender(plan: SitePlan, stateDir: string): Promise<PageOutp
   )
 }
 
-/** Whether no PDF was ever rendered into this state folder's cache (`<state>/cache/pdf`). */
+/** Whether no PDF was ever rendered into this state folder's cache. */
 async function pdfCacheIsEmpty(stateDir: string): Promise<boolean> {
   try {
-    return (await readdir(path.join(stateDir, 'cache', 'pdf'))).length === 0
+    return (await readdir(pdfCacheDir(stateDir))).length === 0
   } catch {
     return true
   }

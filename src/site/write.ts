@@ -11,7 +11,7 @@ import { readdirSync, type Dirent } from 'node:fs'
 import { access, copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import type { PlannedOutput, SitePlan } from './build.js'
+import { pdfCacheDir, type PlannedOutput, type SitePlan } from './build.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import type { VFileMessage } from 'vfile-message'
 import { diagnostic } from '../diagnostics.js'
@@ -67,7 +67,7 @@ export async function writeSite(
   const present = listTree(distDir)
   const old = await readManifest(stateDir)
   const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
-  const pdfCache = path.join(stateDir, 'cache', 'pdf')
+  const pdfCache = pdfCacheDir(stateDir)
   const counts = { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 } }
   const messages: VFileMessage[] = []
   const manifest: Manifest = { version: 1, files: {} }
