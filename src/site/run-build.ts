@@ -12,7 +12,7 @@ import type { PdfRenderer } from '../render/pdf.js'
 import { pdfCacheDir, planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
 import { idleCores, processStart, sampleCpu, type CpuSample } from './idle-cores.js'
 import { createRenderPool, workerCount, type RenderPool } from './render-pool.js'
-import { readManifest, writeSite, type OnProgress, type WriteReport } from './write.js'
+import { readManifest, writeSite, type Manifest, type OnProgress, type WriteReport } from './write.js'
 
 /** The result of a build. */
 export interface BuildReport extends WriteReport {
@@ -59,8 +59,9 @@ export async function buildSite(
   let pool: RenderPool | undefined
   try {
     const planned = await planSite(office, options)
-    // `build.workers: 0` never starts a worker: skip reading the manifest too.
-    const pages = office.config.build.workers === 0 ? [] : await pagesToRender(planned, office.config.paths.state)
+    // Read once: the pages to hand to workers, then the writer, come from it.
+    const previous = await readManifest(office.config.paths.state)
+    const pages = office.config.build.workers === 0 ? [] : pagesToRender(planned, previous)
     const workers = workerCount(office.config.build.workers, pages.length, hooks.host ?? host(before))
     let plan: SitePlan = planned
     if (workers > 0) {
@@ -94,6 +95,7 @@ export async function buildSite(
       { distDir: office.config.paths.dist, stateDir: office.config.paths.state },
       {
         pdf: () => (renderer ??= startRenderer()),
+        previous,
         ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
       },
     )
@@ -111,8 +113,8 @@ type PageOutput = Extract<PlannedOutput, { kind: 'text' }> & { readonly page: Re
  * the last build's manifest (a page missing from dist/ with an unchanged key
  * is rendered on the main thread, as is any page no worker has).
  */
-async function pagesToRender(plan: SitePlan, stateDir: string): Promise<PageOutput[]> {
-  const previous = (await readManifest(stateDir)).files
+function pagesToRender(plan: SitePlan, manifest: Manifest): PageOutput[] {
+  const previous = manifest.files
   return plan.outputs.filter(
     (output): output is PageOutput =>
       output.kind === 'text' && output.page !== undefined && previous[output.path] !== output.key && !(output.keep === true && previous[output.path] !== undefined),

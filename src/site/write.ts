@@ -55,17 +55,18 @@ const manifestName = 'build-manifest.json'
  *
  * @param plan The planned site.
  * @param targets dist/ and .press/ paths.
- * @param deps `pdf`: a renderer (required when the plan has PDFs); `onProgress` (optional).
+ * @param deps `pdf`: a renderer (required when the plan has PDFs); `onProgress` (optional);
+ *   `previous`: the last build's manifest, when the caller has read it already (optional).
  * @returns What was rendered and reused.
  */
 export async function writeSite(
   plan: SitePlan,
   targets: WriteTargets,
-  deps: { pdf?: () => Promise<PdfRenderer>; onProgress?: OnProgress },
+  deps: { pdf?: () => Promise<PdfRenderer>; onProgress?: OnProgress; previous?: Manifest },
 ): Promise<WriteReport> {
   const { distDir, stateDir } = targets
   const present = listTree(distDir)
-  const old = await readManifest(stateDir)
+  const old = deps.previous ?? (await readManifest(stateDir))
   const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   const pdfCache = pdfCacheDir(stateDir)
   const counts = { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 } }
