@@ -7,19 +7,8 @@
  */
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { prng } from './prng.js'
 import { repoRoot } from './util.js'
-
-/** A seeded PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const en = (
   'water sanitation prison colony inspection report sample river authority detainees monitor independent ' +
@@ -77,7 +66,7 @@ export interface CorpusRelease {
 
 /** Generate `count` releases (deterministic). */
 export function generateReleases(count: number, seed = 20310314): CorpusRelease[] {
-  const rnd = random(seed)
+  const rnd = prng(seed)
   const releases: CorpusRelease[] = []
   const start = Date.UTC(2019, 0, 1)
   for (let i = 0; i < count; i++) {

@@ -16,7 +16,7 @@ import { schedule } from '../../src/distribute/commands.js'
 import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
 import { crowd, LIFT, makeContext, makeOffice, makeRelease } from './fixtures/office.js'
-import { prng } from '../helpers/prng.js'
+import { prng } from '../../bench/lib/prng.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const root = resolve(here, '../..')

@@ -11,7 +11,7 @@ import { composeMessage, type MessageBase } from '../../src/distribute/compose.j
 import { createMailer } from '../../src/distribute/mailer.js'
 import { fastDataTransform, installFastDataStream, shareChunk } from '../../src/distribute/smtp-data-stream.js'
 import { startSmtpSink } from '../helpers/smtp-sink.js'
-import { prng } from '../helpers/prng.js'
+import { prng } from '../../bench/lib/prng.js'
 
 const require = createRequire(import.meta.url)
 const modulePath = require.resolve('nodemailer/lib/smtp-connection/data-stream.js')

@@ -14,7 +14,7 @@ import { composeBase, composeMessage, type OutgoingMessage } from '../../src/dis
 import { createMailer, SendError, type Mailer } from '../../src/distribute/mailer.js'
 import { smtpEnvelope } from '../../src/distribute/smtp-pool.js'
 import MimeNode from 'nodemailer/lib/mime-node/index.js'
-import { prng } from '../helpers/prng.js'
+import { prng } from '../../bench/lib/prng.js'
 import { startSmtpSink, type SinkFault, type SmtpSink } from '../helpers/smtp-sink.js'
 import { fakeContent, makeOffice } from './fixtures/office.js'
 

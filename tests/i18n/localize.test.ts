@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { loadCatalogs, type Catalogs } from '../../src/i18n/catalogs.js'
 import { createTranslator } from '../../src/i18n/localize.js'
 import { repoRoot } from '../helpers/office.js'
-import { prng } from '../helpers/prng.js'
+import { prng } from '../../bench/lib/prng.js'
 
 let catalogs: Catalogs
 

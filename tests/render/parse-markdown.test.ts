@@ -4,7 +4,7 @@ import remarkParse from 'remark-parse'
 import remarkGfm from 'remark-gfm'
 import { VFile } from 'vfile'
 import { allGfm, gfm, gfmParser, hasBareAddress, parseMarkdown, possibleGfm } from '../../src/render/parse-markdown.js'
-import { prng } from '../helpers/prng.js'
+import { prng } from '../../bench/lib/prng.js'
 
 // The contract: remark-parse + remark-gfm, every extension on.
 const reference = unified().use(remarkParse).use(remarkGfm).freeze()

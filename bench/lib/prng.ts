@@ -1,5 +1,6 @@
 /**
- * mulberry32: a small seeded PRNG, so random test inputs are reproducible.
+ * mulberry32: a small seeded PRNG, so the benchmark's corpus and the tests'
+ * random inputs are the same bytes on every run and machine.
  *
  * @param seed Any 32-bit integer.
  * @returns A function giving numbers in [0, 1).
