@@ -27,7 +27,7 @@ export interface LoadOfficeOptions {
   readonly overrides?: ConfigOverrides
   /** Load only this release (other releases are not read). */
   readonly only?: string
-  /** Reuse releases parsed by an earlier run from `.press/cache/releases.json` (see release/cache.ts). */
+  /** Reuse releases parsed by an earlier run from `.press/cache/releases/` (see release/cache.ts). */
   readonly releaseCache?: boolean
 }
 
