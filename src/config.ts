@@ -72,6 +72,7 @@ const configSchema = z.object({
       state: z.string().default('.press'),
       pressList: z.string().default('press-list.csv'),
       suppressions: z.string().default('suppressions.csv'),
+      deliveries: z.string().default('deliveries'),
     })
     .default({
       releases: 'releases',
@@ -81,6 +82,7 @@ const configSchema = z.object({
       state: '.press',
       pressList: 'press-list.csv',
       suppressions: 'suppressions.csv',
+      deliveries: 'deliveries',
     }),
 })
 
@@ -198,6 +200,7 @@ export function resolveConfig(
     state: abs(value.paths.state),
     pressList: abs(value.paths.pressList),
     suppressions: abs(value.paths.suppressions),
+    deliveries: abs(value.paths.deliveries),
   }
   const siteUrl = value.site.url.replace(/\/+$/, '')
   const renderRelevant = {

@@ -40,6 +40,8 @@ export interface ReleaseText {
   readonly sourceHash?: string
   /** Hash of this text's translatable content (title, subtitle, dateline, body). */
   readonly contentHash: string
+  /** Corrections made after publication (`corrections:`), oldest first, notes in this language. */
+  readonly corrections?: ReadonlyArray<{ readonly at: number; readonly note: string }>
 }
 
 /** Release status as written in the frontmatter. */

@@ -19,11 +19,13 @@ import {
   type ContentFor,
   type UnsubscribeConfig,
 } from './compose.js'
+import { createDeliveryWriter, holdings, loadDeliveries, type Holding } from './deliveries.js'
 import { runDue, type ProgressEvent, type ReleaseLookup, type RetryOptions, type RunReport } from './dispatch.js'
+import { reconcileRelease, type ReconcileResult } from './reconcile.js'
 import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from './errors.js'
 import { createMailer, redactUrl, type Mailer, type Receipt } from './mailer.js'
 import { planSends, type Plan } from './plan.js'
-import { sendStates, type EnqueueResult, type Ledger, type LedgerRow, type LedgerStats, type SendState } from './queue/ledger.js'
+import { sendStates, type EnqueueResult, type Ledger, type LedgerRow, type LedgerStats, type PlanRecord, type SendState } from './queue/ledger.js'
 import { openSqliteLedger } from './queue/sqlite-ledger.js'
 
 /** The `mail` part of the config, as distribution uses it. */
@@ -67,8 +69,16 @@ export interface DistributeContext {
   readonly smtpTimeouts?: { readonly socket?: number; readonly connection?: number }
   /** A transport to use instead of `mail.transport` (tests); not closed by the commands. */
   readonly mailer?: Mailer
-  /** A ledger to use instead of `<statePath>/queue.db` (e.g. BullMQ); not closed by the commands. */
+  /** A ledger to use instead of `<statePath>/queue.db` (e.g. Redis); not closed by the commands. */
   readonly ledger?: Ledger
+  /** The office's deliveries folder (`deliveries/`): the record of who got what (optional; tests). */
+  readonly deliveriesPath?: string
+  /**
+   * Read the office again (releases, press list) when its files changed;
+   * resolves true when something changed. The worker calls it every round,
+   * and the commands that edit release files call it after editing (optional).
+   */
+  readonly refresh?: () => Promise<boolean>
 }
 
 /** Options shared by the commands that send. */
@@ -156,13 +166,15 @@ async function makePlan(ctx: DistributeContext, release: Release, at?: number): 
   })
 }
 
-function openLedger(ctx: DistributeContext): { ledger: Ledger; close: () => Promise<void> } {
+/** Open the context's ledger (or the SQLite queue in the state folder). */
+export function openLedger(ctx: DistributeContext): { ledger: Ledger; close: () => Promise<void> } {
   if (ctx.ledger) return { ledger: ctx.ledger, close: async () => {} }
   const ledger = openSqliteLedger(join(ctx.statePath, 'queue.db'))
   return { ledger, close: () => ledger.close() }
 }
 
-function openMailer(ctx: DistributeContext): { mailer: Mailer; close: () => Promise<void> } {
+/** Open the context's mailer. */
+export function openMailer(ctx: DistributeContext): { mailer: Mailer; close: () => Promise<void> } {
   if (ctx.mailer) return { mailer: ctx.mailer, close: async () => {} }
   const mailer = createMailer(ctx.mail.transport, {
     statePath: ctx.statePath,
@@ -175,33 +187,82 @@ function openMailer(ctx: DistributeContext): { mailer: Mailer; close: () => Prom
   return { mailer, close: () => mailer.close() }
 }
 
-async function enqueuePlan(ctx: DistributeContext, ledger: Ledger, plan: Plan): Promise<EnqueueResult> {
-  const { domain } = parseFrom(ctx.mail.from)
-  const jobs = plan.jobs.map((job) => ({
-    key: job.key,
-    slug: job.slug,
-    email: job.email,
-    name: job.name,
-    lng: job.lng,
-    wanted: job.wanted,
-    vetted: job.vetted,
-    sendAt: job.sendAt,
-    lift: plan.lift,
-    messageId: messageIdFor(job.slug, normalizeEmail(job.email), domain),
-  }))
-  return ledger.enqueue(plan.slug, jobs, ctx.now(), { cancelMissing: true })
-}
-
 function checkPlan(release: Release, plan: Plan): void {
   if (release.status === 'draft') throw new DraftReleaseError(release.slug)
   if (plan.errors.length > 0) throw new StrictTranslationError(release.slug, plan.errors)
 }
 
-/** Dispatch under the lock with an open ledger and mailer. */
-async function dispatchWith(ctx: DistributeContext, ledger: Ledger, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
+/**
+ * Reconcile one release's queue with the office now (see reconcile.ts).
+ *
+ * @param ctx Office context.
+ * @param ledger The open ledger.
+ * @param release The release as its files say now.
+ * @param record Its plan record.
+ * @param force Re-plan even when nothing changed.
+ * @returns What changed.
+ */
+export async function reconcileWith(ctx: DistributeContext, ledger: Ledger, release: Release, record: PlanRecord, force = false): Promise<ReconcileResult> {
+  const recipients = [...(await loadRecipients(ctx))]
+  return reconcileRelease({
+    ledger,
+    release,
+    record,
+    recipients,
+    suppressed: await loadSuppressions(ctx.suppressionsPath),
+    locales: ctx.locales ?? Object.keys(release.texts),
+    translations: ctx.mail.translations,
+    deliveriesPath: ctx.deliveriesPath,
+    domain: parseFrom(ctx.mail.from).domain,
+    now: ctx.now(),
+    force,
+  })
+}
+
+/** Reconcile every planned release whose inputs changed since the last time. */
+async function reconcileAll(ctx: DistributeContext, ledger: Ledger, slug?: string): Promise<ReconcileResult[]> {
+  const out: ReconcileResult[] = []
+  for (const { slug: s, plan } of await ledger.plans()) {
+    if (slug !== undefined && s !== slug) continue
+    const release = await ctx.releases(s)
+    // A release that is gone: its rows are cancelled at hand-over.
+    if (release === undefined) continue
+    out.push(await reconcileWith(ctx, ledger, release, plan))
+  }
+  return out
+}
+
+/** Plan (or re-plan) a release into the queue, as `press send` and `press schedule` do. */
+async function planInto(ctx: DistributeContext, ledger: Ledger, release: Release, at: number | undefined): Promise<{ result: ReconcileResult; enqueued: EnqueueResult }> {
+  const previous = await ledger.plan(release.slug)
+  const record: PlanRecord = { plannedAt: previous?.plannedAt ?? ctx.now(), ...(at === undefined ? {} : { at }) }
+  const result = await reconcileWith(ctx, ledger, release, record, true)
+  return { result, enqueued: result.enqueued ?? { added: 0, updated: 0, kept: 0, cancelled: 0 } }
+}
+
+/** What the delivery record says, read once per release per run. */
+function recordLookup(ctx: DistributeContext): (slug: string, email: string) => Holding | undefined {
+  const cache = new Map<string, Map<string, Holding>>()
+  return (slug, email) => {
+    if (ctx.deliveriesPath === undefined) return undefined
+    let map = cache.get(slug)
+    if (map === undefined) {
+      map = holdings(loadDeliveries(ctx.deliveriesPath, slug))
+      cache.set(slug, map)
+    }
+    return map.get(email)
+  }
+}
+
+/** Dispatch under the lock with an open ledger and mailer, checking every message against the office now. */
+export async function dispatchWith(ctx: DistributeContext, ledger: Ledger, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
+  await reconcileAll(ctx, ledger, options.slug)
   const lock = await ledger.lock({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+  const writer = ctx.deliveriesPath === undefined ? undefined : createDeliveryWriter(ctx.deliveriesPath)
   try {
     const suppressed = await loadSuppressions(ctx.suppressionsPath)
+    const list = new Map<string, Recipient>()
+    for (const r of await loadRecipients(ctx)) if (!list.has(normalizeEmail(r.email))) list.set(normalizeEmail(r.email), r)
     return await runDue({
       ledger,
       lock,
@@ -211,6 +272,11 @@ async function dispatchWith(ctx: DistributeContext, ledger: Ledger, mailer: Mail
       releases: ctx.releases,
       now: ctx.now,
       suppressed,
+      recipient: (email) => list.get(email),
+      holding: recordLookup(ctx),
+      ...(writer ? { onDelivered: (delivery, slug) => writer.write(delivery, slug) } : {}),
+      ...(ctx.locales ? { locales: ctx.locales } : {}),
+      translations: ctx.mail.translations,
       onHardBounce: (email, reason, at) => addSuppression(ctx.suppressionsPath, email, reason, new Date(at)),
       ...(options.slug === undefined ? {} : { slug: options.slug }),
       ...(ctx.retry ? { retry: ctx.retry } : {}),
@@ -219,6 +285,7 @@ async function dispatchWith(ctx: DistributeContext, ledger: Ledger, mailer: Mail
       ...(options.signal ? { signal: options.signal } : {}),
     })
   } finally {
+    writer?.close()
     await lock.release()
   }
 }
@@ -265,7 +332,7 @@ export async function planDistribution(ctx: DistributeContext, slug: string, opt
   checkPlan(release, plan)
   const { ledger, close } = openLedger(ctx)
   try {
-    const enqueued = await enqueuePlan(ctx, ledger, plan)
+    const { enqueued } = await planInto(ctx, ledger, release, undefined)
     const { mailer, close: closeMailer } = openMailer(ctx)
     try {
       const run = await dispatchWith(ctx, ledger, mailer, { ...options, slug })
@@ -298,7 +365,7 @@ export async function schedule(ctx: DistributeContext, slug: string, at: number)
   checkPlan(release, plan)
   const { ledger, close } = openLedger(ctx)
   try {
-    return { plan, enqueued: await enqueuePlan(ctx, ledger, plan) }
+    return { plan, enqueued: (await planInto(ctx, ledger, release, at)).enqueued }
   } finally {
     await close()
   }

@@ -19,6 +19,22 @@ export interface ContentVariant {
   readonly embargoed: boolean
   /** A `--test` copy: the subject is marked TEST. */
   readonly test: boolean
+  /**
+   * A notice or correction instead of the release as first sent: its change
+   * id (`moved-…`, `lifted-…`, `withdrawn-…`, `correction-<n>`) and the
+   * notice's details (JSON, optional).
+   */
+  readonly change?: { readonly id: string; readonly payload?: string | undefined } | undefined
+}
+
+/**
+ * A key that tells content variants apart (for caches).
+ *
+ * @param variant The variant.
+ * @returns A string.
+ */
+export function variantKey(variant: ContentVariant): string {
+  return `${variant.embargoed ? 1 : 0}\0${variant.test ? 1 : 0}\0${variant.change?.id ?? ''}\0${variant.change?.payload ?? ''}`
 }
 
 /** One attachment, read from disk when the message body is built. */

@@ -16,7 +16,9 @@ import type { PdfRenderer } from '../render/pdf.js'
 import { footnoteLabels, pdfCacheDir, pdfCacheKey, printJob } from '../site/build.js'
 import { writeAtomic } from '../site/write.js'
 import { commonData, releaseData, releaseLocation, absoluteUrl } from '../site/view-model.js'
-import type { ContentFor, EmailContent } from './compose.js'
+import { variantKey, type ContentFor, type ContentVariant, type EmailContent } from './compose.js'
+import { parseChange } from './decide.js'
+import { renderNotice } from './notice.js'
 
 /**
  * A ContentFor over an office.
@@ -28,7 +30,7 @@ import type { ContentFor, EmailContent } from './compose.js'
 export function createContentProvider(office: Office, pdf: () => Promise<PdfRenderer>): ContentFor {
   const memo = new Map<string, Promise<EmailContent>>()
   return (slug, lng, variant) => {
-    const key = `${slug}\0${lng}\0${variant.embargoed}\0${variant.test}`
+    const key = `${slug}\0${lng}\0${variantKey(variant)}`
     let found = memo.get(key)
     if (!found) {
       found = renderContent(office, pdf, slug, lng, variant)
@@ -44,11 +46,16 @@ async function renderContent(
   pdf: () => Promise<PdfRenderer>,
   slug: string,
   wanted: string,
-  variant: { embargoed: boolean; test: boolean },
+  variant: ContentVariant,
 ): Promise<EmailContent> {
   const { config, templates, translator } = office
   const release = office.releases.find((r) => r.slug === slug)
   if (!release) throw new Error(`no release ${slug}`)
+  const change = variant.change === undefined ? undefined : parseChange(variant.change.id)
+  if (change !== undefined && change.type !== 'correction') {
+    const css = await readFile(path.join(templates.dir, 'assets', 'email.css'), 'utf8').catch(() => '')
+    return renderNotice({ config, release, lng: wanted, t: translator.forLng(wanted), type: change.type, at: change.at, payload: variant.change?.payload, css })
+  }
   const text = release.texts[wanted] ?? release.texts[release.source]!
   const lng = text.lng
   const t = translator.forLng(lng)
@@ -73,7 +80,7 @@ async function renderContent(
     {
       ...commonData({ config, lng, t, location, alternates: [], preview: false }),
       release: data,
-      email: { css, test: variant.test, unsubscribe },
+      email: { css, test: variant.test, unsubscribe, correction: change?.type === 'correction' ? correctionNote(data, change.at) : '' },
     },
     { t, asset: (name) => `${config.site.url}/assets/${name}` },
   )
@@ -87,6 +94,7 @@ async function renderContent(
     ],
   })
   let subject = variant.embargoed && release.embargo ? t('email.subjectEmbargoed', { notice: String(data['embargoNotice']), title: text.title }) : text.title
+  if (change?.type === 'correction') subject = t('email.subjectCorrection', { subject })
   if (variant.test) subject = t('email.subjectTest', { subject })
   const pdfPath = await ensurePdf(office, pdf, release.slug, lng, variant.embargoed)
   const dir = releaseDir(config, release)
@@ -100,6 +108,12 @@ async function renderContent(
     ],
     language: lng,
   }
+}
+
+/** The text of correction number `n` as the page prints it, for the top of a corrected email. */
+function correctionNote(data: Record<string, unknown>, n: number): string {
+  const list = data['corrections'] as ReadonlyArray<{ readonly text: string }> | undefined
+  return list?.[n - 1]?.text ?? ''
 }
 
 /**

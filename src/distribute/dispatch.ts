@@ -7,19 +7,20 @@
  * lock turns into `unknown` and resends with the same Message-ID.
  */
 import PQueue from 'p-queue'
-import { embargoDecision } from '../embargo/policy.js'
-import { normalizeEmail } from '../press-list/validate.js'
 import { PressError } from '../errors.js'
-import type { Lng, Release } from '../types.js'
+import type { Lng, Recipient, Release } from '../types.js'
 import {
   composeBase,
   composeMessage,
   ComposeError,
+  variantKey,
   type ComposeOptions,
   type ContentFor,
   type ContentVariant,
   type MessageBase,
 } from './compose.js'
+import { decide, type HandOver } from './decide.js'
+import type { Delivery, Holding } from './deliveries.js'
 import { classifySendError, type Mailer } from './mailer.js'
 import type { Ledger, LedgerLock, LedgerRow } from './queue/ledger.js'
 
@@ -35,6 +36,8 @@ export interface RetryOptions {
   readonly maxAttempts?: number
   /** Retry within this run when the wait is at most this, ms (default 30,000); longer waits are left for a later run. */
   readonly inRunMaxWaitMs?: number
+  /** Waits between tries of a queue write after the server accepted a message, ms (default 50 ms … 5 s, five tries). */
+  readonly ledgerRetryMs?: readonly number[]
 }
 
 /** Looks a release up by slug; undefined when it no longer exists. */
@@ -69,6 +72,16 @@ export interface RunDueDeps {
   readonly slug?: string
   /** Normalised suppressed addresses: such rows are cancelled, not sent (optional). */
   readonly suppressed?: ReadonlySet<string>
+  /** The press list now, by normalised address (optional; without it the list is not checked). */
+  readonly recipient?: (normalizedEmail: string) => Recipient | undefined
+  /** What the delivery record says an address holds of a release (optional). */
+  readonly holding?: (slug: string, normalizedEmail: string) => Holding | undefined
+  /** Called once the server accepted a message, before its row is marked sent (write the delivery record). */
+  readonly onDelivered?: (delivery: Delivery, slug: string) => void
+  /** The office's languages (default: the release's). */
+  readonly locales?: readonly string[]
+  /** `strict`: a missing or stale translation holds the message (default lenient). */
+  readonly translations?: 'lenient' | 'strict'
   /** Called for a hard bounce (5xx on RCPT), e.g. to add a suppression (optional). */
   readonly onHardBounce?: (email: string, reason: string, at: number) => Promise<void>
   readonly retry?: RetryOptions
@@ -110,8 +123,10 @@ export interface RunReport {
   readonly retried: number
   /** Not sent yet: embargo (unvetted before the lift) or the release is a draft again. */
   readonly held: number
-  /** Cancelled: suppressed since planning. */
+  /** Cancelled: suppressed, removed from the list, superseded, or the release is gone. */
   readonly cancelled: number
+  /** Found in the delivery record as already accepted (after a crash or a lost queue) and recorded sent without sending. */
+  readonly recorded: number
   /** Rows a crashed run left in flight, resent as `unknown` (from the lock). */
   readonly recovered: number
   /** Addresses added to the suppression file (hard bounces). */
@@ -136,7 +151,19 @@ export class LockLostError extends PressError {
   }
 }
 
-const retryDefaults = { baseMs: 2_000, factor: 2, maxMs: 3_600_000, maxAttempts: 8, inRunMaxWaitMs: 30_000 }
+const retryDefaults = { baseMs: 2_000, factor: 2, maxMs: 3_600_000, maxAttempts: 8, inRunMaxWaitMs: 30_000, ledgerRetryMs: [50, 200, 1_000, 3_000, 5_000] as readonly number[] }
+
+/** The server accepted a message but the queue could not record it. */
+export class LedgerWriteError extends PressError {
+  override readonly code = 'PRESS_QUEUE_WRITE'
+  constructor(row: Pick<LedgerRow, 'email' | 'slug'>, cause: unknown) {
+    super(
+      `The mail server accepted the message to ${row.email} (${row.slug}), but the queue could not record it (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        'The run stopped; the delivery record has it, so the next `press dispatch` records it as sent without sending it again.',
+      { cause },
+    )
+  }
+}
 
 /**
  * The delay before retry number `attempt` (1 = after the first failure).
@@ -184,6 +211,7 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
   let retried = 0
   let held = 0
   let cancelled = 0
+  let recorded = 0
   let failedAttempts = 0
   let paused: { reason: string } | undefined
   let fatal: unknown
@@ -202,7 +230,7 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
   }
 
   const base = (rel: Release, lng: Lng, variant: ContentVariant): Promise<MessageBase> => {
-    const key = `${rel.slug}\0${lng}\0${variant.embargoed ? 1 : 0}`
+    const key = `${rel.slug}\0${lng}\0${variantKey(variant)}`
     let found = bases.get(key)
     if (found === undefined) {
       const replyTo = rel.contacts.find((c) => c.email)?.email
@@ -222,51 +250,84 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
     }
   }
 
+  /** The row's decision at `at`, against the office as it is now. */
+  const decideNow = (row: LedgerRow, rel: Release | undefined, at: number): HandOver =>
+    decide(
+      row,
+      {
+        release: () => rel,
+        recipient: deps.recipient,
+        suppressed: (email) => deps.suppressed?.has(email) ?? false,
+        holding: deps.holding,
+        locales: deps.locales ?? (rel ? Object.keys(rel.texts) : []),
+        translations: deps.translations ?? 'lenient',
+      },
+      at,
+    )
+
+  /** `markSent`, retried while the queue is briefly unwritable (locked, reconnecting). */
+  const markSentDurably = async (row: LedgerRow, response: string, version: string): Promise<void> => {
+    const delays = retry.ledgerRetryMs
+    for (let i = 0; ; i++) {
+      try {
+        await ledger.markSent(row.key, { response, version }, now())
+        return
+      } catch (error) {
+        if (i >= delays.length) throw new LedgerWriteError(row, error)
+        await new Promise((resolve) => setTimeout(resolve, delays[i]))
+      }
+    }
+  }
+
   const attempt = async (row: LedgerRow, isRetry: boolean): Promise<void> => {
     if (stopped()) return
     const rel = await release(row.slug)
-    if (rel === undefined) {
-      await ledger.markFailed(row.key, { error: `The release ${row.slug} no longer exists; restore releases/${row.slug} or leave this message failed.` }, now())
-      failed++
-      failures.set(row.key, { key: row.key, email: row.email, kind: 'permanent', error: `release ${row.slug} not found`, deferred: false })
-      emit({ type: 'failed', key: row.key, slug: row.slug, email: row.email, error: 'release not found' })
-      return
-    }
-    if (rel.status === 'draft') {
-      held++
-      emit({ type: 'held', key: row.key, slug: row.slug, email: row.email })
-      return
-    }
-    if (deps.suppressed?.has(normalizeEmail(row.email))) {
-      await ledger.cancel(row.key, 'suppressed', now())
-      cancelled++
-      emit({ type: 'cancelled', key: row.key, slug: row.slug, email: row.email })
-      return
-    }
 
-    // Ask the policy, compose (may await a render), then ask again with a
-    // fresh clock: the answer that counts is the one right before the send.
+    // Decide, compose (may await a render), then decide again with a fresh
+    // clock: the answer that counts is the one right before the send.
     let messageBase: MessageBase | undefined
-    let variant: ContentVariant | undefined
+    let chosen: Extract<HandOver, { action: 'send' }> | undefined
     for (let round = 0; round < 3; round++) {
-      const decision = embargoDecision(rel, { embargo: row.vetted }, now())
-      if (decision.action === 'hold') {
-        await ledger.hold(row.key, decision.until, now())
-        held++
-        emit({ type: 'held', key: row.key, slug: row.slug, email: row.email, until: decision.until })
+      const decision = decideNow(row, rel, now())
+      if (decision.action === 'cancel') {
+        await ledger.cancel(row.key, decision.reason, now())
+        cancelled++
+        emit({ type: 'cancelled', key: row.key, slug: row.slug, email: row.email, error: decision.reason })
         return
       }
-      const wanted: ContentVariant = { embargoed: decision.banner === 'embargoed', test: false }
-      if (messageBase !== undefined && variant?.embargoed === wanted.embargoed) break
-      variant = wanted
+      if (decision.action === 'hold') {
+        if (decision.until !== undefined) await ledger.hold(row.key, decision.until, now())
+        held++
+        emit({ type: 'held', key: row.key, slug: row.slug, email: row.email, error: decision.reason, ...(decision.until === undefined ? {} : { until: decision.until }) })
+        return
+      }
+      if (decision.action === 'recorded') {
+        // The delivery record shows the server took this very message (a crash
+        // or a failed queue write after the 250): record it, send nothing.
+        if (!(await ledger.claim(row.key, lock, now()))) {
+          if (lock.lost) lockLost = true
+          return
+        }
+        await markSentDurably(row, `already accepted ${new Date(decision.at).toISOString()} (delivery record)`, decision.version)
+        recorded++
+        emit({ type: 'sent', key: row.key, slug: row.slug, email: row.email })
+        return
+      }
+      if (messageBase !== undefined && chosen?.lng === decision.lng && chosen.embargoed === decision.embargoed) break
+      chosen = decision
+      const variant: ContentVariant = {
+        embargoed: decision.embargoed,
+        test: false,
+        ...(row.kind === 'notice' || row.kind === 'correction' ? { change: { id: row.change ?? '', payload: row.payload } } : {}),
+      }
       try {
-        messageBase = await base(rel, row.lng, wanted)
+        messageBase = await base(rel!, decision.lng, variant)
       } catch (error) {
         fatal ??= error
         return
       }
     }
-    if (messageBase === undefined || stopped()) return
+    if (messageBase === undefined || chosen === undefined || stopped()) return
 
     let message
     try {
@@ -289,13 +350,9 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
     if (isRetry) retried++
     emit({ type: 'claim', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo })
 
+    let receipt
     try {
-      const receipt = await mailer.send(message)
-      await ledger.markSent(row.key, { response: receipt.response }, now())
-      sent++
-      failures.delete(row.key)
-      emit({ type: 'sent', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo })
-      return
+      receipt = await mailer.send(message)
     } catch (raw) {
       const error = classifySendError(raw)
       failedAttempts++
@@ -304,12 +361,14 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
       if (error.kind === 'temporary' && attemptNo < retry.maxAttempts) {
         const delay = backoffDelay(attemptNo, retry)
         const nextAt = now() + delay
-        await ledger.markDeferred(row.key, { error: text, responseCode: code }, nextAt, now())
+        // Connection lost after the whole message was handed over: the server may
+        // have taken it, so the row is `unknown` (resent with the same Message-ID).
+        await ledger.markDeferred(row.key, { error: text, responseCode: code }, nextAt, now(), { uncertain: error.uncertain })
         failures.set(row.key, { key: row.key, email: row.email, kind: 'temporary', error: text, ...(code === undefined ? {} : { responseCode: code }), deferred: true })
         emit({ type: 'deferred', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo, error: text, until: nextAt })
         if (delay <= retry.inRunMaxWaitMs) scheduleRetry(row.key, delay)
       } else {
-        const reason = error.kind === 'temporary' ? `gave up after ${attemptNo} attempts: ${text}` : text
+        const reason = error.kind === 'temporary' ? `gave up after ${attemptNo} attempts: ${text}; \`press retry ${row.slug}\` sends it again` : text
         await ledger.markFailed(row.key, { error: reason, responseCode: code }, now())
         failed++
         failures.set(row.key, { key: row.key, email: row.email, kind: 'permanent', error: reason, ...(code === undefined ? {} : { responseCode: code }), deferred: false })
@@ -324,9 +383,29 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
         }
       }
       checkThreshold()
+      return
     }
-  }
 
+    // The server accepted the message. From here on it is never sent as a plain
+    // retry: the delivery record is written first (so even a lost queue knows),
+    // then the row; a queue write that keeps failing stops the run with the row
+    // still `sending`, which the next run finds `unknown` and settles from the record.
+    const sentAt = now()
+    try {
+      deps.onDelivered?.({ sentAt, email: row.email, lng: chosen.lng, kind: row.kind ?? 'release', version: chosen.version, messageId: row.messageId }, row.slug)
+    } catch (e) {
+      warnings.push(`Could not write the delivery record of ${row.slug}: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    try {
+      await markSentDurably(row, receipt.response, chosen.version)
+    } catch (error) {
+      fatal ??= error
+      return
+    }
+    sent++
+    failures.delete(row.key)
+    emit({ type: 'sent', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo })
+  }
   const enqueue = (row: LedgerRow, isRetry: boolean): void => {
     void queue.add(() =>
       attempt(row, isRetry).catch((error: unknown) => {
@@ -342,7 +421,7 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
       retryTimers.delete(timer)
       const requeue = async (): Promise<void> => {
         const row = stopped() ? undefined : await ledger.get(key)
-        if (row !== undefined && row.state === 'deferred') enqueue(row, true)
+        if (row !== undefined && (row.state === 'deferred' || row.state === 'unknown')) enqueue(row, true)
       }
       requeue()
         .catch((error: unknown) => {
@@ -388,6 +467,7 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
     retried,
     held,
     cancelled,
+    recorded,
     recovered: lock.recovered,
     suppressed: suppressedNow,
     ...(paused === undefined ? {} : { paused }),

@@ -67,10 +67,15 @@ export class SendError extends PressError {
   readonly response: string | undefined
   /** A permanent rejection of the recipient address (5xx on RCPT): suppress it. */
   readonly hardBounce: boolean
+  /**
+   * The connection was lost after the whole message was handed over and
+   * before the server's reply: it may have been accepted (a lost 250).
+   */
+  readonly uncertain: boolean
 
   constructor(
     message: string,
-    details: { kind: FailureKind; responseCode?: number | undefined; command?: string | undefined; response?: string | undefined },
+    details: { kind: FailureKind; responseCode?: number | undefined; command?: string | undefined; response?: string | undefined; uncertain?: boolean | undefined },
     options?: { cause?: unknown },
   ) {
     super(message, options)
@@ -79,6 +84,7 @@ export class SendError extends PressError {
     this.command = details.command
     this.response = details.response
     this.hardBounce = details.kind === 'permanent' && details.command === 'RCPT TO' && (details.responseCode ?? 0) >= 500
+    this.uncertain = details.uncertain === true && details.responseCode === undefined
   }
 }
 
@@ -110,6 +116,7 @@ export function classifySendError(error: unknown, scrub: (text: string) => strin
     responseCode?: unknown
     command?: unknown
     response?: unknown
+    afterData?: unknown
   }
   const message = scrub(typeof e.message === 'string' ? e.message : String(error))
   const code = typeof e.code === 'string' ? e.code : undefined
@@ -124,7 +131,8 @@ export function classifySendError(error: unknown, scrub: (text: string) => strin
   else kind = 'temporary'
   // No `cause`: the original error object may carry connection details the
   // CLI would print; everything useful is copied (scrubbed) onto this one.
-  return new SendError(code && !message.includes(code) ? `${message} (${code})` : message, { kind, responseCode, command, response })
+  const uncertain = e.afterData === true && responseCode === undefined
+  return new SendError(code && !message.includes(code) ? `${message} (${code})` : message, { kind, responseCode, command, response, uncertain })
 }
 
 /**

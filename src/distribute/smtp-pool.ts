@@ -52,6 +52,8 @@ interface Waiting {
   readonly message: PoolMessage
   readonly resolve: (response: string) => void
   readonly reject: (error: unknown) => void
+  /** The whole message went into the DATA stream: a failure without a reply now may be a lost 250. */
+  streamed?: boolean
 }
 
 interface Slot {
@@ -105,7 +107,7 @@ function domainLowercased(address: string): string {
  * the body leave in one write (on a plain connection; TLS writes to the
  * TCP handle directly). No Readable per message, and no copy.
  */
-function chunkSource(chunks: readonly Buffer[], socket: Socket | undefined): Readable {
+function chunkSource(chunks: readonly Buffer[], socket: Socket | undefined, onStreamed: () => void): Readable {
   const source = {
     pipe<T extends NodeJS.WritableStream>(dest: T): T {
       if (socket !== undefined) {
@@ -114,6 +116,7 @@ function chunkSource(chunks: readonly Buffer[], socket: Socket | undefined): Rea
       }
       for (const chunk of chunks) dest.write(chunk)
       dest.end()
+      onStreamed()
       return dest
     },
   }
@@ -160,7 +163,12 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
     slot.current = undefined
     if (current === undefined) return
     if (error === undefined) current.resolve(response ?? '')
-    else current.reject(error)
+    else {
+      // No reply after the whole message went out: the server may have taken it.
+      const replied = typeof (error as { responseCode?: unknown } | null)?.responseCode === 'number'
+      if (current.streamed && !replied && typeof error === 'object' && error !== null) Object.assign(error, { afterData: true })
+      current.reject(error)
+    }
   }
 
   const drop = (slot: Slot, error?: unknown): void => {
@@ -210,7 +218,10 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
     const connection = slot.connection
     if (current === undefined || connection === undefined) return
     const { from, to, chunks } = current.message
-    connection.send(smtpEnvelope(from, to), chunkSource(chunks, slot.socket), (error, info) => {
+    const streamed = (): void => {
+      current.streamed = true
+    }
+    connection.send(smtpEnvelope(from, to), chunkSource(chunks, slot.socket, streamed), (error, info) => {
       if (error) {
         // As nodemailer's pool does: a failed session is not reused.
         drop(slot, error)

@@ -260,7 +260,8 @@ function makeText(file: ParsedFile, fm: SourceFrontmatter | TranslationFrontmatt
     bodyLine: file.bodyLine,
     ...(fm.source_hash !== undefined && fm.source_hash !== '' ? { sourceHash: scalarText(file.data, 'source_hash') } : {}),
   }
-  return { ...text, contentHash: contentHashOf(text) }
+  const corrections = (fm.corrections ?? []).map((c) => ({ at: Date.parse(c.date), note: c.note.trim() }))
+  return { ...text, contentHash: contentHashOf(text), ...(corrections.length > 0 ? { corrections } : {}) }
 }
 
 /**

@@ -21,6 +21,14 @@ const sourceHash = z.custom<string | number>((v) => typeof v === 'string' || typ
   message: 'expected the hash as text, e.g. 70b679cebf9717d4 (see `press translate status`)',
 })
 
+// `press send --correction` writes these; a person may edit the note.
+const correction = z.object({
+  date: z.union([z.string(), z.date()]).transform((v) => (v instanceof Date ? v.toISOString() : v)).refine((v) => /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(v.trim()) && !Number.isNaN(Date.parse(v)), {
+    message: 'expected the instant of the correction with an offset, e.g. 2031-03-15T10:00:00Z',
+  }),
+  note: z.string().trim().min(1),
+})
+
 /** Keys a source-language file may carry. */
 export const sourceSchema = z.object({
   title: z.string().trim().min(1),
@@ -37,6 +45,7 @@ export const sourceSchema = z.object({
   status: z.enum(['draft', 'ready']).optional(),
   source: z.string().optional(),
   source_hash: sourceHash.optional(),
+  corrections: z.array(correction).optional(),
 })
 
 /** Frontmatter of a source-language file. */
@@ -54,6 +63,8 @@ export const translationSchema = z.object({
   source: z.string().optional(),
   /** `draft`: the translation is not ready; the release is published without this language until it is. */
   status: z.enum(['draft', 'ready']).optional(),
+  /** The same corrections as the source, with notes in this language. */
+  corrections: z.array(correction).optional(),
 })
 
 /** Frontmatter of a translation. */

@@ -125,7 +125,22 @@ export function releaseData(input: ReleaseViewInput): Record<string, unknown> {
     pdf: input.pdf ?? '',
     attachments: input.attachments,
     boilerplateHtml: new SafeHtml(paragraphs(about)),
+    corrections: correctionsOf(release, text, lng, t),
   }
+}
+
+/**
+ * The release's corrections in the page language, oldest first: the note
+ * from this language's file, else the source's.
+ */
+function correctionsOf(release: Release, text: ReleaseText, lng: string, t: Translate): Array<{ dateText: string; note: string; text: string }> {
+  const source = release.texts[release.source]?.corrections ?? []
+  const own = text.corrections ?? []
+  return source.map((c, i) => {
+    const note = own[i]?.note ?? c.note
+    const dateText = formatDate(new Date(c.at).toISOString().slice(0, 10), lng)
+    return { dateText, note, text: t('release.correction', { date: dateText, note }) }
+  })
 }
 
 /** The `print` variable: CSS strings for the page margin boxes. */

@@ -92,7 +92,7 @@ async function scenario(seed: number, killsWanted: number): Promise<void> {
     const people = crowd(40, `s${seed}.example`)
     const ctx = makeContext(office, [release], people, sink.url, { clock: { t: LIFT } })
     await schedule(ctx, slug, LIFT)
-    const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, files: office.files }
+    const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, recipients: people, files: office.files }
 
     let kills = 0
     const log: string[] = []
@@ -175,7 +175,7 @@ describe('two processes', () => {
         const release = makeRelease({ embargo: false })
         const people = crowd(45, wait ? 'wait.example' : 'nowait.example')
         await schedule(makeContext(office, [release], people, sink.url, { clock: { t: LIFT } }), slug, LIFT)
-        const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, files: office.files, wait }
+        const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, recipients: people, files: office.files, wait }
         const results = await Promise.all([runChild(input), runChild(input)])
         const codes = results.map((r) => r.code).sort()
         if (wait) {

@@ -73,13 +73,16 @@ describe('embargo timing over SMTP', () => {
     release = makeRelease({ embargo: LIFT + HOUR })
     ctx.clock.t = LIFT
     const run = await dispatch(withRelease)
-    expect(run).toMatchObject({ sent: 0, held: 1 })
-    expect(sink.messages).toHaveLength(1)
+    // The general row moved with the lift; the vetted holder is told the embargo moved, once.
+    expect(run).toMatchObject({ sent: 1 })
+    expect(sink.messages).toHaveLength(2)
+    expect(sink.messages[1]!.to).toEqual(['vet.en@example.com'])
+    expect((await sink.messages[1]!.parse()).subject).toBe('MOVED: EMBARGOED UNTIL 09:00 EDT: Water unsafe')
     ctx.clock.t = LIFT + HOUR - 1
     expect((await dispatch(withRelease)).sent).toBe(0)
     ctx.clock.t = LIFT + HOUR
     expect((await dispatch(withRelease)).sent).toBe(1)
-    expect(sink.messages.map((m) => m.to[0])).toEqual(['vet.en@example.com', 'gen.en@example.com'])
+    expect(sink.messages.map((m) => m.to[0])).toEqual(['vet.en@example.com', 'vet.en@example.com', 'gen.en@example.com'])
   })
 })
 

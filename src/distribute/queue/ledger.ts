@@ -25,9 +25,22 @@ export const sendStates: readonly SendState[] = ['planned', 'sending', 'deferred
 /** States a row may be claimed from. */
 export const claimableStates: readonly SendState[] = ['planned', 'deferred', 'unknown']
 
+/**
+ * What a row carries: the release itself, a short notice about it (embargo
+ * moved or lifted early, release withdrawn) or a corrected copy. Notices
+ * and corrections are rows like any other, with the same crash guarantees.
+ */
+export type RowKind = 'release' | 'notice' | 'correction'
+
 /** What the planner hands the ledger for one message. */
 export interface QueuedJob {
   readonly key: string
+  /** Default `release`. */
+  readonly kind?: RowKind
+  /** The change a notice or correction is about, e.g. `moved-2031-03-15T13:00:00.000Z` (empty for the release). */
+  readonly change?: string
+  /** JSON details of a notice (old and new lift…), optional. */
+  readonly payload?: string
   readonly slug: string
   readonly email: string
   readonly name: string
@@ -59,6 +72,20 @@ export interface LedgerRow extends QueuedJob {
   readonly plannedAt: number
   readonly updatedAt: number
   readonly sentAt?: number
+  /** Which version went out (set when sent), e.g. `embargoed@2031-…Z`, `public`, or the change id. */
+  readonly version?: string
+}
+
+/** What is remembered of a release's plan, shared by every dispatcher of the queue. */
+export interface PlanRecord {
+  /** `press schedule --at`, epoch ms (optional). */
+  readonly at?: number
+  /** When the distribution was first planned, epoch ms. */
+  readonly plannedAt: number
+  /** Set by `press withdraw`: the office's later edits no longer re-plan it until `press send`. */
+  readonly withdrawnAt?: number
+  /** Fingerprint of the office inputs the plan was last reconciled with. */
+  readonly fingerprint?: string
 }
 
 /** What re-planning did. */
@@ -114,7 +141,7 @@ export interface LedgerStats {
   readonly nextDue: number | undefined
 }
 
-/** The ledger: a small storage interface so SQLite and BullMQ can both back it. */
+/** The ledger: a small storage interface so SQLite and Redis can both back it. */
 export interface Ledger {
   /**
    * Insert or update the rows of a plan. Idempotent: sent, sending, unknown
@@ -129,10 +156,14 @@ export interface Ledger {
   get(key: string): Promise<LedgerRow | undefined>
   /** planned/deferred/unknown → sending, attempts + 1; false when the row is not claimable or `lock` is no longer held. */
   claim(key: string, lock: LedgerLock, now: number): Promise<boolean>
-  /** sending → sent. */
-  markSent(key: string, receipt: { response: string }, now: number): Promise<void>
-  /** sending → deferred until `nextAt`. */
-  markDeferred(key: string, failure: RecordedFailure, nextAt: number, now: number): Promise<void>
+  /** sending → sent, recording which version went out. */
+  markSent(key: string, receipt: { response: string; version?: string }, now: number): Promise<void>
+  /**
+   * sending → deferred until `nextAt`; with `uncertain` (the connection was
+   * lost after the whole message was handed over, so the server may have
+   * taken it) → `unknown`, resent with the same Message-ID.
+   */
+  markDeferred(key: string, failure: RecordedFailure, nextAt: number, now: number, options?: { uncertain?: boolean }): Promise<void>
   /** sending (or claimable) → failed. */
   markFailed(key: string, failure: RecordedFailure, now: number): Promise<void>
   /** Postpone a claimable row without an attempt (embargo not lifted yet). */
@@ -144,5 +175,17 @@ export interface Ledger {
   rows(filter?: { slug?: string; states?: readonly SendState[]; limit?: number }): Promise<LedgerRow[]>
   /** Distinct embargo lifts after `after` of releases with rows, earliest first. */
   lifts(after: number): Promise<Array<{ slug: string; lift: number }>>
+  /**
+   * `press retry`: failed and/or deferred rows of a release → planned, due
+   * at `now` (an unvetted row still not before its lift), attempts from 0.
+   * Returns the keys requeued.
+   */
+  requeue(slug: string, states: readonly SendState[], now: number, filter?: (row: LedgerRow) => boolean): Promise<string[]>
+  /** The plan record of a release, if it was ever planned. */
+  plan(slug: string): Promise<PlanRecord | undefined>
+  /** Every plan record. */
+  plans(): Promise<Array<{ slug: string; plan: PlanRecord }>>
+  /** Write (replace) a plan record. */
+  setPlan(slug: string, plan: PlanRecord): Promise<void>
   close(): Promise<void>
 }

@@ -41,9 +41,12 @@ import {
   type LedgerLock,
   type LedgerRow,
   type LedgerStats,
+  type PlanRecord,
   type QueuedJob,
+  type RowKind,
   type SendState,
 } from './ledger.js'
+import { isReleaseKey } from './keys.js'
 
 /** Options of `openRedisLedger`. */
 export interface RedisLedgerOptions {
@@ -111,24 +114,25 @@ local function later(a, b) if tonumber(a) >= tonumber(b) then return a end retur
 local function setCode(r, code) if code == '' then redis.call('HDEL', r, 'responseCode') else redis.call('HSET', r, 'responseCode', code) end end
 `
 
-/** ARGV: P, now, retryFailed, then 10 per job. Returns {added, updated, kept}. */
+/** ARGV: P, now, retryFailed, then 13 per job. Returns {added, updated, kept}. */
 const upsertLua = `${prelude}
 local now, retry = ARGV[2], ARGV[3] == '1'
 local added, updated, kept = 0, 0, 0
-for i = 4, #ARGV, 10 do
-  local key, slug, email, name, lng, wanted, vetted, lift, sendAt, mid =
-    ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9]
+for i = 4, #ARGV, 13 do
+  local key, slug, email, name, lng, wanted, vetted, lift, sendAt, mid, kind, change, payload =
+    ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9], ARGV[i+10], ARGV[i+11], ARGV[i+12]
   -- The rule SQLite states as a CHECK: an unvetted row is never due before its lift.
   if vetted == '0' and lift ~= '' then sendAt = later(sendAt, lift) end
   local r = rk(key)
-  local h = redis.call('HMGET', r, 'state', 'email', 'name', 'lng', 'wanted', 'vetted', 'lift', 'sendAt', 'dueAt', 'seq')
+  local h = redis.call('HMGET', r, 'state', 'email', 'name', 'lng', 'wanted', 'vetted', 'lift', 'sendAt', 'dueAt', 'seq', 'payload')
   local state = h[1]
   if not state then
     local seq = redis.call('INCR', P .. ':seq')
     redis.call('HSET', r, 'seq', seq, 'key', key, 'slug', slug, 'email', email, 'name', name, 'lng', lng, 'wanted', wanted,
       'vetted', vetted, 'sendAt', sendAt, 'dueAt', sendAt, 'state', 'planned', 'attempts', 0, 'recoveries', 0,
-      'messageId', mid, 'plannedAt', now, 'updatedAt', now, 'ver', 1)
+      'messageId', mid, 'plannedAt', now, 'updatedAt', now, 'ver', 1, 'kind', kind, 'change', change)
     if lift ~= '' then redis.call('HSET', r, 'lift', lift) end
+    if payload ~= '' then redis.call('HSET', r, 'payload', payload) end
     redis.call('ZADD', P .. ':all', seq, key)
     redis.call('ZADD', P .. ':s:' .. slug, seq, key)
     reindex(key, slug, seq, nil, 'planned', sendAt)
@@ -143,12 +147,13 @@ for i = 4, #ARGV, 10 do
     if state == 'deferred' then new = 'deferred'; due = later(h[9], sendAt) end
     local oldLift = h[7] or ''
     if state == new and h[2] == email and h[3] == name and h[4] == lng and h[5] == wanted and h[6] == vetted
-      and oldLift == lift and h[8] == sendAt and h[9] == due then
+      and oldLift == lift and h[8] == sendAt and h[9] == due and (h[11] or '') == payload then
       kept = kept + 1
     else
       redis.call('HSET', r, 'email', email, 'name', name, 'lng', lng, 'wanted', wanted, 'vetted', vetted,
         'sendAt', sendAt, 'dueAt', due, 'state', new, 'updatedAt', now)
       if lift == '' then redis.call('HDEL', r, 'lift') else redis.call('HSET', r, 'lift', lift) end
+      if payload == '' then redis.call('HDEL', r, 'payload') else redis.call('HSET', r, 'payload', payload) end
       if new == 'planned' then redis.call('HDEL', r, 'error') end
       redis.call('HINCRBY', r, 'ver', 1)
       reindex(key, slug, h[10], state, new, due)
@@ -228,8 +233,10 @@ return 1
 /**
  * Outcome of a send or a decision about a row. ARGV: P, now, op, key, owner
  * (the claiming session, or '' when unknown), then per op:
- * sent: response; deferred: error, code, nextAt; failed: error, code;
- * hold: until. Returns 1 when the row changed.
+ * sent: response, version; deferred: error, code, nextAt, uncertain ('1':
+ * the row becomes `unknown`); failed: error, code; hold: until; requeue
+ * (failed/deferred → planned, due now or at the lift, attempts 0). Returns 1
+ * when the row changed.
  */
 const markLua = `${prelude}
 local now, op, key, owner = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -244,10 +251,15 @@ if op == 'sent' then
   if not mine then return 0 end
   new, due = 'sent', h[5]
   redis.call('HSET', r, 'response', ARGV[6], 'sentAt', now)
+  if ARGV[7] and ARGV[7] ~= '' then redis.call('HSET', r, 'version', ARGV[7]) end
   redis.call('HDEL', r, 'responseCode', 'error')
 elseif op == 'deferred' then
   if not mine then return 0 end
   new, due = 'deferred', ARGV[8]
+  if ARGV[9] == '1' then
+    new = 'unknown'
+    redis.call('HINCRBY', r, 'recoveries', 1)
+  end
   if h[6] == '0' and h[7] then due = later(due, h[7]) end
   redis.call('HSET', r, 'error', ARGV[6], 'dueAt', due)
   setCode(r, ARGV[7])
@@ -256,6 +268,12 @@ elseif op == 'failed' then
   new, due = 'failed', h[5]
   redis.call('HSET', r, 'error', ARGV[6])
   setCode(r, ARGV[7])
+elseif op == 'requeue' then
+  if state ~= 'failed' and state ~= 'deferred' then return 0 end
+  new, due = 'planned', now
+  if h[6] == '0' and h[7] then due = later(due, h[7]) end
+  redis.call('HSET', r, 'dueAt', due, 'attempts', 0)
+  redis.call('HDEL', r, 'error', 'responseCode')
 elseif op == 'hold' then
   if not CLAIMABLE[state] then return 0 end
   new, due = state, later(h[5], ARGV[6])
@@ -354,6 +372,10 @@ function toRow(h: ReadonlyMap<string, string>): LedgerRow {
     plannedAt: num('plannedAt'),
     updatedAt: num('updatedAt'),
     ...(sentAt === undefined ? {} : { sentAt: Number(sentAt) }),
+    kind: (opt('kind') ?? 'release') as RowKind,
+    change: opt('change') ?? '',
+    ...(opt('payload') === undefined ? {} : { payload: opt('payload')! }),
+    ...(opt('version') === undefined ? {} : { version: opt('version')! }),
   }
 }
 
@@ -467,7 +489,21 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       for (let i = 0; i < list.length; i += upsertChunk) {
         const args: string[] = []
         for (const job of list.slice(i, i + upsertChunk)) {
-          args.push(job.key, job.slug, job.email, job.name, job.lng, job.wanted, job.vetted ? '1' : '0', job.lift === undefined ? '' : String(job.lift), String(clampSendAt(job)), job.messageId)
+          args.push(
+            job.key,
+            job.slug,
+            job.email,
+            job.name,
+            job.lng,
+            job.wanted,
+            job.vetted ? '1' : '0',
+            job.lift === undefined ? '' : String(job.lift),
+            String(clampSendAt(job)),
+            job.messageId,
+            job.kind ?? 'release',
+            job.change ?? '',
+            job.payload ?? '',
+          )
         }
         const [a, u, k] = (await run('pressUpsert', String(now), opts.retryFailed ? '1' : '0', ...args)) as [number, number, number]
         added += a
@@ -477,7 +513,7 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       let cancelled = 0
       if (opts.cancelMissing) {
         const inPlan = new Set(list.map((j) => j.key))
-        const gone = (await redis.zrange(`${P}:c:${slug}`, 0, -1)).filter((key) => !inPlan.has(key))
+        const gone = (await redis.zrange(`${P}:c:${slug}`, 0, -1)).filter((key) => isReleaseKey(key) && !inPlan.has(key))
         for (let i = 0; i < gone.length; i += upsertChunk) {
           cancelled += (await run('pressCancel', String(now), 'no longer in the plan (suppressed, removed from the list or its lists)', '1', ...gone.slice(i, i + upsertChunk))) as number
         }
@@ -556,11 +592,12 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
     },
 
     async markSent(key, receipt, now) {
-      settle(key, await run('pressMark', String(now), 'sent', key, claimedBy.get(key) ?? '', receipt.response))
+      settle(key, await run('pressMark', String(now), 'sent', key, claimedBy.get(key) ?? '', receipt.response, receipt.version ?? ''))
     },
 
-    async markDeferred(key, failure, nextAt, now) {
-      settle(key, await run('pressMark', String(now), 'deferred', key, claimedBy.get(key) ?? '', failure.error, failure.responseCode === undefined ? '' : String(failure.responseCode), String(nextAt)))
+    async markDeferred(key, failure, nextAt, now, opts = {}) {
+      const code = failure.responseCode === undefined ? '' : String(failure.responseCode)
+      settle(key, await run('pressMark', String(now), 'deferred', key, claimedBy.get(key) ?? '', failure.error, code, String(nextAt), opts.uncertain ? '1' : '0'))
     },
 
     async markFailed(key, failure, now) {
@@ -617,6 +654,33 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
         if (!found.has(slug)) found.set(slug, Number(members[i + 1]))
       }
       return [...found].map(([slug, lift]) => ({ slug, lift }))
+    },
+
+    async requeue(slug, states, now, filter) {
+      const wanted = states.filter((st) => st === 'failed' || st === 'deferred')
+      if (wanted.length === 0) return []
+      const keys: string[] = []
+      for (const row of await ledger.rows({ slug, states: wanted })) {
+        if (filter !== undefined && !filter(row)) continue
+        if ((await run('pressMark', String(now), 'requeue', row.key, '')) === 1) keys.push(row.key)
+      }
+      return keys
+    },
+
+    async plan(slug) {
+      const json = await redis.hget(`${P}:plans`, slug)
+      return json === null ? undefined : (JSON.parse(json) as PlanRecord)
+    },
+
+    async plans() {
+      const all = await redis.hgetall(`${P}:plans`)
+      return Object.keys(all)
+        .sort()
+        .map((slug) => ({ slug, plan: JSON.parse(all[slug]!) as PlanRecord }))
+    },
+
+    async setPlan(slug, plan) {
+      await redis.hset(`${P}:plans`, slug, JSON.stringify(plan))
     },
 
     async close() {

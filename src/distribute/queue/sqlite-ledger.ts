@@ -39,7 +39,9 @@ import {
   type LedgerRow,
   type LedgerStats,
   type LockOptions,
+  type PlanRecord,
   type QueuedJob,
+  type RowKind,
   type SendState,
 } from './ledger.js'
 
@@ -82,8 +84,16 @@ CREATE TABLE IF NOT EXISTS sends (
   updated_at INTEGER NOT NULL,
   claimed_at INTEGER,
   sent_at INTEGER,
+  kind TEXT NOT NULL DEFAULT 'release',
+  change TEXT NOT NULL DEFAULT '',
+  payload TEXT,
+  version TEXT,
   -- The one rule that must hold whatever code writes here.
   CHECK (vetted = 1 OR lift IS NULL OR state IN ('sent','failed','cancelled') OR due_at >= lift)
+);
+CREATE TABLE IF NOT EXISTS plans (
+  slug TEXT PRIMARY KEY,
+  json TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS locks (
   name TEXT PRIMARY KEY,
@@ -133,6 +143,23 @@ function ensureIndexes(db: Db): void {
   if (indexes.some((index) => have.get(index.name) !== index.sql)) migrate.immediate()
 }
 
+/** Columns added after the first version; a queue file without them gets them when opened. */
+const addedColumns: ReadonlyArray<{ readonly name: string; readonly sql: string }> = [
+  { name: 'kind', sql: "ALTER TABLE sends ADD COLUMN kind TEXT NOT NULL DEFAULT 'release'" },
+  { name: 'change', sql: "ALTER TABLE sends ADD COLUMN change TEXT NOT NULL DEFAULT ''" },
+  { name: 'payload', sql: 'ALTER TABLE sends ADD COLUMN payload TEXT' },
+  { name: 'version', sql: 'ALTER TABLE sends ADD COLUMN version TEXT' },
+]
+
+function ensureColumns(db: Db): void {
+  const have = (): Set<string> => new Set(db.prepare<[], { name: string }>('PRAGMA table_info(sends)').all().map((c) => c.name))
+  if (addedColumns.every((c) => have().has(c.name))) return
+  db.transaction(() => {
+    const now = have()
+    for (const column of addedColumns) if (!now.has(column.name)) db.exec(column.sql)
+  }).immediate()
+}
+
 /** SQLite's wall clock in epoch ms: lock ages are real time even when `--now` simulates another instant. */
 const dbClock = `CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`
 
@@ -158,6 +185,10 @@ interface RawRow {
   planned_at: number
   updated_at: number
   sent_at: number | null
+  kind: string
+  change: string
+  payload: string | null
+  version: string | null
 }
 
 interface LockRow {
@@ -192,6 +223,10 @@ function toRow(r: RawRow): LedgerRow {
     plannedAt: r.planned_at,
     updatedAt: r.updated_at,
     ...(r.sent_at === null ? {} : { sentAt: r.sent_at }),
+    kind: r.kind as RowKind,
+    change: r.change,
+    ...(r.payload === null ? {} : { payload: r.payload }),
+    ...(r.version === null ? {} : { version: r.version }),
   }
 }
 
@@ -242,6 +277,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.exec(schema)
+  ensureColumns(db)
   ensureIndexes(db)
   const staleLockMs = options.staleLockMs ?? 30_000
   const heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(staleLockMs / 3))
@@ -250,15 +286,16 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   const s = {
     get: db.prepare<[string], RawRow>('SELECT * FROM sends WHERE key = ?'),
     insert: db.prepare(
-      `INSERT INTO sends (key, slug, email, name, lng, wanted, vetted, lift, send_at, due_at, state, message_id, planned_at, updated_at)
-       VALUES (@key, @slug, @email, @name, @lng, @wanted, @vetted, @lift, @sendAt, @sendAt, 'planned', @messageId, @now, @now)`,
+      `INSERT INTO sends (key, slug, email, name, lng, wanted, vetted, lift, send_at, due_at, state, message_id, planned_at, updated_at, kind, change, payload)
+       VALUES (@key, @slug, @email, @name, @lng, @wanted, @vetted, @lift, @sendAt, @sendAt, 'planned', @messageId, @now, @now, @kind, @change, @payload)`,
     ),
     update: db.prepare(
       `UPDATE sends SET email = @email, name = @name, lng = @lng, wanted = @wanted, vetted = @vetted, lift = @lift,
-         send_at = @sendAt, due_at = @dueAt, state = @state, error = CASE WHEN @state = 'planned' THEN NULL ELSE error END, updated_at = @now
+         send_at = @sendAt, due_at = @dueAt, state = @state, error = CASE WHEN @state = 'planned' THEN NULL ELSE error END, updated_at = @now,
+         payload = @payload
        WHERE key = @key`,
     ),
-    slugActive: db.prepare<[string], { key: string }>(`SELECT key FROM sends WHERE slug = ? AND state IN ('planned','deferred')`),
+    slugActive: db.prepare<[string], { key: string }>(`SELECT key FROM sends WHERE slug = ? AND kind = 'release' AND state IN ('planned','deferred')`),
     // Where the paged read starts: the partial index finds the first due row
     // at once, so a long history of sent rows before it is never scanned.
     firstDue: db.prepare<[number], { seq: number | null }>(`SELECT MIN(seq) AS seq FROM sends WHERE state IN (${claimable}) AND due_at <= ?`),
@@ -277,7 +314,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
          AND EXISTS (SELECT 1 FROM locks WHERE name = '${lockName}' AND owner = @owner)`,
     ),
     sent: db.prepare(
-      `UPDATE sends SET state = 'sent', response = @response, response_code = NULL, error = NULL, sent_at = @now, updated_at = @now
+      `UPDATE sends SET state = 'sent', response = @response, response_code = NULL, error = NULL, sent_at = @now, updated_at = @now, version = @version
        WHERE key = @key AND state = 'sending'`,
     ),
     deferred: db.prepare(
@@ -285,6 +322,19 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
          due_at = CASE WHEN vetted = 0 AND lift IS NOT NULL AND @nextAt < lift THEN lift ELSE @nextAt END, updated_at = @now
        WHERE key = @key AND state = 'sending'`,
     ),
+    uncertain: db.prepare(
+      `UPDATE sends SET state = 'unknown', error = @error, response_code = @code, recoveries = recoveries + 1,
+         due_at = CASE WHEN vetted = 0 AND lift IS NOT NULL AND @nextAt < lift THEN lift ELSE @nextAt END, updated_at = @now
+       WHERE key = @key AND state = 'sending'`,
+    ),
+    requeue: db.prepare(
+      `UPDATE sends SET state = 'planned', attempts = 0, error = NULL, response_code = NULL,
+         due_at = CASE WHEN vetted = 0 AND lift IS NOT NULL AND @now < lift THEN lift ELSE @now END, updated_at = @now
+       WHERE key = @key AND state IN ('failed','deferred')`,
+    ),
+    planGet: db.prepare<[string], { json: string }>('SELECT json FROM plans WHERE slug = ?'),
+    planAll: db.prepare<[], { slug: string; json: string }>('SELECT slug, json FROM plans ORDER BY slug'),
+    planPut: db.prepare('INSERT OR REPLACE INTO plans (slug, json) VALUES (?, ?)'),
     failed: db.prepare(
       `UPDATE sends SET state = 'failed', error = @error, response_code = @code, updated_at = @now
        WHERE key = @key AND state IN ('sending', ${claimable})`,
@@ -338,6 +388,9 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
           sendAt,
           messageId: job.messageId,
           now,
+          kind: job.kind ?? 'release',
+          change: job.change ?? '',
+          payload: job.payload ?? null,
         }
         if (existing === undefined) {
           s.insert.run(params)
@@ -361,7 +414,8 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
           existing.vetted === params.vetted &&
           existing.lift === params.lift &&
           existing.send_at === sendAt &&
-          existing.due_at === dueAt
+          existing.due_at === dueAt &&
+          existing.payload === params.payload
         if (same) {
           kept++
           continue
@@ -508,11 +562,12 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     },
 
     async markSent(key, receipt, now) {
-      await write(() => s.sent.run({ key, response: receipt.response, now }))
+      await write(() => s.sent.run({ key, response: receipt.response, version: receipt.version ?? null, now }))
     },
 
-    async markDeferred(key, failure, nextAt, now) {
-      await write(() => s.deferred.run({ key, error: failure.error, code: failure.responseCode ?? null, nextAt, now }))
+    async markDeferred(key, failure, nextAt, now, opts = {}) {
+      const statement = opts.uncertain ? s.uncertain : s.deferred
+      await write(() => statement.run({ key, error: failure.error, code: failure.responseCode ?? null, nextAt, now }))
     },
 
     async markFailed(key, failure, now) {
@@ -561,6 +616,32 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
     async lifts(after) {
       flushWrites()
       return s.lifts.all(after)
+    },
+
+    async requeue(slug, states, now, filter) {
+      flushWrites()
+      const wanted = states.filter((st) => st === 'failed' || st === 'deferred')
+      if (wanted.length === 0) return []
+      const rows = (db.prepare(`SELECT * FROM sends WHERE slug = ? AND state IN (${wanted.map(() => '?').join(',')}) ORDER BY seq`).all(slug, ...wanted) as RawRow[]).map(toRow)
+      const keys = rows.filter((row) => filter === undefined || filter(row)).map((row) => row.key)
+      db.transaction(() => {
+        for (const key of keys) s.requeue.run({ key, now })
+      }).immediate()
+      return keys
+    },
+
+    async plan(slug) {
+      const row = s.planGet.get(slug)
+      return row === undefined ? undefined : (JSON.parse(row.json) as PlanRecord)
+    },
+
+    async plans() {
+      return s.planAll.all().map((r) => ({ slug: r.slug, plan: JSON.parse(r.json) as PlanRecord }))
+    },
+
+    async setPlan(slug, plan) {
+      flushWrites()
+      s.planPut.run(slug, JSON.stringify(plan))
     },
 
     async close() {
