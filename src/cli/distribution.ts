@@ -3,6 +3,7 @@
  * content provider (templates + PDFs through one shared Chromium) and a
  * clock that starts at `--now` / PRESS_NOW (or the real time) and runs on.
  */
+import { statSync } from 'node:fs'
 import type { VFileMessage } from 'vfile-message'
 import { displayPath } from '../config.js'
 import { hasErrors } from '../diagnostics.js'
@@ -14,6 +15,7 @@ import { findChromium } from '../render/find-chromium.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import type { Recipient } from '../types.js'
 import { openLedger } from '../distribute/queue/open-ledger.js'
+import { openOffice } from './context.js'
 import type { Reporter } from './io.js'
 
 /** A context and how to release what it started. */
@@ -44,11 +46,21 @@ export async function openDistribution(
   options: { transport?: string; frozen?: boolean; list?: 'eager' | 'lazy' } = {},
 ): Promise<CliDistribution> {
   const { config } = office
+  let current = office
   const readList = () =>
     loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), {
       locales: config.locales,
       ...(config.lists ? { lists: config.lists } : {}),
     })
+  const fileStamp = (file: string): string => {
+    try {
+      const st = statSync(file)
+      return `${st.size}:${st.mtimeMs}:${st.ino}`
+    } catch {
+      return 'missing'
+    }
+  }
+  let listStamp = fileStamp(config.paths.pressList)
   const list = options.list === 'lazy' ? undefined : await readList()
   let renderer: Promise<PdfRenderer> | undefined
   const pdf = (): Promise<PdfRenderer> => {
@@ -69,7 +81,42 @@ export async function openDistribution(
   const offset = start - Date.now()
   const now = options.frozen === true ? () => start : () => Date.now() + offset
   let lazyList: Promise<readonly Recipient[]> | undefined
-  const recipients = list ? [...list.recipients] : () => (lazyList ??= readList().then((l) => l.recipients))
+  let eager: readonly Recipient[] | undefined = list ? [...list.recipients] : undefined
+  const recipients = (): Iterable<Recipient> | Promise<Iterable<Recipient>> => eager ?? (lazyList ??= readList().then((l) => l.recipients))
+  let content = createContentProvider(office, pdf)
+  const officeStamp = (o: Office): string => JSON.stringify([o.templates.hash, o.releases.map((r) => [r.slug, r.inputHash, r.status])])
+  let stamp = officeStamp(office)
+  /** Read the office and the press list again; true when either changed. */
+  const refresh = async (): Promise<boolean> => {
+    let changed = false
+    const nowList = fileStamp(config.paths.pressList)
+    if (nowList !== listStamp) {
+      listStamp = nowList
+      const fresh = await readList()
+      if (hasErrors(fresh.messages)) {
+        reporter.diagnostics(fresh.messages)
+        reporter.warn(`${displayPath(config, config.paths.pressList)} has errors; the press list as it was is used until they are fixed`)
+      } else {
+        if (eager !== undefined) eager = [...fresh.recipients]
+        lazyList = Promise.resolve(fresh.recipients)
+        changed = true
+      }
+    }
+    const fresh = await openOffice(reporter)
+    if (!fresh.office) {
+      reporter.diagnostics(fresh.messages)
+      reporter.warn('the office has errors; releases as they were are used until they are fixed')
+      return changed
+    }
+    const next = officeStamp(fresh.office)
+    if (next !== stamp) {
+      stamp = next
+      current = fresh.office
+      content = createContentProvider(current, pdf)
+      changed = true
+    }
+    return changed
+  }
   // Opened only for a URL: the commands open the SQLite queue themselves (and
   // a dry run must not create .press/queue.db).
   const queueUrl = reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
@@ -81,11 +128,14 @@ export async function openDistribution(
       ...(options.transport !== undefined ? { transport: options.transport } : {}),
       translations: config.translations,
     } as DistributeContext['mail'],
-    releases: (slug) => office.releases.find((r) => r.slug === slug),
-    listReleases: () => office.releases,
+    releases: (slug) => current.releases.find((r) => r.slug === slug),
+    listReleases: () => current.releases,
     recipients,
     suppressionsPath: config.paths.suppressions,
-    content: createContentProvider(office, pdf),
+    content: (slug, lng, variant) => content(slug, lng, variant),
+    refresh,
+    root: config.root,
+    deliveriesPath: config.paths.deliveries,
     now,
     locales: config.locales,
     ...(queue ? { ledger: queue.ledger } : {}),

@@ -17,11 +17,14 @@ const examples: Record<string, readonly string[]> = {
   check: ['press check', 'press check --json'],
   'translate status': ['press translate status'],
   new: ['press new 2031-03-14-water-report --title "Water report"'],
-  send: [`press send ${sample} --dry-run`, `press send ${sample} --test me@example.org`],
+  send: [`press send ${sample} --dry-run`, `press send ${sample} --test me@example.org`, `press send ${sample} --correction "en: The figure is 42, not 24." --correction "ru: Правильная цифра — 42, а не 24."`],
   schedule: [`press schedule ${sample} --at 2031-06-10T09:00:00-04:00`],
   dispatch: ['press dispatch            # e.g. every minute from cron'],
   worker: ['press worker'],
-  status: ['press status', `press status ${sample} --json`],
+  status: ['press status', `press status ${sample} --recipients`],
+  lift: [`press lift ${sample} --yes`],
+  withdraw: [`press withdraw ${sample} --notify`],
+  retry: [`press retry ${sample} --failed`],
   preview: ['press preview --port 4000'],
 }
 
@@ -154,11 +157,18 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       .argument('<slug>', 'the release')
       .option('--dry-run', 'print the plan (who, language, when, why) and send nothing')
       .option('--test <address>', 'send one copy per language to this address, subject marked TEST; the queue is not touched')
+      .option('--correction <note>', 'send the corrected release to everyone already reached, with this note ("en: …", once per language; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--correction-file <file>', 'the correction notes from a file, one "lang: note" line per language')
       .option('--wait', 'wait for a running dispatch instead of exiting 75')
       .option('--now <instant>', nowHelp)
       .option('--queue <url>', queueHelp),
   ).action(
-    run(async (reporter, slug: string, options: { dryRun?: boolean; test?: string; wait?: boolean }) => {
+    run(async (reporter, slug: string, options: { dryRun?: boolean; test?: string; wait?: boolean; correction?: string[]; correctionFile?: string }) => {
+      if (options.correction !== undefined || options.correctionFile !== undefined) {
+        if (options.dryRun || options.test !== undefined) throw new UsageError('--correction cannot be combined with --dry-run or --test')
+        const { runCorrection } = await import('./commands/changes.js')
+        return runCorrection(reporter, slug, { notes: options.correction ?? [], ...(options.correctionFile === undefined ? {} : { file: options.correctionFile }) })
+      }
       const { runSend } = await import('./commands/send.js')
       return runSend(reporter, slug, { dryRun: options.dryRun === true, wait: options.wait === true, ...(options.test !== undefined ? { test: options.test } : {}) })
     }),
@@ -211,12 +221,62 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     command('status', distribution)
       .description('what is planned, sent, failed, and next due')
       .argument('[slug]', 'one release (default: all)')
+      .option('--recipients', 'with <slug>: each recipient, language, version, state, time, attempts, last reply and Message-ID')
       .option('--now <instant>', nowHelp)
       .option('--queue <url>', queueHelp),
   ).action(
-    run(async (reporter, slug: string | undefined) => {
+    run(async (reporter, slug: string | undefined, options: { recipients?: boolean }) => {
+      if (options.recipients) {
+        if (slug === undefined) throw new UsageError('--recipients needs a release: press status <slug> --recipients')
+        const { runRecipients } = await import('./commands/changes.js')
+        return runRecipients(reporter, slug)
+      }
       const { runStatus } = await import('./commands/send.js')
       return runStatus(reporter, slug)
+    }),
+  )
+
+  addGlobals(
+    command('lift', distribution)
+      .description('lift the embargo now: publish the release, send the held mail, tell vetted recipients "lifted, effective immediately"')
+      .argument('<slug>', 'the release')
+      .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+      .option('--now <instant>', nowHelp)
+      .option('--queue <url>', queueHelp),
+  ).action(
+    run(async (reporter, slug: string, options: { yes?: boolean }) => {
+      const { runLift } = await import('./commands/changes.js')
+      return runLift(reporter, slug, { yes: options.yes === true })
+    }),
+  )
+
+  addGlobals(
+    command('withdraw', distribution)
+      .description('stop a distribution: cancel unsent mail, back to draft, off the public site; --notify tells those reached')
+      .argument('<slug>', 'the release')
+      .option('--notify', 'send a "withdrawn, do not publish" notice to everyone who received it')
+      .option('--now <instant>', nowHelp)
+      .option('--queue <url>', queueHelp),
+  ).action(
+    run(async (reporter, slug: string, options: { notify?: boolean }) => {
+      const { runWithdraw } = await import('./commands/changes.js')
+      return runWithdraw(reporter, slug, { notify: options.notify === true })
+    }),
+  )
+
+  addGlobals(
+    command('retry', distribution)
+      .description('put given-up (failed) and waiting (deferred) messages of a release back in the queue and send them')
+      .argument('<slug>', 'the release')
+      .option('--failed', 'only failed messages')
+      .option('--deferred', 'only deferred messages')
+      .option('--include-suppressed', 'also addresses a hard bounce put in the suppression file (and take them out of it)')
+      .option('--now <instant>', nowHelp)
+      .option('--queue <url>', queueHelp),
+  ).action(
+    run(async (reporter, slug: string, options: { failed?: boolean; deferred?: boolean; includeSuppressed?: boolean }) => {
+      const { runRetry } = await import('./commands/changes.js')
+      return runRetry(reporter, slug, { failed: options.failed === true, deferred: options.deferred === true, includeSuppressed: options.includeSuppressed === true })
     }),
   )
 

@@ -71,6 +71,8 @@ export interface DistributeContext {
   readonly mailer?: Mailer
   /** A ledger to use instead of `<statePath>/queue.db` (e.g. Redis); not closed by the commands. */
   readonly ledger?: Ledger
+  /** The office folder: release paths are relative to it (needed by the commands that edit release files). */
+  readonly root?: string
   /** The office's deliveries folder (`deliveries/`): the record of who got what (optional; tests). */
   readonly deliveriesPath?: string
   /**
@@ -131,6 +133,12 @@ export interface WorkerOptions extends SendOptions {
   readonly signal: AbortSignal
   /** Called at each embargo lift crossed while running, before that lift's mail goes out (e.g. rebuild the public site). */
   readonly onLift?: (slug: string, lift: number) => void | Promise<void>
+  /** Called once before the first round: publish what is due now (a worker started after a lift). */
+  readonly onStart?: () => void | Promise<void>
+  /** Called when `ctx.refresh` found the office changed (e.g. rebuild the public site). */
+  readonly onChange?: () => void | Promise<void>
+  /** Subscribe to file changes: `wake` ends the current sleep early; returns an unsubscribe function (optional). */
+  readonly watch?: (wake: () => void) => () => void
   /** Called after each dispatch round. */
   readonly onRun?: (report: RunReport) => void
   /** Longest sleep between rounds, ms (default 60,000). */
@@ -464,15 +472,17 @@ export async function status(ctx: DistributeContext, slug?: string): Promise<Sta
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal, wakeUp?: { wake: (() => void) | undefined }): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve()
     const timer = setTimeout(done, Math.max(0, ms))
     function done(): void {
       clearTimeout(timer)
       signal.removeEventListener('abort', done)
+      if (wakeUp) wakeUp.wake = undefined
       resolve()
     }
+    if (wakeUp) wakeUp.wake = done
     signal.addEventListener('abort', done, { once: true })
   })
 }
@@ -503,9 +513,11 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
   let failed = 0
   let lastCheck = ctx.now()
 
+  // Lifts come from the office as it is now (a moved embargo moves them);
+  // the queue's rows are asked only when the releases cannot be listed.
   const upcomingLifts = async (after: number): Promise<Array<{ slug: string; lift: number }>> => {
     const found = new Map<string, number>()
-    for (const l of await ledger.lifts(after)) found.set(`${l.slug}@${l.lift}`, l.lift)
+    if (!ctx.listReleases) for (const l of await ledger.lifts(after)) found.set(`${l.slug}@${l.lift}`, l.lift)
     if (ctx.listReleases) {
       for (const r of await ctx.listReleases()) {
         if (r.embargo !== undefined && r.embargo.lift > after && r.status === 'ready') found.set(`${r.slug}@${r.embargo.lift}`, r.embargo.lift)
@@ -514,8 +526,20 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
     return [...found].map(([k, lift]) => ({ slug: k.slice(0, k.lastIndexOf('@')), lift })).sort((a, b) => a.lift - b.lift)
   }
 
+  const wakeUp: { wake: (() => void) | undefined } = { wake: undefined }
+  let dirty = false
+  const unwatch = options.watch?.(() => {
+    dirty = true
+    wakeUp.wake?.()
+  })
   try {
+    await options.onStart?.()
     while (!signal.aborted) {
+      // The office is the truth: read it again when its files changed.
+      if (ctx.refresh !== undefined && (dirty || options.watch === undefined)) {
+        dirty = false
+        if (await ctx.refresh()) await options.onChange?.()
+      }
       const t = ctx.now()
       for (const l of await upcomingLifts(lastCheck)) {
         const id = `${l.slug}@${l.lift}`
@@ -549,9 +573,10 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       const next = candidates.length === 0 ? now + maxSleep : Math.min(...candidates)
       // A row still due now (a draft, a paused run) would spin; wait a little.
       const wait = next <= now ? Math.min(5_000, maxSleep) : Math.min(next - now, maxSleep)
-      await sleep(wait, signal)
+      if (!dirty) await sleep(wait, signal, wakeUp)
     }
   } finally {
+    unwatch?.()
     await closeMailer()
     await close()
   }

@@ -332,6 +332,8 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
     let message
     try {
       message = composeMessage(messageBase, { key: row.key, email: row.email, name: row.name, messageId: row.messageId }, now())
+      // A notice or correction gets its own outbox file beside the release's (`moved-…-jane@….eml`).
+      if (row.kind === 'notice' || row.kind === 'correction') message = { ...message, label: `${(row.change ?? '').replace(/[^a-z0-9-]/gi, '')}-` }
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error
       await ledger.markFailed(row.key, { error: error.message }, now())

@@ -9,7 +9,8 @@ import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker 
 import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../distribute/mailer.js'
 import type { Plan, SendJob } from '../../distribute/plan.js'
-import { buildSite } from '../../site/run-build.js'
+import { publishSite } from '../publish.js'
+import { watchOffice } from '../watch-office.js'
 import { commandNow, failOnContentErrors, nowIsGiven, openOffice, parseInstant } from '../context.js'
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
@@ -198,26 +199,29 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
 
 /** `press worker`: dispatch continuously; rebuild the public site at each lift. */
 export async function runWorker(reporter: Reporter): Promise<number> {
-  const { dist } = await open(reporter, false, 'running')
+  const { office, dist } = await open(reporter, false, 'running')
+  let watcher: Awaited<ReturnType<typeof watchOffice>> | undefined
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   reporter.line('worker running; Ctrl-C to stop')
   try {
+    watcher = await watchOffice(office.config)
     const report = await worker(dist.ctx, {
       signal: controller.signal,
+      // A worker started after a lift publishes at once what is due.
+      onStart: async () => {
+        await publishSite(reporter, dist.ctx.now())
+      },
+      onChange: async () => {
+        reporter.line('the office changed; re-planning and rebuilding the public site')
+        await publishSite(reporter, dist.ctx.now())
+      },
+      watch: watcher.subscribe,
       onLift: async (slug, lift) => {
         reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
-        // Read the office again: releases may have been edited since the worker started.
-        const fresh = await openOffice(reporter)
-        if (!fresh.office) {
-          reporter.diagnostics(fresh.messages)
-          reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
-          return
-        }
-        const built = await buildSite(fresh.office, { now: dist.ctx.now() }, { env: reporter.io.env })
-        reporter.line(`published ${built.published.length} releases (${built.pages.rendered} pages rendered)`)
+        await publishSite(reporter, dist.ctx.now())
       },
       onRun: (run) => {
         if (run.attempted > 0) printRun(reporter, run)
@@ -229,6 +233,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
+    await watcher?.close()
     await dist.close()
   }
 }
