@@ -267,6 +267,7 @@ export async function dispatchWith(ctx: DistributeContext, ledger: Ledger, maile
   await reconcileAll(ctx, ledger, options.slug)
   const lock = await ledger.lock({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const writer = ctx.deliveriesPath === undefined ? undefined : createDeliveryWriter(ctx.deliveriesPath)
+  let failed = false
   try {
     const suppressed = await loadSuppressions(ctx.suppressionsPath)
     const list = new Map<string, Recipient>()
@@ -292,9 +293,16 @@ export async function dispatchWith(ctx: DistributeContext, ledger: Ledger, maile
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     })
+  } catch (error) {
+    failed = true
+    throw error
   } finally {
     writer?.close()
-    await lock.release()
+    // When the run failed because the queue cannot be written, releasing the lock may fail
+    // too; the first error is the one to report (a dead holder's lock is taken over).
+    await lock.release().catch((error: unknown) => {
+      if (!failed) throw error
+    })
   }
 }
 

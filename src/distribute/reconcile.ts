@@ -16,7 +16,7 @@ import { normalizeEmail } from '../press-list/validate.js'
 import type { Recipient, Release } from '../types.js'
 import { messageIdFor } from './compose.js'
 import { holdings, loadDeliveries, type Delivery, type Holding } from './deliveries.js'
-import { planSends, type Plan } from './plan.js'
+import { planSends, type Plan, type SkipReason } from './plan.js'
 import type { EnqueueResult, Ledger, LedgerRow, PlanRecord, QueuedJob } from './queue/ledger.js'
 import { changeKey, releaseKey } from './queue/keys.js'
 
@@ -136,6 +136,14 @@ export function changeJob(options: { slug: string; change: string; kind: 'notice
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+/** Why a planned row is cancelled, worded as the decision at hand-over words it. */
+const skipReasons: Record<SkipReason, (release: Release) => string> = {
+  suppressed: () => 'suppressed (in the suppression file)',
+  'not-in-lists': (release) => `no longer in the release's lists (${release.lists.join(', ')})`,
+  draft: () => 'the release is a draft',
+  duplicate: () => 'a duplicate address in the press list',
+}
+
 /**
  * The embargo notices a release needs now: one per holder of an embargoed
  * copy whose last-told lift differs from the release's.
@@ -194,8 +202,22 @@ export async function reconcileRelease(input: ReconcileInput): Promise<Reconcile
   let enqueued: EnqueueResult | undefined
   if (record.withdrawnAt === undefined && release.status === 'ready') {
     plan = planSends(release, recipients, { now, ...(record.at === undefined ? {} : { at: record.at }), suppressed, locales: input.locales, translations: input.translations })
-    // Under `strict`, recipients refused for their translation keep their rows: the decision at hand-over holds them.
-    enqueued = await ledger.enqueue(release.slug, planJobs(plan, domain), now, { cancelMissing: plan.errors.length === 0 })
+    enqueued = await ledger.enqueue(release.slug, planJobs(plan, domain), now)
+    // Unsent rows of people the plan no longer has are cancelled with the reason. Under
+    // `strict`, recipients refused for their translation keep their rows (held at hand-over).
+    const inPlan = new Set(plan.jobs.map((j) => j.key))
+    const refused = new Set(plan.errors.map((e) => normalizeEmail(e.email)))
+    const skipped = new Map(plan.skipped.map((s) => [normalizeEmail(s.email), s.reason]))
+    let cancelled = 0
+    for (const row of await ledger.rows({ slug: release.slug, states: ['planned', 'deferred'] })) {
+      if ((row.kind ?? 'release') !== 'release' || inPlan.has(row.key)) continue
+      const email = normalizeEmail(row.email)
+      if (refused.has(email)) continue
+      const reason = skipped.get(email)
+      await ledger.cancel(row.key, reason === undefined ? 'removed from the press list' : skipReasons[reason](release), now)
+      cancelled++
+    }
+    enqueued = { ...enqueued, cancelled }
   }
 
   const byEmail = new Map(recipients.map((r) => [normalizeEmail(r.email), r]))

@@ -53,6 +53,8 @@ export interface SqliteLedgerOptions {
   readonly heartbeatMs?: number
   /** How long a send write waits for others to share its commit, ms (default 1; 0 = the next turn of the event loop). */
   readonly groupCommitMs?: number
+  /** How long a statement waits for another process's write lock before failing, ms (default 10,000). */
+  readonly busyTimeoutMs?: number
   /** Called after each committed batch of send writes with the number of writes in it (diagnostics, tests; optional). */
   readonly onCommit?: (writes: number) => void
 }
@@ -273,7 +275,7 @@ const lockName = 'dispatch'
  */
 export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
   mkdirSync(dirname(path), { recursive: true })
-  const db: Db = new Database(path, { timeout: 10_000 })
+  const db: Db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 })
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.exec(schema)
