@@ -12,10 +12,11 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { schedule } from '../../src/distribute/commands.js'
+import { planDistribution, schedule } from '../../src/distribute/commands.js'
+import { changeJob } from '../../src/distribute/reconcile.js'
 import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
-import { crowd, LIFT, makeContext, makeOffice, makeRelease } from './fixtures/office.js'
+import { crowd, HOUR, LIFT, makeContext, makeOffice, makeRelease } from './fixtures/office.js'
 import { prng } from '../../bench/lib/prng.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -192,4 +193,87 @@ describe('two processes', () => {
       await sink.close()
     }
   }, 60_000)
+})
+
+/**
+ * Notices and corrections ride the same queue with the same guarantees: each
+ * goes to each holder exactly once across a SIGKILL of the dispatcher (or
+ * twice with one Message-ID when it was in flight).
+ */
+describe('notices across a SIGKILL', () => {
+  const kindsOfChange = ['moved', 'lifted', 'withdrawn', 'correction'] as const
+  for (const [index, change] of kindsOfChange.entries()) {
+    test(`${change}: every holder gets it once, or twice with one Message-ID if it was in flight`, async () => {
+      const sink = await startSmtpSink()
+      try {
+        const office = makeOffice()
+        const deliveriesPath = join(office.root, 'deliveries')
+        const release = makeRelease()
+        const people = crowd(15, `${change}.example`)
+        const vetted = people.filter((p) => p.embargo)
+        const ctx = makeContext(office, [release], people, sink.url, { clock: { t: LIFT - 2 * HOUR }, deliveriesPath })
+        await planDistribution(ctx, slug)
+        expect(sink.messages).toHaveLength(vetted.length)
+        const before = sink.messages.length
+
+        // The office as the child sees it, and the rows a command queued.
+        const now = LIFT - HOUR
+        let changed = release
+        const ledger = openSqliteLedger(join(office.statePath, 'queue.db'))
+        try {
+          if (change === 'moved') changed = makeRelease({ embargo: LIFT + HOUR })
+          if (change === 'lifted') changed = makeRelease({ embargo: now - 60_000 })
+          if (change === 'withdrawn' || change === 'correction') {
+            const id = change === 'withdrawn' ? `withdrawn-${new Date(now).toISOString()}` : 'correction-1'
+            if (change === 'withdrawn') {
+              changed = { ...release, status: 'draft' }
+              await ledger.setPlan(slug, { plannedAt: now, withdrawnAt: now })
+            } else {
+              changed = { ...release, texts: Object.fromEntries(Object.entries(release.texts).map(([lng, t]) => [lng, { ...t, corrections: [{ at: now, note: `note ${lng}` }] }])) }
+            }
+            const jobs = vetted.map((p) => changeJob({ slug, change: id, kind: change === 'withdrawn' ? 'notice' : 'correction', email: p.email, name: p.name, lng: p.lng, now, domain: 'example.org', vetted: true }))
+            await ledger.enqueue(slug, jobs, now)
+          }
+        } finally {
+          await ledger.close()
+        }
+
+        const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now, release: changed, recipients: people, files: office.files, deliveriesPath }
+        const random = prng(101 + index)
+        const log: string[] = []
+        for (let run = 0; run < 6; run++) {
+          const kill = run < 2 ? { kind: random() < 0.5 ? 'after-claim' : 'after-sent', n: 1 + Math.floor(random() * 3) } : undefined
+          const result = await runChild({ ...input, ...(kill ? { kill } : {}) })
+          log.push(`${kill ? `${kill.kind}:${kill.n}` : 'final'}:${result.signal ?? result.code}`)
+          if (result.signal !== 'SIGKILL') {
+            expect(result.code, `${log.join(' ')}\n${result.stderr}`).toBe(0)
+            if (!kill) break
+          }
+        }
+        expect(log.filter((l) => l.endsWith('SIGKILL')), log.join(' ')).toHaveLength(2)
+        const after = sink.messages.slice(before)
+        const expected = change === 'lifted' ? people : vetted
+        const check = openSqliteLedger(join(office.statePath, 'queue.db'))
+        try {
+          const rows = await check.rows({ slug })
+          for (const p of expected) {
+            const copies = after.filter((m) => m.to[0] === p.email)
+            expect(copies.length, `${p.email} (${log.join(' ')})`).toBeGreaterThanOrEqual(1)
+            expect(new Set(copies.map((m) => m.messageId)).size, `${p.email}: one Message-ID`).toBe(1)
+            const row = rows.find((r) => r.messageId === copies[0]!.messageId)!
+            expect(row.state).toBe('sent')
+            if (p.embargo) expect(row.kind, p.email).toBe(change === 'correction' ? 'correction' : 'notice')
+            if (copies.length > 1) expect(row.recoveries, `${p.email} sent twice without being unknown (${log.join(' ')})`).toBeGreaterThanOrEqual(copies.length - 1)
+          }
+          // Nobody else got anything, and no notice is left unsent.
+          expect(new Set(after.map((m) => m.to[0]))).toEqual(new Set(expected.map((p) => p.email)))
+          expect(rows.filter((r) => r.kind !== 'release' && r.state !== 'sent')).toEqual([])
+        } finally {
+          await check.close()
+        }
+      } finally {
+        await sink.close()
+      }
+    }, 60_000)
+  }
 })
