@@ -188,7 +188,9 @@ export async function withdrawRelease(ctx: DistributeContext, slug: string, opti
   await options.publish?.()
   return withQueue(ctx, async (ledger, send) => {
     const record = await ledger.plan(slug)
-    await ledger.setPlan(slug, { ...(record ?? { plannedAt: now }), withdrawnAt: now })
+    // Withdrawing a withdrawn release again is the same change: nobody is told twice.
+    const at = wasDraft && record?.withdrawnAt !== undefined ? record.withdrawnAt : now
+    await ledger.setPlan(slug, { ...(record ?? { plannedAt: now }), withdrawnAt: at })
     let cancelled = 0
     for (const row of await ledger.rows({ slug, states: claimableStates })) {
       await ledger.cancel(row.key, 'withdrawn (press withdraw)', now)
@@ -197,7 +199,7 @@ export async function withdrawRelease(ctx: DistributeContext, slug: string, opti
     let notices = 0
     let run: RunReport | undefined
     if (options.notify) {
-      const jobs = await holderJobs(ctx, ledger, withdrawn, `withdrawn-${new Date(now).toISOString()}`, 'notice')
+      const jobs = await holderJobs(ctx, ledger, withdrawn, `withdrawn-${new Date(at).toISOString()}`, 'notice')
       notices = jobs.length
       if (jobs.length > 0) await ledger.enqueue(slug, jobs, now)
       run = await send({ ...options, slug })
