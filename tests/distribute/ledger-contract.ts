@@ -143,6 +143,39 @@ export function ledgerContract(h: LedgerHarness): void {
       await lock.release()
     })
 
+    test('after the plan: versions, a lost 250 is unknown, requeue, notice rows beside release rows, plan records', async () => {
+      const ledger = await (await h.fresh()).open()
+      const now = LIFT - HOUR
+      await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', true, now), job('c@x.com', false, now), job('d@x.com', true, now)], now)
+      const lock = await ledger.lock({ now })
+      for (const k of ['a', 'b', 'd']) expect(await ledger.claim(`s/${k}@x.com`, lock, now)).toBe(true)
+      await ledger.markSent('s/a@x.com', { response: '250', version: `embargoed@${new Date(LIFT).toISOString()}` }, now)
+      // The connection dropped after the whole message went out: unknown, due again, with the same Message-ID.
+      await ledger.markDeferred('s/b@x.com', { error: 'Connection closed' }, now + 1000, now, { uncertain: true })
+      await ledger.markFailed('s/d@x.com', { error: 'gave up after 8 attempts' }, now)
+      expect(await ledger.get('s/a@x.com')).toMatchObject({ state: 'sent', version: `embargoed@${new Date(LIFT).toISOString()}`, kind: 'release', change: '' })
+      expect(await ledger.get('s/b@x.com')).toMatchObject({ state: 'unknown', recoveries: 1, dueAt: now + 1000, messageId: '<b@x.com@x>' })
+      // requeue: failed (and deferred) rows back to planned, due now, attempts from 0; an unvetted row not before its lift.
+      expect(await ledger.requeue('s', ['failed'], now + 5)).toEqual(['s/d@x.com'])
+      expect(await ledger.get('s/d@x.com')).toMatchObject({ state: 'planned', attempts: 0, dueAt: now + 5 })
+      expect((await ledger.get('s/d@x.com'))!.error).toBeUndefined()
+      // A notice row of the same release is not cancelled by re-planning the release's own rows.
+      await ledger.enqueue('s', [job('a@x.com', true, now, { key: 's#moved-x/a@x.com', kind: 'notice', change: 'moved-x', payload: '{"old":1}', lift: undefined, messageId: '<n@x>' })], now)
+      await ledger.enqueue('s', [job('c@x.com', false, now)], now, { cancelMissing: true })
+      expect(await ledger.get('s#moved-x/a@x.com')).toMatchObject({ state: 'planned', kind: 'notice', change: 'moved-x', payload: '{"old":1}' })
+      expect((await ledger.get('s/d@x.com'))!.state).toBe('cancelled')
+      // Plan records.
+      expect(await ledger.plan('s')).toBeUndefined()
+      await ledger.setPlan('s', { plannedAt: now, at: LIFT })
+      await ledger.setPlan('t', { plannedAt: now, withdrawnAt: now })
+      expect(await ledger.plan('s')).toEqual({ plannedAt: now, at: LIFT })
+      expect(await ledger.plans()).toEqual([
+        { slug: 's', plan: { plannedAt: now, at: LIFT } },
+        { slug: 't', plan: { plannedAt: now, withdrawnAt: now } },
+      ])
+      await lock.release()
+    })
+
     test('an unvetted row is never due before its lift: deferral and hold cannot pull it earlier', async () => {
       const ledger = await (await h.fresh()).open()
       await ledger.enqueue('s', [job('x@x.com', false, LIFT - 5000)], LIFT - 10_000)
