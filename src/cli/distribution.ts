@@ -15,6 +15,7 @@ import type { PdfRenderer } from '../render/pdf.js'
 import type { Recipient } from '../types.js'
 import { openLedger } from '../distribute/queue/open-ledger.js'
 import type { Reporter } from './io.js'
+import { rehearsalDir } from './rehearsal.js'
 
 /** A context and how to release what it started. */
 export interface CliDistribution {
@@ -22,6 +23,8 @@ export interface CliDistribution {
   readonly messages: readonly VFileMessage[]
   /** True when the press list has errors (sending must not start). */
   readonly listHasErrors: boolean
+  /** A rehearsal: the outbox and queue of `.press/rehearsal/`, whatever the transport and `--queue`. */
+  readonly rehearsal: boolean
   close(): Promise<void>
 }
 
@@ -35,15 +38,17 @@ export interface CliDistribution {
  *   (optional; default: it runs on from `start`); `list`: `eager` reads and
  *   validates the press list now (send, schedule), `lazy` only if a command
  *   asks for recipients (dispatch, worker, status never do: with a 100,000-row
- *   list that saves about 85 MB and 1.4 s).
+ *   list that saves about 85 MB and 1.4 s); `rehearsal`: deliver to the
+ *   outbox and queue of `.press/rehearsal/` (optional; default false).
  */
 export async function openDistribution(
   office: Office,
   reporter: Reporter,
   start: number,
-  options: { transport?: string; frozen?: boolean; list?: 'eager' | 'lazy' } = {},
+  options: { transport?: string; frozen?: boolean; list?: 'eager' | 'lazy'; rehearsal?: boolean } = {},
 ): Promise<CliDistribution> {
   const { config } = office
+  const rehearsal = options.rehearsal === true
   const readList = () =>
     loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), {
       locales: config.locales,
@@ -72,13 +77,15 @@ export async function openDistribution(
   const recipients = list ? [...list.recipients] : () => (lazyList ??= readList().then((l) => l.recipients))
   // Opened only for a URL: the commands open the SQLite queue themselves (and
   // a dry run must not create .press/queue.db).
-  const queueUrl = reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
+  // A rehearsal never touches the real queue (a Redis one included).
+  const queueUrl = rehearsal ? undefined : reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
   const queue = queueUrl ? await openLedger({ statePath: config.paths.state, queueUrl }) : undefined
   const ctx: DistributeContext = {
-    statePath: config.paths.state,
+    // A rehearsal's queue.db and outbox/ live in .press/rehearsal/.
+    statePath: rehearsal ? rehearsalDir(config.paths.state) : config.paths.state,
     mail: {
       ...config.mail,
-      ...(options.transport !== undefined ? { transport: options.transport } : {}),
+      ...(rehearsal ? { transport: 'outbox' } : options.transport !== undefined ? { transport: options.transport } : {}),
       translations: config.translations,
     } as DistributeContext['mail'],
     releases: (slug) => office.releases.find((r) => r.slug === slug),
@@ -94,6 +101,7 @@ export async function openDistribution(
     ctx,
     messages: list?.messages ?? [],
     listHasErrors: list ? hasErrors(list.messages) : false,
+    rehearsal,
     async close() {
       if (renderer) await (await renderer).close()
       if (queue) await queue.close()
