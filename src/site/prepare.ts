@@ -105,6 +105,16 @@ export async function publishPrepared(office: Office, prepared: PreparedSite, op
 }
 
 /**
+ * Throw a prepared site away (its lift will not be published from it, e.g.
+ * the worker stops before it).
+ *
+ * @param prepared What {@link prepareSite} returned.
+ */
+export async function discardPrepared(prepared: PreparedSite): Promise<void> {
+  await discard(prepared.staged)
+}
+
+/**
  * The staging folder for a target and an instant: beside the target (so
  * the swap is one rename on one file system), its manifest in
  * `.press/prepared/`.

@@ -19,7 +19,7 @@ import { displayPath } from '../../config.js'
 import { isRehearsal, rehearsalDir, rehearsalSite } from '../rehearsal.js'
 import { EnvError } from '../../config.js'
 import { deployFailure, deployRetryDelay, readDeployRecord, runDeploy, type DeployRecord } from '../../site/deploy.js'
-import { prepareSite, publishPrepared, type PreparedSite } from '../../site/prepare.js'
+import { discardPrepared, prepareSite, publishPrepared, type PreparedSite } from '../../site/prepare.js'
 import type { SiteChanges } from '../../site/run-build.js'
 
 /**
@@ -305,7 +305,12 @@ export async function runWorker(reporter: Reporter): Promise<number> {
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
-    deploys?.stop()
+    await deploys?.stop()
+    // Sites prepared for lifts not reached: no staging folder is left beside dist/.
+    for (const pending of preparations.values()) {
+      const prepared = await pending
+      if (prepared) await discardPrepared(prepared)
+    }
     await dist.close()
   }
 }
@@ -316,7 +321,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
  * it succeeds or the worker stops. A failure left by an earlier run is
  * retried at start.
  */
-function startDeployer(reporter: Reporter, config: Office['config'], signal: AbortSignal): { deploy(changes: SiteChanges): Promise<void>; stop(): void } | undefined {
+function startDeployer(reporter: Reporter, config: Office['config'], signal: AbortSignal): { deploy(changes: SiteChanges): Promise<void>; stop(): Promise<void> } | undefined {
   if (config.deploy === undefined) return undefined
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
@@ -347,7 +352,11 @@ function startDeployer(reporter: Reporter, config: Office['config'], signal: Abo
   })
   return {
     deploy: run,
-    stop: () => clearTimeout(timer),
+    // A deploy still running is waited for; a retry not yet started is dropped (the record keeps it pending).
+    stop: async () => {
+      clearTimeout(timer)
+      await running
+    },
   }
 }
 
@@ -377,7 +386,6 @@ export async function runStatus(reporter: Reporter, slug: string | undefined): P
       reporter.json({ ok: true, now: iso(now), ...(jsonTimes(result) as object), deploy: deployJson(deploy), diagnostics: dist.messages.map(diagnosticJson) })
       return 0
     }
-    if (deploy?.last) reporter.line(deployLine(deploy))
     const slugs = Object.keys(result.bySlug)
     if (slugs.length === 0) reporter.line(slug ? `nothing planned for ${slug}` : 'nothing planned yet; run `press send <slug>`')
     for (const s of slugs) {
@@ -387,6 +395,7 @@ export async function runStatus(reporter: Reporter, slug: string | undefined): P
     if (result.nextDue !== undefined) reporter.line(`next due: ${result.nextDue <= now ? 'now' : formatInstantUtc(result.nextDue)}`)
     for (const f of result.failures) reporter.line(`failed: ${f.email} (${f.slug}): ${f.response ?? f.error ?? ''}`)
     for (const r of result.retrying) reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${formatInstantUtc(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
+    if (deploy?.last) reporter.line(deployLine(deploy))
     return 0
   } finally {
     await dist.close()
