@@ -60,7 +60,6 @@ export async function prepareSite(office: Office, options: PrepareOptions): Prom
   const target = options.target ?? { distDir: office.config.paths.dist, manifestPath: manifestPathOf(office.config.paths.state) }
   const staged = stagingFor(office.config.paths.state, target, options.now)
   await discard(staged)
-  await removeOtherStagings(office.config.paths.state, target, staged)
   // Start from what is public now: unchanged files are links, not renders.
   if (await cloneTree(target.distDir, staged.distDir)) {
     await mkdir(path.dirname(staged.manifestPath), { recursive: true })
@@ -143,14 +142,20 @@ async function discard(staged: BuildTarget): Promise<void> {
   await Promise.all([rm(staged.distDir, { recursive: true, force: true }), rm(staged.manifestPath, { force: true })])
 }
 
-/** Staging folders of the same target left by a worker that stopped before its lift. */
-async function removeOtherStagings(stateDir: string, target: BuildTarget, keep: BuildTarget): Promise<void> {
+/**
+ * Remove the staging folders of a target (left by a worker killed before
+ * its lift). Call it before preparing anything: it removes them all.
+ *
+ * @param stateDir Absolute .press/ path.
+ * @param target The folder the stagings were prepared for.
+ */
+export async function removeStagings(stateDir: string, target: BuildTarget): Promise<void> {
   const parent = path.dirname(target.distDir)
   const prefix = `.${path.basename(target.distDir)}.prepared-`
   const names = await readdir(parent).catch(() => [] as string[])
   await Promise.all(
     names
-      .filter((name) => name.startsWith(prefix) && path.join(parent, name) !== keep.distDir)
+      .filter((name) => name.startsWith(prefix))
       .map((name) => {
         const instant = name.slice(prefix.length)
         return discard({ distDir: path.join(parent, name), manifestPath: path.join(stateDir, 'prepared', `${path.basename(target.distDir)}-${instant}.manifest.json`) })

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { appendFile, readdir, readFile } from 'node:fs/promises'
+import { appendFile, cp, readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { copySampleOffice, hashTree, pressBin, removeOffices } from '../helpers/office.js'
@@ -60,6 +60,26 @@ describe('press worker prepares each lift ahead', () => {
       expect(await worker.stop()).toBe(0)
     }
     expect(await readFile(page, 'utf8')).toContain('A sentence added after the site was prepared.')
+    expect(await stagings(dir)).toEqual([])
+  })
+
+  test('two releases lifting at the same instant share one prepared site, published once', { timeout: 120_000 }, async () => {
+    const dir = await copySampleOffice()
+    const twin = '2031-06-10-annual-report-2030-summary'
+    await cp(path.join(dir, 'releases', slug), path.join(dir, 'releases', twin), { recursive: true })
+    const built = await press(['build', '--now', '2031-06-10T12:00:00Z', '-C', dir])
+    expect(built.code, built.stderr).toBe(0)
+    const worker = startWorker(dir, '2031-06-10T12:59:50Z')
+    try {
+      await worker.until(/embargo of 2031-06-10-annual-report-2030(-summary)? lifted; it is in the site published at this lift/)
+    } finally {
+      expect(await worker.stop()).toBe(0)
+    }
+    expect(worker.out.stdout.match(/prepared the public site and mail of/g)).toHaveLength(2)
+    expect(worker.out.stdout.match(/published the site prepared for it/g)).toHaveLength(1)
+    expect(worker.out.stdout).not.toContain('rebuil')
+    const files = Object.keys(await hashTree(path.join(dir, 'dist')))
+    for (const s of [slug, twin]) for (const f of [`en/${s}/index.html`, `ru/${s}/${s}.ru.pdf`]) expect(files).toContain(f)
     expect(await stagings(dir)).toEqual([])
   })
 

@@ -19,7 +19,8 @@ import { displayPath } from '../../config.js'
 import { isRehearsal, rehearsalDir, rehearsalSite } from '../rehearsal.js'
 import { EnvError } from '../../config.js'
 import { deployFailure, deployRetryDelay, readDeployRecord, runDeploy, type DeployRecord } from '../../site/deploy.js'
-import { discardPrepared, prepareSite, publishPrepared, type PreparedSite } from '../../site/prepare.js'
+import { discardPrepared, prepareSite, publishPrepared, removeStagings, type PreparedSite } from '../../site/prepare.js'
+import { manifestPathOf } from '../../site/write.js'
 import type { SiteChanges } from '../../site/run-build.js'
 
 /**
@@ -229,50 +230,59 @@ export async function runWorker(reporter: Reporter): Promise<number> {
   const ahead = prepareAheadMs(reporter.io.env)
   // A rehearsal builds into .press/rehearsal/<lift>/ and never deploys.
   const targetFor = (lift: number) => (dist.rehearsal ? rehearsalSite(config.paths.state, lift) : undefined)
-  const preparations = new Map<string, Promise<PreparedSite | undefined>>()
+  // One site per lift instant (releases lifting together share it), and the instants already published.
+  const sites = new Map<number, Promise<PreparedSite | undefined>>()
+  const publishedAt = new Set<number>()
   const deploys = dist.rehearsal ? undefined : startDeployer(reporter, config, controller.signal)
+  // Staging folders left by a worker that was killed before its lift.
+  if (!dist.rehearsal) await removeStagings(config.paths.state, { distDir: config.paths.dist, manifestPath: manifestPathOf(config.paths.state) })
   reporter.line('worker running; Ctrl-C to stop')
 
-  /** Build the site as of the lift into a staging folder, and render the public mail, ahead of it. */
-  const prepare = async (slug: string, lift: number): Promise<PreparedSite | undefined> => {
-    const started = performance.now()
+  /** Build the site as of the lift into a staging folder, ahead of it. */
+  const prepareSiteFor = async (lift: number): Promise<PreparedSite | undefined> => {
     try {
       const fresh = await openOffice(reporter)
       if (!fresh.office) return undefined
       const target = targetFor(lift)
-      const prepared = await prepareSite(fresh.office, { now: lift, env: reporter.io.env, ...(target ? { target } : {}) })
-      // The first general message then needs no render: its content (and PDF, from the cache the build filled) is ready.
-      const release = fresh.office.releases.find((r) => r.slug === slug)
-      for (const lng of release ? Object.keys(release.texts).filter((l) => config.locales.includes(l)) : []) {
-        await dist.ctx.content(slug, lng, { embargoed: false, test: false }).catch(() => undefined)
-      }
-      reporter.line(`prepared the public site and mail of ${slug} for its lift at ${formatInstantUtc(lift)} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
-      return prepared
+      return await prepareSite(fresh.office, { now: lift, env: reporter.io.env, ...(target ? { target } : {}) })
     } catch (error) {
-      reporter.warn(`could not prepare the lift of ${slug} ahead (${error instanceof Error ? error.message : String(error)}); the site is built at the lift instead`)
+      reporter.warn(`could not prepare the site for the lift at ${formatInstantUtc(lift)} (${error instanceof Error ? error.message : String(error)}); it is built at the lift instead`)
       return undefined
     }
+  }
+
+  /** The site of the lift and the public version of the release's mail, ahead of it. */
+  const prepare = async (slug: string, lift: number): Promise<void> => {
+    const started = performance.now()
+    let site = sites.get(lift)
+    if (site === undefined) {
+      site = prepareSiteFor(lift)
+      sites.set(lift, site)
+    }
+    const prepared = await site
+    // The first general message then needs no render: its content (and PDF, from the cache the build filled) is ready.
+    const release = await dist.ctx.releases(slug)
+    for (const lng of release ? Object.keys(release.texts).filter((l) => config.locales.includes(l)) : []) {
+      await dist.ctx.content(slug, lng, { embargoed: false, test: false }).catch(() => undefined)
+    }
+    reporter.line(`prepared the public ${prepared ? 'site and ' : ''}mail of ${slug} for its lift at ${formatInstantUtc(lift)} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
   }
 
   try {
     const report = await worker(dist.ctx, {
       signal: controller.signal,
-      ...(ahead > 0
-        ? {
-            prepareAheadMs: ahead,
-            prepareLift: (slug: string, lift: number) => {
-              const running = prepare(slug, lift)
-              preparations.set(`${slug}@${lift}`, running)
-              return running
-            },
-          }
-        : {}),
+      ...(ahead > 0 ? { prepareAheadMs: ahead, prepareLift: prepare } : {}),
       onLift: async (slug, lift) => {
-        const prepared = await preparations.get(`${slug}@${lift}`)
-        preparations.delete(`${slug}@${lift}`)
+        if (publishedAt.has(lift)) {
+          reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; it is in the site published at this lift`)
+          return
+        }
+        const prepared = await sites.get(lift)
+        sites.delete(lift)
         // Read the office again: releases may have been edited since the worker started (or since the site was prepared).
         const fresh = await openOffice(reporter)
         if (!fresh.office) {
+          if (prepared) await discardPrepared(prepared)
           reporter.diagnostics(fresh.messages)
           reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
           return
@@ -292,6 +302,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
           changes = built.changes
           reporter.line(`published ${built.published.length} releases (${built.pages.rendered} pages rendered)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
         }
+        publishedAt.add(lift)
         // The lift's mail goes out after the deploy: its links point at the public pages.
         await deploys?.deploy(changes)
       },
@@ -307,7 +318,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
     process.off('SIGTERM', stop)
     await deploys?.stop()
     // Sites prepared for lifts not reached: no staging folder is left beside dist/.
-    for (const pending of preparations.values()) {
+    for (const pending of sites.values()) {
       const prepared = await pending
       if (prepared) await discardPrepared(prepared)
     }
