@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only html,pdf,mail,help]`: Pressroom
+ * `npm run bench [-- --quick] [-- --only html,pdf,mail,help,lift]`: Pressroom
  * against the tools a user would pick instead, side by side in one run, as
  * ratios of medians over alternating rounds. Installs its baselines (hugo,
  * md-to-pdf), generates its corpus under bench/.work/, prints a table on
@@ -13,18 +13,19 @@ import path from 'node:path'
 import { findChromium } from '../src/render/find-chromium.js'
 import { benchHelp } from './sections/help.js'
 import { benchHtml } from './sections/html.js'
+import { benchLift } from './sections/lift.js'
 import { benchMail } from './sections/mail.js'
 import { benchPdf } from './sections/pdf.js'
 import { ensureHugo, ensureMdToPdf, versionOf } from './lib/setup.js'
 import { log, repoRoot, round, workDir } from './lib/util.js'
 
-type Section = 'help' | 'html' | 'pdf' | 'mail'
-const allSections: readonly Section[] = ['help', 'html', 'pdf', 'mail']
+type Section = 'help' | 'html' | 'pdf' | 'mail' | 'lift'
+const allSections: readonly Section[] = ['help', 'html', 'pdf', 'mail', 'lift']
 
 /** Corpus sizes and rounds per mode. */
 const sizes = {
-  quick: { htmlReleases: 200, htmlRounds: 3, pdfReleases: 8, pdfRounds: 3, mailRecipients: 2_000, mailRounds: 2, helpRuns: 5 },
-  full: { htmlReleases: 1_000, htmlRounds: 5, pdfReleases: 50, pdfRounds: 5, mailRecipients: 100_000, mailRounds: 2, helpRuns: 11 },
+  quick: { htmlReleases: 200, htmlRounds: 3, pdfReleases: 8, pdfRounds: 3, mailRecipients: 2_000, mailRounds: 2, helpRuns: 5, liftRounds: 2 },
+  full: { htmlReleases: 1_000, htmlRounds: 5, pdfReleases: 50, pdfRounds: 5, mailRecipients: 100_000, mailRounds: 2, helpRuns: 11, liftRounds: 3 },
 } as const
 
 /** The issue's targets: key, direction, bound. */
@@ -36,6 +37,8 @@ const targets = [
   { key: 'mail_vs_raw_smtp', op: '>=', bound: 0.5, what: 'msg/s, press dispatch / raw SMTP' },
   { key: 'mail_peak_rss_mb', op: '<=', bound: 250, what: 'peak RSS of press dispatch, MB' },
   { key: 'help_seconds', op: '<=', bound: 0.25, what: 'press --help wall time, s' },
+  { key: 'lift_site_seconds', op: '<=', bound: 1, what: 'lift → site swapped in and deployed, s (worker)' },
+  { key: 'lift_first_mail_seconds', op: '<=', bound: 1, what: 'lift → first general message at the sink, s' },
 ] as const
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[]; experiments: boolean } {
@@ -52,7 +55,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[]; 
       const unknown = only.filter((s) => !allSections.includes(s))
       if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; choose from ${allSections.join(', ')}`)
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only help,html,pdf,mail] [-- --experiments]\n')
+      process.stdout.write('usage: npm run bench [-- --quick] [-- --only help,html,pdf,mail,lift] [-- --experiments]\n')
       process.exit(0)
     } else throw new Error(`unknown argument ${arg}; try --quick or --only html,pdf`)
   }
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     if (section === 'html') take(section, await benchHtml(size.htmlReleases, size.htmlRounds, hugo!))
     if (section === 'pdf') take(section, await benchPdf(size.pdfReleases, size.pdfRounds, mdToPdf!))
     if (section === 'mail') take(section, await benchMail(size.mailRecipients, size.mailRounds, experiments))
+    if (section === 'lift') take(section, await benchLift(size.liftRounds))
   }
 
   const verdicts = targets
@@ -160,6 +164,12 @@ async function main(): Promise<void> {
     ['mail_peak_rss_mb', 'press dispatch peak RSS, MB'],
     ['mail_vs_raw_smtp_fast_dot_stuffing', 'experiment: dispatch with fast dot-stuffing / raw'],
     ['help_seconds', 'press --help, s'],
+    ['lift_site_seconds', 'lift → site deployed, prepared ahead, s'],
+    ['lift_site_seconds_rebuild', 'lift → site deployed, rebuilt at the lift, s'],
+    ['lift_dist_seconds', 'lift → dist/ swapped, prepared ahead, s'],
+    ['lift_dist_seconds_rebuild', 'lift → dist/ written, rebuilt at the lift, s'],
+    ['lift_first_mail_seconds', 'lift → first mail, prepared ahead, s'],
+    ['lift_first_mail_seconds_rebuild', 'lift → first mail, rebuilt at the lift, s'],
   ]
   for (const [key, label] of detail) if (results[key] !== undefined) lines.push(`  ${label.padEnd(44)} ${round(results[key]!, 3)}`)
   lines.push('', `missed: ${report.missed.length === 0 ? 'none' : report.missed.join(', ')}`, `written: ${path.relative(process.cwd(), out)} (${report.seconds} s)`)

@@ -56,6 +56,12 @@ const configSchema = z.object({
     })
     .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {} }),
   translations: z.enum(['lenient', 'strict']).default('lenient'),
+  // A shell command run after every build that changed dist/ (see site/deploy.ts).
+  deploy: z
+    .union([z.string().min(1), z.object({ command: z.string().min(1), timeout: z.number().int().positive().optional() })], {
+      error: 'should be a shell command, or `{command, timeout}` (timeout in ms)',
+    })
+    .optional(),
   build: z
     .object({
       workers: z
@@ -102,6 +108,8 @@ export interface Config {
   readonly pdf: { readonly format: 'A4' | 'Letter'; readonly chromium?: string; readonly timeout: number; readonly concurrency?: number }
   readonly mail: FileConfig['mail']
   readonly translations: 'lenient' | 'strict'
+  /** `deploy`: the command run (by `sh -c`, in the office) after a build changed dist/, and its time limit in ms (optional). */
+  readonly deploy?: { readonly command: string; readonly timeout: number }
   /** `build.workers`: worker threads rendering release pages (`auto`, or a count; 0 = none). */
   readonly build: { readonly workers: 'auto' | number }
   /** Absolute paths. */
@@ -115,6 +123,9 @@ export interface ConfigOverrides {
   readonly smtpUrl?: string
   readonly chromium?: string
 }
+
+/** How long a deploy command may run, ms, unless `deploy.timeout` says otherwise (10 minutes). */
+const deployTimeout = 600_000
 
 /** The config file's name. */
 export const configFileName = 'pressroom.yaml'
@@ -224,6 +235,7 @@ export function resolveConfig(
     pdf: stripUndefined({ format, chromium, timeout: value.pdf.timeout, concurrency: value.pdf.concurrency }),
     mail: { ...value.mail, transport },
     translations,
+    ...(value.deploy === undefined ? {} : { deploy: typeof value.deploy === 'string' ? { command: value.deploy, timeout: deployTimeout } : { command: value.deploy.command, timeout: value.deploy.timeout ?? deployTimeout } }),
     build: { workers },
     paths,
     renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),

@@ -21,6 +21,8 @@ export interface Sink {
   readonly firstConnectAt: number | undefined
   /** performance.now() of the last accepted message. */
   readonly lastAcceptAt: number | undefined
+  /** performance.now() of the first accepted message since the last reset. */
+  readonly firstAcceptAt: number | undefined
   /** Wire bytes (dot-stuffed, ending in CRLF, without the final `.` line) of the first `keep` messages after a reset. */
   readonly samples: readonly Buffer[]
   /** Zero the counters; keep `keep` message samples from now on. */
@@ -37,6 +39,7 @@ export async function startSink(): Promise<Sink> {
   let bytes = 0
   let firstConnectAt: number | undefined
   let lastAcceptAt: number | undefined
+  let firstAcceptAt: number | undefined
   let keep = 0
   let samples: Buffer[] = []
   const sockets = new Set<Socket>()
@@ -96,6 +99,7 @@ export async function startSink(): Promise<Sink> {
           accepted++
           bytes += dataLength
           lastAcceptAt = performance.now()
+          firstAcceptAt ??= lastAcceptAt
           if (samples.length < keep) samples.push(Buffer.concat(chunks).subarray(0, dataLength))
           chunks = []
           socket.write('250 OK queued\r\n')
@@ -136,6 +140,9 @@ export async function startSink(): Promise<Sink> {
     get lastAcceptAt() {
       return lastAcceptAt
     },
+    get firstAcceptAt() {
+      return firstAcceptAt
+    },
     get samples() {
       return samples
     },
@@ -144,6 +151,7 @@ export async function startSink(): Promise<Sink> {
       bytes = 0
       firstConnectAt = undefined
       lastAcceptAt = undefined
+      firstAcceptAt = undefined
       keep = keepCount
       samples = []
     },

@@ -65,7 +65,8 @@ export async function benchMail(recipients: number, rounds: number, experiments 
   log(`mail: ${recipients} recipients, ${connections} connections; building the PDFs and planning the queue`)
   // The PDFs go into .press/cache/pdf, which dispatch reuses: no Chromium during the timed runs.
   await timeCommand(process.execPath, [pressBin, 'build', '--quiet', '-C', officeDir])
-  const scheduled = await timeCommand(process.execPath, [pressBin, 'schedule', slug, '--at', sendAt, '--now', scheduleNow, '--quiet', '-C', officeDir])
+  // The bench acts at fixed instants in 2030: for real, not as a rehearsal (which would keep the queue and the mail in .press/rehearsal/).
+  const scheduled = await timeCommand(process.execPath, [pressBin, 'schedule', slug, '--at', sendAt, '--now', scheduleNow, '--quiet', '-C', officeDir], { env: { ...process.env, PRESS_REHEARSAL: 'off' } })
   const snapshot = path.join(workDir, `mail-queue-${recipients}`)
   await rm(snapshot, { recursive: true, force: true })
   await mkdir(snapshot, { recursive: true })
@@ -92,7 +93,7 @@ export async function benchMail(recipients: number, rounds: number, experiments 
     await sink.reset(sampleFiles.length === 0 ? 16 : 0)
     const patch = patched ? ['--import', path.join(repoRoot, 'build', 'bench', 'micro', 'fast-data-stream.js')] : []
     const run = await timeCommand(process.execPath, [...patch, pressBin, 'dispatch', '--now', dispatchNow, '--quiet', '-C', officeDir], {
-      env: { ...process.env, PRESS_SMTP_URL: sink.url },
+      env: { ...process.env, PRESS_SMTP_URL: sink.url, PRESS_REHEARSAL: 'off' },
       pollRss: true,
       check: false,
     })

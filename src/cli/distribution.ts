@@ -4,6 +4,7 @@
  * clock that starts at `--now` / PRESS_NOW (or the real time) and runs on.
  */
 import { statSync } from 'node:fs'
+import { join } from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import { displayPath } from '../config.js'
 import { hasErrors } from '../diagnostics.js'
@@ -17,6 +18,7 @@ import type { Recipient } from '../types.js'
 import { openLedger } from '../distribute/queue/open-ledger.js'
 import { openOffice } from './context.js'
 import type { Reporter } from './io.js'
+import { rehearsalDir } from './rehearsal.js'
 
 /** A context and how to release what it started. */
 export interface CliDistribution {
@@ -24,6 +26,8 @@ export interface CliDistribution {
   readonly messages: readonly VFileMessage[]
   /** True when the press list has errors (sending must not start). */
   readonly listHasErrors: boolean
+  /** A rehearsal: the outbox and queue of `.press/rehearsal/`, whatever the transport and `--queue`. */
+  readonly rehearsal: boolean
   close(): Promise<void>
 }
 
@@ -37,16 +41,18 @@ export interface CliDistribution {
  *   (optional; default: it runs on from `start`); `list`: `eager` reads and
  *   validates the press list now (send, schedule), `lazy` only if a command
  *   asks for recipients (dispatch, worker, status never do: with a 100,000-row
- *   list that saves about 85 MB and 1.4 s).
+ *   list that saves about 85 MB and 1.4 s); `rehearsal`: deliver to the
+ *   outbox and queue of `.press/rehearsal/` (optional; default false).
  */
 export async function openDistribution(
   office: Office,
   reporter: Reporter,
   start: number,
-  options: { transport?: string; frozen?: boolean; list?: 'eager' | 'lazy' } = {},
+  options: { transport?: string; frozen?: boolean; list?: 'eager' | 'lazy'; rehearsal?: boolean } = {},
 ): Promise<CliDistribution> {
   const { config } = office
   let current = office
+  const rehearsal = options.rehearsal === true
   const readList = () =>
     loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), {
       locales: config.locales,
@@ -119,13 +125,15 @@ export async function openDistribution(
   }
   // Opened only for a URL: the commands open the SQLite queue themselves (and
   // a dry run must not create .press/queue.db).
-  const queueUrl = reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
+  // A rehearsal never touches the real queue (a Redis one included).
+  const queueUrl = rehearsal ? undefined : reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
   const queue = queueUrl ? await openLedger({ statePath: config.paths.state, queueUrl }) : undefined
   const ctx: DistributeContext = {
-    statePath: config.paths.state,
+    // A rehearsal's queue.db and outbox/ live in .press/rehearsal/.
+    statePath: rehearsal ? rehearsalDir(config.paths.state) : config.paths.state,
     mail: {
       ...config.mail,
-      ...(options.transport !== undefined ? { transport: options.transport } : {}),
+      ...(rehearsal ? { transport: 'outbox' } : options.transport !== undefined ? { transport: options.transport } : {}),
       translations: config.translations,
     } as DistributeContext['mail'],
     releases: (slug) => current.releases.find((r) => r.slug === slug),
@@ -135,7 +143,8 @@ export async function openDistribution(
     content: (slug, lng, variant) => content(slug, lng, variant),
     refresh,
     root: config.root,
-    deliveriesPath: config.paths.deliveries,
+    // A rehearsal keeps its own delivery record: the office's must only say who really got what.
+    deliveriesPath: rehearsal ? join(rehearsalDir(config.paths.state), 'deliveries') : config.paths.deliveries,
     now,
     locales: config.locales,
     ...(queue ? { ledger: queue.ledger } : {}),
@@ -144,6 +153,7 @@ export async function openDistribution(
     ctx,
     messages: list?.messages ?? [],
     listHasErrors: list ? hasErrors(list.messages) : false,
+    rehearsal,
     async close() {
       if (renderer) await (await renderer).close()
       if (queue) await queue.close()

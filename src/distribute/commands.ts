@@ -143,6 +143,10 @@ export interface WorkerOptions extends SendOptions {
   readonly onRun?: (report: RunReport) => void
   /** Longest sleep between rounds, ms (default 60,000). */
   readonly maxSleepMs?: number
+  /** Called once per lift, `prepareAheadMs` before it (or at once when it is closer), in the background: e.g. build the public site ahead for onLift to swap in (optional). */
+  readonly prepareLift?: (slug: string, lift: number) => Promise<unknown>
+  /** How long before a lift prepareLift is called, ms (default 60,000). */
+  readonly prepareAheadMs?: number
 }
 
 /** What `worker` did before it stopped. */
@@ -520,6 +524,10 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
   let sent = 0
   let failed = 0
   let lastCheck = ctx.now()
+  // prepareLift: lifts prepared (slug@lift), and the preparations still running.
+  const prepareAhead = options.prepareAheadMs ?? 60_000
+  const prepared = new Set<string>()
+  const preparing: Array<Promise<unknown>> = []
 
   // Lifts come from the office as it is now (a moved embargo moves them);
   // the queue's rows are asked only when the releases cannot be listed.
@@ -558,6 +566,12 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       }
       lastCheck = t
       if (signal.aborted) break
+      // Lifts coming within prepareAhead: prepared once each, without holding up sending.
+      for (const l of options.prepareLift ? await upcomingLifts(t) : []) {
+        if (l.lift - t > prepareAhead || prepared.has(`${l.slug}@${l.lift}`)) continue
+        prepared.add(`${l.slug}@${l.lift}`)
+        preparing.push(options.prepareLift!(l.slug, l.lift).catch(() => undefined))
+      }
       // This round's clock stops just short of the next lift not yet handled,
       // so mail due at that lift waits for the next round, after onLift (the
       // site rebuild) has run. A slow round can no longer cross a lift.
@@ -577,7 +591,9 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       options.onRun?.(report)
       const now = ctx.now()
       const nextLift = (await upcomingLifts(now))[0]?.lift
-      const candidates = [report.nextDue, nextLift].filter((x): x is number => x !== undefined)
+      // Wake up in time to prepare the next lift not prepared yet.
+      const toPrepare = options.prepareLift ? (await upcomingLifts(now)).find((l) => !prepared.has(`${l.slug}@${l.lift}`)) : undefined
+      const candidates = [report.nextDue, nextLift, toPrepare && Math.max(now + 1, toPrepare.lift - prepareAhead)].filter((x): x is number => x !== undefined)
       const next = candidates.length === 0 ? now + maxSleep : Math.min(...candidates)
       // A row still due now (a draft, a paused run) would spin; wait a little.
       const wait = next <= now ? Math.min(5_000, maxSleep) : Math.min(next - now, maxSleep)
@@ -585,6 +601,7 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
     }
   } finally {
     unwatch?.()
+    await Promise.all(preparing)
     await closeMailer()
     await close()
   }

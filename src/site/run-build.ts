@@ -12,13 +12,43 @@ import type { PdfRenderer } from '../render/pdf.js'
 import { pdfCacheDir, planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
 import { idleCores, processStart, sampleCpu, type CpuSample } from './idle-cores.js'
 import { createRenderPool, workerCount, type RenderPool } from './render-pool.js'
-import { readManifest, writeSite, type Manifest, type OnProgress, type WriteReport } from './write.js'
+import { manifestPathOf, readManifest, writeSite, type Manifest, type OnProgress, type WriteReport } from './write.js'
 
 /** The result of a build. */
 export interface BuildReport extends WriteReport {
   readonly published: ReadonlyArray<{ slug: string; languages: readonly string[] }>
   readonly held: readonly HeldRelease[]
   readonly messages: readonly VFileMessage[]
+  /** Files of the output folder written with new content, and files removed (paths relative to it): what a deploy must copy. */
+  readonly changes: SiteChanges
+}
+
+/** What a build changed in its output folder, relative paths with `/`. */
+export interface SiteChanges {
+  readonly changed: readonly string[]
+  readonly removed: readonly string[]
+}
+
+/** Where a build writes instead of the office's dist/ (a rehearsal, a build prepared ahead of a lift). */
+export interface BuildTarget {
+  /** Absolute output folder. */
+  readonly distDir: string
+  /** Absolute path of its own manifest file. */
+  readonly manifestPath: string
+}
+
+/**
+ * The files that differ between two manifests: new or re-keyed ones, and
+ * ones no longer there.
+ *
+ * @param before The manifest of the folder before.
+ * @param after The manifest after.
+ * @returns Sorted lists.
+ */
+export function manifestChanges(before: Manifest, after: Manifest): SiteChanges {
+  const changed = Object.keys(after.files).filter((file) => before.files[file] !== after.files[file]).sort()
+  const removed = Object.keys(before.files).filter((file) => after.files[file] === undefined).sort()
+  return { changed, removed }
 }
 
 /**
@@ -26,14 +56,17 @@ export interface BuildReport extends WriteReport {
  *
  * @param office The loaded office (without errors).
  * @param options Now, drafts, PDFs.
- * @param hooks `onProgress` (optional).
+ * @param hooks `onProgress` (optional); `target`: another output folder and
+ *   manifest than dist/'s (optional).
  * @returns The build report.
  */
 export async function buildSite(
   office: Office,
   options: BuildOptions,
-  hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number } } = {},
+  hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number }; target?: BuildTarget } = {},
 ): Promise<BuildReport> {
+  const distDir = hooks.target?.distDir ?? office.config.paths.dist
+  const manifestPath = hooks.target?.manifestPath ?? manifestPathOf(office.config.paths.state)
   // Idle cores are measured while planning, or since the command started when
   // planning was too short to tell (the main thread busy): see idle-cores.ts.
   const before = sampleCpu()
@@ -60,7 +93,7 @@ export async function buildSite(
   try {
     const planned = await planSite(office, options)
     // Read once: the pages to hand to workers, then the writer, come from it.
-    const previous = await readManifest(office.config.paths.state)
+    const previous = await readManifest(office.config.paths.state, manifestPath)
     const pages = office.config.build.workers === 0 ? [] : pagesToRender(planned, previous)
     const workers = workerCount(office.config.build.workers, pages.length, hooks.host ?? host(before))
     let plan: SitePlan = planned
@@ -92,7 +125,7 @@ export async function buildSite(
     }
     const report = await writeSite(
       plan,
-      { distDir: office.config.paths.dist, stateDir: office.config.paths.state },
+      { distDir, stateDir: office.config.paths.state, manifestPath },
       {
         pdf: () => (renderer ??= startRenderer()),
         previous,
@@ -100,7 +133,8 @@ export async function buildSite(
       },
     )
     // planned.messages, not plan's: the producers add to the array while the writer runs.
-    return { ...report, published: planned.published, held: planned.held, messages: [...planned.messages, ...report.messages] }
+    const changes = manifestChanges(previous, await readManifest(office.config.paths.state, manifestPath))
+    return { ...report, published: planned.published, held: planned.held, messages: [...planned.messages, ...report.messages], changes }
   } finally {
     await Promise.all([renderer?.then((r) => r.close(), () => undefined), pool?.close()])
   }

@@ -25,6 +25,8 @@ export interface WriteTargets {
   readonly distDir: string
   /** Absolute .press/ path (manifest, PDF cache). */
   readonly stateDir: string
+  /** The manifest of this output folder (optional; default `<stateDir>/build-manifest.json`): a rehearsal or a staged build keeps its own. */
+  readonly manifestPath?: string
 }
 
 /** Counts of what the writer did. */
@@ -47,6 +49,16 @@ export interface Manifest {
 const manifestName = 'build-manifest.json'
 
 /**
+ * The manifest file of dist/.
+ *
+ * @param stateDir Absolute .press/ path.
+ * @returns `<stateDir>/build-manifest.json`.
+ */
+export function manifestPathOf(stateDir: string): string {
+  return path.join(stateDir, manifestName)
+}
+
+/**
  * Write `plan` to `targets.distDir`. Nothing in dist/ changes until every
  * output is rendered. When most of dist/ is already current (an edit to one
  * release) only the changed files are renamed into place, each atomically,
@@ -65,8 +77,9 @@ export async function writeSite(
   deps: { pdf?: () => Promise<PdfRenderer>; onProgress?: OnProgress; previous?: Manifest },
 ): Promise<WriteReport> {
   const { distDir, stateDir } = targets
+  const manifestPath = targets.manifestPath ?? path.join(stateDir, manifestName)
   const present = listTree(distDir)
-  const old = deps.previous ?? (await readManifest(stateDir))
+  const old = deps.previous ?? (await readManifest(stateDir, manifestPath))
   const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   const pdfCache = pdfCacheDir(stateDir)
   const counts = { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 } }
@@ -185,12 +198,12 @@ export async function writeSite(
     })
     await pdfWork
     if (inPlace) {
-      await applyInPlace(tmp, distDir, stateDir, { old, manifest, staged, present: present!, planned: new Set(plan.outputs.map((o) => o.path)) })
+      await applyInPlace(tmp, distDir, manifestPath, { old, manifest, staged, present: present!, planned: new Set(plan.outputs.map((o) => o.path)) })
       await rm(tmp, { recursive: true, force: true })
     } else {
       await swapIn(tmp, distDir, stateDir)
     }
-    await writeAtomic(path.join(stateDir, manifestName), JSON.stringify(manifest))
+    await writeAtomic(manifestPath, JSON.stringify(manifest))
   } catch (error) {
     aborted = true
     // Stop the PDF tasks in flight (closing the renderer rejects their
@@ -215,14 +228,14 @@ const applyOrder: Readonly<Record<string, number>> = Object.freeze({ copy: 0, pd
 async function applyInPlace(
   tmp: string,
   distDir: string,
-  stateDir: string,
+  manifestPath: string,
   state: { old: Manifest; manifest: Manifest; staged: readonly PlannedOutput[]; present: ReadonlySet<string>; planned: ReadonlySet<string> },
 ): Promise<void> {
   const { old, staged, present, planned } = state
   const obsolete = [...present].filter((file) => !planned.has(file))
   const touched = new Set([...staged.map((o) => o.path), ...obsolete])
   const interim: Manifest = { version: 1, files: Object.fromEntries(Object.entries(old.files).filter(([file]) => !touched.has(file))) }
-  await writeAtomic(path.join(stateDir, manifestName), JSON.stringify(interim))
+  await writeAtomic(manifestPath, JSON.stringify(interim))
   const rank = (output: PlannedOutput): number => applyOrder[output.kind === 'text' ? output.group : output.kind] ?? 0
   const ordered = [...staged].sort((a, b) => rank(a) - rank(b))
   const made = new Set<string>()
@@ -282,11 +295,12 @@ function listTree(dir: string): Set<string> | undefined {
  * The last build's manifest; empty when there is none or it cannot be read.
  *
  * @param stateDir Absolute .press/ path.
+ * @param file The manifest file (optional; default dist/'s, `<stateDir>/build-manifest.json`).
  * @returns The manifest.
  */
-export async function readManifest(stateDir: string): Promise<Manifest> {
+export async function readManifest(stateDir: string, file: string = manifestPathOf(stateDir)): Promise<Manifest> {
   try {
-    const parsed = JSON.parse(await readFile(path.join(stateDir, manifestName), 'utf8')) as Manifest
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as Manifest
     return parsed.version === 1 && parsed.files ? parsed : { version: 1, files: {} }
   } catch {
     return { version: 1, files: {} }
@@ -339,7 +353,15 @@ async function inBatches<T>(items: readonly T[], size: number, work: (item: T) =
   if (failure) throw failure.error
 }
 
-async function swapIn(tmp: string, distDir: string, stateDir: string): Promise<void> {
+/**
+ * Replace `distDir` with the complete folder `tmp` in one rename (the old
+ * folder is moved aside first and removed after; put back if the rename fails).
+ *
+ * @param tmp A complete output folder beside `distDir`.
+ * @param distDir The folder to replace (may not exist yet).
+ * @param stateDir Absolute .press/ path (created when missing).
+ */
+export async function swapIn(tmp: string, distDir: string, stateDir: string): Promise<void> {
   await mkdir(stateDir, { recursive: true })
   const old = path.join(path.dirname(distDir), `.${path.basename(distDir)}.old-${process.pid}-${randomBytes(4).toString('hex')}`)
   let moved = false

@@ -43,7 +43,7 @@ async function press(from: 'bundle' | 'modules', args: readonly string[], env: R
     'loaded.saveCache()',
   ].join('\n')
   const argv = from === 'bundle' ? ['--input-type=module', '-e', runner, path.join(bundleDir, 'press.cjs'), ...args] : [pressBin, ...args]
-  return run(process.execPath, argv, { env: { ...base, NO_COLOR: '1', ...env, ...(from === 'modules' ? { PRESS_NO_BUNDLE: '1' } : {}) }, encoding: 'utf8' })
+  return run(process.execPath, argv, { env: { ...base, NO_COLOR: '1', PRESS_REHEARSAL: 'off', ...env, ...(from === 'modules' ? { PRESS_NO_BUNDLE: '1' } : {}) }, encoding: 'utf8' })
 }
 
 describe('bundled CLI', () => {

@@ -34,7 +34,10 @@ export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
     if (key.startsWith('PRESS_') || key === 'NO_COLOR' || key === 'FORCE_COLOR' || key === 'COLUMNS') continue
     env[key] = value
   }
-  return { ...env, ...extra }
+  // Tests act at fixed instants (the sample office's lift is in 2031): a
+  // --now later than the clock acts for real, not as a rehearsal, unless a
+  // test asks for one with PRESS_REHEARSAL: 'auto'.
+  return { ...env, PRESS_REHEARSAL: 'off', ...extra }
 }
 
 /**

@@ -32,6 +32,11 @@ export const buildDoc = z.object({
   ok: z.boolean(),
   now: instant,
   dist: z.string(),
+  /** A --now later than the clock: `dist` is the rehearsal folder, and nothing was deployed. */
+  rehearsal: z.boolean(),
+  changed: count,
+  removed: count,
+  deploy: z.object({ ok: z.boolean(), code: z.number().nullable(), at: instant, seconds: z.number().nonnegative(), output: z.string(), changed: count, removed: count, failures: count }).nullable(),
   published: z.array(z.object({ slug: z.string(), languages: z.array(z.string()).min(1) })),
   held: z.array(z.object({ slug: z.string(), reason: z.enum(['embargo', 'draft']), lift: instant.optional() })),
   pages: z.object({ rendered: count, reused: count }),
@@ -134,7 +139,7 @@ const runFields = {
 export const dryRunDoc = z.object({ ok: z.boolean(), slug: z.string(), dryRun: z.literal(true), transport: z.string(), now: instant, plan })
 
 /** `press send <slug> --json`. */
-export const sendDoc = z.object({ ok: z.boolean(), slug: z.string(), now: instant, plan, enqueued, run: z.object(runFields) })
+export const sendDoc = z.object({ ok: z.boolean(), slug: z.string(), now: instant, rehearsal: z.boolean(), plan, enqueued, run: z.object(runFields) })
 
 /** `press send <slug> --test <address> --json`. */
 export const testSendDoc = z.object({
@@ -148,7 +153,7 @@ export const testSendDoc = z.object({
 export const scheduleDoc = z.object({ ok: z.boolean(), slug: z.string(), at: instant, plan, enqueued })
 
 /** `press dispatch --json`. */
-export const dispatchDoc = z.object({ ok: z.boolean(), now: instant, ...runFields })
+export const dispatchDoc = z.object({ ok: z.boolean(), now: instant, rehearsal: z.boolean(), ...runFields })
 
 const row = z.object({ key: z.string(), slug: z.string(), email: z.string(), state: sendState, dueAt: instant, sendAt: instant, attempts: count })
 
@@ -161,5 +166,7 @@ export const statusDoc = z.object({
   nextDue: instant.nullable(),
   failures: z.array(row),
   retrying: z.array(row),
+  /** `.press/deploy.json` when `deploy:` is set and ran (null otherwise). */
+  deploy: z.looseObject({ version: z.literal(1) }).nullable(),
   diagnostics: z.array(diagnostic),
 })

@@ -100,7 +100,8 @@ export function runPress(args: readonly string[], env: Readonly<Record<string, s
     execFile(
       process.execPath,
       [pressBin, ...args],
-      { env: { ...base, NO_COLOR: '1', ...env }, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
+      // PRESS_REHEARSAL off: tests act at fixed future instants for real (see tests/cli/run.ts).
+      { env: { ...base, NO_COLOR: '1', PRESS_REHEARSAL: 'off', ...env }, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024, timeout: 120_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
         resolve({ code, stdout, stderr })

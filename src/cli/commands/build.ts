@@ -3,10 +3,12 @@ import { displayPath } from '../../config.js'
 import { ContentError } from '../../errors.js'
 import { hasErrors, diagnosticJson } from '../../diagnostics.js'
 import { formatInstantUtc } from '../../embargo/time.js'
+import { DeployError, deployFailure, runDeploy, type DeployOutcome } from '../../site/deploy.js'
 import { buildSite } from '../../site/run-build.js'
 import { commandNow, nowIsGiven, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
+import { isRehearsal, rehearsalSite } from '../rehearsal.js'
 
 /** Flags of `press build`. */
 export interface BuildFlags {
@@ -36,23 +38,32 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
     if (reporter.flags.json) reporter.json({ ok: false, error: { code: 'PRESS_RELEASE_NOT_FOUND', message: `no release ${flags.only}` } })
     return 1
   }
+  // A --now later than the clock is a rehearsal: its own folder, never dist/, never deployed.
+  const rehearsal = isRehearsal(reporter, now, Date.now())
+  const target = rehearsal ? rehearsalSite(office.config.paths.state, now) : undefined
   const progress = startProgress(reporter, 'Building')
   let report
   try {
-    report = await buildSite(office, { now, drafts: flags.drafts, pdf: flags.pdf, ...(flags.only !== undefined ? { only: flags.only } : {}) }, { env: reporter.io.env, onProgress: (done, total) => progress.update(done, total) })
+    report = await buildSite(office, { now, drafts: flags.drafts, pdf: flags.pdf, ...(flags.only !== undefined ? { only: flags.only } : {}) }, { env: reporter.io.env, onProgress: (done, total) => progress.update(done, total), ...(target ? { target } : {}) })
   } finally {
     progress.stop()
   }
   const all = [...messages, ...report.messages]
+  const deploy = rehearsal || hasErrors(all) ? undefined : await runDeploy(office.config, report.changes, { now: Date.now(), env: reporter.io.env })
   const ok = !hasErrors(all)
   const warnings = all.filter((m) => m.fatal === false).length
   const seconds = (performance.now() - started) / 1000
+  const outDir = displayPath(office.config, target?.distDir ?? office.config.paths.dist)
   reporter.diagnostics(all)
   if (reporter.flags.json) {
     reporter.json({
-      ok,
+      ok: ok && deploy?.ok !== false,
       now: new Date(now).toISOString(),
-      dist: displayPath(office.config, office.config.paths.dist),
+      dist: outDir,
+      rehearsal,
+      changed: report.changes.changed.length,
+      removed: report.changes.removed.length,
+      deploy: deploy === undefined ? null : { ...deploy, at: new Date(deploy.at).toISOString() },
       published: report.published,
       held: report.held.map((h) => ({ slug: h.slug, reason: h.reason, ...(h.lift !== undefined ? { lift: new Date(h.lift).toISOString() } : {}) })),
       pages: report.pages,
@@ -62,11 +73,12 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
       seconds: Math.round(seconds * 100) / 100,
       diagnostics: all.map(diagnosticJson),
     })
-    return ok ? 0 : 1
+    return ok && deploy?.ok !== false ? 0 : 1
   }
   const languages = report.published.reduce((n, r) => n + r.languages.length, 0)
-  const dist = displayPath(office.config, office.config.paths.dist) || '.'
+  const dist = outDir || '.'
   reporter.line(`${reporter.paint('green', 'Built')} ${dist}/${nowIsGiven(reporter) ? ` as of ${formatInstantUtc(now)}` : ''}`)
+  if (rehearsal) reporter.line(`  ${reporter.paint('yellow', 'rehearsal')}  --now is later than the clock: the site went to ${dist}/, not ${displayPath(office.config, office.config.paths.dist) || '.'}/, and nothing was deployed`)
   reporter.line(`  published  ${plural(report.published.length, 'release')}, ${plural(languages, 'language version')}`)
   if (report.published.length <= listLimit || reporter.flags.verbose) {
     const width = Math.max(0, ...report.published.map((r) => r.slug.length))
@@ -82,6 +94,21 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   reporter.line(`  PDFs       ${flags.pdf ? `${report.pdfs.rendered} rendered, ${report.pdfs.reused} reused` : 'skipped (--no-pdf)'}`)
   reporter.line(`  warnings   ${warnings === 0 ? '0' : reporter.paint('yellow', String(warnings))}`)
   reporter.line(`  time       ${seconds.toFixed(1)} s`)
+  if (deploy) printDeploy(reporter, deploy)
   if (!ok) throw new ContentError(all.filter((m) => m.fatal).length)
+  if (deploy?.ok === false) throw new DeployError(deployFailure(deploy))
   return 0
+}
+
+/**
+ * Say how the deploy command went: one line when it worked (its output
+ * with --verbose); a failure is thrown by the caller with {@link deployFailure}.
+ *
+ * @param reporter The run's reporter.
+ * @param deploy The outcome.
+ */
+export function printDeploy(reporter: Reporter, deploy: DeployOutcome): void {
+  if (!deploy.ok) return
+  reporter.line(`  deploy     ok in ${deploy.seconds.toFixed(1)} s (${plural(deploy.changed, 'file')} changed, ${deploy.removed} removed)`)
+  for (const line of deploy.output.trimEnd().split('\n').filter(Boolean).slice(-20)) reporter.detail(`    | ${line}`)
 }

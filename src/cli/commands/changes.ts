@@ -24,14 +24,23 @@ import { commandNow, failOnContentErrors, nowIsGiven, openOffice } from '../cont
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { publishSite } from '../publish.js'
+import { isRehearsal } from '../rehearsal.js'
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString())
 
-async function open(reporter: Reporter, needList: boolean): Promise<{ dist: CliDistribution; now: number }> {
+/**
+ * Open the office. `edits`: the command changes release files and acts at
+ * once, so a rehearsal (a --now later than the clock) is refused.
+ */
+async function open(reporter: Reporter, needList: boolean, edits = false): Promise<{ dist: CliDistribution; now: number }> {
   const now = commandNow(reporter)
+  const rehearsal = isRehearsal(reporter, now, Date.now())
+  if (rehearsal && edits) {
+    throw new UsageError(`--now ${new Date(now).toISOString()} is later than the clock (a rehearsal), but this command changes the release's files and tells journalists now; run it without --now (or rehearse the outcome with \`press build --now\` and \`press dispatch --now\`)`)
+  }
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'nothing was changed or sent')
-  const dist = await openDistribution(office, reporter, now, { frozen: nowIsGiven(reporter), list: needList ? 'eager' : 'lazy' })
+  const dist = await openDistribution(office, reporter, now, { frozen: nowIsGiven(reporter), list: needList ? 'eager' : 'lazy', rehearsal })
   if (needList && dist.listHasErrors) {
     await dist.close()
     failOnContentErrors(reporter, [...messages, ...dist.messages], 'nothing was changed or sent')
@@ -68,7 +77,7 @@ async function confirm(reporter: Reporter, question: string, yes: boolean, flag 
 
 /** `press lift <slug> [--yes]`. */
 export async function runLift(reporter: Reporter, slug: string, flags: { yes: boolean }): Promise<number> {
-  const { dist } = await open(reporter, true)
+  const { dist } = await open(reporter, true, true)
   try {
     await known(dist, slug)
     const release = (await dist.ctx.releases(slug))!
@@ -98,7 +107,7 @@ export async function runLift(reporter: Reporter, slug: string, flags: { yes: bo
 
 /** `press withdraw <slug> [--notify]`. */
 export async function runWithdraw(reporter: Reporter, slug: string, flags: { notify: boolean }): Promise<number> {
-  const { dist } = await open(reporter, flags.notify)
+  const { dist } = await open(reporter, flags.notify, true)
   try {
     await known(dist, slug)
     const result = await withdrawRelease(dist.ctx, slug, { notify: flags.notify, publish: () => publishSite(reporter, dist.ctx.now()) })
@@ -126,7 +135,7 @@ export async function runCorrection(reporter: Reporter, slug: string, flags: { n
       throw new UsageError(`--correction-file ${flags.file}: ${(error as Error).message}`)
     }
   }
-  const { dist } = await open(reporter, true)
+  const { dist } = await open(reporter, true, true)
   try {
     await known(dist, slug)
     const release = (await dist.ctx.releases(slug))!

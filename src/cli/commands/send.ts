@@ -9,13 +9,19 @@ import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker 
 import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../distribute/mailer.js'
 import type { Plan, SendJob } from '../../distribute/plan.js'
-import { publishSite } from '../publish.js'
 import { watchOffice } from '../watch-office.js'
 import { commandNow, failOnContentErrors, nowIsGiven, openOffice, parseInstant } from '../context.js'
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
 import type { Office } from '../../office.js'
+import { displayPath } from '../../config.js'
+import { isRehearsal, rehearsalDir, rehearsalSite } from '../rehearsal.js'
+import { EnvError } from '../../config.js'
+import { deployFailure, deployRetryDelay, readDeployRecord, runDeploy, type DeployRecord } from '../../site/deploy.js'
+import { discardPrepared, prepareSite, publishPrepared, removeStagings, type PreparedSite } from '../../site/prepare.js'
+import { manifestPathOf } from '../../site/write.js'
+import { buildSite, type SiteChanges } from '../../site/run-build.js'
 
 /**
  * Open the office and its distribution context. With `--now` the clock of a
@@ -25,13 +31,18 @@ async function open(reporter: Reporter, needList: boolean, clock: 'frozen-if-giv
   const now = commandNow(reporter)
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'nothing was sent or planned')
-  const dist = await openDistribution(office, reporter, now, { frozen: clock === 'frozen-if-given' && nowIsGiven(reporter), list: needList ? 'eager' : 'lazy' })
+  const rehearsal = isRehearsal(reporter, now, Date.now())
+  const dist = await openDistribution(office, reporter, now, { frozen: clock === 'frozen-if-given' && nowIsGiven(reporter), list: needList ? 'eager' : 'lazy', rehearsal })
   if (needList && dist.listHasErrors) {
     await dist.close()
     failOnContentErrors(reporter, [...messages, ...dist.messages], 'nothing was sent or planned')
   }
   reporter.detail(`transport: ${redactUrl(dist.ctx.mail.transport)}`)
   reporter.diagnostics(messages.filter((m) => m.fatal !== undefined))
+  if (rehearsal) {
+    const dir = displayPath(office.config, rehearsalDir(office.config.paths.state))
+    reporter.line(`${reporter.paint('yellow', 'rehearsal')}: --now is later than the clock, so nothing reaches a journalist or the public: mail goes to ${dir}/outbox/ whatever the transport, through a queue of its own (${dir}/queue.db); the real queue is untouched`)
+  }
   return { office, dist, now }
 }
 
@@ -125,7 +136,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     if (flags.dryRun) {
       const result = await dryRun(dist.ctx, slug)
       const ok = result.plan.errors.length === 0
-      if (reporter.flags.json) reporter.json({ ok, slug, dryRun: true, transport: result.transport, now: iso(now), plan: jsonTimes(result.plan) })
+      if (reporter.flags.json) reporter.json({ ok, slug, dryRun: true, transport: result.transport, now: iso(now), rehearsal: dist.rehearsal, plan: jsonTimes(result.plan) })
       else {
         printPlan(reporter, result.plan, now)
         reporter.line(`dry run: nothing was sent and no connection opened (transport: ${result.transport})`)
@@ -134,7 +145,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     }
     if (flags.test !== undefined) {
       const sent = await sendTest(dist.ctx, slug, flags.test)
-      if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, sent })
+      if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, rehearsal: dist.rehearsal, sent })
       else for (const s of sent) reporter.line(`test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) sent to ${flags.test}: ${s.messageId}`)
       return 0
     }
@@ -150,7 +161,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       progress.stop()
     }
     const ok = result.plan.errors.length === 0 && result.run.failed === 0
-    if (reporter.flags.json) reporter.json({ ok, slug, now: iso(now), plan: jsonTimes(result.plan), enqueued: result.enqueued, run: jsonTimes(result.run) })
+    if (reporter.flags.json) reporter.json({ ok, slug, now: iso(now), rehearsal: dist.rehearsal, plan: jsonTimes(result.plan), enqueued: result.enqueued, run: jsonTimes(result.run) })
     else {
       const c = result.plan.counts
       reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
@@ -188,7 +199,7 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
   try {
     const run = await dispatch(dist.ctx, { wait: flags.wait, onProgress: progress.onProgress })
     progress.stop()
-    if (reporter.flags.json) reporter.json({ ok: run.failed === 0, now: iso(now), ...(jsonTimes(run) as object) })
+    if (reporter.flags.json) reporter.json({ ok: run.failed === 0, now: iso(now), rehearsal: dist.rehearsal, ...(jsonTimes(run) as object) })
     else printRun(reporter, run)
     return run.failed > 0 ? 1 : 0
   } finally {
@@ -197,54 +208,217 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
   }
 }
 
-/** `press worker`: dispatch continuously; rebuild the public site at each lift. */
+/**
+ * How long before a lift the worker prepares its public site and mail:
+ * PRESS_PREPARE_AHEAD seconds (default 60; 0 = rebuild at the lift instead).
+ */
+function prepareAheadMs(env: NodeJS.ProcessEnv): number {
+  const raw = env['PRESS_PREPARE_AHEAD']
+  if (raw === undefined || raw.trim() === '') return 60_000
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new EnvError(`PRESS_PREPARE_AHEAD=${JSON.stringify(raw)} is not a number of seconds (0 turns preparing off); fix or unset the environment variable`)
+  return Math.round(Number(raw) * 1000)
+}
+
+/** `press worker`: dispatch continuously; publish the public site at each lift (prepared ahead), then its mail. */
 export async function runWorker(reporter: Reporter): Promise<number> {
-  const { office, dist } = await open(reporter, false, 'running')
+  const { dist, office } = await open(reporter, false, 'running')
+  const { config } = office
   let watcher: Awaited<ReturnType<typeof watchOffice>> | undefined
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  const ahead = prepareAheadMs(reporter.io.env)
+  // A rehearsal builds into .press/rehearsal/<lift>/ and never deploys.
+  const targetFor = (lift: number) => (dist.rehearsal ? rehearsalSite(config.paths.state, lift) : undefined)
+  // One site per lift instant (releases lifting together share it), and the instants already published.
+  const sites = new Map<number, Promise<PreparedSite | undefined>>()
+  const publishedAt = new Set<number>()
+  const deploys = dist.rehearsal ? undefined : startDeployer(reporter, config, controller.signal)
+  // Staging folders left by a worker that was killed before its lift.
+  if (!dist.rehearsal) await removeStagings(config.paths.state, { distDir: config.paths.dist, manifestPath: manifestPathOf(config.paths.state) })
   reporter.line('worker running; Ctrl-C to stop')
+
+  /** Build the site as of the lift into a staging folder, ahead of it. */
+  const prepareSiteFor = async (lift: number): Promise<PreparedSite | undefined> => {
+    try {
+      const fresh = await openOffice(reporter)
+      if (!fresh.office) return undefined
+      const target = targetFor(lift)
+      return await prepareSite(fresh.office, { now: lift, env: reporter.io.env, ...(target ? { target } : {}) })
+    } catch (error) {
+      reporter.warn(`could not prepare the site for the lift at ${formatInstantUtc(lift)} (${error instanceof Error ? error.message : String(error)}); it is built at the lift instead`)
+      return undefined
+    }
+  }
+
+  /** The site of the lift and the public version of the release's mail, ahead of it. */
+  const prepare = async (slug: string, lift: number): Promise<void> => {
+    const started = performance.now()
+    let site = sites.get(lift)
+    if (site === undefined) {
+      site = prepareSiteFor(lift)
+      sites.set(lift, site)
+    }
+    const prepared = await site
+    // The first general message then needs no render: its content (and PDF, from the cache the build filled) is ready.
+    const release = await dist.ctx.releases(slug)
+    for (const lng of release ? Object.keys(release.texts).filter((l) => config.locales.includes(l)) : []) {
+      await dist.ctx.content(slug, lng, { embargoed: false, test: false }).catch(() => undefined)
+    }
+    reporter.line(`prepared the public ${prepared ? 'site and ' : ''}mail of ${slug} for its lift at ${formatInstantUtc(lift)} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
+  }
+
+  /** Build the site as the office is now (rehearsal folder or dist/), then deploy it. */
+  const publishNow = async (reason: 'start' | 'change'): Promise<void> => {
+    const fresh = await openOffice(reporter)
+    if (!fresh.office) {
+      reporter.diagnostics(fresh.messages)
+      reporter.error('the public site was not rebuilt: fix the errors above (the worker reads the office again after the next edit)')
+      return
+    }
+    const now = dist.ctx.now()
+    const target = targetFor(now)
+    const built = await buildSite(fresh.office, { now }, { env: reporter.io.env, ...(target ? { target } : {}) })
+    if (reason === 'change' || built.changes.changed.length > 0) {
+      reporter.line(`${reason === 'change' ? 'the office changed; ' : ''}published ${built.published.length} releases (${built.pages.rendered} pages rendered)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
+    }
+    await deploys?.deploy(built.changes)
+  }
+
   try {
     watcher = await watchOffice(office.config)
     const report = await worker(dist.ctx, {
       signal: controller.signal,
-      // A worker started after a lift publishes at once what is due.
-      onStart: async () => {
-        await publishSite(reporter, dist.ctx.now())
-      },
-      onChange: async () => {
-        reporter.line('the office changed; re-planning and rebuilding the public site')
-        await publishSite(reporter, dist.ctx.now())
-      },
+      // A worker started after a lift publishes at once what is due; an edit is published when seen.
+      onStart: () => publishNow('start'),
+      onChange: () => publishNow('change'),
       watch: watcher.subscribe,
+      ...(ahead > 0 ? { prepareAheadMs: ahead, prepareLift: prepare } : {}),
       onLift: async (slug, lift) => {
-        reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
-        await publishSite(reporter, dist.ctx.now())
+        if (publishedAt.has(lift)) {
+          reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; it is in the site published at this lift`)
+          return
+        }
+        const prepared = await sites.get(lift)
+        sites.delete(lift)
+        // Read the office again: releases may have been edited since the worker started (or since the site was prepared).
+        const fresh = await openOffice(reporter)
+        if (!fresh.office) {
+          if (prepared) await discardPrepared(prepared)
+          reporter.diagnostics(fresh.messages)
+          reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
+          return
+        }
+        const target = targetFor(lift)
+        let changes: SiteChanges | undefined
+        if (prepared) {
+          const result = await publishPrepared(fresh.office, prepared, { now: dist.ctx.now() })
+          if (result.published) {
+            changes = result.changes
+            reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; published the site prepared for it (${result.changes.changed.length} files changed)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
+          } else reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; ${result.reason}, so it is rebuilt`)
+        }
+        if (changes === undefined) {
+          if (!prepared) reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
+          const built = await buildSite(fresh.office, { now: dist.ctx.now() }, { env: reporter.io.env, ...(target ? { target } : {}) })
+          changes = built.changes
+          reporter.line(`published ${built.published.length} releases (${built.pages.rendered} pages rendered)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
+        }
+        publishedAt.add(lift)
+        // The lift's mail goes out after the deploy: its links point at the public pages.
+        await deploys?.deploy(changes)
       },
       onRun: (run) => {
         if (run.attempted > 0) printRun(reporter, run)
       },
     })
-    if (reporter.flags.json) reporter.json({ ok: report.failed === 0, ...(jsonTimes(report) as object) })
+    if (reporter.flags.json) reporter.json({ ok: report.failed === 0, rehearsal: dist.rehearsal, ...(jsonTimes(report) as object) })
     else reporter.line(`worker stopped: ${report.sent} sent, ${report.failed} failed in ${report.rounds} rounds`)
     return 0
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     await watcher?.close()
+    await deploys?.stop()
+    // Sites prepared for lifts not reached: no staging folder is left beside dist/.
+    for (const pending of sites.values()) {
+      const prepared = await pending
+      if (prepared) await discardPrepared(prepared)
+    }
     await dist.close()
   }
 }
 
+/**
+ * The worker's deploys: run the deploy command for a lift's changes, and
+ * retry a failed one with backoff (5 s, doubling, at most 5 minutes) until
+ * it succeeds or the worker stops. A failure left by an earlier run is
+ * retried at start.
+ */
+function startDeployer(reporter: Reporter, config: Office['config'], signal: AbortSignal): { deploy(changes: SiteChanges): Promise<void>; stop(): Promise<void> } | undefined {
+  if (config.deploy === undefined) return undefined
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  const run = (changes: SiteChanges): Promise<void> => {
+    clearTimeout(timer)
+    running = running.then(async () => {
+      if (signal.aborted) return
+      let outcome
+      try {
+        outcome = await runDeploy(config, changes, { now: Date.now(), env: reporter.io.env })
+      } catch (error) {
+        reporter.error(`the deploy could not start: ${error instanceof Error ? error.message : String(error)}`)
+        return
+      }
+      if (outcome === undefined) return
+      if (outcome.ok) {
+        reporter.line(`deployed in ${outcome.seconds.toFixed(1)} s (${outcome.changed} changed, ${outcome.removed} removed)`)
+        return
+      }
+      const delay = deployRetryDelay(outcome.failures)
+      reporter.error(`${deployFailure(outcome)}\n  next try in ${Math.round(delay / 1000)} s`)
+      if (!signal.aborted) timer = setTimeout(() => void run({ changed: [], removed: [] }), delay)
+    })
+    return running
+  }
+  void readDeployRecord(config.paths.state).then((record) => {
+    if (record?.pending && record.last?.ok === false) void run({ changed: [], removed: [] })
+  })
+  return {
+    deploy: run,
+    // A deploy still running is waited for; a retry not yet started is dropped (the record keeps it pending).
+    stop: async () => {
+      clearTimeout(timer)
+      await running
+    },
+  }
+}
+
+/** The deploy record as `press status --json` shows it (instants as ISO 8601). */
+function deployJson(record: DeployRecord | undefined): unknown {
+  if (record === undefined) return null
+  return { ...record, ...(record.last ? { last: { ...record.last, at: iso(record.last.at) } } : {}), lastOk: iso(record.lastOk) }
+}
+
+/** One line on the last deploy: ok, or failed with what stays pending. */
+function deployLine(record: DeployRecord): string {
+  const last = record.last!
+  if (last.ok) return `deploy: ok at ${formatInstantUtc(last.at)} (${last.changed} changed, ${last.removed} removed, ${last.seconds.toFixed(1)} s)`
+  const how = last.timedOut ? 'killed after deploy.timeout' : `exit ${last.code ?? 'signal'}`
+  const pending = record.pending ? `${record.pending.changed.length} changed and ${record.pending.removed.length} removed files pending` : 'nothing pending'
+  const said = last.output.trimEnd().split('\n').filter(Boolean).at(-1)
+  return `deploy: FAILED at ${formatInstantUtc(last.at)} (${how}, ${last.failures} attempt${last.failures === 1 ? '' : 's'} in a row); ${pending}; the worker retries, or run \`press build\`${said ? `: ${said}` : ''}`
+}
+
 /** `press status [<slug>]`. */
 export async function runStatus(reporter: Reporter, slug: string | undefined): Promise<number> {
-  const { dist, now } = await open(reporter, false)
+  const { dist, now, office } = await open(reporter, false)
   try {
     const result = await status(dist.ctx, slug)
+    const deploy = office.config.deploy === undefined ? undefined : await readDeployRecord(office.config.paths.state)
     if (reporter.flags.json) {
-      reporter.json({ ok: true, now: iso(now), ...(jsonTimes(result) as object), diagnostics: dist.messages.map(diagnosticJson) })
+      reporter.json({ ok: true, now: iso(now), ...(jsonTimes(result) as object), deploy: deployJson(deploy), diagnostics: dist.messages.map(diagnosticJson) })
       return 0
     }
     const slugs = Object.keys(result.bySlug)
@@ -256,6 +430,7 @@ export async function runStatus(reporter: Reporter, slug: string | undefined): P
     if (result.nextDue !== undefined) reporter.line(`next due: ${result.nextDue <= now ? 'now' : formatInstantUtc(result.nextDue)}`)
     for (const f of result.failures) reporter.line(`failed: ${f.email} (${f.slug}): ${f.response ?? f.error ?? ''}`)
     for (const r of result.retrying) reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${formatInstantUtc(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
+    if (deploy?.last) reporter.line(deployLine(deploy))
     return 0
   } finally {
     await dist.close()
