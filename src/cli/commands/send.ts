@@ -15,6 +15,10 @@ import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
 import type { Office } from '../../office.js'
+import type { Release } from '../../types.js'
+import { isPublic } from '../../embargo/policy.js'
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
 import { displayPath } from '../../config.js'
 import { isRehearsal, rehearsalDir, rehearsalSite } from '../rehearsal.js'
 import { EnvError } from '../../config.js'
@@ -209,6 +213,26 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
 }
 
 /**
+ * Whether dist/ holds exactly the releases public at `now` (a folder per
+ * release in some language): a worker started after a lift, or after a
+ * withdrawal, finds it is not, and publishes at once.
+ */
+function publicSiteIsCurrent(releases: readonly Release[], distDir: string, now: number): boolean {
+  const expected = new Set(releases.filter((r) => isPublic(r, now)).map((r) => r.slug))
+  const found = new Set<string>()
+  let languages: string[]
+  try {
+    languages = readdirSync(distDir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'assets').map((d) => d.name)
+  } catch {
+    return expected.size === 0
+  }
+  for (const lng of languages) {
+    for (const entry of readdirSync(path.join(distDir, lng), { withFileTypes: true })) if (entry.isDirectory()) found.add(entry.name)
+  }
+  return found.size === expected.size && [...expected].every((slug) => found.has(slug))
+}
+
+/**
  * How long before a lift the worker prepares its public site and mail:
  * PRESS_PREPARE_AHEAD seconds (default 60; 0 = rebuild at the lift instead).
  */
@@ -291,7 +315,9 @@ export async function runWorker(reporter: Reporter): Promise<number> {
     const report = await worker(dist.ctx, {
       signal: controller.signal,
       // A worker started after a lift publishes at once what is due; an edit is published when seen.
-      onStart: () => publishNow('start'),
+      onStart: async () => {
+        if (!dist.rehearsal && !publicSiteIsCurrent(dist.ctx.listReleases ? await dist.ctx.listReleases() : office.releases, config.paths.dist, dist.ctx.now())) await publishNow('start')
+      },
       onChange: () => publishNow('change'),
       watch: watcher.subscribe,
       ...(ahead > 0 ? { prepareAheadMs: ahead, prepareLift: prepare } : {}),
