@@ -137,7 +137,7 @@ export interface WorkerReport {
 
 async function findRelease(ctx: DistributeContext, slug: string): Promise<Release> {
   const release = await ctx.releases(slug)
-  if (release === undefined) throw new ReleaseNotFoundError(slug)
+  if (release === undefined) throw new ReleaseNotFoundError(slug, (await ctx.listReleases?.() ?? []).map((r) => r.slug))
   return release
 }
 

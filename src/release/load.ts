@@ -169,7 +169,7 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
       )
     }
     if (fm.embargo !== undefined) {
-      const result = parseEmbargo(fm.embargo, fm.embargo_zone)
+      const result = parseEmbargo(fm.embargo, fm.embargo_zone, config.embargo.zones)
       if (result.ok) embargo = result.embargo
       else messages.push(diagnostic(sourceFile.file, placeOf(sourceFile.data, [fm.embargo_zone !== undefined && /zone/.test(result.ruleId) ? 'embargo_zone' : 'embargo']), 'error', result.reason, result.ruleId, source))
     } else if (fm.embargo_zone !== undefined) {

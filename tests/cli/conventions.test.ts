@@ -63,13 +63,39 @@ describe('usage errors exit 2 with a did-you-mean', () => {
       expect(run.stdout).toBe('')
       expectNoStack(run)
     }
-    expect(runs[0]!.stderr).toBe('error: --now "2031-03-14" is not an instant with a time zone; write e.g. 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00:00Z\n')
-    expect(runs[1]!.stderr).toMatch(/^error: --now "2031-03-14T09:00:00" is not an instant with a time zone/)
-    expect(runs[2]!.stderr).toMatch(/^error: PRESS_NOW "tomorrow" is not an instant with a time zone/)
+    // The office's own zone (the sample's embargo.zones: UTC, Europe/Moscow) is the one suggested.
+    expect(runs[0]!.stderr).toBe('error: --now "2031-03-14" is a date, not an instant; give a time too (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)\n')
+    expect(runs[1]!.stderr).toBe('error: --now "2031-03-14T09:00:00" is not an instant with a time zone (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)\n')
+    expect(runs[2]!.stderr).toMatch(/^error: PRESS_NOW "tomorrow" is not a date-time \(expected an ISO 8601 date-time with an offset/)
     // The usage error comes before the missing directory is noticed.
     expect(runs[3]!.stderr).toMatch(/^error: --now "2031-02-30T09:00:00Z" is not a real date and time/)
-    expect(runs[4]!.stderr).toMatch(/^error: --at "2031-03-14 09:00" is not an instant with a time zone/)
+    expect(runs[4]!.stderr).toMatch(/^error: --at "2031-03-14 09:00" is not an instant with a time zone \(write 2031-03-14T09:00:00\+03:00 or 2031-03-14 09:00 Europe\/Moscow\)/)
     expect(runs[5]!.stderr).toMatch(/^error: --port eighty is not a port number/)
+  })
+})
+
+describe('instants are written the same way everywhere', () => {
+  test('--now, --at and PRESS_NOW take a local time plus an IANA zone, and +03', async () => {
+    const own = await copySampleOffice()
+    const [at, now, env, short] = await Promise.all([
+      press(['schedule', embargoed, '--at', '2031-06-10 16:00 Europe/Moscow', '--now', '2031-06-01T00:00Z', '--json', '-C', own]),
+      press(['send', embargoed, '--dry-run', '--now', '2031-06-10 15:59:59 Europe/Moscow', '--json', '-C', office]),
+      press(['send', embargoed, '--dry-run', '--json', '-C', office], { env: { PRESS_NOW: '2031-06-10 12:59:59 UTC' } }),
+      press(['send', embargoed, '--dry-run', '--now', '2031-06-10T15:59:59+03', '--json', '-C', office]),
+    ])
+    expect(at.code, at.stderr).toBe(0)
+    expect(JSON.parse(at.stdout).at).toBe('2031-06-10T13:00:00.000Z')
+    for (const run of [now, env, short]) {
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout).now).toBe('2031-06-10T12:59:59.000Z')
+    }
+  })
+
+  test('an empty --now is refused, not read as "use the clock"', async () => {
+    const run = await press(['check', '--now', '', '-C', office])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/^error: --now is empty; give an instant such as/)
+    expectNoStack(run)
   })
 })
 
@@ -128,12 +154,25 @@ describe('user errors exit 1 with a clear message and no stack trace', () => {
     ])
     for (const run of [send, dry, sched]) {
       expect(run.code).toBe(1)
-      expect(run.stderr).toBe('error: There is no release `no-such-release`. Check the folder name under releases/ (`press check` lists the releases).\n')
+      expect(run.stderr).toBe('error: There is no release `no-such-release`. The slug is the folder name under releases/; `press translate status` lists every release.\n')
       expect(run.stdout).toBe('')
     }
     expect(only.code).toBe(1)
-    expect(only.stderr).toMatch(/^error: no release `no-such-release` in releases\//m)
+    expect(only.stderr).toMatch(/^error: no release `no-such-release` in releases\/ \(`press translate status` lists every release\)/m)
     for (const run of [send, dry, sched, only]) expectNoStack(run)
+  })
+
+  test('a near miss gets a did-you-mean', async () => {
+    const [typo, part, only] = await Promise.all([
+      press(['send', '2031-06-10-anual-report-2030', '--dry-run', '-C', office]),
+      press(['send', 'annual-report', '--dry-run', '-C', office]),
+      press(['build', '--only', 'river-sampling', '--no-pdf', '-C', office]),
+    ])
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toBe(`error: There is no release \`2031-06-10-anual-report-2030\`. Did you mean \`${embargoed}\`? The slug is the folder name under releases/; \`press translate status\` lists every release.\n`)
+    expect(part.stderr).toContain(`Did you mean \`${embargoed}\`?`)
+    expect(only.code).toBe(1)
+    expect(only.stderr).toContain('did you mean `2026-05-12-river-sampling`?')
   })
 })
 

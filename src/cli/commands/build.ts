@@ -1,4 +1,5 @@
 /** `press build`: the public site (and PDFs) for now, or for `--now`. */
+import { nearMatches } from '../../did-you-mean.js'
 import { displayPath } from '../../config.js'
 import { ContentError } from '../../errors.js'
 import { hasErrors, diagnosticJson } from '../../diagnostics.js'
@@ -32,7 +33,8 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   }
   if (flags.only !== undefined && !office.releases.some((r) => r.slug === flags.only)) {
     reporter.diagnostics(messages)
-    reporter.error(`no release \`${flags.only}\` in ${displayPath(office.config, office.config.paths.releases)}/; \`press translate status\` lists the releases`)
+    const near = nearMatches(flags.only, office.releases.map((r) => r.slug))
+    reporter.error(`no release \`${flags.only}\` in ${displayPath(office.config, office.config.paths.releases)}/${near.length > 0 ? `; did you mean ${near.map((s) => `\`${s}\``).join(', or ')}?` : ''} (\`press translate status\` lists every release)`)
     if (reporter.flags.json) reporter.json({ ok: false, error: { code: 'PRESS_RELEASE_NOT_FOUND', message: `no release ${flags.only}` } })
     return 1
   }

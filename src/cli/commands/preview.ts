@@ -28,7 +28,7 @@ export async function runPreview(reporter: Reporter, flags: PreviewFlags): Promi
   // With --now / PRESS_NOW the clock starts at that instant and runs on, so
   // a rehearsal still sees lift times pass.
   const startedAt = Date.now()
-  const start = resolveNow(reporter.flags.now, env)
+  const start = resolveNow(reporter.flags.now, env, reporter.flags.cwd)
   const now = (): number => start + (Date.now() - startedAt)
   const root = path.resolve(reporter.flags.cwd)
 

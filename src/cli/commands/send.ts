@@ -164,7 +164,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
 
 /** `press schedule <slug> --at <instant>`. */
 export async function runSchedule(reporter: Reporter, slug: string, at: string): Promise<number> {
-  const atMs = parseInstant(at, '--at')
+  const atMs = parseInstant(at, '--at', reporter.flags.cwd)
   const { dist } = await open(reporter, true)
   try {
     const result = await schedule(dist.ctx, slug, atMs)
