@@ -124,7 +124,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   addGlobals(
     translate
       .command('status')
-      .description('per release and language: up to date, stale (the source changed since source_hash) or missing'),
+      .description('per release and language: up to date, stale (the source changed since source_hash) or missing')
+      .option('--now <instant>', nowHelp),
   ).action(
     run(async (reporter) => {
       const { runTranslateStatus } = await import('./commands/translate.js')

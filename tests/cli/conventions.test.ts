@@ -274,7 +274,7 @@ describe('colour, --quiet and --verbose', () => {
     expect(coloured.code).toBe(0)
     expect(coloured.output).toContain('\x1b[36minfo\x1b[39m')
     expect(plain.code).toBe(0)
-    expect(plain.output).toContain('info: embargo lifts at 2031-06-10 13:00 UTC')
+    expect(plain.output).toContain('info: embargo lifts at 2031-06-10 09:00 EDT (13:00 UTC)')
     expect(plain.output).not.toMatch(/\x1b\[\d+m/)
   })
 
@@ -315,12 +315,12 @@ describe('press build ends with a summary', () => {
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout.replace(/time {7}\d+\.\d s/, 'time       N s')).toBe(
       [
-        'Built dist/ as of 2031-06-10 12:59:59 UTC',
+        'Built dist/ as of 2031-06-10 15:59:59 MSK (12:59:59 UTC)',
         '  published  3 releases, 5 language versions',
         '             2026-06-08-human-rights-council-briefing  en',
         '             2026-05-12-river-sampling                 en ru',
         '             2026-01-27-lirsk-remand-centre            en ru',
-        '  held back  2031-06-10-annual-report-2030: embargoed until 2031-06-10 13:00 UTC',
+        '  held back  2031-06-10-annual-report-2030: embargoed until 2031-06-10 09:00 EDT (13:00 UTC)',
         '  held back  2026-06-30-monitoring-director: draft (--drafts includes it)',
         '  pages      5 rendered, 0 reused',
         '  PDFs       5 rendered, 0 reused',

@@ -45,8 +45,9 @@ describe('press schedule and press status', () => {
     expect(schedule.code, schedule.stderr).toBe(0)
     expect(schedule.stdout).toBe(
       [
-        `scheduled 9 messages of ${embargoed} for 2031-06-10 12:00 UTC (9 new, 0 moved)`,
-        'recipients without embargo: yes get it at the lift, 2031-06-10 13:00 UTC, not before',
+        // In the release's own zone (its embargo_zone), UTC beside it.
+        `scheduled 9 messages of ${embargoed} for 2031-06-10 08:00 EDT (12:00 UTC) (9 new, 0 moved)`,
+        'recipients not vetted for embargoes (embargo: no in the press list) get it at the lift, 2031-06-10 09:00 EDT (13:00 UTC), not before',
         '',
       ].join('\n'),
     )
@@ -55,7 +56,8 @@ describe('press schedule and press status', () => {
       press(['status', '2026-05-12-river-sampling', '-C', dir]),
     ])
     expect(status.code).toBe(0)
-    expect(status.stdout).toBe(`${embargoed}: 9 planned\nnext due: 2031-06-10 12:00 UTC\n`)
+    // Across releases, in the office's zone (the sample's embargo.zones name Europe/Moscow).
+    expect(status.stdout).toBe(`${embargoed}: 9 planned\nnext due: 2031-06-10 15:00 MSK (12:00 UTC)\n`)
     expect(none.stdout).toBe('nothing planned for 2026-05-12-river-sampling\n')
   })
 })

@@ -3,7 +3,7 @@ import { nearMatches } from '../../did-you-mean.js'
 import { displayPath } from '../../config.js'
 import { ContentError } from '../../errors.js'
 import { hasErrors, diagnosticJson } from '../../diagnostics.js'
-import { formatInstantUtc } from '../../embargo/time.js'
+import { instantFormatter } from '../format-instant.js'
 import { buildSite } from '../../site/run-build.js'
 import { commandNow, nowIsGiven, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
@@ -68,7 +68,7 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   }
   const languages = report.published.reduce((n, r) => n + r.languages.length, 0)
   const dist = displayPath(office.config, office.config.paths.dist) || '.'
-  reporter.line(`${reporter.paint('green', 'Built')} ${dist}/${nowIsGiven(reporter) ? ` as of ${formatInstantUtc(now)}` : ''}`)
+  reporter.line(`${reporter.paint('green', 'Built')} ${dist}/${nowIsGiven(reporter) ? ` as of ${instantFormatter(office)(now)}` : ''}`)
   reporter.line(`  published  ${plural(report.published.length, 'release')}, ${plural(languages, 'language version')}`)
   if (report.published.length <= listLimit || reporter.flags.verbose) {
     const width = Math.max(0, ...report.published.map((r) => r.slug.length))
@@ -77,7 +77,7 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
     reporter.line('             (--verbose lists them)')
   }
   for (const held of report.held) {
-    const why = held.reason === 'embargo' && held.lift !== undefined ? `embargoed until ${formatInstantUtc(held.lift)}` : 'draft (--drafts includes it)'
+    const why = held.reason === 'embargo' && held.lift !== undefined ? `embargoed until ${instantFormatter(office, held.slug)(held.lift)}` : 'draft (--drafts includes it)'
     reporter.line(`  held back  ${held.slug}: ${reporter.paint('yellow', why)}`)
   }
   reporter.line(`  pages      ${report.pages.rendered} rendered, ${report.pages.reused} reused`)

@@ -4,7 +4,7 @@
  */
 import { diagnosticJson } from '../../diagnostics.js'
 import { LockedError } from '../../errors.js'
-import { formatInstantUtc } from '../../embargo/time.js'
+import { instantFormatter } from '../format-instant.js'
 import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../distribute/mailer.js'
@@ -54,9 +54,9 @@ function jsonTimes<T>(value: T): unknown {
 }
 
 /** When a job goes, as the table shows it: `now`, or the instant. */
-function whenOf(job: SendJob, now: number): string {
+function whenOf(job: SendJob, now: number, show: (ms: number) => string): string {
   if (job.why === 'vetted-under-embargo' || job.why === 'no-embargo' || job.sendAt <= now) return 'now'
-  return formatInstantUtc(job.sendAt)
+  return show(job.sendAt)
 }
 
 const whyText: Record<string, string> = {
@@ -70,12 +70,12 @@ const whyText: Record<string, string> = {
   duplicate: 'skipped: duplicate address',
 }
 
-function printPlan(reporter: Reporter, plan: Plan, now: number): void {
+function printPlan(reporter: Reporter, plan: Plan, now: number, show: (ms: number) => string): void {
   const rows = [
     ...plan.jobs.map((job) => ({
       who: job.name ? `${job.name} <${job.email}>` : job.email,
       language: `${job.lng}${job.fallback ? ` (wanted ${job.wanted}: fallback)` : ''}${job.stale ? ' (stale translation)' : ''}`,
-      when: whenOf(job, now),
+      when: whenOf(job, now, show),
       why: whyText[job.why] ?? job.why,
     })),
     ...plan.skipped.map((s) => ({ who: s.email, language: '-', when: 'never', why: whyText[s.reason] ?? `skipped: ${s.reason}` })),
@@ -91,11 +91,11 @@ function printPlan(reporter: Reporter, plan: Plan, now: number): void {
   const skipped = Object.entries(c.skipped).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`).join(', ') || 'none'
   const languages = Object.entries(c.byLanguage).map(([lng, n]) => `${lng} ${n}`).join(', ')
   reporter.line('')
-  reporter.line(`${c.jobs} message${c.jobs === 1 ? '' : 's'}${languages ? ` (${languages})` : ''}: ${c.due} now, ${c.later} later${plan.lift !== undefined ? ` (lift ${formatInstantUtc(plan.lift)})` : ''}`)
+  reporter.line(`${c.jobs} message${c.jobs === 1 ? '' : 's'}${languages ? ` (${languages})` : ''}: ${c.due} now, ${c.later} later${plan.lift !== undefined ? `; lift ${show(plan.lift)}` : ''}`)
   reporter.line(`${c.vetted} vetted; ${c.fallback} fallback language; ${c.stale} stale translation; skipped: ${skipped}`)
 }
 
-function printRun(reporter: Reporter, run: RunReport): void {
+function printRun(reporter: Reporter, run: RunReport, show: (ms: number) => string): void {
   reporter.line(`sent ${run.sent}, failed ${run.failed}, deferred ${run.deferred}, held ${run.held}${run.recovered ? `, recovered ${run.recovered}` : ''}${run.paused ? ` — paused: ${run.paused.reason}` : ''}`)
   for (const f of run.failures) {
     if (f.deferred) reporter.warn(`${f.email}: ${f.error} (retried later)`)
@@ -103,7 +103,7 @@ function printRun(reporter: Reporter, run: RunReport): void {
   }
   for (const w of run.warnings) reporter.warn(w)
   if (run.suppressed.length > 0) reporter.line(`added to the suppression file: ${run.suppressed.join(', ')}`)
-  if (run.nextDue !== undefined) reporter.line(`next due: ${formatInstantUtc(run.nextDue)}`)
+  if (run.nextDue !== undefined) reporter.line(`next due: ${show(run.nextDue)}`)
 }
 
 function progressFor(reporter: Reporter, total: number) {
@@ -119,14 +119,15 @@ function progressFor(reporter: Reporter, total: number) {
 
 /** `press send <slug> [--dry-run] [--test <addr>]`. */
 export async function runSend(reporter: Reporter, slug: string, flags: { dryRun: boolean; test?: string; wait: boolean }): Promise<number> {
-  const { dist, now } = await open(reporter, flags.test === undefined)
+  const { office, dist, now } = await open(reporter, flags.test === undefined)
+  const show = instantFormatter(office, slug)
   try {
     if (flags.dryRun) {
       const result = await dryRun(dist.ctx, slug)
       const ok = result.plan.errors.length === 0
       if (reporter.flags.json) reporter.json({ ok, slug, dryRun: true, transport: result.transport, now: iso(now), plan: jsonTimes(result.plan) })
       else {
-        printPlan(reporter, result.plan, now)
+        printPlan(reporter, result.plan, now, show)
         reporter.line(`dry run: nothing was sent and no connection opened (transport: ${result.transport})`)
       }
       return ok ? 0 : 1
@@ -153,8 +154,8 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     else {
       const c = result.plan.counts
       reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
-      printRun(reporter, result.run)
-      if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${formatInstantUtc(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
+      printRun(reporter, result.run, show)
+      if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${show(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
     }
     return ok ? 0 : 1
   } finally {
@@ -165,14 +166,15 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
 /** `press schedule <slug> --at <instant>`. */
 export async function runSchedule(reporter: Reporter, slug: string, at: string): Promise<number> {
   const atMs = parseInstant(at, '--at', reporter.flags.cwd)
-  const { dist } = await open(reporter, true)
+  const { office, dist } = await open(reporter, true)
+  const show = instantFormatter(office, slug)
   try {
     const result = await schedule(dist.ctx, slug, atMs)
     const ok = result.plan.errors.length === 0
     if (reporter.flags.json) reporter.json({ ok, slug, at: iso(atMs), plan: jsonTimes(result.plan), enqueued: result.enqueued })
     else {
-      reporter.line(`scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${formatInstantUtc(atMs)} (${result.enqueued.added} new, ${result.enqueued.updated} moved)`)
-      if (result.plan.lift !== undefined && result.plan.lift > atMs) reporter.line(`recipients without embargo: yes get it at the lift, ${formatInstantUtc(result.plan.lift)}, not before`)
+      reporter.line(`scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${show(atMs)} (${result.enqueued.added} new, ${result.enqueued.updated} moved)`)
+      if (result.plan.lift !== undefined && result.plan.lift > atMs) reporter.line(`recipients not vetted for embargoes (embargo: no in the press list) get it at the lift, ${show(result.plan.lift)}, not before`)
     }
     return ok ? 0 : 1
   } finally {
@@ -182,13 +184,14 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
 
 /** `press dispatch`. */
 export async function runDispatch(reporter: Reporter, flags: { wait: boolean }): Promise<number> {
-  const { dist, now } = await open(reporter, false)
+  const { office, dist, now } = await open(reporter, false)
+  const show = instantFormatter(office)
   const progress = progressFor(reporter, 0)
   try {
     const run = await dispatch(dist.ctx, { wait: flags.wait, onProgress: progress.onProgress })
     progress.stop()
     if (reporter.flags.json) reporter.json({ ok: run.failed === 0, now: iso(now), ...(jsonTimes(run) as object) })
-    else printRun(reporter, run)
+    else printRun(reporter, run, show)
     return run.failed > 0 ? 1 : 0
   } finally {
     progress.stop()
@@ -198,7 +201,8 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
 
 /** `press worker`: dispatch continuously; rebuild the public site at each lift. */
 export async function runWorker(reporter: Reporter): Promise<number> {
-  const { dist } = await open(reporter, false, 'running')
+  const { office, dist } = await open(reporter, false, 'running')
+  const show = instantFormatter(office)
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -208,7 +212,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
     const report = await worker(dist.ctx, {
       signal: controller.signal,
       onLift: async (slug, lift) => {
-        reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
+        reporter.line(`${instantFormatter(office, slug)(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
         // Read the office again: releases may have been edited since the worker started.
         const fresh = await openOffice(reporter)
         if (!fresh.office) {
@@ -220,7 +224,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
         reporter.line(`published ${built.published.length} releases (${built.pages.rendered} pages rendered)`)
       },
       onRun: (run) => {
-        if (run.attempted > 0) printRun(reporter, run)
+        if (run.attempted > 0) printRun(reporter, run, show)
       },
     })
     if (reporter.flags.json) reporter.json({ ok: report.failed === 0, ...(jsonTimes(report) as object) })
@@ -235,7 +239,8 @@ export async function runWorker(reporter: Reporter): Promise<number> {
 
 /** `press status [<slug>]`. */
 export async function runStatus(reporter: Reporter, slug: string | undefined): Promise<number> {
-  const { dist, now } = await open(reporter, false)
+  const { office, dist, now } = await open(reporter, false)
+  const show = instantFormatter(office, slug)
   try {
     const result = await status(dist.ctx, slug)
     if (reporter.flags.json) {
@@ -248,9 +253,9 @@ export async function runStatus(reporter: Reporter, slug: string | undefined): P
       const c = result.bySlug[s]!
       reporter.line(`${s}: ${Object.entries(c).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ')}`)
     }
-    if (result.nextDue !== undefined) reporter.line(`next due: ${result.nextDue <= now ? 'now' : formatInstantUtc(result.nextDue)}`)
+    if (result.nextDue !== undefined) reporter.line(`next due: ${result.nextDue <= now ? 'now' : show(result.nextDue)}`)
     for (const f of result.failures) reporter.line(`failed: ${f.email} (${f.slug}): ${f.response ?? f.error ?? ''}`)
-    for (const r of result.retrying) reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${formatInstantUtc(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
+    for (const r of result.retrying) reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${show(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
     return 0
   } finally {
     await dist.close()
