@@ -3,6 +3,8 @@
  * (who, language, when, why, counts) and `press status`. Golden files in
  * tests/fixtures/cli/. Nothing here opens a connection.
  */
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { copySampleOffice, removeOffices } from '../helpers/office.js'
@@ -59,5 +61,21 @@ describe('press schedule and press status', () => {
     // Across releases, in the office's zone (the sample's embargo.zones name Europe/Moscow).
     expect(status.stdout).toBe(`${embargoed}: 9 planned\nnext due: 2031-06-10 15:00 MSK (12:00 UTC)\n`)
     expect(none.stdout).toBe('nothing planned for 2026-05-12-river-sampling\n')
+  })
+})
+
+describe('press send --test', () => {
+  test('names the outbox file it wrote, and the embargoed PDFs under their own names', async () => {
+    const dir = await copySampleOffice()
+    const run = await press(['send', embargoed, '--test', 'me@example.org', '--now', '2031-06-01T00:00:00Z', '-C', dir])
+    expect(run.code, run.stderr).toBe(0)
+    for (const lng of ['en', 'ru']) {
+      const eml = `.press/outbox/${embargoed}/test-${lng}-me@example.org.eml`
+      expect(run.stdout).toContain(`test copy (${lng}, embargoed) written to ${eml}: <`)
+      expect(existsSync(path.join(dir, eml))).toBe(true)
+      const pdf = path.join(dir, '.press', 'embargoed', `${embargoed}.${lng}.pdf`)
+      expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-')
+    }
+    expect(run.stdout).toContain(`embargoed PDFs (notice on every page; private, not in dist/): .press/embargoed/${embargoed}.en.pdf, .press/embargoed/${embargoed}.ru.pdf\n`)
   })
 })

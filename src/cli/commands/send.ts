@@ -4,6 +4,8 @@
  */
 import { diagnosticJson } from '../../diagnostics.js'
 import { LockedError } from '../../errors.js'
+import { displayPath } from '../../config.js'
+import { embargoedPdfs } from '../embargoed-pdfs.js'
 import { instantFormatter } from '../format-instant.js'
 import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
@@ -95,6 +97,15 @@ function printPlan(reporter: Reporter, plan: Plan, now: number, show: (ms: numbe
   reporter.line(`${c.vetted} vetted; ${c.fallback} fallback language; ${c.stale} stale translation; skipped: ${skipped}`)
 }
 
+/** `written to .press/outbox/…` when the transport is the outbox (its receipt names the file). */
+function outboxFile(office: Office, response: string): string | undefined {
+  return response.startsWith('outbox ') ? `written to ${displayPath(office.config, response.slice('outbox '.length))}` : undefined
+}
+
+function printEmbargoedPdfs(reporter: Reporter, files: readonly string[]): void {
+  if (files.length > 0) reporter.line(`embargoed PDFs (notice on every page; private, not in dist/): ${files.join(', ')}`)
+}
+
 function printRun(reporter: Reporter, run: RunReport, show: (ms: number) => string): void {
   reporter.line(`sent ${run.sent}, failed ${run.failed}, deferred ${run.deferred}, held ${run.held}${run.recovered ? `, recovered ${run.recovered}` : ''}${run.paused ? ` — paused: ${run.paused.reason}` : ''}`)
   for (const f of run.failures) {
@@ -134,8 +145,11 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     }
     if (flags.test !== undefined) {
       const sent = await sendTest(dist.ctx, slug, flags.test)
-      if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, sent })
-      else for (const s of sent) reporter.line(`test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) sent to ${flags.test}: ${s.messageId}`)
+      if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, sent, embargoedPdfs: embargoedPdfs(office, slug, now) })
+      else {
+        for (const s of sent) reporter.line(`test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) ${outboxFile(office, s.receipt.response) ?? `sent to ${flags.test}`}: ${s.messageId}`)
+        printEmbargoedPdfs(reporter, embargoedPdfs(office, slug, now))
+      }
       return 0
     }
     const progress = progressFor(reporter, 0)
@@ -156,6 +170,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
       printRun(reporter, result.run, show)
       if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${show(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
+      printEmbargoedPdfs(reporter, embargoedPdfs(office, slug, now))
     }
     return ok ? 0 : 1
   } finally {
