@@ -12,6 +12,7 @@ import { ContentError, PressError, UsageError } from '../errors.js'
 import { diagnosticJson, hasErrors } from '../diagnostics.js'
 import { loadOffice, type LoadOfficeOptions, type Office } from '../office.js'
 import type { Reporter } from './io.js'
+import { startProgress, type Progress } from './progress.js'
 
 /** The directory given with `-C` / `--cwd` (or the current one) is not a press office. */
 export class OfficeNotFoundError extends PressError {
@@ -126,7 +127,20 @@ export async function openOffice(
   const root = officeRoot(reporter)
   reporter.detail(`office: ${root}`)
   const started = performance.now()
-  const result = await loadOffice(root, { releaseCache: true, ...options, env: reporter.io.env })
+  // Only a large office can take a second to load; a small one on a busy
+  // machine must not print a progress line before every report.
+  let progress: Progress | undefined
+  const onProgress = (done: number, total: number): void => {
+    if (total < 100) return
+    progress ??= startProgress(reporter, 'Loading releases')
+    progress.update(done, total)
+  }
+  let result
+  try {
+    result = await loadOffice(root, { releaseCache: true, onProgress, ...options, env: reporter.io.env })
+  } finally {
+    progress?.stop()
+  }
   if (result.office) {
     const { config, releases } = result.office
     reporter.detail(`loaded ${releases.length} release${releases.length === 1 ? '' : 's'} in ${config.locales.join(', ')} (${Math.round(performance.now() - started)} ms)`)

@@ -14,6 +14,7 @@ import { findChromium } from '../render/find-chromium.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import type { Recipient } from '../types.js'
 import { openLedger } from '../distribute/queue/open-ledger.js'
+import type { ContentFor } from '../distribute/compose.js'
 import type { Reporter } from './io.js'
 
 /** A context and how to release what it started. */
@@ -22,6 +23,8 @@ export interface CliDistribution {
   readonly messages: readonly VFileMessage[]
   /** True when the press list has errors (sending must not start). */
   readonly listHasErrors: boolean
+  /** Message contents (each with its PDF) asked for and ready so far; `watch` is told of every change. */
+  readonly contents: { started: number; done: number; watch(listener: () => void): void }
   close(): Promise<void>
 }
 
@@ -74,6 +77,7 @@ export async function openDistribution(
   // a dry run must not create .press/queue.db).
   const queueUrl = reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
   const queue = queueUrl ? await openLedger({ statePath: config.paths.state, queueUrl }) : undefined
+  const contents = { started: 0, done: 0, listeners: [] as Array<() => void>, watch(listener: () => void) { this.listeners.push(listener) } }
   const ctx: DistributeContext = {
     statePath: config.paths.state,
     mail: {
@@ -85,7 +89,7 @@ export async function openDistribution(
     listReleases: () => office.releases,
     recipients,
     suppressionsPath: config.paths.suppressions,
-    content: createContentProvider(office, pdf),
+    content: trackContents(createContentProvider(office, pdf), contents),
     now,
     locales: config.locales,
     ...(queue ? { ledger: queue.ledger } : {}),
@@ -94,9 +98,39 @@ export async function openDistribution(
     ctx,
     messages: list?.messages ?? [],
     listHasErrors: list ? hasErrors(list.messages) : false,
+    contents,
     async close() {
       if (renderer) await (await renderer).close()
       if (queue) await queue.close()
     },
+  }
+}
+
+/**
+ * Count the distinct message contents (release × language × variant, each a
+ * PDF render the first time) as they are asked for and become ready, for
+ * progress: rendering PDFs is the long part before the first message goes.
+ */
+function trackContents(content: ContentFor, counts: { started: number; done: number; listeners: Array<() => void> }): ContentFor {
+  const seen = new Set<string>()
+  const tell = (): void => {
+    for (const listener of counts.listeners) listener()
+  }
+  return (slug, lng, variant) => {
+    const key = `${slug}\0${lng}\0${variant.embargoed}\0${variant.test}`
+    const result = content(slug, lng, variant)
+    if (!seen.has(key)) {
+      seen.add(key)
+      counts.started++
+      tell()
+      result.then(
+        () => {
+          counts.done++
+          tell()
+        },
+        () => undefined,
+      )
+    }
+    return result
   }
 }

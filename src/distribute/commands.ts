@@ -77,6 +77,8 @@ export interface SendOptions {
   readonly wait?: boolean
   readonly signal?: AbortSignal
   readonly onProgress?: (event: ProgressEvent) => void
+  /** `send`: called with the plan before anything is sent, so progress can show real totals (optional). */
+  readonly onPlanned?: (plan: Plan) => void
 }
 
 /** What `press send` did. */
@@ -263,6 +265,7 @@ export async function planDistribution(ctx: DistributeContext, slug: string, opt
   const release = await findRelease(ctx, slug)
   const plan = await makePlan(ctx, release)
   checkPlan(release, plan)
+  options.onPlanned?.(plan)
   const { ledger, close } = openLedger(ctx)
   try {
     const enqueued = await enqueuePlan(ctx, ledger, plan)

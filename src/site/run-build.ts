@@ -26,13 +26,15 @@ export interface BuildReport extends WriteReport {
  *
  * @param office The loaded office (without errors).
  * @param options Now, drafts, PDFs.
- * @param hooks `onProgress` (optional).
+ * @param hooks `onProgress` (optional): after each output; `onPlanned` (optional):
+ *   once the outputs are known, with how many of each kind (pages and other
+ *   text files, PDFs, copied files), so progress can show real totals.
  * @returns The build report.
  */
 export async function buildSite(
   office: Office,
   options: BuildOptions,
-  hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number } } = {},
+  hooks: { onProgress?: OnProgress; onPlanned?: (counts: { text: number; pdf: number; copy: number }) => void; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number } } = {},
 ): Promise<BuildReport> {
   // Idle cores are measured while planning, or since the command started when
   // planning was too short to tell (the main thread busy): see idle-cores.ts.
@@ -59,6 +61,11 @@ export async function buildSite(
   let pool: RenderPool | undefined
   try {
     const planned = await planSite(office, options)
+    if (hooks.onPlanned) {
+      const counts = { text: 0, pdf: 0, copy: 0 }
+      for (const output of planned.outputs) counts[output.kind]++
+      hooks.onPlanned(counts)
+    }
     // Read once: the pages to hand to workers, then the writer, come from it.
     const previous = await readManifest(office.config.paths.state)
     const pages = office.config.build.workers === 0 ? [] : pagesToRender(planned, previous)

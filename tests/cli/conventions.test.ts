@@ -329,8 +329,13 @@ describe('press build ends with a summary', () => {
         '',
       ].join('\n'),
     )
-    // Progress goes to stderr as plain lines when it is not a terminal.
-    expect(first.stderr).toMatch(/^Building: \d+\/\d+$/m)
+    // Progress goes to stderr as timestamped plain lines when it is not a
+    // terminal, with real totals per kind from the start (Chromium's start-up
+    // and five PDFs take well over the one second before the first line).
+    const lines = first.stderr.split('\n').filter((l) => l.includes('Building: '))
+    expect(lines.length, first.stderr).toBeGreaterThan(0)
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Building: \d+\/(\d+) \(pages \d+\/15, PDFs \d\/5\)$/)
+    expect(lines.at(-1)).toMatch(/ Building: (\d+)\/\1 \(pages 15\/15, PDFs 5\/5\)$/)
     const again = await press(['build', '--now', liftMinus1, '-C', dir])
     expect(again.stdout).toContain('  pages      0 rendered, 5 reused\n  PDFs       0 rendered, 5 reused\n')
   })

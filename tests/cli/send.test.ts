@@ -77,5 +77,20 @@ describe('press send --test', () => {
       expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-')
     }
     expect(run.stdout).toContain(`embargoed PDFs (notice on every page; private, not in dist/): .press/embargoed/${embargoed}.en.pdf, .press/embargoed/${embargoed}.ru.pdf\n`)
+    // The wait (Chromium, two PDFs) is reported, with the wall-clock time, before the result.
+    expect(run.stderr).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Preparing test copies: 2\/2 \(rendering the PDFs\)$/m)
+  })
+})
+
+describe('press send progress', () => {
+  test('without a terminal: timestamped lines with the real total, the PDFs first, then what was sent', async () => {
+    const dir = await copySampleOffice()
+    const run = await press(['send', embargoed, '--now', '2031-06-01T00:00:00Z', '-C', dir])
+    expect(run.code, run.stderr).toBe(0)
+    const lines = run.stderr.split('\n').filter((l) => l.includes(' Sending: '))
+    expect(lines.length, run.stderr).toBeGreaterThan(0)
+    // 5 vetted recipients are due now (the other 4 wait for the lift); 2 PDFs: en and ru, embargoed.
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Sending: \d\/5( \((rendering PDFs \d\/2)?(, )?(sent \d)?\))?$/)
+    expect(lines.at(-1)).toMatch(/ Sending: 5\/5 \(sent 5\)$/)
   })
 })

@@ -39,9 +39,27 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
     return 1
   }
   const progress = startProgress(reporter, 'Building')
+  // Real totals per kind from the plan: pages (and feeds, indexes) and PDFs advance at their own pace.
+  const planned = { text: 0, pdf: 0, copy: 0 }
+  const finished = { text: 0, pdf: 0, copy: 0 }
+  const detail = (): string => `pages ${finished.text}/${planned.text}${planned.pdf > 0 ? `, PDFs ${finished.pdf}/${planned.pdf}` : ''}`
   let report
   try {
-    report = await buildSite(office, { now, drafts: flags.drafts, pdf: flags.pdf, ...(flags.only !== undefined ? { only: flags.only } : {}) }, { env: reporter.io.env, onProgress: (done, total) => progress.update(done, total) })
+    report = await buildSite(
+      office,
+      { now, drafts: flags.drafts, pdf: flags.pdf, ...(flags.only !== undefined ? { only: flags.only } : {}) },
+      {
+        env: reporter.io.env,
+        onPlanned: (counts) => {
+          Object.assign(planned, counts)
+          progress.update(0, counts.text + counts.pdf + counts.copy, detail())
+        },
+        onProgress: (done, total, output) => {
+          finished[output.kind]++
+          progress.update(done, total, detail())
+        },
+      },
+    )
   } finally {
     progress.stop()
   }

@@ -15,7 +15,7 @@ import { buildSite } from '../../site/run-build.js'
 import { commandNow, failOnContentErrors, nowIsGiven, openOffice, parseInstant } from '../context.js'
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
-import { startProgress } from '../progress.js'
+import { startProgress, withTimestamps } from '../progress.js'
 import type { Office } from '../../office.js'
 
 /**
@@ -117,12 +117,40 @@ function printRun(reporter: Reporter, run: RunReport, show: (ms: number) => stri
   if (run.nextDue !== undefined) reporter.line(`next due: ${show(run.nextDue)}`)
 }
 
-function progressFor(reporter: Reporter, total: number) {
+/**
+ * Progress of a sending run with real counts: the messages settled out of
+ * those due (the plan's count for `send`; unknown for `dispatch`), and,
+ * while they render, the PDFs (one per language and variant).
+ */
+function progressFor(reporter: Reporter, dist: CliDistribution) {
   const progress = startProgress(reporter, 'Sending')
-  let done = 0
+  const settled = new Set<string>()
+  let sent = 0
+  let failed = 0
+  let total = 0
+  let pdfs = 0
+  const show = (): void => {
+    const c = dist.contents
+    const pdfTotal = Math.max(c.started, pdfs)
+    const parts = [
+      ...(c.started > 0 && c.done < pdfTotal ? [`rendering PDFs ${c.done}/${pdfTotal}`] : []),
+      ...(sent + failed > 0 ? [`sent ${sent}${failed > 0 ? `, failed ${failed}` : ''}`] : []),
+    ]
+    progress.update(settled.size, total, parts.join(', '))
+  }
+  dist.contents.watch(show)
   return {
-    onProgress: (event: { type: string }) => {
-      if (event.type === 'sent' || event.type === 'failed') progress.update(++done, total)
+    onPlanned: (plan: Plan) => {
+      total = plan.counts.due
+      const due = plan.jobs.filter((job) => job.why === 'vetted-under-embargo' || job.why === 'no-embargo' || job.sendAt <= dist.ctx.now())
+      pdfs = new Set(due.map((job) => `${job.lng}\0${job.why === 'vetted-under-embargo'}`)).size
+      show()
+    },
+    onProgress: (event: { type: string; key: string }) => {
+      if (event.type === 'sent') sent++
+      if (event.type === 'failed') failed++
+      if (event.type === 'sent' || event.type === 'failed' || event.type === 'held' || event.type === 'cancelled') settled.add(event.key)
+      show()
     },
     stop: () => progress.stop(),
   }
@@ -144,7 +172,16 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       return ok ? 0 : 1
     }
     if (flags.test !== undefined) {
-      const sent = await sendTest(dist.ctx, slug, flags.test)
+      // The PDFs (one per language) are most of the wait.
+      const progress = startProgress(reporter, 'Preparing test copies')
+      const languages = Object.keys(office.releases.find((r) => r.slug === slug)?.texts ?? {}).length
+      dist.contents.watch(() => progress.update(dist.contents.done, Math.max(languages, dist.contents.started), 'rendering the PDFs'))
+      let sent
+      try {
+        sent = await sendTest(dist.ctx, slug, flags.test)
+      } finally {
+        progress.stop()
+      }
       if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, sent, embargoedPdfs: embargoedPdfs(office, slug, now) })
       else {
         for (const s of sent) reporter.line(`test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) ${outboxFile(office, s.receipt.response) ?? `sent to ${flags.test}`}: ${s.messageId}`)
@@ -152,10 +189,10 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       }
       return 0
     }
-    const progress = progressFor(reporter, 0)
+    const progress = progressFor(reporter, dist)
     let result
     try {
-      result = await planDistribution(dist.ctx, slug, { wait: flags.wait, onProgress: progress.onProgress })
+      result = await planDistribution(dist.ctx, slug, { wait: flags.wait, onProgress: progress.onProgress, onPlanned: progress.onPlanned })
     } catch (error) {
       // The plan was saved before the lock was asked for; say so, so nobody re-plans by hand.
       if (error instanceof LockedError) throw new LockedError(`${error.message} The plan of ${slug} was saved in the queue; the next \`press dispatch\` (or the worker) sends what is due.`)
@@ -201,7 +238,7 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
 export async function runDispatch(reporter: Reporter, flags: { wait: boolean }): Promise<number> {
   const { office, dist, now } = await open(reporter, false)
   const show = instantFormatter(office)
-  const progress = progressFor(reporter, 0)
+  const progress = progressFor(reporter, dist)
   try {
     const run = await dispatch(dist.ctx, { wait: flags.wait, onProgress: progress.onProgress })
     progress.stop()
@@ -216,6 +253,8 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
 
 /** `press worker`: dispatch continuously; rebuild the public site at each lift. */
 export async function runWorker(reporter: Reporter): Promise<number> {
+  // Its output is a log: every line carries the wall-clock time.
+  reporter = withTimestamps(reporter)
   const { office, dist } = await open(reporter, false, 'running')
   const show = instantFormatter(office)
   const controller = new AbortController()
