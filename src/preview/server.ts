@@ -261,7 +261,9 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
           return send(res, req, 500, 'text/html; charset=utf-8', previewMessagePage('This page could not be rendered', message, injection({ errors: [...errors, message] })))
         }
         const extra = errors.length > 0 ? { overlayNote: 'The page shows the last version that loaded. Fix the file and save it: this page reloads by itself.' } : {}
-        return send(res, req, 200, 'text/html; charset=utf-8', injectPreview(html, injection({ ...(resource.mark ? { mark: resource.mark } : {}), ...extra })))
+        // A release page has its banner; every other page (indexes, chooser) badges the releases it lists.
+        const marks = resource.mark ? { mark: resource.mark } : { listing: current.listing }
+        return send(res, req, 200, 'text/html; charset=utf-8', injectPreview(html, injection({ ...marks, ...extra })))
       }
       case 'text': {
         let text: string

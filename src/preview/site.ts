@@ -32,6 +32,15 @@ export interface PageMark {
   readonly pdfUrl?: string
 }
 
+/** How a release not yet public is marked wherever a page lists it. */
+export interface ListingMark {
+  readonly state: 'embargoed' | 'draft'
+  /** True while under embargo (a draft can be embargoed too). */
+  readonly underEmbargo: boolean
+  /** The lift as the notice states it (in English, with the office's extra zones). */
+  readonly liftText?: string
+}
+
 /** What a request path resolves to. */
 export type PreviewResource =
   | { readonly kind: 'html'; readonly path: string; readonly render: () => string; readonly mark?: PageMark }
@@ -51,6 +60,8 @@ export interface PreviewSite {
   readonly embargoed: ReadonlySet<string>
   /** The earliest lift after `builtAt`, if any (the preview rebuilds then). */
   readonly nextLift?: number
+  /** Releases that are drafts or under embargo, by slug, for badges on every listing. */
+  readonly listing: ReadonlyMap<string, ListingMark>
   /** Resolve the pathname of a request (still URL-encoded). */
   resolve(pathname: string): PreviewResource
 }
@@ -99,6 +110,17 @@ export async function buildPreviewSite(office: Office, now: number): Promise<Pre
     }
   }
 
+  const listing = new Map<string, ListingMark>()
+  for (const release of office.releases) {
+    const underEmbargo = embargoes.has(release.slug)
+    if (release.status !== 'draft' && !underEmbargo) continue
+    listing.set(release.slug, {
+      state: release.status === 'draft' ? 'draft' : 'embargoed',
+      underEmbargo,
+      ...(underEmbargo && release.embargo ? { liftText: formatLift(release.embargo, 'en', office.config.embargo.zones) } : {}),
+    })
+  }
+
   // The per-build memo: a page is rendered at most once per build.
   const rendered = new Map<string, string>()
   const memo = (path: string, produce: () => string) => (): string => {
@@ -116,6 +138,7 @@ export async function buildPreviewSite(office: Office, now: number): Promise<Pre
     builtAt: now,
     plan,
     embargoed: new Set(embargoes.keys()),
+    listing,
     ...(upcoming[0] !== undefined ? { nextLift: upcoming[0] } : {}),
     resolve(pathname) {
       const path = outputPathOf(pathname)

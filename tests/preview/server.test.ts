@@ -89,7 +89,7 @@ describe('preview server', () => {
     for (const slug of await import('node:fs/promises').then((fs) => fs.readdir(path.join(dir, 'releases')))) {
       expect(html).toContain(slug)
     }
-    expect(html).toMatch(/Embargoed until 2031-06-10 13:00 UTC/)
+    expect(html).toMatch(/Embargoed until 2031-06-10 09:00 EDT \(13:00 UTC\)/)
     expect(html).toMatch(/class="status s-draft">Draft/)
     expect(html).toContain('Upcoming lifts')
     expect(html).toMatch(/in 4 years/)
@@ -98,6 +98,34 @@ describe('preview server', () => {
     // Translation states: the advisory has no Russian version.
     expect(html).toMatch(/t-missing/)
   })
+
+  test('every listing marks drafts and embargoed releases with a badge and the lift time; release pages keep their banner', async () => {
+    for (const lng of ['en', 'ru']) {
+      const html = (await request(`/${lng}/`)).body.toString()
+      expect(html).toMatch(new RegExp(`href="[^"]*${embargoed}/"[^>]*>[\\s\\S]*?</a> <span class="__press-badge __press-badge-embargoed" data-press-badge>Embargoed until 09:00 EDT, 10 June 2031 \\(13:00 UTC, 16:00 MSK\\)</span>`))
+      expect(html).toMatch(new RegExp(`href="[^"]*${draft}/"[^>]*>[\\s\\S]*?</a> <span class="__press-badge __press-badge-draft" data-press-badge>Draft</span>`))
+      expect(html).not.toMatch(new RegExp(`${edited}/"[^>]*>[^<]*</a> <span class="__press-badge`))
+    }
+    expect((await request(`/en/${embargoed}/`)).body.toString()).not.toContain('data-press-badge')
+  })
+
+  test('the dashboard fits a 390 px phone: nothing scrolls sideways, every language column is on screen', async () => {
+    const phone = await browser.newPage()
+    try {
+      await phone.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true })
+      await phone.goto(`${preview.url}__press/`, { waitUntil: 'load' })
+      const fit = await phone.evaluate(() => {
+        const cells = [...document.querySelectorAll('td[data-label="ru"]')].map((cell) => cell.getBoundingClientRect().right)
+        return { scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth, cells: cells.length, right: Math.max(...cells) }
+      })
+      expect(fit.width).toBe(390)
+      expect(fit.scroll).toBeLessThanOrEqual(fit.width)
+      expect(fit.cells).toBe(5)
+      expect(fit.right).toBeLessThanOrEqual(390)
+    } finally {
+      await phone.close()
+    }
+  }, 30_000)
 
   test('an embargoed release page carries the notice and the preview banner with the lift time', async () => {
     const res = await request(`/en/${embargoed}/`)
