@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only html,pdf,mail,help]`: Pressroom
+ * `npm run bench [-- --quick] [-- --only html,pdf,mail,help,preview]`: Pressroom
  * against the tools a user would pick instead, side by side in one run, as
  * ratios of medians over alternating rounds. Installs its baselines (hugo,
  * md-to-pdf), generates its corpus under bench/.work/, prints a table on
@@ -15,16 +15,17 @@ import { benchHelp } from './sections/help.js'
 import { benchHtml } from './sections/html.js'
 import { benchMail } from './sections/mail.js'
 import { benchPdf } from './sections/pdf.js'
+import { benchPreview } from './sections/preview.js'
 import { ensureHugo, ensureMdToPdf, versionOf } from './lib/setup.js'
 import { log, repoRoot, round, workDir } from './lib/util.js'
 
-type Section = 'help' | 'html' | 'pdf' | 'mail'
-const allSections: readonly Section[] = ['help', 'html', 'pdf', 'mail']
+type Section = 'help' | 'html' | 'pdf' | 'mail' | 'preview'
+const allSections: readonly Section[] = ['help', 'html', 'pdf', 'mail', 'preview']
 
 /** Corpus sizes and rounds per mode. */
 const sizes = {
-  quick: { htmlReleases: 200, htmlRounds: 3, pdfReleases: 8, pdfRounds: 3, mailRecipients: 2_000, mailRounds: 2, helpRuns: 5 },
-  full: { htmlReleases: 1_000, htmlRounds: 5, pdfReleases: 50, pdfRounds: 5, mailRecipients: 100_000, mailRounds: 2, helpRuns: 11 },
+  quick: { htmlReleases: 200, htmlRounds: 3, pdfReleases: 8, pdfRounds: 3, mailRecipients: 2_000, mailRounds: 2, helpRuns: 5, previewReleases: 200, previewRounds: 5 },
+  full: { htmlReleases: 1_000, htmlRounds: 5, pdfReleases: 50, pdfRounds: 5, mailRecipients: 100_000, mailRounds: 2, helpRuns: 11, previewReleases: 1_000, previewRounds: 15 },
 } as const
 
 /** The issue's targets: key, direction, bound. */
@@ -36,6 +37,8 @@ const targets = [
   { key: 'mail_vs_raw_smtp', op: '>=', bound: 0.5, what: 'msg/s, press dispatch / raw SMTP' },
   { key: 'mail_peak_rss_mb', op: '<=', bound: 250, what: 'peak RSS of press dispatch, MB' },
   { key: 'help_seconds', op: '<=', bound: 0.25, what: 'press --help wall time, s' },
+  { key: 'preview_reload_ms', op: '<=', bound: 300, what: 'preview: save → changed page painted, ms (median)' },
+  { key: 'preview_reload_vs_hugo_server', op: '<=', bound: 1, what: 'preview reload / hugo server reload, same edit' },
 ] as const
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[]; experiments: boolean } {
@@ -52,7 +55,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[]; 
       const unknown = only.filter((s) => !allSections.includes(s))
       if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; choose from ${allSections.join(', ')}`)
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only help,html,pdf,mail] [-- --experiments]\n')
+      process.stdout.write('usage: npm run bench [-- --quick] [-- --only help,html,pdf,mail,preview] [-- --experiments]\n')
       process.exit(0)
     } else throw new Error(`unknown argument ${arg}; try --quick or --only html,pdf`)
   }
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
   log(`mode ${mode}; sections ${only.join(', ')}; nproc ${os.availableParallelism()}; load average ${loadStart.join(' ')}`)
   await mkdir(workDir, { recursive: true })
 
-  const hugo = only.includes('html') ? ensureHugo() : undefined
+  const hugo = only.includes('html') || only.includes('preview') ? ensureHugo() : undefined
   const mdToPdf = only.includes('pdf') ? await ensureMdToPdf() : undefined
   const chromium = findChromium(undefined, process.env)
 
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     if (section === 'html') take(section, await benchHtml(size.htmlReleases, size.htmlRounds, hugo!))
     if (section === 'pdf') take(section, await benchPdf(size.pdfReleases, size.pdfRounds, mdToPdf!))
     if (section === 'mail') take(section, await benchMail(size.mailRecipients, size.mailRounds, experiments))
+    if (section === 'preview') take(section, await benchPreview(size.previewReleases, size.previewRounds, hugo!, chromium))
   }
 
   const verdicts = targets
@@ -134,6 +138,7 @@ async function main(): Promise<void> {
   const corpus: string[] = []
   if (results['html_releases'] !== undefined) corpus.push(`html ${results['html_releases']} releases × 2 locales`)
   if (results['pdf_documents'] !== undefined) corpus.push(`pdf ${results['pdf_documents']} documents`)
+  if (results['preview_releases'] !== undefined) corpus.push(`preview ${results['preview_releases']} releases × 2 locales`)
   if (results['mail_recipients'] !== undefined) corpus.push(`mail ${results['mail_recipients']} recipients, ${results['mail_connections']} connections, ${results['mail_message_bytes']} B/message`)
   if (corpus.length > 0) lines.push(`corpus: ${corpus.join('; ')}`)
   lines.push('')
@@ -160,6 +165,9 @@ async function main(): Promise<void> {
     ['mail_peak_rss_mb', 'press dispatch peak RSS, MB'],
     ['mail_vs_raw_smtp_fast_dot_stuffing', 'experiment: dispatch with fast dot-stuffing / raw'],
     ['help_seconds', 'press --help, s'],
+    ['preview_reload_ms', 'press preview, save → painted, ms (en.md)'],
+    ['preview_reload_ru_ms', 'press preview, save → painted, ms (ru.md)'],
+    ['hugo_server_reload_ms', 'hugo server, save → painted, ms'],
   ]
   for (const [key, label] of detail) if (results[key] !== undefined) lines.push(`  ${label.padEnd(44)} ${round(results[key]!, 3)}`)
   lines.push('', `missed: ${report.missed.length === 0 ? 'none' : report.missed.join(', ')}`, `written: ${path.relative(process.cwd(), out)} (${report.seconds} s)`)

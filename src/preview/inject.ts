@@ -99,12 +99,21 @@ function badge(mark: ListingMark): string {
   return ` <span class="__press-badge __press-badge-${mark.state}" data-press-badge>${text}</span>`
 }
 
-/** The script every preview page gets: reload when the build version changes. */
+/**
+ * The script every preview page gets: when the build version changes, fetch
+ * this page again and put its new `<body>` in place of the old one. The
+ * `<head>` stays, so stylesheets and fonts are not fetched or laid out again
+ * and the scroll position is kept; the page is painted with the change in
+ * one frame. When the new page's stylesheets differ (a template or CSS
+ * edit), or anything fails, it reloads the whole page instead.
+ */
 export function reloadScript(version: string): string {
   // The server sends its version on connect and after every reload, so an
   // edit made between serving the page and connecting is not missed, and a
-  // restarted server (new boot id) reloads the page too.
-  return `<script id="__press-reload">(function(){var v=${JSON.stringify(version)};if(!window.EventSource)return;var s=new EventSource(${JSON.stringify(eventsPath)});s.addEventListener('version',function(e){if(e.data!==v){s.close();location.reload()}})})()</script>`
+  // restarted server (new boot id) refreshes the page too. Scripts in the
+  // fetched body are not run (DOMParser documents never run scripts), so
+  // this one, and its events stream, live on.
+  return `<script id="__press-reload">(function(){var v=${JSON.stringify(version)};if(!window.EventSource)return;var s=new EventSource(${JSON.stringify(eventsPath)}),busy=false,again=false;function full(){s.close();location.reload()}function sheets(d){return Array.prototype.map.call(d.querySelectorAll('link[rel~="stylesheet"],head style:not(#__press-style)'),function(e){return e.outerHTML}).join('')}function swap(){if(busy){again=true;return}busy=true;fetch(location.href,{cache:'no-store'}).then(function(r){return r.text()}).then(function(html){var d=new DOMParser().parseFromString(html,'text/html');if(!window.DOMParser||!d.body||sheets(d)!==sheets(document))return full();document.title=d.title;document.body.replaceWith(document.adoptNode(d.body));document.dispatchEvent(new CustomEvent('press:patched'));busy=false;if(again){again=false;swap()}}).catch(full)}s.addEventListener('version',function(e){if(e.data!==v){v=e.data;swap()}})})()</script>`
 }
 
 function banner(mark: PageMark, now: number): string {
