@@ -167,6 +167,7 @@ async function main(): Promise<void> {
     ['help_seconds', 'press --help, s'],
     ['preview_reload_ms', 'press preview, save → painted, ms (en.md)'],
     ['preview_reload_ru_ms', 'press preview, save → painted, ms (ru.md)'],
+    ['preview_reload_sample_ms', 'press preview, sample office, ms (en.md)'],
     ['hugo_server_reload_ms', 'hugo server, save → painted, ms'],
   ]
   for (const [key, label] of detail) if (results[key] !== undefined) lines.push(`  ${label.padEnd(44)} ${round(results[key]!, 3)}`)

@@ -8,23 +8,26 @@
  * the ratio uses medians.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { appendFile } from 'node:fs/promises'
+import { appendFile, cp, mkdir, rm } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import puppeteer, { type Browser, type Page } from 'puppeteer'
 import { generateReleases, writeHugoSite, writeOffice } from '../lib/corpus.js'
-import { log, median, pressBin, workDir } from '../lib/util.js'
+import { log, median, pressBin, repoRoot, workDir } from '../lib/util.js'
 
 /** Figures of the preview section. */
 export interface PreviewResult {
   readonly preview_releases: number
   readonly preview_reload_ms: number
   readonly preview_reload_ru_ms: number
+  /** The same edit in the repository's sample office (5 releases). */
+  readonly preview_reload_sample_ms: number
   readonly hugo_server_reload_ms: number
   readonly preview_reload_vs_hugo_server: number
   readonly samples: {
     readonly preview_reload_ms: number[]
     readonly preview_reload_ru_ms: number[]
+    readonly preview_reload_sample_ms: number[]
     readonly hugo_server_reload_ms: number[]
   }
 }
@@ -178,19 +181,48 @@ export async function benchPreview(releases: number, rounds: number, hugo: strin
       }
       log(`preview round ${round}: press en ${pressTimes.at(-1)} ms, ru ${pressRuTimes.at(-1)} ms, hugo server ${hugoTimes.at(-1)} ms`)
     }
+    const sampleTimes = await sampleOffice(browser, rounds)
     const pressMedian = median(pressTimes)
     const hugoMedian = median(hugoTimes)
     return {
       preview_releases: releases,
       preview_reload_ms: pressMedian,
       preview_reload_ru_ms: median(pressRuTimes),
+      preview_reload_sample_ms: median(sampleTimes),
       hugo_server_reload_ms: hugoMedian,
       preview_reload_vs_hugo_server: pressMedian / hugoMedian,
-      samples: { preview_reload_ms: pressTimes, preview_reload_ru_ms: pressRuTimes, hugo_server_reload_ms: hugoTimes },
+      samples: { preview_reload_ms: pressTimes, preview_reload_ru_ms: pressRuTimes, preview_reload_sample_ms: sampleTimes, hugo_server_reload_ms: hugoTimes },
     }
   } finally {
     await browser?.close()
     await stopServer(press)
     await stopServer(hugoServer)
+  }
+}
+
+/** The same edit, `rounds` times, in a copy of the repository's sample office. */
+async function sampleOffice(browser: Browser, rounds: number): Promise<number[]> {
+  const dir = path.join(workDir, 'preview-sample')
+  await rm(dir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true })
+  for (const name of ['pressroom.yaml', 'releases', 'locales', 'templates', 'press-list.csv', 'suppressions.csv']) await cp(path.join(repoRoot, name), path.join(dir, name), { recursive: true })
+  const slug = '2026-05-12-river-sampling'
+  const port = await freePort()
+  const press = await startServer(process.execPath, [pressBin, 'preview', '--port', String(port), '-C', dir], /Pages reload when you save/, 'press preview (sample office)')
+  try {
+    const page = await browser.newPage()
+    await page.goto(`http://127.0.0.1:${port}/en/${slug}/`, { waitUntil: 'load' })
+    const file = path.join(dir, 'releases', slug, 'en.md')
+    const times: number[] = []
+    for (let round = -1; round <= rounds; round++) {
+      const ms = await timedEdit(page, file, `Sample edit ${round} ${Math.random().toString(36).slice(2, 8)}`)
+      if (round > 0) times.push(ms)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    }
+    log(`preview sample office: ${times.join(', ')} ms`)
+    await page.close()
+    return times
+  } finally {
+    await stopServer(press)
   }
 }
