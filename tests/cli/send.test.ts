@@ -48,7 +48,7 @@ describe('press schedule and press status', () => {
     expect(schedule.stdout).toBe(
       [
         // In the release's own zone (its embargo_zone), UTC beside it.
-        `scheduled 9 messages of ${embargoed} for 2031-06-10 08:00 EDT (12:00 UTC) (9 new, 0 moved)`,
+        `scheduled 9 messages of ${embargoed} for 2031-06-10 08:00 EDT (12:00 UTC): 9 new, 0 moved`,
         'recipients not vetted for embargoes (embargo: no in the press list) get it at the lift, 2031-06-10 09:00 EDT (13:00 UTC), not before',
         '',
       ].join('\n'),

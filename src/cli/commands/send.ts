@@ -225,7 +225,7 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
     const ok = result.plan.errors.length === 0
     if (reporter.flags.json) reporter.json({ ok, slug, at: iso(atMs), plan: jsonTimes(result.plan), enqueued: result.enqueued })
     else {
-      reporter.line(`scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${show(atMs)} (${result.enqueued.added} new, ${result.enqueued.updated} moved)`)
+      reporter.line(`scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${show(atMs)}: ${result.enqueued.added} new, ${result.enqueued.updated} moved`)
       if (result.plan.lift !== undefined && result.plan.lift > atMs) reporter.line(`recipients not vetted for embargoes (embargo: no in the press list) get it at the lift, ${show(result.plan.lift)}, not before`)
     }
     return ok ? 0 : 1
