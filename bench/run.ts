@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only html,pdf,mail,help,lift]`: Pressroom
+ * `npm run bench [-- --quick] [-- --only html,pdf,mail,help,lift,preview]`: Pressroom
  * against the tools a user would pick instead, side by side in one run, as
  * ratios of medians over alternating rounds. Installs its baselines (hugo,
  * md-to-pdf), generates its corpus under bench/.work/, prints a table on
@@ -16,16 +16,17 @@ import { benchHtml } from './sections/html.js'
 import { benchLift } from './sections/lift.js'
 import { benchMail } from './sections/mail.js'
 import { benchPdf } from './sections/pdf.js'
+import { benchPreview } from './sections/preview.js'
 import { ensureHugo, ensureMdToPdf, versionOf } from './lib/setup.js'
 import { log, repoRoot, round, workDir } from './lib/util.js'
 
-type Section = 'help' | 'html' | 'pdf' | 'mail' | 'lift'
-const allSections: readonly Section[] = ['help', 'html', 'pdf', 'mail', 'lift']
+type Section = 'help' | 'html' | 'pdf' | 'mail' | 'lift' | 'preview'
+const allSections: readonly Section[] = ['help', 'html', 'pdf', 'mail', 'lift', 'preview']
 
 /** Corpus sizes and rounds per mode. */
 const sizes = {
-  quick: { htmlReleases: 200, htmlRounds: 3, pdfReleases: 8, pdfRounds: 3, mailRecipients: 2_000, mailRounds: 2, helpRuns: 5, liftRounds: 2 },
-  full: { htmlReleases: 1_000, htmlRounds: 5, pdfReleases: 50, pdfRounds: 5, mailRecipients: 100_000, mailRounds: 2, helpRuns: 11, liftRounds: 3 },
+  quick: { htmlReleases: 200, htmlRounds: 3, pdfReleases: 8, pdfRounds: 3, mailRecipients: 2_000, mailRounds: 2, helpRuns: 5, liftRounds: 2, previewReleases: 200, previewRounds: 5 },
+  full: { htmlReleases: 1_000, htmlRounds: 5, pdfReleases: 50, pdfRounds: 5, mailRecipients: 100_000, mailRounds: 2, helpRuns: 11, liftRounds: 3, previewReleases: 1_000, previewRounds: 15 },
 } as const
 
 /** The issue's targets: key, direction, bound. */
@@ -39,6 +40,8 @@ const targets = [
   { key: 'help_seconds', op: '<=', bound: 0.25, what: 'press --help wall time, s' },
   { key: 'lift_site_seconds', op: '<=', bound: 1, what: 'lift → site swapped in and deployed, s (worker)' },
   { key: 'lift_first_mail_seconds', op: '<=', bound: 1, what: 'lift → first general message at the sink, s' },
+  { key: 'preview_reload_ms', op: '<=', bound: 300, what: 'preview: save → changed page painted, ms (median)' },
+  { key: 'preview_reload_vs_hugo_server', op: '<=', bound: 1, what: 'preview reload / hugo server reload, same edit' },
 ] as const
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[]; experiments: boolean } {
@@ -55,7 +58,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[]; 
       const unknown = only.filter((s) => !allSections.includes(s))
       if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; choose from ${allSections.join(', ')}`)
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only help,html,pdf,mail,lift] [-- --experiments]\n')
+      process.stdout.write('usage: npm run bench [-- --quick] [-- --only help,html,pdf,mail,lift,preview] [-- --experiments]\n')
       process.exit(0)
     } else throw new Error(`unknown argument ${arg}; try --quick or --only html,pdf`)
   }
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
   log(`mode ${mode}; sections ${only.join(', ')}; nproc ${os.availableParallelism()}; load average ${loadStart.join(' ')}`)
   await mkdir(workDir, { recursive: true })
 
-  const hugo = only.includes('html') ? ensureHugo() : undefined
+  const hugo = only.includes('html') || only.includes('preview') ? ensureHugo() : undefined
   const mdToPdf = only.includes('pdf') ? await ensureMdToPdf() : undefined
   const chromium = findChromium(undefined, process.env)
 
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     if (section === 'pdf') take(section, await benchPdf(size.pdfReleases, size.pdfRounds, mdToPdf!))
     if (section === 'mail') take(section, await benchMail(size.mailRecipients, size.mailRounds, experiments))
     if (section === 'lift') take(section, await benchLift(size.liftRounds))
+    if (section === 'preview') take(section, await benchPreview(size.previewReleases, size.previewRounds, hugo!, chromium))
   }
 
   const verdicts = targets
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
   const corpus: string[] = []
   if (results['html_releases'] !== undefined) corpus.push(`html ${results['html_releases']} releases × 2 locales`)
   if (results['pdf_documents'] !== undefined) corpus.push(`pdf ${results['pdf_documents']} documents`)
+  if (results['preview_releases'] !== undefined) corpus.push(`preview ${results['preview_releases']} releases × 2 locales`)
   if (results['mail_recipients'] !== undefined) corpus.push(`mail ${results['mail_recipients']} recipients, ${results['mail_connections']} connections, ${results['mail_message_bytes']} B/message`)
   if (corpus.length > 0) lines.push(`corpus: ${corpus.join('; ')}`)
   lines.push('')
@@ -170,6 +175,10 @@ async function main(): Promise<void> {
     ['lift_dist_seconds_rebuild', 'lift → dist/ written, rebuilt at the lift, s'],
     ['lift_first_mail_seconds', 'lift → first mail, prepared ahead, s'],
     ['lift_first_mail_seconds_rebuild', 'lift → first mail, rebuilt at the lift, s'],
+    ['preview_reload_ms', 'press preview, save → painted, ms (en.md)'],
+    ['preview_reload_ru_ms', 'press preview, save → painted, ms (ru.md)'],
+    ['preview_reload_sample_ms', 'press preview, sample office, ms (en.md)'],
+    ['hugo_server_reload_ms', 'hugo server, save → painted, ms'],
   ]
   for (const [key, label] of detail) if (results[key] !== undefined) lines.push(`  ${label.padEnd(44)} ${round(results[key]!, 3)}`)
   lines.push('', `missed: ${report.missed.length === 0 ? 'none' : report.missed.join(', ')}`, `written: ${path.relative(process.cwd(), out)} (${report.seconds} s)`)

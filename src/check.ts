@@ -3,12 +3,13 @@
  * office, as positioned diagnostics — releases, catalogs, templates, the
  * press list — plus each embargo echoed in UTC so a misread zone is visible.
  */
-import { access } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import { displayPath } from './config.js'
 import { diagnostic } from './diagnostics.js'
-import { clockMismatchWarning, formatInstantUtc } from './embargo/time.js'
+import { formatInstant } from './embargo/format-instant.js'
+import { clockMismatchWarning } from './embargo/time.js'
 import { checkCatalogs } from './i18n/catalogs.js'
 import type { Office } from './office.js'
 import { loadPressList } from './press-list/load.js'
@@ -45,16 +46,18 @@ export async function checkOffice(office: Office, now: number): Promise<CheckRep
     const source = release.texts[release.source]!
     if (release.embargo) {
       const lift = release.embargo.lift
+      // At the `embargo:` line, so an editor jumps to the value being echoed.
+      const place = await keyPlace(path.join(config.root, source.path), 'embargo')
       messages.push(
-        diagnostic(source.path, undefined, 'info', `embargo lifts at ${formatInstantUtc(lift)} (${release.embargo.written})${lift <= now ? ', already lifted' : ''}`, 'embargo-utc', 'press:embargo'),
+        diagnostic(source.path, place, 'info', `embargo lifts at ${formatInstant(lift, release.embargo.zone)}${lift <= now ? ', already lifted' : ''}`, 'embargo-utc', 'press:embargo'),
       )
       const mismatch = lift > now ? clockMismatchWarning(lift) : undefined
-      if (mismatch) messages.push(diagnostic(source.path, undefined, 'warning', mismatch, 'embargo-dst-gap', 'press:embargo'))
+      if (mismatch) messages.push(diagnostic(source.path, place, 'warning', mismatch, 'embargo-dst-gap', 'press:embargo'))
     }
     for (const state of translationStates(release, config.locales)) {
       if (state.state === 'stale') {
         messages.push(
-          diagnostic(state.path!, undefined, 'warning', `translation is stale: ${release.source}.md changed since it was translated (source_hash ${state.recorded}, now ${state.current}); update the text, then set source_hash: ${state.current}`, 'translation-stale', 'press:translate'),
+          diagnostic(state.path!, await keyPlace(path.join(config.root, state.path!), 'source_hash'), 'warning', `translation is stale: ${release.source}.md changed since it was translated (source_hash ${state.recorded}, now ${state.current}); update the text, then set source_hash: ${state.current}`, 'translation-stale', 'press:translate'),
         )
       }
     }
@@ -65,4 +68,27 @@ export async function checkOffice(office: Office, now: number): Promise<CheckRep
   })
   messages.push(...list.messages)
   return { messages, releases: office.releases.length, recipients: list.recipients.length }
+}
+
+/**
+ * Line and column of a top-level frontmatter key's value (`embargo: …` →
+ * the column after the colon and spaces), or undefined when the file cannot
+ * be read or has no such line.
+ */
+async function keyPlace(file: string, key: string): Promise<{ line: number; column: number } | undefined> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  const lines = text.split(/\r?\n/)
+  const pattern = new RegExp(`^${key}\\s*:\\s*`)
+  // Only inside the frontmatter block (between the first two `---` lines).
+  const end = lines.indexOf('---', 1)
+  for (let i = 1; i < (end === -1 ? lines.length : end); i++) {
+    const m = pattern.exec(lines[i]!)
+    if (m) return { line: i + 1, column: m[0].length + 1 }
+  }
+  return undefined
 }

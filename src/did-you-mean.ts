@@ -22,3 +22,28 @@ export function didYouMeanSuffix(value: string, candidates: readonly string[]): 
   const suggestion = didYouMean(value, candidates)
   return suggestion === undefined ? '' : ` (did you mean \`${suggestion}\`?)`
 }
+
+/**
+ * Up to `max` candidates close to `value`: those that contain it or that it
+ * contains (`annual-report` → `2031-06-10-annual-report-2030`), then those a
+ * typo away, closest first.
+ *
+ * @param value What the user wrote.
+ * @param candidates Known names.
+ * @param max How many at most (optional; default 3).
+ * @returns The near matches, best first (empty when nothing is close).
+ */
+export function nearMatches(value: string, candidates: readonly string[], max = 3): string[] {
+  const v = value.toLowerCase()
+  if (v === '') return []
+  const limit = Math.max(2, Math.floor(v.length / 3))
+  const scored = candidates
+    .map((c) => {
+      const l = c.toLowerCase()
+      const contains = v.length >= 3 && (l.includes(v) || v.includes(l))
+      return { c, score: contains ? 0 : distance(v, l) }
+    })
+    .filter((x) => x.score <= limit)
+  scored.sort((a, b) => a.score - b.score || a.c.localeCompare(b.c))
+  return scored.slice(0, max).map((x) => x.c)
+}

@@ -29,6 +29,8 @@ export interface LoadOfficeOptions {
   readonly only?: string
   /** Reuse releases parsed by an earlier run from `.press/cache/releases/` (see release/cache.ts). */
   readonly releaseCache?: boolean
+  /** Called after each release folder is read: the count done and the total (optional). */
+  readonly onProgress?: (done: number, total: number) => void
 }
 
 /**
@@ -45,7 +47,7 @@ export async function loadOffice(
   const { config, messages } = await loadConfig(root, options.env ?? {}, options.overrides)
   if (!config) return { messages }
   const [loaded, catalogs, templates] = await Promise.all([
-    (options.releaseCache ? openReleaseCache(config) : Promise.resolve(undefined)).then((cache) => loadReleases(config, options.only, cache)),
+    (options.releaseCache ? openReleaseCache(config) : Promise.resolve(undefined)).then((cache) => loadReleases(config, options.only, cache, options.onProgress)),
     loadCatalogs(config.paths.locales, displayPath(config, config.paths.locales), config.locales),
     loadTemplates(config.paths.templates),
   ])

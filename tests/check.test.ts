@@ -19,32 +19,44 @@ interface TranslateJson {
 }
 
 describe('press check', () => {
-  test('the sample office: exit 0, every embargo echoed in UTC', async () => {
+  test('the sample office: exit 0, every embargo echoed in its zone and UTC, at the `embargo:` line', async () => {
     const dir = await copySampleOffice()
     const run = await runPress(['check', '-C', dir, '--now', '2031-01-01T00:00:00Z'])
     expect(run.code).toBe(0)
     const out = run.stdout + run.stderr
-    expect(out).toContain('releases/2031-06-10-annual-report-2030/en.md:1:1: info: embargo lifts at 2031-06-10 13:00 UTC (2031-06-10T09:00:00-04:00)')
+    expect(out).toContain('releases/2031-06-10-annual-report-2030/en.md:6:10: info: embargo lifts at 2031-06-10 09:00 EDT (13:00 UTC)')
     expect(out).toMatch(/✔ 5 releases, \d+ recipients: 0 errors/)
     expect(out).not.toMatch(/: error: /)
     const json = await runPress(['check', '-C', dir, '--now', '2031-01-01T00:00:00Z', '--json'])
     const parsed = JSON.parse(json.stdout) as { ok: boolean; errors: number; diagnostics: Array<{ rule: string; message: string }> }
     expect(parsed.ok).toBe(true)
     expect(parsed.errors).toBe(0)
-    expect(parsed.diagnostics).toContainEqual(expect.objectContaining({ rule: 'embargo-utc', message: expect.stringContaining('2031-06-10 13:00 UTC') }))
+    expect(parsed.diagnostics).toContainEqual(expect.objectContaining({ rule: 'embargo-utc', message: expect.stringContaining('2031-06-10 09:00 EDT (13:00 UTC)') }))
   })
 
   test('a lift in the weeks when US and European clocks differ is a warning; a lifted embargo is not', async () => {
     const dir = await makeOffice()
     const file = path.join(dir, 'releases/2031-03-14-water-report/en.md')
     await writeFile(file, (await readFile(file, 'utf8')).replace('dateline: Geneva', 'dateline: Geneva\nembargo: 2031-03-14T09:00:00-04:00'))
+    const line = (await readFile(file, 'utf8')).split('\n').indexOf('embargo: 2031-03-14T09:00:00-04:00') + 1
+    expect(line).toBeGreaterThan(1)
     const { office } = await loadOffice(dir)
     const before = (await checkOffice(office!, Date.parse('2031-03-01T00:00:00Z'))).messages.map(formatDiagnostic)
-    expect(before).toContain('releases/2031-03-14-water-report/en.md:1:1: info: embargo lifts at 2031-03-14 13:00 UTC (2031-03-14T09:00:00-04:00)')
-    expect(before).toContainEqual(expect.stringMatching(/en\.md:1:1: warning: the lift falls in the weeks when US and European daylight-saving time differ \(New York is 4 h behind London, not 5\)/))
+    expect(before).toContain(`releases/2031-03-14-water-report/en.md:${line}:10: info: embargo lifts at 2031-03-14 09:00 UTC−04:00 (13:00 UTC)`)
+    expect(before).toContainEqual(expect.stringMatching(/en\.md:\d+:10: warning: the lift falls in the weeks when US and European daylight-saving time differ \(New York is 4 h behind London, not 5\)/))
     const after = (await checkOffice(office!, Date.parse('2031-03-15T00:00:00Z'))).messages.map(formatDiagnostic)
-    expect(after).toContain('releases/2031-03-14-water-report/en.md:1:1: info: embargo lifts at 2031-03-14 13:00 UTC (2031-03-14T09:00:00-04:00), already lifted')
+    expect(after).toContain(`releases/2031-03-14-water-report/en.md:${line}:10: info: embargo lifts at 2031-03-14 09:00 UTC−04:00 (13:00 UTC), already lifted`)
     expect(after.some((m) => m.includes('daylight-saving'))).toBe(false)
+  })
+
+  test('a release with an error still counts, and the rest is still checked', async () => {
+    const dir = await copySampleOffice()
+    const file = path.join(dir, 'releases/2026-05-12-river-sampling/en.md')
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/^title: /m, 'title: [unclosed '))
+    const run = await runPress(['check', '-C', dir])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/^✖ 5 releases \(1 with errors\), 10 recipients: 1 error, 0 warnings\n$/)
+    expect(run.stderr).toContain('info: embargo lifts at')
   })
 
   test('catalog parity problems make press check fail with the key located', async () => {
@@ -84,6 +96,11 @@ describe('press translate status', () => {
     expect(current).toMatchObject({ lng: 'ru', state: 'unrecorded' })
     // The hash a translator records is the source's content hash.
     expect(current.current).toBe(contentHashOf(first.release.texts['en']!))
+    // "no hash" comes with the line to add.
+    const unrecorded = await runPress(['translate', 'status', '-C', dir, '--now', '2031-03-01 10:00 Europe/Moscow'])
+    expect(unrecorded.code).toBe(0)
+    expect(unrecorded.stdout).toMatch(new RegExp(`${slug}\\s+source\\s+no hash`))
+    expect(unrecorded.stdout).toContain(`releases/${slug}/ru.md: no source_hash; if it matches en.md as it is now, add the line source_hash: ${current.current} to its frontmatter`)
     const ru = path.join(dir, 'releases', slug, 'ru.md')
     await writeFile(ru, (await readFile(ru, 'utf8')).replace('dateline: Женева', `dateline: Женева\nsource_hash: ${current.current}`))
     const json = JSON.parse((await runPress(['translate', 'status', '-C', dir, '--json'])).stdout) as TranslateJson
@@ -94,7 +111,9 @@ describe('press translate status', () => {
     expect(third.stdout).toMatch(new RegExp(`${slug}\\s+source\\s+stale`))
     const check = await runPress(['check', '-C', dir])
     expect(check.code).toBe(0)
-    expect(check.stderr).toMatch(new RegExp(`releases/${slug}/ru\\.md:1:1: warning: translation is stale`))
+    // At the source_hash line, which is the one to change.
+    const hashLine = (await readFile(ru, 'utf8')).split('\n').findIndex((l) => l.startsWith('source_hash:')) + 1
+    expect(check.stderr).toMatch(new RegExp(`releases/${slug}/ru\\.md:${hashLine}:14: warning: translation is stale`))
   })
 })
 

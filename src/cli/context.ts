@@ -3,54 +3,76 @@
  * load the office, print diagnostics. Kept apart from main.ts so that
  * `press --help` loads none of this.
  */
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { DateTime } from 'luxon'
+import { parse } from 'yaml'
+import { parseInstantText } from '../embargo/time.js'
 import type { VFileMessage } from 'vfile-message'
 import { ContentError, PressError, UsageError } from '../errors.js'
 import { diagnosticJson, hasErrors } from '../diagnostics.js'
 import { loadOffice, type LoadOfficeOptions, type Office } from '../office.js'
 import type { Reporter } from './io.js'
+import { startProgress, type Progress } from './progress.js'
 
 /** The directory given with `-C` / `--cwd` (or the current one) is not a press office. */
 export class OfficeNotFoundError extends PressError {
   override readonly code = 'PRESS_NO_OFFICE'
 }
 
-const instantPattern = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i
-
 /**
- * Parse an instant given on the command line. It must carry an offset or
- * `Z` so a rehearsal cannot misread a zone, and name a real calendar date.
+ * Parse an instant given on the command line, the way the frontmatter takes
+ * one: with an offset or `Z` (`2031-03-14T09:00:00-04:00`, `…+03`), or a
+ * local time followed by an IANA zone (`2031-03-14 10:00 Europe/Moscow`), so a
+ * rehearsal cannot misread a zone; it must name a real calendar date.
  *
  * @param value The text, e.g. `2031-03-14T09:00:00-04:00`.
  * @param from Where it came from, for the message, e.g. `--at`.
+ * @param cwd The office directory, whose `embargo.zones` a message suggests (optional).
  * @returns Epoch milliseconds.
  * @throws {UsageError} When the value is not such an instant (exit 2).
  */
-export function parseInstant(value: string, from: string): number {
-  const text = value.trim()
-  if (!instantPattern.test(text)) {
-    throw new UsageError(`${from} "${value}" is not an instant with a time zone; write e.g. 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00:00Z`)
+export function parseInstant(value: string, from: string, cwd?: string): number {
+  if (value.trim() === '') {
+    throw new UsageError(`${from} is empty; give an instant such as 2031-03-14T09:00:00-04:00 or 2031-03-14 09:00 Europe/Moscow, or leave ${from} out to use the clock`)
   }
-  // Luxon rejects dates that do not exist (2031-02-30), which Date.parse rolls over.
-  const parsed = DateTime.fromISO(text.replace(' ', 'T'), { setZone: true })
-  if (!parsed.isValid) throw new UsageError(`${from} "${value}" is not a real date and time (a day, month, hour or minute is out of range); write e.g. 2031-03-14T13:00:00Z`)
-  return parsed.toMillis()
+  const parsed = parseInstantText(value, undefined, { name: `${from}` })
+  if (parsed.ok) return parsed.ms
+  if (parsed.ruleId === 'embargo-no-zone' || /is a date, not an instant/.test(parsed.reason)) {
+    // Said in the office's own zone when it has one (read only on this error path).
+    const again = parseInstantText(value, undefined, { name: from, zones: cwd === undefined ? [] : officeZones(cwd) })
+    if (!again.ok) throw new UsageError(again.reason.replace(/ has no time zone \(/, ' is not an instant with a time zone ('))
+  }
+  if (/is not a real date/.test(parsed.reason)) throw new UsageError(`${parsed.reason.replace(/ is not a real date .*$/, ' is not a real date and time')} (a day, month, hour or minute is out of range); write e.g. 2031-03-14T13:00:00Z`)
+  throw new UsageError(parsed.reason)
+}
+
+/** `embargo.zones` of the office's pressroom.yaml, or none when it cannot be read. */
+function officeZones(cwd: string): string[] {
+  try {
+    const data: unknown = parse(readFileSync(path.join(path.resolve(cwd), 'pressroom.yaml'), 'utf8'))
+    const zones = (data as { embargo?: { zones?: unknown } } | null)?.embargo?.zones
+    return Array.isArray(zones) ? zones.filter((z): z is string => typeof z === 'string') : []
+  } catch {
+    return []
+  }
 }
 
 /**
  * The instant a command treats as now: `--now`, else `PRESS_NOW`, else the clock.
+ * An empty `--now ""` is refused (a script with an unset variable must not
+ * silently use the real clock); an empty `PRESS_NOW` counts as unset.
  *
  * @param flag The `--now` value (optional).
  * @param env The environment.
+ * @param cwd The office directory, for the zones a message suggests (optional).
  * @returns Epoch milliseconds.
  * @throws {UsageError} When the value has no zone or is not a date-time (exit 2).
  */
-export function resolveNow(flag: string | undefined, env: NodeJS.ProcessEnv): number {
-  const value = flag ?? env['PRESS_NOW']
+export function resolveNow(flag: string | undefined, env: NodeJS.ProcessEnv, cwd?: string): number {
+  if (flag !== undefined) return parseInstant(flag, '--now', cwd)
+  const value = env['PRESS_NOW']
   if (value === undefined || value === '') return Date.now()
-  return parseInstant(value, flag !== undefined ? '--now' : 'PRESS_NOW')
+  return parseInstant(value, 'PRESS_NOW', cwd)
 }
 
 /**
@@ -105,7 +127,20 @@ export async function openOffice(
   const root = officeRoot(reporter)
   reporter.detail(`office: ${root}`)
   const started = performance.now()
-  const result = await loadOffice(root, { releaseCache: true, ...options, env: reporter.io.env })
+  // Only a large office can take a second to load; a small one on a busy
+  // machine must not print a progress line before every report.
+  let progress: Progress | undefined
+  const onProgress = (done: number, total: number): void => {
+    if (total < 100) return
+    progress ??= startProgress(reporter, 'Loading releases')
+    progress.update(done, total)
+  }
+  let result
+  try {
+    result = await loadOffice(root, { releaseCache: true, onProgress, ...options, env: reporter.io.env })
+  } finally {
+    progress?.stop()
+  }
   if (result.office) {
     const { config, releases } = result.office
     reporter.detail(`loaded ${releases.length} release${releases.length === 1 ? '' : 's'} in ${config.locales.join(', ')} (${Math.round(performance.now() - started)} ms)`)
@@ -122,7 +157,7 @@ export async function openOffice(
  * @throws {UsageError} On a bad `--now` / `PRESS_NOW` (exit 2).
  */
 export function commandNow(reporter: Reporter): number {
-  const now = resolveNow(reporter.flags.now, reporter.io.env)
+  const now = resolveNow(reporter.flags.now, reporter.io.env, reporter.flags.cwd)
   const from = reporter.flags.now !== undefined ? '--now' : nowIsGiven(reporter) ? 'PRESS_NOW' : 'the clock'
   reporter.detail(`now: ${new Date(now).toISOString()} (from ${from})`)
   return now

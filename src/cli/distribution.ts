@@ -17,6 +17,7 @@ import type { PdfRenderer } from '../render/pdf.js'
 import type { Recipient } from '../types.js'
 import { openLedger } from '../distribute/queue/open-ledger.js'
 import { openOffice } from './context.js'
+import type { ContentFor } from '../distribute/compose.js'
 import type { Reporter } from './io.js'
 import { rehearsalDir } from './rehearsal.js'
 
@@ -28,6 +29,8 @@ export interface CliDistribution {
   readonly listHasErrors: boolean
   /** A rehearsal: the outbox and queue of `.press/rehearsal/`, whatever the transport and `--queue`. */
   readonly rehearsal: boolean
+  /** Message contents (each with its PDF) asked for and ready so far; `watch` is told of every change. */
+  readonly contents: { started: number; done: number; watch(listener: () => void): void }
   close(): Promise<void>
 }
 
@@ -128,6 +131,7 @@ export async function openDistribution(
   // A rehearsal never touches the real queue (a Redis one included).
   const queueUrl = rehearsal ? undefined : reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
   const queue = queueUrl ? await openLedger({ statePath: config.paths.state, queueUrl }) : undefined
+  const contents = { started: 0, done: 0, listeners: [] as Array<() => void>, watch(listener: () => void) { this.listeners.push(listener) } }
   const ctx: DistributeContext = {
     // A rehearsal's queue.db and outbox/ live in .press/rehearsal/.
     statePath: rehearsal ? rehearsalDir(config.paths.state) : config.paths.state,
@@ -140,7 +144,7 @@ export async function openDistribution(
     listReleases: () => current.releases,
     recipients,
     suppressionsPath: config.paths.suppressions,
-    content: (slug, lng, variant) => content(slug, lng, variant),
+    content: trackContents((slug, lng, variant) => content(slug, lng, variant), contents),
     refresh,
     root: config.root,
     // A rehearsal keeps its own delivery record: the office's must only say who really got what.
@@ -154,9 +158,39 @@ export async function openDistribution(
     messages: list?.messages ?? [],
     listHasErrors: list ? hasErrors(list.messages) : false,
     rehearsal,
+    contents,
     async close() {
       if (renderer) await (await renderer).close()
       if (queue) await queue.close()
     },
+  }
+}
+
+/**
+ * Count the distinct message contents (release × language × variant, each a
+ * PDF render the first time) as they are asked for and become ready, for
+ * progress: rendering PDFs is the long part before the first message goes.
+ */
+function trackContents(content: ContentFor, counts: { started: number; done: number; listeners: Array<() => void> }): ContentFor {
+  const seen = new Set<string>()
+  const tell = (): void => {
+    for (const listener of counts.listeners) listener()
+  }
+  return (slug, lng, variant) => {
+    const key = `${slug}\0${lng}\0${variant.embargoed}\0${variant.test}`
+    const result = content(slug, lng, variant)
+    if (!seen.has(key)) {
+      seen.add(key)
+      counts.started++
+      tell()
+      result.then(
+        () => {
+          counts.done++
+          tell()
+        },
+        () => undefined,
+      )
+    }
+    return result
   }
 }

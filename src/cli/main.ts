@@ -127,7 +127,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   addGlobals(
     translate
       .command('status')
-      .description('per release and language: up to date, stale (the source changed since source_hash) or missing'),
+      .description('per release and language: up to date, stale (the source changed since source_hash) or missing')
+      .option('--now <instant>', nowHelp),
   ).action(
     run(async (reporter) => {
       const { runTranslateStatus } = await import('./commands/translate.js')
@@ -291,12 +292,42 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   }
 
   try {
-    await program.parseAsync(argv as string[], { from: 'user' })
+    await program.parseAsync(withoutHelpOnUnknownCommand(program, argv), { from: 'user' })
   } catch (error) {
     const json = reporter?.flags.json ?? argv.includes('--json')
     return handleError(error, io, { debug: reporter?.flags.debug ?? argv.includes('--debug'), json: json && reporter?.wroteJson !== true, color: reporter?.color ?? false })
   }
   return code
+}
+
+/**
+ * `press lfit --help` would print the general help and exit 0 (Commander
+ * answers `--help` before it looks at the command); without the help flag,
+ * Commander reports the unknown command with a did-you-mean and we exit 2,
+ * the same as `press lfit`.
+ */
+function withoutHelpOnUnknownCommand(program: Command, argv: readonly string[]): string[] {
+  const args = [...argv]
+  if (!args.some((a) => a === '-h' || a === '--help')) return args
+  let parent = program
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === '--') break
+    if (arg === '-C' || arg === '--cwd') {
+      i++
+      continue
+    }
+    if (arg.startsWith('-')) continue
+    if (parent.commands.length === 0) break
+    const known = parent.commands.find((c) => c.name() === arg || c.aliases().includes(arg))
+    if (known) {
+      parent = known
+      continue
+    }
+    if (parent === program && arg === 'help') break
+    return args.filter((a) => a !== '-h' && a !== '--help')
+  }
+  return args
 }
 
 /** The global options, in their own help group; no defaults, so the program's and the command's values merge. */

@@ -89,6 +89,8 @@ export interface SendOptions {
   readonly wait?: boolean
   readonly signal?: AbortSignal
   readonly onProgress?: (event: ProgressEvent) => void
+  /** `send`: called with the plan before anything is sent, so progress can show real totals (optional). */
+  readonly onPlanned?: (plan: Plan) => void
 }
 
 /** What `press send` did. */
@@ -159,7 +161,7 @@ export interface WorkerReport {
 
 async function findRelease(ctx: DistributeContext, slug: string): Promise<Release> {
   const release = await ctx.releases(slug)
-  if (release === undefined) throw new ReleaseNotFoundError(slug)
+  if (release === undefined) throw new ReleaseNotFoundError(slug, (await ctx.listReleases?.() ?? []).map((r) => r.slug))
   return release
 }
 
@@ -350,6 +352,7 @@ export async function planDistribution(ctx: DistributeContext, slug: string, opt
   const release = await findRelease(ctx, slug)
   const plan = await makePlan(ctx, release)
   checkPlan(release, plan)
+  options.onPlanned?.(plan)
   const { ledger, close } = openLedger(ctx)
   try {
     const { enqueued } = await planInto(ctx, ledger, release, undefined)

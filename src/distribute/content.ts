@@ -117,22 +117,39 @@ function correctionNote(data: Record<string, unknown>, n: number): string {
 }
 
 /**
+ * Where the named copy of an embargoed PDF goes, for people to open and
+ * check: `.press/embargoed/<slug>.<lang>.pdf` (private state, never `dist/`).
+ *
+ * @param stateDir The office's state folder (`.press/`).
+ * @param slug The release.
+ * @param lng The language.
+ * @returns The absolute path.
+ */
+export function embargoedPdfPath(stateDir: string, slug: string, lng: string): string {
+  return path.join(stateDir, 'embargoed', `${slug}.${lng}.pdf`)
+}
+
+/**
  * The path of a release's PDF (rendering it into the cache when missing).
+ * An embargoed PDF is also copied to {@link embargoedPdfPath} under its own
+ * name, since the cache names files by hash.
  *
  * @returns Absolute path under `.press/cache/pdf/`.
  */
 export async function ensurePdf(office: Office, pdf: () => Promise<PdfRenderer>, slug: string, lng: string, embargoed: boolean): Promise<string> {
   const release = office.releases.find((r) => r.slug === slug)!
-  const key = pdfCacheKey(office, release, lng, embargoed && release.embargo !== undefined)
+  const withNotice = embargoed && release.embargo !== undefined
+  const key = pdfCacheKey(office, release, lng, withNotice)
   const file = path.join(pdfCacheDir(office.config.paths.state), `${key}.pdf`)
+  let bytes: Uint8Array | undefined
   try {
     await access(file)
-    return file
   } catch {
     // not cached yet
+    const renderer = await pdf()
+    bytes = (await renderer.render(printJob(office, release, lng, { embargoed: withNotice }))).pdf
+    await writeAtomic(file, bytes)
   }
-  const renderer = await pdf()
-  const result = await renderer.render(printJob(office, release, lng, { embargoed: embargoed && release.embargo !== undefined }))
-  await writeAtomic(file, result.pdf)
+  if (withNotice) await writeAtomic(embargoedPdfPath(office.config.paths.state, slug, lng), bytes ?? (await readFile(file)))
   return file
 }

@@ -3,12 +3,17 @@
  */
 import { PressError } from '../errors.js'
 import type { PlanError } from './plan.js'
+import { nearMatches } from '../did-you-mean.js'
 
 /** `press send`/`schedule` named a release that does not exist. */
 export class ReleaseNotFoundError extends PressError {
   override readonly code = 'PRESS_RELEASE_NOT_FOUND'
-  constructor(slug: string) {
-    super(`There is no release \`${slug}\`. Check the folder name under releases/ (\`press check\` lists the releases).`)
+  /**
+   * @param slug The slug given.
+   * @param known The office's release slugs, for a did-you-mean (optional).
+   */
+  constructor(slug: string, known: readonly string[] = []) {
+    super(releaseNotFoundMessage(slug, known))
   }
 }
 
@@ -36,4 +41,14 @@ export class StrictTranslationError extends PressError {
     )
     this.problems = problems
   }
+}
+
+/**
+ * `There is no release \`x\`. Did you mean \`y\`? …` with the near matches
+ * among the office's releases and the command that lists them all.
+ */
+export function releaseNotFoundMessage(slug: string, known: readonly string[]): string {
+  const near = nearMatches(slug, known)
+  const suggestion = near.length === 0 ? '' : ` Did you mean ${near.map((s) => `\`${s}\``).join(', or ')}?`
+  return `There is no release \`${slug}\`.${suggestion} The slug is the folder name under releases/; \`press translate status\` lists every release.`
 }

@@ -42,39 +42,90 @@ interface LocalParts {
   readonly millisecond: number
 }
 
+/** How {@link parseInstantText} names the value in its messages. */
+export interface InstantWording {
+  /** The value's name at the start of a message: `embargo`, `--at`, `PRESS_NOW`. */
+  readonly name: string
+  /** The key that names a zone beside the value (`embargo_zone`), if there is one. */
+  readonly zoneKey?: string
+  /** The office's zones (`embargo.zones`), suggested first when a zone is missing. */
+  readonly zones?: readonly string[]
+}
+
+/** Result of {@link parseInstantText}: the instant and the zone to state it in, or a reason. */
+export type ParsedInstant = { ok: true; ms: number; zone: string } | { ok: false; reason: string; ruleId: string }
+
 /**
  * Parse the frontmatter `embargo` value (with `embargo_zone`, if given) into an
- * {@link Embargo}. Accepts `2031-03-14T09:00:00-04:00`, `2031-03-14T13:00Z`
- * (seconds optional, `T` or a space, any case), or a local date-time with a
- * valid IANA `embargo_zone`. The embargo's display zone is `embargo_zone` when
- * given, else Luxon's fixed-offset zone (`UTC-4`, `UTC+5:30`, or `UTC` for `Z`).
- * Everything else — no zone, a date only, an unknown zone, a local time that
- * does not exist or happens twice, an offset that disagrees with the zone — is
- * an error whose reason says how to fix it.
+ * {@link Embargo}: see {@link parseInstantText} for the forms accepted.
+ *
+ * @param value The value as written.
+ * @param zone `embargo_zone` (optional).
+ * @param zones The office's zones, suggested first when the value has no zone (optional).
  */
-export function parseEmbargo(value: string, zone: string | undefined): ParsedEmbargo {
-  const text = value.trim()
+export function parseEmbargo(value: string, zone: string | undefined, zones: readonly string[] = []): ParsedEmbargo {
+  const parsed = parseInstantText(value, zone, { name: 'embargo', zoneKey: 'embargo_zone', zones })
+  return parsed.ok ? { ok: true, embargo: { lift: parsed.ms, zone: parsed.zone, written: value } } : parsed
+}
+
+/**
+ * Parse an instant as people write it, the same way for the frontmatter,
+ * `--now`, `--at` and `PRESS_NOW`: `2031-03-14T09:00:00-04:00`,
+ * `2031-03-14T13:00Z`, `2031-03-14 16:00+03` (seconds optional, `T` or a
+ * space, any case), or a local date-time followed by an IANA zone
+ * (`2031-03-14 16:00 Europe/Moscow`), or a local date-time plus a zone given
+ * beside it (`embargo_zone`). The zone to state it in is that IANA zone when
+ * given, else Luxon's fixed-offset zone (`UTC-4`, `UTC+5:30`, or `UTC` for
+ * `Z`). Everything else — no zone, a date only, an unknown zone, a local time
+ * that does not exist or happens twice, an offset that disagrees with the
+ * zone — is an error whose reason says how to fix it.
+ *
+ * @param value The text.
+ * @param zone A zone given beside the value (`embargo_zone`; optional).
+ * @param wording How to name the value in messages, and zones to suggest.
+ */
+export function parseInstantText(value: string, zone: string | undefined, wording: InstantWording): ParsedInstant {
+  let text = value.trim()
   const quoted = JSON.stringify(value)
+  const name = wording.name
+  const zoneKey = wording.zoneKey ?? 'the zone'
+
+  // `2031-03-14 09:00 Europe/Moscow`: a local time followed by a zone name.
+  let inline: string | undefined
+  if (!DATE_TIME.test(text)) {
+    const split = /^(.*\d)\s+([A-Za-z][\w+\-/]*)$/.exec(text)
+    if (split && DATE_TIME.test(split[1]!)) {
+      text = split[1]!
+      inline = split[2]!
+    }
+  }
 
   let ianaZone: string | undefined
-  if (zone !== undefined) {
-    const checked = checkZone(zone)
+  if (inline !== undefined) {
+    const checked = checkZone(inline, `${name} ${quoted} ends in ${JSON.stringify(inline)}, which`)
     if (!checked.ok) return { ok: false, ruleId: 'embargo-bad-zone', reason: checked.reason }
     ianaZone = checked.zone
   }
+  if (zone !== undefined) {
+    const checked = checkZone(zone, `${zoneKey} ${JSON.stringify(zone)}`)
+    if (!checked.ok) return { ok: false, ruleId: 'embargo-bad-zone', reason: checked.reason }
+    if (ianaZone !== undefined && ianaZone !== checked.zone) {
+      return { ok: false, ruleId: 'embargo-zone-mismatch', reason: `${name} ${quoted} names ${ianaZone} but ${zoneKey} is ${checked.zone}; keep one of them` }
+    }
+    ianaZone = checked.zone
+  }
+  const hint = zoneHint(wording)
 
   if (DATE_ONLY.test(text)) {
     return {
       ok: false,
       ruleId: 'embargo-invalid',
-      reason:
-        `embargo ${quoted} is a date, not an instant; an embargo lifts at a time ` +
-        `(write ${text}T09:00:00-04:00, or ${text}T09:00 with embargo_zone: America/New_York)`,
+      reason: `${name} ${quoted} is a date, not an instant; ${name === 'embargo' ? 'an embargo lifts at a time' : 'give a time too'} (${(({ offset, zone, spaced }) => (wording.zoneKey !== undefined ? `write ${offset}, or ${text}T09:00 with ${wording.zoneKey}: ${zone}` : `write ${offset} or ${spaced} ${zone}`))(hint(`${text}T09:00`))})`,
     }
   }
 
   const m = DATE_TIME.exec(text)
-  if (!m) return { ok: false, ruleId: 'embargo-invalid', reason: `embargo ${quoted} is not a date-time (${EXPECTED_FORMAT})` }
+  if (!m) return { ok: false, ruleId: 'embargo-invalid', reason: `${name} ${quoted} is not a date-time (${expectedFormat(wording)})` }
 
   const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = m
   const local: LocalParts = {
@@ -90,7 +141,7 @@ export function parseEmbargo(value: string, zone: string | undefined): ParsedEmb
   const localIso = `${y}-${mo}-${d}T${timeText}`
 
   if (!DateTime.fromObject(local, { zone: 'UTC' }).isValid) {
-    return { ok: false, ruleId: 'embargo-invalid', reason: `embargo ${quoted} is not a real date (${y}-${mo}-${d} does not exist)` }
+    return { ok: false, ruleId: 'embargo-invalid', reason: `${name} ${quoted} is not a real date (${y}-${mo}-${d} does not exist)` }
   }
 
   const hasOffset = zulu !== undefined || sign !== undefined
@@ -98,37 +149,32 @@ export function parseEmbargo(value: string, zone: string | undefined): ParsedEmb
     const offsetText = zulu !== undefined ? 'Z' : `${sign}${oh}:${om ?? '00'}`
     const written = DateTime.fromISO(`${localIso}${offsetText}`, { setZone: true })
     if (!written.isValid) {
-      return { ok: false, ruleId: 'embargo-invalid', reason: `embargo ${quoted} has an impossible offset ${offsetText} (${EXPECTED_FORMAT})` }
+      return { ok: false, ruleId: 'embargo-invalid', reason: `${name} ${quoted} has an impossible offset ${offsetText} (${expectedFormat(wording)})` }
     }
     const lift = written.toMillis()
-    if (ianaZone === undefined) {
-      return { ok: true, embargo: { lift, zone: written.zoneName ?? 'UTC', written: value } }
-    }
+    if (ianaZone === undefined) return { ok: true, ms: lift, zone: written.zoneName ?? 'UTC' }
     const inZone = DateTime.fromMillis(lift, { zone: ianaZone })
     if (inZone.offset !== written.offset) {
       const zoneOffset = inZone.toFormat('ZZ')
+      const by = inline !== undefined ? 'the zone' : zoneKey
       return {
         ok: false,
         ruleId: 'embargo-zone-mismatch',
         reason:
-          `embargo ${quoted} has offset ${offsetLabel(written.offset)} but embargo_zone ${ianaZone} is ` +
+          `${name} ${quoted} has offset ${offsetLabel(written.offset)} but ${by} ${ianaZone} is ` +
           `${offsetLabel(inZone.offset)} at that time (write ${localIso}${zoneOffset} if you meant ${ianaZone} time, ` +
-          `or drop the offset and write ${localIso} to use ${ianaZone}, or fix embargo_zone)`,
+          `or drop the offset and write ${inline !== undefined ? `${localIso} ${ianaZone}` : localIso} to use ${ianaZone}, or fix ${by})`,
       }
     }
-    return { ok: true, embargo: { lift, zone: ianaZone, written: value } }
+    return { ok: true, ms: lift, zone: ianaZone }
   }
 
   if (ianaZone === undefined) {
-    return {
-      ok: false,
-      ruleId: 'embargo-no-zone',
-      reason: `embargo ${quoted} has no time zone (write ${localIso}-04:00 or add embargo_zone: America/New_York)`,
-    }
+    return { ok: false, ruleId: 'embargo-no-zone', reason: `${name} ${quoted} has no time zone (${(({ offset, zone, spaced }) => (wording.zoneKey !== undefined ? `write ${offset} or add ${wording.zoneKey}: ${zone}` : `write ${offset} or ${spaced} ${zone}`))(hint(localIso))})` }
   }
 
   const inZone = DateTime.fromObject(local, { zone: ianaZone })
-  if (!sameLocal(inZone, local)) return { ok: false, ruleId: 'embargo-nonexistent-time', reason: gapReason(quoted, inZone, ianaZone) }
+  if (!sameLocal(inZone, local)) return { ok: false, ruleId: 'embargo-nonexistent-time', reason: gapReason(`${name} ${quoted}`, inZone, ianaZone) }
 
   const candidates = inZone.getPossibleOffsets()
   if (candidates.length > 1) {
@@ -139,12 +185,38 @@ export function parseEmbargo(value: string, zone: string | undefined): ParsedEmb
       ok: false,
       ruleId: 'embargo-ambiguous-time',
       reason:
-        `embargo ${quoted} happens twice in ${ianaZone} (the clocks go back that night); ` +
+        `${name} ${quoted} happens twice in ${ianaZone} (the clocks go back that night); ` +
         `write the offset explicitly: ${options}`,
     }
   }
 
-  return { ok: true, embargo: { lift: inZone.toMillis(), zone: ianaZone, written: value } }
+  return { ok: true, ms: inZone.toMillis(), zone: ianaZone }
+}
+
+function expectedFormat(wording: InstantWording): string {
+  return wording.zoneKey !== undefined
+    ? `${EXPECTED_FORMAT}, or a local date-time followed by an IANA zone such as 2031-03-14 09:00 America/New_York`
+    : 'expected an ISO 8601 date-time with an offset, such as 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00Z, or a local date-time followed by an IANA zone, such as 2031-03-14 09:00 America/New_York'
+}
+
+/**
+ * How to write a local time with a zone, in the office's own zone when it has
+ * one (the first of `embargo.zones` that is a place), else New York's:
+ * `2031-03-14T09:00:00+03:00`, the zone `Europe/Moscow`, and the local time
+ * as people write it before a zone, `2031-03-14 09:00`.
+ */
+function zoneHint(wording: InstantWording): (localIso: string) => { offset: string; zone: string; spaced: string } {
+  const place = (wording.zones ?? []).find((z) => z.includes('/') && isValidZone(z))
+  return (localIso) => {
+    const zone = place ?? 'America/New_York'
+    const withSeconds = /T\d{2}:\d{2}$/.test(localIso) ? `${localIso}:00` : localIso
+    let offset = '-04:00'
+    if (place !== undefined) {
+      const at = DateTime.fromISO(withSeconds, { zone: place })
+      if (at.isValid) offset = at.toFormat('ZZ')
+    }
+    return { offset: `${withSeconds}${offset}`, zone, spaced: withSeconds.replace('T', ' ').replace(/(\d{2}:\d{2}):00$/, '$1') }
+  }
 }
 
 /**
@@ -310,17 +382,17 @@ const TZ_ABBREVIATIONS: Readonly<Record<string, Readonly<Record<number, { en: st
 
 type CheckedZone = { ok: true; zone: string } | { ok: false; reason: string }
 
-function checkZone(zone: string): CheckedZone {
+function checkZone(zone: string, subject = `embargo_zone ${JSON.stringify(zone)}`): CheckedZone {
   const trimmed = zone.trim()
   if (trimmed === '') {
-    return { ok: false, reason: 'embargo_zone is empty (write an IANA time zone such as America/New_York or Europe/Moscow)' }
+    return { ok: false, reason: `${subject.split(' ')[0]} is empty (write an IANA time zone such as America/New_York or Europe/Moscow)` }
   }
   if (isValidZone(trimmed)) return { ok: true, zone: canonicalCase(trimmed) }
   if (IANAZone.isValidZone(trimmed)) {
     return {
       ok: false,
       reason:
-        `embargo_zone ${JSON.stringify(zone)} is an abbreviation or legacy name, not a place: abbreviations are ambiguous ` +
+        `${subject} is an abbreviation or legacy name, not a place: abbreviations are ambiguous ` +
         '(BST, IST and CST each name several zones) and some ignore daylight saving ' +
         '(write an IANA time zone such as Europe/London, America/New_York or Europe/Moscow)',
     }
@@ -329,7 +401,7 @@ function checkZone(zone: string): CheckedZone {
   return {
     ok: false,
     reason:
-      `embargo_zone ${JSON.stringify(zone)} is not a known time zone` +
+      `${subject} is not a known time zone` +
       (suggestion === undefined ? '' : `; did you mean ${suggestion}?`) +
       ' (write an IANA time zone such as America/New_York or Europe/Moscow)',
   }
@@ -392,14 +464,14 @@ function sameLocal(dt: DateTime, local: LocalParts): boolean {
   )
 }
 
-function gapReason(quoted: string, shifted: DateTime, zone: string): string {
+function gapReason(subject: string, shifted: DateTime, zone: string): string {
   // Luxon moves a nonexistent local time forward past the gap; find the
   // transition by bisection on the zone's own offsets to name the gap.
   const after = shifted.offset
   const z = IANAZone.create(zone)
   let hi = shifted.toMillis()
   let lo = hi - 2 * 86_400_000
-  if (z.offset(lo) === after) return `embargo ${quoted} does not exist in ${zone}: the clocks skip that time (give the offset explicitly, or pick a time outside the gap)`
+  if (z.offset(lo) === after) return `${subject} does not exist in ${zone}: the clocks skip that time (give the offset explicitly, or pick a time outside the gap)`
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2)
     if (z.offset(mid) === after) hi = mid
@@ -410,7 +482,7 @@ function gapReason(quoted: string, shifted: DateTime, zone: string): string {
   const to = DateTime.fromMillis(hi, { zone: FixedOffsetZone.instance(after) })
   const day = localDate(from, 'en', { day: 'numeric', month: 'long', year: 'numeric' })
   return (
-    `embargo ${quoted} does not exist in ${zone}: the clocks jump from ${clock(from)} to ${clock(to)} on ${day} ` +
+    `${subject} does not exist in ${zone}: the clocks jump from ${clock(from)} to ${clock(to)} on ${day} ` +
     `(write a time before ${clock(from)} or from ${clock(to)} on, or give the offset explicitly)`
   )
 }

@@ -6,7 +6,8 @@
  */
 import type { Office } from '../office.js'
 import { isUnderEmbargo } from '../embargo/policy.js'
-import { formatDate, formatInstantUtc, formatLift } from '../embargo/time.js'
+import { formatInstant, reportZone } from '../embargo/format-instant.js'
+import { formatDate, formatLift } from '../embargo/time.js'
 import { escapeHtml } from '../render/template.js'
 import { translationStates, type TranslationState } from '../release/translation-status.js'
 import type { Release } from '../types.js'
@@ -66,7 +67,7 @@ export function renderDashboard(input: DashboardInput): string {
 <header class="top"><div class="wrap">
 <p class="eyebrow">Pressroom preview</p>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">As of ${escapeHtml(formatInstantUtc(now))} · <a href="/">Site</a>${office ? office.config.locales.map((lng) => ` · <a href="/${escapeHtml(lng)}/">${escapeHtml(lng)} newsroom</a>`).join('') : ''}</p>
+<p class="meta">As of ${escapeHtml(formatInstant(now, office ? reportZone(office.config.embargo.zones) : undefined))} · <a href="/">Site</a>${office ? office.config.locales.map((lng) => ` · <a href="/${escapeHtml(lng)}/">${escapeHtml(lng)} newsroom</a>`).join('') : ''}</p>
 </div></header>
 <main class="wrap">
 ${sections.join('\n')}
@@ -79,8 +80,9 @@ type PublicationState = { readonly state: 'published' | 'embargoed' | 'draft'; r
 
 function publicationOf(release: Release, now: number): PublicationState {
   const embargoed = isUnderEmbargo(release, now)
-  if (release.status === 'draft') return { state: 'draft', text: embargoed ? `Draft (embargo ${formatInstantUtc(release.embargo!.lift)})` : 'Draft' }
-  if (embargoed) return { state: 'embargoed', text: `Embargoed until ${formatInstantUtc(release.embargo!.lift)}` }
+  const lift = (): string => formatInstant(release.embargo!.lift, release.embargo!.zone)
+  if (release.status === 'draft') return { state: 'draft', text: embargoed ? `Draft (embargo ${lift()})` : 'Draft' }
+  if (embargoed) return { state: 'embargoed', text: `Embargoed until ${lift()}` }
   return { state: 'published', text: 'Published' }
 }
 
@@ -106,22 +108,22 @@ function matrix(office: Office, now: number, distribution: DashboardInput['distr
     const cells = translationStates(release, config.locales).map((state) => {
       const translation = `<span class="pill t-${state.state}">${escapeHtml(translationLabels[state.state])}</span>`
       if (state.state === 'missing') {
-        return `<td class="cell missing">${translation}<span class="note">shows ${escapeHtml(release.source)}</span></td>`
+        return `<td class="cell missing" data-label="${escapeHtml(state.lng)}">${translation}<span class="note">shows ${escapeHtml(release.source)}</span></td>`
       }
       const page = `/${state.lng}/${release.slug}/`
       const pdf = `${page}${release.slug}.${state.lng}.pdf`
       const publicationPill = `<span class="pill p-${publication.state}">${escapeHtml(publication.state)}</span>`
-      return `<td class="cell">${publicationPill}${translation}<span class="links"><a href="${escapeHtml(page)}">page</a> · <a href="${escapeHtml(pdf)}" target="_blank">PDF</a></span></td>`
+      return `<td class="cell" data-label="${escapeHtml(state.lng)}">${publicationPill}${translation}<span class="links"><a href="${escapeHtml(page)}">page</a> · <a href="${escapeHtml(pdf)}" target="_blank">PDF</a></span></td>`
     })
     const lift = release.embargo ? `<span class="note">lift ${escapeHtml(formatLift(release.embargo, 'en', config.embargo.zones))}</span>` : ''
     let dist = ''
     if (withCounts) {
       const c = counts?.[release.slug]
       dist = c
-        ? `<td class="num"><span class="count ok">${c.sent} sent</span> <span class="count">${c.queued} queued</span> <span class="count${c.failed > 0 ? ' bad' : ''}">${c.failed} failed</span></td>`
-        : `<td class="num"><span class="note">${counts ? 'not sent' : 'unavailable'}</span></td>`
+        ? `<td class="num" data-label="Distribution"><span class="count ok">${c.sent} sent</span> <span class="count">${c.queued} queued</span> <span class="count${c.failed > 0 ? ' bad' : ''}">${c.failed} failed</span></td>`
+        : `<td class="num" data-label="Distribution"><span class="note">${counts ? 'not sent' : 'unavailable'}</span></td>`
     }
-    return `<tr class="row-${publication.state}"><th scope="row"><a class="title" href="/${escapeHtml(release.source)}/${escapeHtml(release.slug)}/">${escapeHtml(source.title)}</a><span class="slug">${escapeHtml(release.slug)} · ${escapeHtml(formatDate(release.date, 'en'))}</span></th><td><span class="status s-${publication.state}">${escapeHtml(publication.text)}</span>${lift}</td>${cells.join('')}${dist}</tr>`
+    return `<tr class="row-${publication.state}"><th scope="row"><a class="title" href="/${escapeHtml(release.source)}/${escapeHtml(release.slug)}/">${escapeHtml(source.title)}</a><span class="slug">${escapeHtml(release.slug)} · ${escapeHtml(formatDate(release.date, 'en'))}</span></th><td data-label="Status"><span class="status s-${publication.state}">${escapeHtml(publication.text)}</span>${lift}</td>${cells.join('')}${dist}</tr>`
   })
   const unavailable = distribution && 'error' in distribution ? `<p class="note">Distribution status unavailable: ${escapeHtml(String(distribution.error))}</p>` : ''
   return `<section>
@@ -148,7 +150,7 @@ function timeline(office: Office, now: number): string {
   })
   return `<section>
 <h2>Upcoming lifts</h2>
-${items.length === 0 ? '<p class="empty">No embargo is waiting to lift.</p>' : `<ol class="timeline"><li class="now"><span class="when">now</span><span class="lift">${escapeHtml(formatInstantUtc(now))}</span></li>${items.join('')}</ol>`}
+${items.length === 0 ? '<p class="empty">No embargo is waiting to lift.</p>' : `<ol class="timeline"><li class="now"><span class="when">now</span><span class="lift">${escapeHtml(formatInstant(now, reportZone(office.config.embargo.zones)))}</span></li>${items.join('')}</ol>`}
 </section>`
 }
 
@@ -204,4 +206,23 @@ th[scope=row]{font-weight:400;max-width:26rem}
 .diag.errors{background:#fcf0f1;color:#8a2424}
 .diag.warnings{background:#fcf9e8;color:#614a00}
 code{font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.slug{overflow-wrap:anywhere}
+/* A phone (390 px): each release becomes a card, each language a labelled
+   line in it, so no column is off-screen and nothing scrolls sideways. */
+@media (max-width:44rem){
+.wrap{padding:0 .75rem}
+.top h1{font-size:1.25rem}
+section{padding:.85rem .9rem}
+.table{overflow-x:visible}
+table,thead,tbody,tr,th,td{display:block;width:auto}
+thead{display:none}
+tbody tr{border-top:1px solid var(--line);padding:.5rem 0}
+tbody tr:first-child{border-top:0}
+th,td{border-top:0;padding:.2rem 0}
+th[scope=row]{max-width:none}
+td[data-label]::before{content:attr(data-label);display:inline-block;min-width:6.5rem;font-size:.75rem;font-weight:700;text-transform:uppercase;letter-spacing:.05em;color:var(--muted)}
+.cell .links{display:inline;margin-left:.25rem}
+.num{white-space:normal}
+.timeline .when{min-width:0;margin-right:.5rem}
+}
 `

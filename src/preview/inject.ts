@@ -6,7 +6,7 @@
  */
 import { escapeHtml } from '../render/template.js'
 import { relativeTime } from './relative-time.js'
-import type { PageMark } from './site.js'
+import type { ListingMark, PageMark } from './site.js'
 
 /** URL of the server-sent events stream. */
 export const eventsPath = '/__press/events'
@@ -27,6 +27,8 @@ export interface Injection {
   readonly overlayNote?: string
   /** Leave out the floating bar (the dashboard has its own header). */
   readonly bar?: boolean
+  /** Releases to badge wherever the page links them (listings: indexes, the chooser). */
+  readonly listing?: ReadonlyMap<string, ListingMark>
 }
 
 /**
@@ -38,6 +40,7 @@ export interface Injection {
  * @returns The document with the additions.
  */
 export function injectPreview(html: string, injection: Injection): string {
+  if (injection.listing && injection.listing.size > 0) html = markListings(html, injection.listing)
   const top = [injection.mark ? banner(injection.mark, injection.now) : '', injection.errors.length > 0 ? overlay(injection.errors, injection.overlayNote) : ''].join('')
   const bottom = [injection.bar === false ? '' : bar(injection.mark), reloadScript(injection.version)].join('')
   const bodyOpen = /<body\b[^>]*>/i.exec(html)
@@ -70,12 +73,47 @@ export function previewMessagePage(title: string, message: string, injection: In
   return injectPreview(html, injection)
 }
 
-/** The script every preview page gets: reload when the build version changes. */
+/**
+ * After every link to a release that is not public (a draft, or under
+ * embargo), a badge that says so, with the lift time: `<a href="…/slug/">…</a>`
+ * + `<span class="__press-badge …">Embargoed until 09:00 EDT, 10 June 2031 …</span>`.
+ * Works on any template's markup: links are recognised by the release folder
+ * their address ends in.
+ *
+ * @param html A page that lists releases.
+ * @param listing Marks by slug.
+ * @returns The page with badges.
+ */
+export function markListings(html: string, listing: ReadonlyMap<string, ListingMark>): string {
+  return html.replace(/<a\b[^>]*?\bhref="([^"]*)"[^>]*>[\s\S]*?<\/a>/gi, (anchor: string, href: string) => {
+    const address = href.replace(/[?#].*$/, '')
+    const slug = /(?:^|\/)([a-z0-9]+(?:-[a-z0-9]+)*)\/(?:index\.html)?$/.exec(address)?.[1]
+    const mark = slug === undefined ? undefined : listing.get(slug)
+    return mark ? `${anchor}${badge(mark)}` : anchor
+  })
+}
+
+function badge(mark: ListingMark): string {
+  const lift = mark.underEmbargo && mark.liftText ? `Embargoed until ${escapeHtml(mark.liftText)}` : ''
+  const text = mark.state === 'draft' ? `Draft${lift ? ` · ${lift}` : ''}` : lift || 'Embargoed'
+  return ` <span class="__press-badge __press-badge-${mark.state}" data-press-badge>${text}</span>`
+}
+
+/**
+ * The script every preview page gets: when the build version changes, fetch
+ * this page again and put its new `<body>` in place of the old one. The
+ * `<head>` stays, so stylesheets and fonts are not fetched or laid out again
+ * and the scroll position is kept; the page is painted with the change in
+ * one frame. When the new page's stylesheets differ (a template or CSS
+ * edit), or anything fails, it reloads the whole page instead.
+ */
 export function reloadScript(version: string): string {
   // The server sends its version on connect and after every reload, so an
   // edit made between serving the page and connecting is not missed, and a
-  // restarted server (new boot id) reloads the page too.
-  return `<script id="__press-reload">(function(){var v=${JSON.stringify(version)};if(!window.EventSource)return;var s=new EventSource(${JSON.stringify(eventsPath)});s.addEventListener('version',function(e){if(e.data!==v){s.close();location.reload()}})})()</script>`
+  // restarted server (new boot id) refreshes the page too. Scripts in the
+  // fetched body are not run (DOMParser documents never run scripts), so
+  // this one, and its events stream, live on.
+  return `<script id="__press-reload">(function(){var v=${JSON.stringify(version)};if(!window.EventSource)return;var s=new EventSource(${JSON.stringify(eventsPath)}),busy=false,again=false;function full(){s.close();location.reload()}function sheets(d){return Array.prototype.map.call(d.querySelectorAll('link[rel~="stylesheet"],head style:not(#__press-style)'),function(e){return e.outerHTML}).join('')}function swap(){if(busy){again=true;return}busy=true;fetch(location.href,{cache:'no-store'}).then(function(r){return r.text()}).then(function(html){var d=new DOMParser().parseFromString(html,'text/html');if(!window.DOMParser||!d.body||sheets(d)!==sheets(document))return full();document.title=d.title;document.body.replaceWith(document.adoptNode(d.body));document.dispatchEvent(new CustomEvent('press:patched'));busy=false;if(again){again=false;swap()}}).catch(full)}s.addEventListener('version',function(e){if(e.data!==v){v=e.data;swap()}})})()</script>`
 }
 
 function banner(mark: PageMark, now: number): string {
@@ -112,6 +150,8 @@ const styles = `<style id="__press-style">
 #__press-bar{position:fixed;right:12px;bottom:12px;z-index:2147483000;display:flex;gap:.75rem;align-items:center;padding:.4rem .75rem;font:13px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:#fff;background:rgba(29,35,39,.92);border-radius:6px;box-shadow:0 2px 10px rgba(0,0,0,.3)}
 #__press-bar span{font-weight:700;letter-spacing:.06em;text-transform:uppercase;font-size:11px;color:#c3c4c7}
 #__press-bar a{color:#fff}
+.__press-badge{display:inline-block;margin:.15rem 0 .15rem .4rem;padding:.05rem .5rem;border-radius:4px;font:600 12px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;letter-spacing:0;text-transform:none;vertical-align:middle;color:#fff;background:#b32d2e;white-space:normal}
+.__press-badge-draft{background:#5c4b00}
 #__press-overlay{position:fixed;inset:0;z-index:2147483600;overflow:auto;padding:6vh 1rem;background:rgba(20,20,20,.72);font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif}
 #__press-overlay .__press-box{max-width:60rem;margin:0 auto;padding:1.25rem 1.5rem;background:#1d2327;color:#f0f0f1;border-top:6px solid #d63638;border-radius:6px;box-shadow:0 10px 40px rgba(0,0,0,.5)}
 #__press-overlay h2{margin:0 0 .75rem;font-size:1.2rem;color:#ff8085}

@@ -13,18 +13,20 @@
  * reload succeeds.
  */
 import { randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { formatDiagnostic, sortDiagnostics } from '../diagnostics.js'
 import { PressError } from '../errors.js'
+import { displayPath } from '../config.js'
 import { loadOffice, type Office } from '../office.js'
+import { loadRelease } from '../release/load.js'
 import { findChromium } from '../render/find-chromium.js'
 import { createPdfRenderer, type PdfRenderer } from '../render/pdf.js'
 import { renderDashboard, type DistributionStatus } from './dashboard.js'
 import { dashboardPath, eventsPath, injectPreview, previewMessagePage, type Injection } from './inject.js'
-import { buildPreviewSite, type PreviewResource, type PreviewSite } from './site.js'
+import { buildPreviewSite, updatePreviewSite, type PreviewResource, type PreviewSite } from './site.js'
 import { watchOffice, type OfficeWatcher } from './watch.js'
 
 /** Supplies distribution counts by release slug (e.g. from `press status`). */
@@ -44,7 +46,7 @@ export interface PreviewOptions {
   readonly distribution?: DistributionProvider
   /** Called after every load of the office (optional), e.g. to print its diagnostics. */
   readonly onReload?: (result: ReloadResult) => void
-  /** Quiet time after a change before reloading, ms (optional, default 100). */
+  /** Quiet time after a change before reloading, ms (optional, default 25: an editor's save is a burst of events within a few ms). */
   readonly debounceMs?: number
 }
 
@@ -58,6 +60,10 @@ export interface ReloadResult {
   readonly warnings: readonly string[]
   /** Files whose change caused the reload (empty for the first load and lift times). */
   readonly changed: readonly string[]
+  /** `release`: only the edited release(s) were loaded and planned again; `office`: everything. */
+  readonly scope: 'release' | 'office'
+  /** How long the reload took, ms (before the pages were told). */
+  readonly ms: number
 }
 
 /** A running preview. */
@@ -105,7 +111,9 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
   let warnings: readonly string[] = []
   let closed = false
   const clients = new Set<http.ServerResponse>()
-  const pdfs = new Map<string, Promise<Uint8Array>>()
+  const pdfs = new Map<string, { slug: string; pdf: Promise<Uint8Array> }>()
+  /** The releases whose edit broke the office, when that is all that is broken. */
+  let errorSlugs: string[] | undefined
   let renderer: Promise<PdfRenderer> | undefined
   let liftTimer: NodeJS.Timeout | undefined
 
@@ -113,31 +121,87 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
 
   async function reload(changed: readonly string[]): Promise<void> {
     let ok = false
+    let scope: ReloadResult['scope'] = 'office'
+    const started = performance.now()
     try {
-      const loaded = await loadOffice(officeRoot, { env: options.env, releaseCache: true })
-      const sorted = sortDiagnostics(loaded.messages)
-      const found = sorted.filter((m) => m.fatal === true).map(formatDiagnostic)
-      warnings = sorted.filter((m) => m.fatal !== true).map(formatDiagnostic)
-      if (loaded.office && found.length === 0) {
-        const next = await buildPreviewSite(loaded.office, now())
-        site = next
-        office = loaded.office
-        ok = true
-        errors = []
-        watcher?.add(watchedPaths(officeRoot, loaded.office))
-        // PDFs of documents that no longer exist are not needed again.
-        const keys = new Set(next.plan.outputs.filter((o) => o.kind === 'pdf').map((o) => next.resolve(`/${o.path}`)).flatMap((r) => (r.kind === 'pdf' ? [r.key] : [])))
-        for (const key of pdfs.keys()) if (!keys.has(key)) pdfs.delete(key)
-        scheduleLift(next)
+      const edited = site && office ? editedReleases(changed, office) : undefined
+      // After a broken edit, only an edit of the same release(s) can be taken alone.
+      const alone = edited !== undefined && (errors.length === 0 || (errorSlugs !== undefined && errorSlugs.every((slug) => edited.includes(slug))))
+      if (edited && alone && site && office) {
+        ok = await reloadReleases(edited, site, office)
+        scope = 'release'
       } else {
-        errors = found.length > 0 ? found : ['pressroom.yaml: error: the office could not be loaded']
+        const loaded = await loadOffice(officeRoot, { env: options.env, releaseCache: true })
+        const sorted = sortDiagnostics(loaded.messages)
+        const found = sorted.filter((m) => m.fatal === true).map(formatDiagnostic)
+        warnings = sorted.filter((m) => m.fatal !== true).map(formatDiagnostic)
+        if (loaded.office && found.length === 0) {
+          const next = await buildPreviewSite(loaded.office, now())
+          site = next
+          office = loaded.office
+          ok = true
+          errors = []
+          errorSlugs = undefined
+          watcher?.add(watchedPaths(officeRoot, loaded.office))
+          // PDFs of documents that no longer exist are not needed again.
+          pdfs.clear()
+          scheduleLift(next)
+        } else {
+          errors = found.length > 0 ? found : ['pressroom.yaml: error: the office could not be loaded']
+          errorSlugs = undefined
+        }
       }
     } catch (error) {
       errors = [describeError(error, officeRoot)]
     }
     build++
     broadcast()
-    options.onReload?.({ ok, errors, warnings, changed })
+    options.onReload?.({ ok, errors, warnings, changed, scope, ms: performance.now() - started })
+  }
+
+  /**
+   * An edit inside release folders only (the usual save of `en.md`): load
+   * those releases again and re-plan them alone, keeping the office and
+   * every other page. Anything else (a catalog, a template, the config, a
+   * new or deleted release folder) loads the office again.
+   */
+  function editedReleases(changed: readonly string[], current: Office): string[] | undefined {
+    if (changed.length === 0) return undefined
+    const releasesDir = current.config.paths.releases
+    const slugs = new Set<string>()
+    for (const file of changed) {
+      const relative = path.relative(releasesDir, file)
+      const parts = relative.split(path.sep)
+      if (relative.startsWith('..') || path.isAbsolute(relative) || parts.length < 2) return undefined
+      if (!current.releases.some((r) => r.slug === parts[0]) || !existsSync(path.join(releasesDir, parts[0]!))) return undefined
+      slugs.add(parts[0]!)
+    }
+    return [...slugs]
+  }
+
+  async function reloadReleases(slugs: readonly string[], current: PreviewSite, currentOffice: Office): Promise<boolean> {
+    const { config } = currentOffice
+    const results = await Promise.all(slugs.map((slug) => loadRelease(config, path.join(config.paths.releases, slug))))
+    const messages = sortDiagnostics(results.flatMap((r) => r.messages))
+    // This release's old messages go; the rest of the office's stay.
+    const prefixes = slugs.map((slug) => `${displayPath(config, path.join(config.paths.releases, slug))}/`)
+    const others = warnings.filter((line) => !prefixes.some((prefix) => line.startsWith(prefix)))
+    warnings = [...others, ...messages.filter((m) => m.fatal !== true).map(formatDiagnostic)]
+    const found = messages.filter((m) => m.fatal === true).map(formatDiagnostic)
+    if (found.length > 0 || results.some((r) => !r.release)) {
+      errors = found.length > 0 ? found : [`${prefixes[0]}: error: the release could not be loaded`]
+      errorSlugs = [...slugs]
+      return false
+    }
+    let next = current
+    for (const result of results) next = await updatePreviewSite(next, result.release!, now())
+    site = next
+    office = next.office
+    errors = []
+    errorSlugs = undefined
+    for (const [key, entry] of pdfs) if (slugs.includes(entry.slug)) pdfs.delete(key)
+    scheduleLift(next)
+    return true
   }
 
   // One reload at a time; changes during a reload cause one more afterwards.
@@ -186,7 +250,7 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
   }
 
   async function pdfOf(resource: Extract<PreviewResource, { kind: 'pdf' }>, current: PreviewSite): Promise<Uint8Array> {
-    let pdf = pdfs.get(resource.key)
+    let pdf = pdfs.get(resource.key)?.pdf
     if (!pdf) {
       pdf = (async () => {
         renderer ??= (async () => {
@@ -212,7 +276,7 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
         })
         return (await pool.render(resource.job())).pdf
       })()
-      pdfs.set(resource.key, pdf)
+      pdfs.set(resource.key, { slug: resource.path.split('/')[1] ?? '', pdf })
       // A failed render is tried again on the next request.
       pdf.catch(() => pdfs.delete(resource.key))
     }
@@ -246,6 +310,7 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
     if (!current) {
       return send(res, req, 500, 'text/html; charset=utf-8', previewMessagePage('The office has errors', 'Nothing can be shown until the office loads.', injection()))
     }
+    await current.settle(pathname)
     const resource = current.resolve(pathname)
     switch (resource.kind) {
       case 'missing':
@@ -261,7 +326,9 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
           return send(res, req, 500, 'text/html; charset=utf-8', previewMessagePage('This page could not be rendered', message, injection({ errors: [...errors, message] })))
         }
         const extra = errors.length > 0 ? { overlayNote: 'The page shows the last version that loaded. Fix the file and save it: this page reloads by itself.' } : {}
-        return send(res, req, 200, 'text/html; charset=utf-8', injectPreview(html, injection({ ...(resource.mark ? { mark: resource.mark } : {}), ...extra })))
+        // A release page has its banner; every other page (indexes, chooser) badges the releases it lists.
+        const marks = resource.mark ? { mark: resource.mark } : { listing: current.listing }
+        return send(res, req, 200, 'text/html; charset=utf-8', injectPreview(html, injection({ ...marks, ...extra })))
       }
       case 'text': {
         let text: string
@@ -327,7 +394,7 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
 
   let watcher: OfficeWatcher | undefined
   await reload([])
-  watcher = await watchOffice(watchedPaths(officeRoot, office), (changed) => requestReload(changed), options.debounceMs ?? 100)
+  watcher = await watchOffice(watchedPaths(officeRoot, office), (changed) => requestReload(changed), options.debounceMs ?? 25)
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

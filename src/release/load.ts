@@ -32,9 +32,10 @@ export interface LoadedReleases {
  * @param config The office configuration.
  * @param only Restrict to one slug (optional).
  * @param cache Parsed releases of an earlier run to reuse (optional; see ./cache.ts).
+ * @param onProgress Called after each release folder is read, with the count done and the total (optional).
  * @returns Releases sorted newest first, and messages.
  */
-export async function loadReleases(config: Config, only?: string, cache?: ReleaseCache): Promise<LoadedReleases> {
+export async function loadReleases(config: Config, only?: string, cache?: ReleaseCache, onProgress?: (done: number, total: number) => void): Promise<LoadedReleases> {
   let entries: string[]
   try {
     entries = (await readdir(config.paths.releases, { withFileTypes: true }))
@@ -51,19 +52,25 @@ export async function loadReleases(config: Config, only?: string, cache?: Releas
     }
   }
   if (only !== undefined) entries = entries.filter((name) => name === only)
+  let done = 0
   const results = await Promise.all(
     entries.map(async (name) => {
-      const dir = path.join(config.paths.releases, name)
-      if (cache === undefined) return loadRelease(config, dir)
-      // Taken before reading: an edit made while loading changes the next run's fingerprint.
-      const fingerprint = fingerprintFolder(dir)
-      const cached = fingerprint === undefined ? undefined : cache.lookup(name, fingerprint)
-      if (cached) return { release: cached, messages: [] }
-      const result = await loadRelease(config, dir)
-      if (fingerprint !== undefined && result.release && result.messages.length === 0) cache.keep(name, fingerprint, result.release)
+      const result = await loadOne(name)
+      onProgress?.(++done, entries.length)
       return result
     }),
   )
+  async function loadOne(name: string): Promise<{ release?: Release; messages: VFileMessage[] }> {
+    const dir = path.join(config.paths.releases, name)
+    if (cache === undefined) return loadRelease(config, dir)
+    // Taken before reading: an edit made while loading changes the next run's fingerprint.
+    const fingerprint = fingerprintFolder(dir)
+    const cached = fingerprint === undefined ? undefined : cache.lookup(name, fingerprint)
+    if (cached) return { release: cached, messages: [] }
+    const result = await loadRelease(config, dir)
+    if (fingerprint !== undefined && result.release && result.messages.length === 0) cache.keep(name, fingerprint, result.release)
+    return result
+  }
   // Only a full load knows which folders are gone; a one-release load leaves the cache as it was.
   if (cache !== undefined && only === undefined) await cache.save()
   const releases = results.flatMap((r) => (r.release ? [r.release] : []))
@@ -169,7 +176,7 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
       )
     }
     if (fm.embargo !== undefined) {
-      const result = parseEmbargo(fm.embargo, fm.embargo_zone)
+      const result = parseEmbargo(fm.embargo, fm.embargo_zone, config.embargo.zones)
       if (result.ok) embargo = result.embargo
       else messages.push(diagnostic(sourceFile.file, placeOf(sourceFile.data, [fm.embargo_zone !== undefined && /zone/.test(result.ruleId) ? 'embargo_zone' : 'embargo']), 'error', result.reason, result.ruleId, source))
     } else if (fm.embargo_zone !== undefined) {

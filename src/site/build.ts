@@ -121,7 +121,7 @@ export async function planSite(office: Office, options: BuildOptions): Promise<S
  * @returns The scanned site.
  */
 export async function scanSite(office: Office, options: Pick<BuildOptions, 'now' | 'drafts'>): Promise<ScannedSite> {
-  const { config, templates } = office
+  const { templates } = office
   const held: HeldRelease[] = []
   const visible: Release[] = []
   for (const release of office.releases) {
@@ -134,8 +134,21 @@ export async function scanSite(office: Office, options: Pick<BuildOptions, 'now'
   const assets = await templateAssets(path.join(templates.dir, 'assets'), templates.assets)
   const files = new Map<string, ReadonlyMap<string, Asset>>()
   // One release at a time: an office with many attachments must not open them all at once.
-  for (const release of visible) files.set(release.slug, await releaseFiles(releaseDir(config, release), [...release.attachments, ...localRefsOf(release)]))
+  for (const release of visible) files.set(release.slug, await scanRelease(office, release))
   return { visible, held, assets, files }
+}
+
+/**
+ * The files of a release's folder that it references (attachments, local
+ * links and images), read to hash them: {@link scanSite} for one release,
+ * for callers that re-plan one edited release (the preview).
+ *
+ * @param office The loaded office.
+ * @param release The release.
+ * @returns Its files by name.
+ */
+export function scanRelease(office: Office, release: Release): Promise<Map<string, Asset>> {
+  return releaseFiles(releaseDir(office.config, release), [...release.attachments, ...localRefsOf(release)])
 }
 
 /**

@@ -56,14 +56,16 @@ export function manifestChanges(before: Manifest, after: Manifest): SiteChanges 
  *
  * @param office The loaded office (without errors).
  * @param options Now, drafts, PDFs.
- * @param hooks `onProgress` (optional); `target`: another output folder and
- *   manifest than dist/'s (optional).
+ * @param hooks `onProgress` (optional): after each output; `onPlanned` (optional):
+ *   once the outputs are known, with how many of each kind (pages and other
+ *   text files, PDFs, copied files), so progress can show real totals;
+ *   `target`: another output folder and manifest than dist/'s (optional).
  * @returns The build report.
  */
 export async function buildSite(
   office: Office,
   options: BuildOptions,
-  hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number }; target?: BuildTarget } = {},
+  hooks: { onProgress?: OnProgress; onPlanned?: (counts: { text: number; pdf: number; copy: number }) => void; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number }; target?: BuildTarget } = {},
 ): Promise<BuildReport> {
   const distDir = hooks.target?.distDir ?? office.config.paths.dist
   const manifestPath = hooks.target?.manifestPath ?? manifestPathOf(office.config.paths.state)
@@ -92,6 +94,11 @@ export async function buildSite(
   let pool: RenderPool | undefined
   try {
     const planned = await planSite(office, options)
+    if (hooks.onPlanned) {
+      const counts = { text: 0, pdf: 0, copy: 0 }
+      for (const output of planned.outputs) counts[output.kind]++
+      hooks.onPlanned(counts)
+    }
     // Read once: the pages to hand to workers, then the writer, come from it.
     const previous = await readManifest(office.config.paths.state, manifestPath)
     const pages = office.config.build.workers === 0 ? [] : pagesToRender(planned, previous)

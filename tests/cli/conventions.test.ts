@@ -63,13 +63,39 @@ describe('usage errors exit 2 with a did-you-mean', () => {
       expect(run.stdout).toBe('')
       expectNoStack(run)
     }
-    expect(runs[0]!.stderr).toBe('error: --now "2031-03-14" is not an instant with a time zone; write e.g. 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00:00Z\n')
-    expect(runs[1]!.stderr).toMatch(/^error: --now "2031-03-14T09:00:00" is not an instant with a time zone/)
-    expect(runs[2]!.stderr).toMatch(/^error: PRESS_NOW "tomorrow" is not an instant with a time zone/)
+    // The office's own zone (the sample's embargo.zones: UTC, Europe/Moscow) is the one suggested.
+    expect(runs[0]!.stderr).toBe('error: --now "2031-03-14" is a date, not an instant; give a time too (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)\n')
+    expect(runs[1]!.stderr).toBe('error: --now "2031-03-14T09:00:00" is not an instant with a time zone (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)\n')
+    expect(runs[2]!.stderr).toMatch(/^error: PRESS_NOW "tomorrow" is not a date-time \(expected an ISO 8601 date-time with an offset/)
     // The usage error comes before the missing directory is noticed.
     expect(runs[3]!.stderr).toMatch(/^error: --now "2031-02-30T09:00:00Z" is not a real date and time/)
-    expect(runs[4]!.stderr).toMatch(/^error: --at "2031-03-14 09:00" is not an instant with a time zone/)
+    expect(runs[4]!.stderr).toMatch(/^error: --at "2031-03-14 09:00" is not an instant with a time zone \(write 2031-03-14T09:00:00\+03:00 or 2031-03-14 09:00 Europe\/Moscow\)/)
     expect(runs[5]!.stderr).toMatch(/^error: --port eighty is not a port number/)
+  })
+})
+
+describe('instants are written the same way everywhere', () => {
+  test('--now, --at and PRESS_NOW take a local time plus an IANA zone, and +03', async () => {
+    const own = await copySampleOffice()
+    const [at, now, env, short] = await Promise.all([
+      press(['schedule', embargoed, '--at', '2031-06-10 16:00 Europe/Moscow', '--now', '2031-06-01T00:00Z', '--json', '-C', own]),
+      press(['send', embargoed, '--dry-run', '--now', '2031-06-10 15:59:59 Europe/Moscow', '--json', '-C', office]),
+      press(['send', embargoed, '--dry-run', '--json', '-C', office], { env: { PRESS_NOW: '2031-06-10 12:59:59 UTC' } }),
+      press(['send', embargoed, '--dry-run', '--now', '2031-06-10T15:59:59+03', '--json', '-C', office]),
+    ])
+    expect(at.code, at.stderr).toBe(0)
+    expect(JSON.parse(at.stdout).at).toBe('2031-06-10T13:00:00.000Z')
+    for (const run of [now, env, short]) {
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout).now).toBe('2031-06-10T12:59:59.000Z')
+    }
+  })
+
+  test('an empty --now is refused, not read as "use the clock"', async () => {
+    const run = await press(['check', '--now', '', '-C', office])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/^error: --now is empty; give an instant such as/)
+    expectNoStack(run)
   })
 })
 
@@ -128,12 +154,25 @@ describe('user errors exit 1 with a clear message and no stack trace', () => {
     ])
     for (const run of [send, dry, sched]) {
       expect(run.code).toBe(1)
-      expect(run.stderr).toBe('error: There is no release `no-such-release`. Check the folder name under releases/ (`press check` lists the releases).\n')
+      expect(run.stderr).toBe('error: There is no release `no-such-release`. The slug is the folder name under releases/; `press translate status` lists every release.\n')
       expect(run.stdout).toBe('')
     }
     expect(only.code).toBe(1)
-    expect(only.stderr).toMatch(/^error: no release `no-such-release` in releases\//m)
+    expect(only.stderr).toMatch(/^error: no release `no-such-release` in releases\/ \(`press translate status` lists every release\)/m)
     for (const run of [send, dry, sched, only]) expectNoStack(run)
+  })
+
+  test('a near miss gets a did-you-mean', async () => {
+    const [typo, part, only] = await Promise.all([
+      press(['send', '2031-06-10-anual-report-2030', '--dry-run', '-C', office]),
+      press(['send', 'annual-report', '--dry-run', '-C', office]),
+      press(['build', '--only', 'river-sampling', '--no-pdf', '-C', office]),
+    ])
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toBe(`error: There is no release \`2031-06-10-anual-report-2030\`. Did you mean \`${embargoed}\`? The slug is the folder name under releases/; \`press translate status\` lists every release.\n`)
+    expect(part.stderr).toContain(`Did you mean \`${embargoed}\`?`)
+    expect(only.code).toBe(1)
+    expect(only.stderr).toContain('did you mean `2026-05-12-river-sampling`?')
   })
 })
 
@@ -235,7 +274,7 @@ describe('colour, --quiet and --verbose', () => {
     expect(coloured.code).toBe(0)
     expect(coloured.output).toContain('\x1b[36minfo\x1b[39m')
     expect(plain.code).toBe(0)
-    expect(plain.output).toContain('info: embargo lifts at 2031-06-10 13:00 UTC')
+    expect(plain.output).toContain('info: embargo lifts at 2031-06-10 09:00 EDT (13:00 UTC)')
     expect(plain.output).not.toMatch(/\x1b\[\d+m/)
   })
 
@@ -276,12 +315,12 @@ describe('press build ends with a summary', () => {
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout.replace(/time {7}\d+\.\d s/, 'time       N s')).toBe(
       [
-        'Built dist/ as of 2031-06-10 12:59:59 UTC',
+        'Built dist/ as of 2031-06-10 15:59:59 MSK (12:59:59 UTC)',
         '  published  3 releases, 5 language versions',
         '             2026-06-08-human-rights-council-briefing  en',
         '             2026-05-12-river-sampling                 en ru',
         '             2026-01-27-lirsk-remand-centre            en ru',
-        '  held back  2031-06-10-annual-report-2030: embargoed until 2031-06-10 13:00 UTC',
+        '  held back  2031-06-10-annual-report-2030: embargoed until 2031-06-10 09:00 EDT (13:00 UTC)',
         '  held back  2026-06-30-monitoring-director: draft (--drafts includes it)',
         '  pages      5 rendered, 0 reused',
         '  PDFs       5 rendered, 0 reused',
@@ -290,8 +329,13 @@ describe('press build ends with a summary', () => {
         '',
       ].join('\n'),
     )
-    // Progress goes to stderr as plain lines when it is not a terminal.
-    expect(first.stderr).toMatch(/^Building: \d+\/\d+$/m)
+    // Progress goes to stderr as timestamped plain lines when it is not a
+    // terminal, with real totals per kind from the start (Chromium's start-up
+    // and five PDFs take well over the one second before the first line).
+    const lines = first.stderr.split('\n').filter((l) => l.includes('Building: '))
+    expect(lines.length, first.stderr).toBeGreaterThan(0)
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Building: \d+\/(\d+) \(pages \d+\/15, PDFs \d\/5\)$/)
+    expect(lines.at(-1)).toMatch(/ Building: (\d+)\/\1 \(pages 15\/15, PDFs 5\/5\)$/)
     const again = await press(['build', '--now', liftMinus1, '-C', dir])
     expect(again.stdout).toContain('  pages      0 rendered, 5 reused\n  PDFs       0 rendered, 5 reused\n')
   })

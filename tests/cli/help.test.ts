@@ -72,6 +72,17 @@ describe('press --help', () => {
     expect(helpSend.stdout).toBe(runs.get('send')!.stdout)
   })
 
+  test('an unknown command with --help is still an unknown command: did-you-mean, exit 2', async () => {
+    const [top, sub, global] = await Promise.all([press(['biuld', '--help']), press(['translate', 'stats', '-h']), press(['-C', '.', 'sned', '--help'])])
+    expect(top.code).toBe(2)
+    expect(top.stdout).toBe('')
+    expect(top.stderr).toBe("error: unknown command 'biuld'\n(Did you mean build?)\n(run `press --help` for the commands)\n")
+    expect(sub.code).toBe(2)
+    expect(sub.stderr).toMatch(/^error: unknown command 'stats'\n\(Did you mean status\?\)/)
+    expect(global.code).toBe(2)
+    expect(global.stderr).toMatch(/^error: unknown command 'sned'\n\(Did you mean send\?\)/)
+  })
+
   test('--version', async () => {
     const run = await press(['--version'])
     expect(run).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' })

@@ -83,13 +83,20 @@ describe('parseInstant', () => {
     ['2031-06-10T13:00:00Z', Date.UTC(2031, 5, 10, 13)],
     ['2031-06-10T09:00:00-04:00', Date.UTC(2031, 5, 10, 13)],
     ['2031-06-10 16:00+0300', Date.UTC(2031, 5, 10, 13)],
+    ['2031-06-10 16:00+03', Date.UTC(2031, 5, 10, 13)],
+    ['2031-06-10 16:00 Europe/Moscow', Date.UTC(2031, 5, 10, 13)],
+    ['2031-06-10T09:00 America/New_York', Date.UTC(2031, 5, 10, 13)],
     ['2031-06-10T12:59:59.5Z', Date.UTC(2031, 5, 10, 12, 59, 59, 500)],
   ])('%s', (text, ms) => {
     expect(parseInstant(text, '--now')).toBe(ms)
   })
 
-  test.each(['2031-06-10', '2031-06-10T09:00', 'tomorrow', '2031-02-30T09:00Z', '2031-06-10T25:00Z', ''])('%j is a usage error', (text) => {
+  test.each(['2031-06-10', '2031-06-10T09:00', 'tomorrow', '2031-02-30T09:00Z', '2031-06-10T25:00Z', '2031-06-10 09:00 MSK', '2031-03-30 02:30 Europe/Berlin'])('%j is a usage error', (text) => {
     expect(() => parseInstant(text, '--at')).toThrow(UsageError)
     expect(() => parseInstant(text, '--at')).toThrow(/^--at "/)
+  })
+
+  test.each(['', '  '])('%j is refused, not read as the clock', (text) => {
+    expect(() => parseInstant(text, '--now')).toThrow(/^--now is empty; give an instant/)
   })
 })

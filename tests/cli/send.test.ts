@@ -3,6 +3,8 @@
  * (who, language, when, why, counts) and `press status`. Golden files in
  * tests/fixtures/cli/. Nothing here opens a connection.
  */
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { copySampleOffice, removeOffices } from '../helpers/office.js'
@@ -45,8 +47,9 @@ describe('press schedule and press status', () => {
     expect(schedule.code, schedule.stderr).toBe(0)
     expect(schedule.stdout).toBe(
       [
-        `scheduled 9 messages of ${embargoed} for 2031-06-10 12:00 UTC (9 new, 0 moved)`,
-        'recipients without embargo: yes get it at the lift, 2031-06-10 13:00 UTC, not before',
+        // In the release's own zone (its embargo_zone), UTC beside it.
+        `scheduled 9 messages of ${embargoed} for 2031-06-10 08:00 EDT (12:00 UTC): 9 new, 0 moved`,
+        'recipients not vetted for embargoes (embargo: no in the press list) get it at the lift, 2031-06-10 09:00 EDT (13:00 UTC), not before',
         '',
       ].join('\n'),
     )
@@ -55,7 +58,39 @@ describe('press schedule and press status', () => {
       press(['status', '2026-05-12-river-sampling', '-C', dir]),
     ])
     expect(status.code).toBe(0)
-    expect(status.stdout).toBe(`${embargoed}: 9 planned\nnext due: 2031-06-10 12:00 UTC\n`)
+    // Across releases, in the office's zone (the sample's embargo.zones name Europe/Moscow).
+    expect(status.stdout).toBe(`${embargoed}: 9 planned\nnext due: 2031-06-10 15:00 MSK (12:00 UTC)\n`)
     expect(none.stdout).toBe('nothing planned for 2026-05-12-river-sampling\n')
+  })
+})
+
+describe('press send --test', () => {
+  test('names the outbox file it wrote, and the embargoed PDFs under their own names', async () => {
+    const dir = await copySampleOffice()
+    const run = await press(['send', embargoed, '--test', 'me@example.org', '--now', '2031-06-01T00:00:00Z', '-C', dir])
+    expect(run.code, run.stderr).toBe(0)
+    for (const lng of ['en', 'ru']) {
+      const eml = `.press/outbox/${embargoed}/test-${lng}-me@example.org.eml`
+      expect(run.stdout).toContain(`test copy (${lng}, embargoed) written to ${eml}: <`)
+      expect(existsSync(path.join(dir, eml))).toBe(true)
+      const pdf = path.join(dir, '.press', 'embargoed', `${embargoed}.${lng}.pdf`)
+      expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-')
+    }
+    expect(run.stdout).toContain(`embargoed PDFs (notice on every page; private, not in dist/): .press/embargoed/${embargoed}.en.pdf, .press/embargoed/${embargoed}.ru.pdf\n`)
+    // The wait (Chromium, two PDFs) is reported, with the wall-clock time, before the result.
+    expect(run.stderr).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Preparing test copies: 2\/2 \(rendering the PDFs\)$/m)
+  })
+})
+
+describe('press send progress', () => {
+  test('without a terminal: timestamped lines with the real total, the PDFs first, then what was sent', async () => {
+    const dir = await copySampleOffice()
+    const run = await press(['send', embargoed, '--now', '2031-06-01T00:00:00Z', '-C', dir])
+    expect(run.code, run.stderr).toBe(0)
+    const lines = run.stderr.split('\n').filter((l) => l.includes(' Sending: '))
+    expect(lines.length, run.stderr).toBeGreaterThan(0)
+    // 5 vetted recipients are due now (the other 4 wait for the lift); 2 PDFs: en and ru, embargoed.
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Sending: \d\/5( \((rendering PDFs \d\/2)?(, )?(sent \d)?\))?$/)
+    expect(lines.at(-1)).toMatch(/ Sending: 5\/5 \(sent 5\)$/)
   })
 })

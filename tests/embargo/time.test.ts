@@ -8,6 +8,7 @@ import {
   isIsoDate,
   isValidZone,
   parseEmbargo,
+  parseInstantText,
   zoneLabel,
 } from '../../src/embargo/time.js'
 import type { Embargo } from '../../src/types.js'
@@ -123,13 +124,13 @@ describe('parseEmbargo: errors', () => {
 
   test.each([
     ['2031-03-14', 'embargo "2031-03-14" is a date, not an instant; an embargo lifts at a time (write 2031-03-14T09:00:00-04:00, or 2031-03-14T09:00 with embargo_zone: America/New_York)'],
-    ['tomorrow 9am', 'embargo "tomorrow 9am" is not a date-time (expected an ISO 8601 date-time with an offset, such as 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00Z, or a local date-time such as 2031-03-14T09:00 plus embargo_zone)'],
+    ['tomorrow 9am', 'embargo "tomorrow 9am" is not a date-time (expected an ISO 8601 date-time with an offset, such as 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00Z, or a local date-time such as 2031-03-14T09:00 plus embargo_zone, or a local date-time followed by an IANA zone such as 2031-03-14 09:00 America/New_York)'],
     ['2031-02-30T09:00Z', 'embargo "2031-02-30T09:00Z" is not a real date (2031-02-30 does not exist)'],
   ])('invalid %j', (value, reason) => {
     expect(failure(value)).toEqual({ ruleId: 'embargo-invalid', reason })
   })
 
-  test.each(['', '14/03/2031 09:00', '2031-03-14T24:00Z', '2031-03-14T09:60Z', '2031-3-14T09:00Z', '2031-03-14T09:00 EDT', '2031-03-14T09Z'])(
+  test.each(['', '14/03/2031 09:00', '2031-03-14T24:00Z', '2031-03-14T09:60Z', '2031-3-14T09:00Z', '2031-03-14T09Z'])(
     'invalid %j',
     (value) => {
       expect(failure(value).ruleId).toBe('embargo-invalid')
@@ -310,5 +311,51 @@ describe('isIsoDate', () => {
         }
       }
     }
+  })
+})
+
+describe('one way to write an instant: frontmatter, --now, --at', () => {
+  test('a local time followed by an IANA zone', () => {
+    expect(lift('2031-03-14 16:00 Europe/Moscow')).toEqual({ lift: LIFT, zone: 'Europe/Moscow', written: '2031-03-14 16:00 Europe/Moscow' })
+    expect(lift('2031-03-14T09:00 america/new_york').zone).toBe('America/New_York')
+    expect(lift('2031-03-14 13:00 UTC').lift).toBe(LIFT)
+  })
+
+  test('an offset of hours only, as +03', () => {
+    expect(lift('2031-03-14T16:00+03').lift).toBe(LIFT)
+    const at = parseInstantText('2031-03-14 16:00+03', undefined, { name: '--now' })
+    expect(at).toEqual({ ok: true, ms: LIFT, zone: 'UTC+3' })
+  })
+
+  test('an abbreviation after the time is refused with the reason', () => {
+    const r = failure('2031-03-14T09:00 EST')
+    expect(r.ruleId).toBe('embargo-bad-zone')
+    expect(r.reason).toMatch(/^embargo "2031-03-14T09:00 EST" ends in "EST", which is an abbreviation or legacy name, not a place/)
+    expect(failure('2031-03-14T09:00 EDT').reason).toMatch(/^embargo "2031-03-14T09:00 EDT" ends in "EDT", which is not a known time zone/)
+  })
+
+  test('a zone after the time and a different embargo_zone disagree', () => {
+    expect(failure('2031-03-14 16:00 Europe/Moscow', 'Europe/Berlin').ruleId).toBe('embargo-zone-mismatch')
+    expect(lift('2031-03-14 16:00 Europe/Moscow', 'Europe/Moscow').lift).toBe(LIFT)
+  })
+
+  test('an offset that disagrees with the zone after it', () => {
+    const r = failure('2031-03-14T16:00+02:00 Europe/Moscow')
+    expect(r.ruleId).toBe('embargo-zone-mismatch')
+    expect(r.reason).toContain('write 2031-03-14T16:00:00 Europe/Moscow to use Europe/Moscow')
+  })
+
+  test("a missing zone suggests the office's own zone first", () => {
+    const r = parseEmbargo('2031-03-14 09:00', undefined, ['UTC', 'Europe/Moscow'])
+    expect(r).toEqual({ ok: false, ruleId: 'embargo-no-zone', reason: 'embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00+03:00 or add embargo_zone: Europe/Moscow)' })
+    // Without zones of its own, New York (as SPEC §2.1 words it).
+    expect(failure('2031-03-14 09:00').reason).toBe('embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00-04:00 or add embargo_zone: America/New_York)')
+  })
+
+  test('a flag is told to add the zone after the time', () => {
+    const r = parseInstantText('2031-03-14 09:00', undefined, { name: '--at', zones: ['Europe/Moscow'] })
+    expect(r).toEqual({ ok: false, ruleId: 'embargo-no-zone', reason: '--at "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)' })
+    const gap = parseInstantText('2031-03-30 02:30 Europe/Berlin', undefined, { name: '--now' })
+    expect(gap.ok === false && gap.reason).toMatch(/^--now "2031-03-30 02:30 Europe\/Berlin" does not exist in Europe\/Berlin: the clocks jump from 02:00 to 03:00/)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { injectPreview, reloadScript } from '../../src/preview/inject.js'
+import { injectPreview, markListings, reloadScript } from '../../src/preview/inject.js'
 import { relativeTime } from '../../src/preview/relative-time.js'
 import { outputPathOf } from '../../src/preview/site.js'
 
@@ -67,5 +67,32 @@ describe('relativeTime', () => {
     [now + 500, 'now'],
   ])('%s', (at, text) => {
     expect(relativeTime(at, now)).toBe(text)
+  })
+})
+
+describe('markListings', () => {
+  const listing = new Map([
+    ['2031-06-10-annual-report', { state: 'embargoed' as const, underEmbargo: true, liftText: '09:00 EDT, 10 June 2031 (13:00 UTC)' }],
+    ['2026-06-30-new-director', { state: 'draft' as const, underEmbargo: false }],
+  ])
+
+  test('a badge after every link to a release that is not public, with the lift time', () => {
+    const html = [
+      '<h2><a href="2031-06-10-annual-report/">Report &amp; more</a></h2>',
+      '<a class="x" href="/ru/2026-06-30-new-director/index.html">Назначение</a>',
+      '<a href="2026-05-12-public/">Public</a>',
+      '<a href="/en/2031-06-10-annual-report/2031-06-10-annual-report.en.pdf">PDF</a>',
+      '<abbr title="x">UN</abbr>',
+    ].join('\n')
+    const out = markListings(html, listing)
+    expect(out).toContain('<a href="2031-06-10-annual-report/">Report &amp; more</a> <span class="__press-badge __press-badge-embargoed" data-press-badge>Embargoed until 09:00 EDT, 10 June 2031 (13:00 UTC)</span></h2>')
+    expect(out).toContain('Назначение</a> <span class="__press-badge __press-badge-draft" data-press-badge>Draft</span>')
+    expect(out.match(/data-press-badge/g)).toHaveLength(2)
+  })
+
+  test('injectPreview applies it when given a listing', () => {
+    const html = injectPreview('<html><head></head><body><a href="/en/2026-06-30-new-director/">x</a></body></html>', { version: 'v', now: 0, errors: [], listing })
+    expect(html).toContain('x</a> <span class="__press-badge __press-badge-draft" data-press-badge>Draft</span>')
+    expect(html).toContain('.__press-badge{')
   })
 })

@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import puppeteer, { type Browser, type Page } from 'puppeteer'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { startPreview, type Preview } from '../../src/preview/server.js'
+import { startPreview, type Preview, type ReloadResult } from '../../src/preview/server.js'
 import { findChromium } from '../../src/render/find-chromium.js'
 import { pdfText } from '../helpers/pdf-tools.js'
 
@@ -25,6 +25,7 @@ let dir: string
 let preview: Preview
 let browser: Browser
 let page: Page
+const reloads: ReloadResult[] = []
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'pressroom-preview-'))
@@ -38,6 +39,7 @@ beforeAll(async () => {
     env,
     now: () => now,
     distribution: async () => ({ [edited]: { sent: 12, queued: 3, failed: 1 } }),
+    onReload: (result) => reloads.push(result),
   })
   browser = await puppeteer.launch({
     executablePath: findChromium(undefined, process.env),
@@ -89,7 +91,7 @@ describe('preview server', () => {
     for (const slug of await import('node:fs/promises').then((fs) => fs.readdir(path.join(dir, 'releases')))) {
       expect(html).toContain(slug)
     }
-    expect(html).toMatch(/Embargoed until 2031-06-10 13:00 UTC/)
+    expect(html).toMatch(/Embargoed until 2031-06-10 09:00 EDT \(13:00 UTC\)/)
     expect(html).toMatch(/class="status s-draft">Draft/)
     expect(html).toContain('Upcoming lifts')
     expect(html).toMatch(/in 4 years/)
@@ -98,6 +100,34 @@ describe('preview server', () => {
     // Translation states: the advisory has no Russian version.
     expect(html).toMatch(/t-missing/)
   })
+
+  test('every listing marks drafts and embargoed releases with a badge and the lift time; release pages keep their banner', async () => {
+    for (const lng of ['en', 'ru']) {
+      const html = (await request(`/${lng}/`)).body.toString()
+      expect(html).toMatch(new RegExp(`href="[^"]*${embargoed}/"[^>]*>[\\s\\S]*?</a> <span class="__press-badge __press-badge-embargoed" data-press-badge>Embargoed until 09:00 EDT, 10 June 2031 \\(13:00 UTC, 16:00 MSK\\)</span>`))
+      expect(html).toMatch(new RegExp(`href="[^"]*${draft}/"[^>]*>[\\s\\S]*?</a> <span class="__press-badge __press-badge-draft" data-press-badge>Draft</span>`))
+      expect(html).not.toMatch(new RegExp(`${edited}/"[^>]*>[^<]*</a> <span class="__press-badge`))
+    }
+    expect((await request(`/en/${embargoed}/`)).body.toString()).not.toContain('data-press-badge')
+  })
+
+  test('the dashboard fits a 390 px phone: nothing scrolls sideways, every language column is on screen', async () => {
+    const phone = await browser.newPage()
+    try {
+      await phone.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true })
+      await phone.goto(`${preview.url}__press/`, { waitUntil: 'load' })
+      const fit = await phone.evaluate(() => {
+        const cells = [...document.querySelectorAll('td[data-label="ru"]')].map((cell) => cell.getBoundingClientRect().right)
+        return { scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth, cells: cells.length, right: Math.max(...cells) }
+      })
+      expect(fit.width).toBe(390)
+      expect(fit.scroll).toBeLessThanOrEqual(fit.width)
+      expect(fit.cells).toBe(5)
+      expect(fit.right).toBeLessThanOrEqual(390)
+    } finally {
+      await phone.close()
+    }
+  }, 30_000)
 
   test('an embargoed release page carries the notice and the preview banner with the lift time', async () => {
     const res = await request(`/en/${embargoed}/`)
@@ -148,5 +178,32 @@ describe('preview server', () => {
 
     await writeFile(file, original)
     await page.waitForFunction(() => document.querySelector('#__press-overlay') === null && (document.querySelector('h1')?.textContent ?? '').includes('River Samples'), { timeout: 5000 })
+  }, 30_000)
+
+  test('an edit inside a release swaps the page in place: no reload, no stylesheet or font fetched again', async () => {
+    const file = path.join(dir, 'releases', edited, 'en.md')
+    const original = await readFile(file, 'utf8')
+    await page.goto(`${preview.url}en/${edited}/`, { waitUntil: 'load' })
+    await page.evaluate(() => {
+      ;(window as unknown as { __kept: number }).__kept = 42
+      performance.clearResourceTimings()
+    })
+    await writeFile(file, `${original}\nA paragraph added in place.\n`)
+    await page.waitForFunction(() => document.body.textContent?.includes('A paragraph added in place.'), { timeout: 5000 })
+    // The same document (a reload would have dropped the variable), and only the page itself was fetched.
+    expect(await page.evaluate(() => (window as unknown as { __kept?: number }).__kept)).toBe(42)
+    const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname))
+    expect(fetched.filter((p) => /\.(css|woff2?)$/.test(p))).toEqual([])
+    expect(fetched).toContain(`/en/${edited}/`)
+    // The server loaded and planned that release alone.
+    expect(reloads.at(-1)).toMatchObject({ ok: true, scope: 'release' })
+    expect([...new Set(reloads.at(-1)!.changed)]).toEqual([file])
+
+    // A stylesheet edit is not something a body swap can show: the page reloads.
+    const css = path.join(dir, 'templates', 'assets', 'site.css')
+    await writeFile(css, `${await readFile(css, 'utf8')}\n.preview-test{color:red}\n`)
+    await page.waitForFunction(() => (window as unknown as { __kept?: number }).__kept === undefined, { timeout: 10_000 })
+    expect(reloads.at(-1)).toMatchObject({ ok: true, scope: 'office' })
+    await writeFile(file, original)
   }, 30_000)
 })

@@ -51,7 +51,7 @@ describe('invalid releases', () => {
   // The shapes a reviewer must see, asserted so `-u` cannot bless a regression.
   test('naive embargo: SPEC §2.1 wording, pointing at the value', async () => {
     expect(await reportOf('embargo-no-zone')).toBe(
-      'releases/embargo-no-zone/en.md:4:10: error: embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00-04:00 or add embargo_zone: America/New_York)\n',
+      'releases/embargo-no-zone/en.md:4:10: error: embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00+03:00 or add embargo_zone: Europe/Moscow)\n',
     )
   })
 

@@ -1,9 +1,10 @@
 /** `press build`: the public site (and PDFs) for now, or for `--now`. */
+import { nearMatches } from '../../did-you-mean.js'
 import { displayPath } from '../../config.js'
 import { ContentError } from '../../errors.js'
 import { hasErrors, diagnosticJson } from '../../diagnostics.js'
-import { formatInstantUtc } from '../../embargo/time.js'
 import { DeployError, deployFailure, runDeploy, type DeployOutcome } from '../../site/deploy.js'
+import { instantFormatter } from '../format-instant.js'
 import { buildSite } from '../../site/run-build.js'
 import { commandNow, nowIsGiven, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
@@ -34,7 +35,8 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   }
   if (flags.only !== undefined && !office.releases.some((r) => r.slug === flags.only)) {
     reporter.diagnostics(messages)
-    reporter.error(`no release \`${flags.only}\` in ${displayPath(office.config, office.config.paths.releases)}/; \`press translate status\` lists the releases`)
+    const near = nearMatches(flags.only, office.releases.map((r) => r.slug))
+    reporter.error(`no release \`${flags.only}\` in ${displayPath(office.config, office.config.paths.releases)}/${near.length > 0 ? `; did you mean ${near.map((s) => `\`${s}\``).join(', or ')}?` : ''} (\`press translate status\` lists every release)`)
     if (reporter.flags.json) reporter.json({ ok: false, error: { code: 'PRESS_RELEASE_NOT_FOUND', message: `no release ${flags.only}` } })
     return 1
   }
@@ -42,9 +44,28 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   const rehearsal = isRehearsal(reporter, now, Date.now())
   const target = rehearsal ? rehearsalSite(office.config.paths.state, now) : undefined
   const progress = startProgress(reporter, 'Building')
+  // Real totals per kind from the plan: pages (and feeds, indexes) and PDFs advance at their own pace.
+  const planned = { text: 0, pdf: 0, copy: 0 }
+  const finished = { text: 0, pdf: 0, copy: 0 }
+  const detail = (): string => `pages ${finished.text}/${planned.text}${planned.pdf > 0 ? `, PDFs ${finished.pdf}/${planned.pdf}` : ''}`
   let report
   try {
-    report = await buildSite(office, { now, drafts: flags.drafts, pdf: flags.pdf, ...(flags.only !== undefined ? { only: flags.only } : {}) }, { env: reporter.io.env, onProgress: (done, total) => progress.update(done, total), ...(target ? { target } : {}) })
+    report = await buildSite(
+      office,
+      { now, drafts: flags.drafts, pdf: flags.pdf, ...(flags.only !== undefined ? { only: flags.only } : {}) },
+      {
+        env: reporter.io.env,
+        onPlanned: (counts) => {
+          Object.assign(planned, counts)
+          progress.update(0, counts.text + counts.pdf + counts.copy, detail())
+        },
+        onProgress: (done, total, output) => {
+          finished[output.kind]++
+          progress.update(done, total, detail())
+        },
+        ...(target ? { target } : {}),
+      },
+    )
   } finally {
     progress.stop()
   }
@@ -77,7 +98,7 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   }
   const languages = report.published.reduce((n, r) => n + r.languages.length, 0)
   const dist = outDir || '.'
-  reporter.line(`${reporter.paint('green', 'Built')} ${dist}/${nowIsGiven(reporter) ? ` as of ${formatInstantUtc(now)}` : ''}`)
+  reporter.line(`${reporter.paint('green', 'Built')} ${dist}/${nowIsGiven(reporter) ? ` as of ${instantFormatter(office)(now)}` : ''}`)
   if (rehearsal) reporter.line(`  ${reporter.paint('yellow', 'rehearsal')}  --now is later than the clock: the site went to ${dist}/, not ${displayPath(office.config, office.config.paths.dist) || '.'}/, and nothing was deployed`)
   reporter.line(`  published  ${plural(report.published.length, 'release')}, ${plural(languages, 'language version')}`)
   if (report.published.length <= listLimit || reporter.flags.verbose) {
@@ -87,7 +108,7 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
     reporter.line('             (--verbose lists them)')
   }
   for (const held of report.held) {
-    const why = held.reason === 'embargo' && held.lift !== undefined ? `embargoed until ${formatInstantUtc(held.lift)}` : 'draft (--drafts includes it)'
+    const why = held.reason === 'embargo' && held.lift !== undefined ? `embargoed until ${instantFormatter(office, held.slug)(held.lift)}` : 'draft (--drafts includes it)'
     reporter.line(`  held back  ${held.slug}: ${reporter.paint('yellow', why)}`)
   }
   reporter.line(`  pages      ${report.pages.rendered} rendered, ${report.pages.reused} reused`)

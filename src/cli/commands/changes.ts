@@ -49,7 +49,9 @@ async function open(reporter: Reporter, needList: boolean, edits = false): Promi
 }
 
 async function known(dist: CliDistribution, slug: string): Promise<void> {
-  if ((await dist.ctx.releases(slug)) === undefined) throw new ReleaseNotFoundError(slug)
+  if ((await dist.ctx.releases(slug)) !== undefined) return
+  const all = dist.ctx.listReleases ? await dist.ctx.listReleases() : []
+  throw new ReleaseNotFoundError(slug, all.map((r) => r.slug))
 }
 
 function runLine(run: RunReport | undefined): string {

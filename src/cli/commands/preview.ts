@@ -28,7 +28,7 @@ export async function runPreview(reporter: Reporter, flags: PreviewFlags): Promi
   // With --now / PRESS_NOW the clock starts at that instant and runs on, so
   // a rehearsal still sees lift times pass.
   const startedAt = Date.now()
-  const start = resolveNow(reporter.flags.now, env)
+  const start = resolveNow(reporter.flags.now, env, reporter.flags.cwd)
   const now = (): number => start + (Date.now() - startedAt)
   const root = path.resolve(reporter.flags.cwd)
 
@@ -43,7 +43,7 @@ export async function runPreview(reporter: Reporter, flags: PreviewFlags): Promi
       for (const line of lines) reporter.io.stderr.write(`${line}\n`)
       if (!first) {
         const what = result.changed.length > 0 ? ` (${result.changed.map((file) => path.relative(root, file) || file).slice(0, 3).join(', ')}${result.changed.length > 3 ? ', …' : ''})` : ''
-        if (result.ok) reporter.detail(`reloaded${what}`)
+        if (result.ok) reporter.detail(`reloaded ${result.scope === 'release' ? 'the edited release' : 'the office'}${what} in ${Math.round(result.ms)} ms`)
         else reporter.error(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'}${what}; pages show them until the file is fixed`)
       }
       first = false

@@ -5,6 +5,9 @@
 import { diagnosticJson } from '../../diagnostics.js'
 import { LockedError } from '../../errors.js'
 import { formatInstantUtc } from '../../embargo/time.js'
+import { displayPath } from '../../config.js'
+import { embargoedPdfs } from '../embargoed-pdfs.js'
+import { instantFormatter } from '../format-instant.js'
 import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../distribute/mailer.js'
@@ -13,13 +16,12 @@ import { watchOffice } from '../watch-office.js'
 import { commandNow, failOnContentErrors, nowIsGiven, openOffice, parseInstant } from '../context.js'
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
-import { startProgress } from '../progress.js'
+import { startProgress, withTimestamps } from '../progress.js'
 import type { Office } from '../../office.js'
 import type { Release } from '../../types.js'
 import { isPublic } from '../../embargo/policy.js'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
-import { displayPath } from '../../config.js'
 import { isRehearsal, rehearsalDir, rehearsalSite } from '../rehearsal.js'
 import { EnvError } from '../../config.js'
 import { deployFailure, deployRetryDelay, readDeployRecord, runDeploy, type DeployRecord } from '../../site/deploy.js'
@@ -70,9 +72,9 @@ function jsonTimes<T>(value: T): unknown {
 }
 
 /** When a job goes, as the table shows it: `now`, or the instant. */
-function whenOf(job: SendJob, now: number): string {
+function whenOf(job: SendJob, now: number, show: (ms: number) => string): string {
   if (job.why === 'vetted-under-embargo' || job.why === 'no-embargo' || job.sendAt <= now) return 'now'
-  return formatInstantUtc(job.sendAt)
+  return show(job.sendAt)
 }
 
 const whyText: Record<string, string> = {
@@ -86,12 +88,12 @@ const whyText: Record<string, string> = {
   duplicate: 'skipped: duplicate address',
 }
 
-function printPlan(reporter: Reporter, plan: Plan, now: number): void {
+function printPlan(reporter: Reporter, plan: Plan, now: number, show: (ms: number) => string): void {
   const rows = [
     ...plan.jobs.map((job) => ({
       who: job.name ? `${job.name} <${job.email}>` : job.email,
       language: `${job.lng}${job.fallback ? ` (wanted ${job.wanted}: fallback)` : ''}${job.stale ? ' (stale translation)' : ''}`,
-      when: whenOf(job, now),
+      when: whenOf(job, now, show),
       why: whyText[job.why] ?? job.why,
     })),
     ...plan.skipped.map((s) => ({ who: s.email, language: '-', when: 'never', why: whyText[s.reason] ?? `skipped: ${s.reason}` })),
@@ -107,11 +109,20 @@ function printPlan(reporter: Reporter, plan: Plan, now: number): void {
   const skipped = Object.entries(c.skipped).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`).join(', ') || 'none'
   const languages = Object.entries(c.byLanguage).map(([lng, n]) => `${lng} ${n}`).join(', ')
   reporter.line('')
-  reporter.line(`${c.jobs} message${c.jobs === 1 ? '' : 's'}${languages ? ` (${languages})` : ''}: ${c.due} now, ${c.later} later${plan.lift !== undefined ? ` (lift ${formatInstantUtc(plan.lift)})` : ''}`)
+  reporter.line(`${c.jobs} message${c.jobs === 1 ? '' : 's'}${languages ? ` (${languages})` : ''}: ${c.due} now, ${c.later} later${plan.lift !== undefined ? `; lift ${show(plan.lift)}` : ''}`)
   reporter.line(`${c.vetted} vetted; ${c.fallback} fallback language; ${c.stale} stale translation; skipped: ${skipped}`)
 }
 
-function printRun(reporter: Reporter, run: RunReport): void {
+/** `written to .press/outbox/…` when the transport is the outbox (its receipt names the file). */
+function outboxFile(office: Office, response: string): string | undefined {
+  return response.startsWith('outbox ') ? `written to ${displayPath(office.config, response.slice('outbox '.length))}` : undefined
+}
+
+function printEmbargoedPdfs(reporter: Reporter, files: readonly string[]): void {
+  if (files.length > 0) reporter.line(`embargoed PDFs (notice on every page; private, not in dist/): ${files.join(', ')}`)
+}
+
+function printRun(reporter: Reporter, run: RunReport, show: (ms: number) => string): void {
   reporter.line(`sent ${run.sent}, failed ${run.failed}, deferred ${run.deferred}, held ${run.held}${run.recovered ? `, recovered ${run.recovered}` : ''}${run.paused ? ` — paused: ${run.paused.reason}` : ''}`)
   for (const f of run.failures) {
     if (f.deferred) reporter.warn(`${f.email}: ${f.error} (retried later)`)
@@ -119,15 +130,43 @@ function printRun(reporter: Reporter, run: RunReport): void {
   }
   for (const w of run.warnings) reporter.warn(w)
   if (run.suppressed.length > 0) reporter.line(`added to the suppression file: ${run.suppressed.join(', ')}`)
-  if (run.nextDue !== undefined) reporter.line(`next due: ${formatInstantUtc(run.nextDue)}`)
+  if (run.nextDue !== undefined) reporter.line(`next due: ${show(run.nextDue)}`)
 }
 
-function progressFor(reporter: Reporter, total: number) {
+/**
+ * Progress of a sending run with real counts: the messages settled out of
+ * those due (the plan's count for `send`; unknown for `dispatch`), and,
+ * while they render, the PDFs (one per language and variant).
+ */
+function progressFor(reporter: Reporter, dist: CliDistribution) {
   const progress = startProgress(reporter, 'Sending')
-  let done = 0
+  const settled = new Set<string>()
+  let sent = 0
+  let failed = 0
+  let total = 0
+  let pdfs = 0
+  const show = (): void => {
+    const c = dist.contents
+    const pdfTotal = Math.max(c.started, pdfs)
+    const parts = [
+      ...(c.started > 0 && c.done < pdfTotal ? [`rendering PDFs ${c.done}/${pdfTotal}`] : []),
+      ...(sent + failed > 0 ? [`sent ${sent}${failed > 0 ? `, failed ${failed}` : ''}`] : []),
+    ]
+    progress.update(settled.size, total, parts.join(', '))
+  }
+  dist.contents.watch(show)
   return {
-    onProgress: (event: { type: string }) => {
-      if (event.type === 'sent' || event.type === 'failed') progress.update(++done, total)
+    onPlanned: (plan: Plan) => {
+      total = plan.counts.due
+      const due = plan.jobs.filter((job) => job.why === 'vetted-under-embargo' || job.why === 'no-embargo' || job.sendAt <= dist.ctx.now())
+      pdfs = new Set(due.map((job) => `${job.lng}\0${job.why === 'vetted-under-embargo'}`)).size
+      show()
+    },
+    onProgress: (event: { type: string; key: string }) => {
+      if (event.type === 'sent') sent++
+      if (event.type === 'failed') failed++
+      if (event.type === 'sent' || event.type === 'failed' || event.type === 'held' || event.type === 'cancelled') settled.add(event.key)
+      show()
     },
     stop: () => progress.stop(),
   }
@@ -135,28 +174,41 @@ function progressFor(reporter: Reporter, total: number) {
 
 /** `press send <slug> [--dry-run] [--test <addr>]`. */
 export async function runSend(reporter: Reporter, slug: string, flags: { dryRun: boolean; test?: string; wait: boolean }): Promise<number> {
-  const { dist, now } = await open(reporter, flags.test === undefined)
+  const { office, dist, now } = await open(reporter, flags.test === undefined)
+  const show = instantFormatter(office, slug)
   try {
     if (flags.dryRun) {
       const result = await dryRun(dist.ctx, slug)
       const ok = result.plan.errors.length === 0
       if (reporter.flags.json) reporter.json({ ok, slug, dryRun: true, transport: result.transport, now: iso(now), rehearsal: dist.rehearsal, plan: jsonTimes(result.plan) })
       else {
-        printPlan(reporter, result.plan, now)
+        printPlan(reporter, result.plan, now, show)
         reporter.line(`dry run: nothing was sent and no connection opened (transport: ${result.transport})`)
       }
       return ok ? 0 : 1
     }
     if (flags.test !== undefined) {
-      const sent = await sendTest(dist.ctx, slug, flags.test)
-      if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, rehearsal: dist.rehearsal, sent })
-      else for (const s of sent) reporter.line(`test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) sent to ${flags.test}: ${s.messageId}`)
+      // The PDFs (one per language) are most of the wait.
+      const progress = startProgress(reporter, 'Preparing test copies')
+      const languages = Object.keys(office.releases.find((r) => r.slug === slug)?.texts ?? {}).length
+      dist.contents.watch(() => progress.update(dist.contents.done, Math.max(languages, dist.contents.started), 'rendering the PDFs'))
+      let sent
+      try {
+        sent = await sendTest(dist.ctx, slug, flags.test)
+      } finally {
+        progress.stop()
+      }
+      if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, rehearsal: dist.rehearsal, sent, embargoedPdfs: embargoedPdfs(office, slug, now) })
+      else {
+        for (const s of sent) reporter.line(`test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) ${outboxFile(office, s.receipt.response) ?? `sent to ${flags.test}`}: ${s.messageId}`)
+        printEmbargoedPdfs(reporter, embargoedPdfs(office, slug, now))
+      }
       return 0
     }
-    const progress = progressFor(reporter, 0)
+    const progress = progressFor(reporter, dist)
     let result
     try {
-      result = await planDistribution(dist.ctx, slug, { wait: flags.wait, onProgress: progress.onProgress })
+      result = await planDistribution(dist.ctx, slug, { wait: flags.wait, onProgress: progress.onProgress, onPlanned: progress.onPlanned })
     } catch (error) {
       // The plan was saved before the lock was asked for; say so, so nobody re-plans by hand.
       if (error instanceof LockedError) throw new LockedError(`${error.message} The plan of ${slug} was saved in the queue; the next \`press dispatch\` (or the worker) sends what is due.`)
@@ -169,8 +221,9 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     else {
       const c = result.plan.counts
       reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
-      printRun(reporter, result.run)
-      if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${formatInstantUtc(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
+      printRun(reporter, result.run, show)
+      if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${show(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
+      printEmbargoedPdfs(reporter, embargoedPdfs(office, slug, now))
     }
     return ok ? 0 : 1
   } finally {
@@ -180,15 +233,16 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
 
 /** `press schedule <slug> --at <instant>`. */
 export async function runSchedule(reporter: Reporter, slug: string, at: string): Promise<number> {
-  const atMs = parseInstant(at, '--at')
-  const { dist } = await open(reporter, true)
+  const atMs = parseInstant(at, '--at', reporter.flags.cwd)
+  const { office, dist } = await open(reporter, true)
+  const show = instantFormatter(office, slug)
   try {
     const result = await schedule(dist.ctx, slug, atMs)
     const ok = result.plan.errors.length === 0
     if (reporter.flags.json) reporter.json({ ok, slug, at: iso(atMs), plan: jsonTimes(result.plan), enqueued: result.enqueued })
     else {
-      reporter.line(`scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${formatInstantUtc(atMs)} (${result.enqueued.added} new, ${result.enqueued.updated} moved)`)
-      if (result.plan.lift !== undefined && result.plan.lift > atMs) reporter.line(`recipients without embargo: yes get it at the lift, ${formatInstantUtc(result.plan.lift)}, not before`)
+      reporter.line(`scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${show(atMs)}: ${result.enqueued.added} new, ${result.enqueued.updated} moved`)
+      if (result.plan.lift !== undefined && result.plan.lift > atMs) reporter.line(`recipients not vetted for embargoes (embargo: no in the press list) get it at the lift, ${show(result.plan.lift)}, not before`)
     }
     return ok ? 0 : 1
   } finally {
@@ -198,13 +252,14 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
 
 /** `press dispatch`. */
 export async function runDispatch(reporter: Reporter, flags: { wait: boolean }): Promise<number> {
-  const { dist, now } = await open(reporter, false)
-  const progress = progressFor(reporter, 0)
+  const { office, dist, now } = await open(reporter, false)
+  const show = instantFormatter(office)
+  const progress = progressFor(reporter, dist)
   try {
     const run = await dispatch(dist.ctx, { wait: flags.wait, onProgress: progress.onProgress })
     progress.stop()
     if (reporter.flags.json) reporter.json({ ok: run.failed === 0, now: iso(now), rehearsal: dist.rehearsal, ...(jsonTimes(run) as object) })
-    else printRun(reporter, run)
+    else printRun(reporter, run, show)
     return run.failed > 0 ? 1 : 0
   } finally {
     progress.stop()
@@ -245,8 +300,11 @@ function prepareAheadMs(env: NodeJS.ProcessEnv): number {
 
 /** `press worker`: dispatch continuously; publish the public site at each lift (prepared ahead), then its mail. */
 export async function runWorker(reporter: Reporter): Promise<number> {
+  // Its output is a log: every line carries the wall-clock time.
+  reporter = withTimestamps(reporter)
   const { dist, office } = await open(reporter, false, 'running')
   const { config } = office
+  const show = instantFormatter(office)
   let watcher: Awaited<ReturnType<typeof watchOffice>> | undefined
   const controller = new AbortController()
   const stop = (): void => controller.abort()
@@ -323,7 +381,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
       ...(ahead > 0 ? { prepareAheadMs: ahead, prepareLift: prepare } : {}),
       onLift: async (slug, lift) => {
         if (publishedAt.has(lift)) {
-          reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; it is in the site published at this lift`)
+          reporter.line(`${instantFormatter(office, slug)(lift)}: embargo of ${slug} lifted; it is in the site published at this lift`)
           return
         }
         const prepared = await sites.get(lift)
@@ -356,7 +414,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
         await deploys?.deploy(changes)
       },
       onRun: (run) => {
-        if (run.attempted > 0) printRun(reporter, run)
+        if (run.attempted > 0) printRun(reporter, run, show)
       },
     })
     if (reporter.flags.json) reporter.json({ ok: report.failed === 0, rehearsal: dist.rehearsal, ...(jsonTimes(report) as object) })
@@ -439,7 +497,8 @@ function deployLine(record: DeployRecord): string {
 
 /** `press status [<slug>]`. */
 export async function runStatus(reporter: Reporter, slug: string | undefined): Promise<number> {
-  const { dist, now, office } = await open(reporter, false)
+  const { office, dist, now } = await open(reporter, false)
+  const show = instantFormatter(office, slug)
   try {
     const result = await status(dist.ctx, slug)
     const deploy = office.config.deploy === undefined ? undefined : await readDeployRecord(office.config.paths.state)
@@ -453,9 +512,9 @@ export async function runStatus(reporter: Reporter, slug: string | undefined): P
       const c = result.bySlug[s]!
       reporter.line(`${s}: ${Object.entries(c).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ')}`)
     }
-    if (result.nextDue !== undefined) reporter.line(`next due: ${result.nextDue <= now ? 'now' : formatInstantUtc(result.nextDue)}`)
+    if (result.nextDue !== undefined) reporter.line(`next due: ${result.nextDue <= now ? 'now' : show(result.nextDue)}`)
     for (const f of result.failures) reporter.line(`failed: ${f.email} (${f.slug}): ${f.response ?? f.error ?? ''}`)
-    for (const r of result.retrying) reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${formatInstantUtc(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
+    for (const r of result.retrying) reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${show(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
     if (deploy?.last) reporter.line(deployLine(deploy))
     return 0
   } finally {

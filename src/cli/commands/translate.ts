@@ -1,11 +1,13 @@
 /** `press translate status`: a table of releases × languages. */
 import { diagnosticJson } from '../../diagnostics.js'
 import { translationStates } from '../../release/translation-status.js'
-import { failOnContentErrors, openOffice } from '../context.js'
+import { commandNow, failOnContentErrors, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
 
 /** Run `press translate status`; returns the exit code. */
 export async function runTranslateStatus(reporter: Reporter): Promise<number> {
+  // Taken like every command's --now (and checked the same way); the states do not depend on it.
+  commandNow(reporter)
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'no status was computed')
   const rows = office.releases.map((release) => ({ slug: release.slug, source: release.source, languages: translationStates(release, office.config.locales) }))
@@ -24,7 +26,19 @@ export async function runTranslateStatus(reporter: Reporter): Promise<number> {
     })
     reporter.line(`${row.slug.padEnd(width)}  ${cells.join('')}`.trimEnd())
   }
-  const stale = rows.flatMap((r) => r.languages.filter((l) => l.state === 'stale').map((l) => `${r.slug}/${l.lng}.md: set source_hash: ${l.current} once the translation is updated`))
-  for (const line of stale) reporter.line(`  ${line}`)
+  // The next step for every row that needs one: the exact line to add, or the command.
+  const steps = rows.flatMap((r) =>
+    r.languages.flatMap((l) => {
+      const file = l.path ?? `${r.slug}/${l.lng}.md`
+      if (l.state === 'stale') return [`${file}: update the text from ${r.source}.md, then set source_hash: ${l.current}`]
+      if (l.state === 'unrecorded') return [`${file}: no source_hash; if it matches ${r.source}.md as it is now, add the line source_hash: ${l.current} to its frontmatter`]
+      if (l.state === 'draft') return [`${file}: a draft; set status: ready when the translation is done`]
+      return []
+    }),
+  )
+  if (steps.length > 0) reporter.line('')
+  for (const line of steps) reporter.line(`  ${line}`)
+  const missing = rows.filter((r) => r.languages.some((l) => l.state === 'missing')).length
+  if (missing > 0) reporter.line(`  missing: optional; to add one, copy the source file to <lang>.md in the release folder, translate it, then run \`press translate status\` for its source_hash`)
   return 0
 }
