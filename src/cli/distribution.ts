@@ -14,6 +14,7 @@ import { findChromium } from '../render/find-chromium.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import type { Recipient } from '../types.js'
 import { openLedger } from '../distribute/queue/open-ledger.js'
+import { unsubscribeTokenMaker } from '../recipients/secret.js'
 import type { Reporter } from './io.js'
 
 /** A context and how to release what it started. */
@@ -79,6 +80,7 @@ export async function openDistribution(
     mail: {
       ...config.mail,
       ...(options.transport !== undefined ? { transport: options.transport } : {}),
+      unsubscribe: { ...config.mail.unsubscribe, token: unsubscribeTokenMaker(config.paths.state, config.site.url, reporter.io.env) },
       translations: config.translations,
     } as DistributeContext['mail'],
     releases: (slug) => office.releases.find((r) => r.slug === slug),
