@@ -121,8 +121,8 @@ export interface WorkerOptions extends SendOptions {
   readonly signal: AbortSignal
   /** Called at each embargo lift crossed while running, before that lift's mail goes out (e.g. rebuild the public site). */
   readonly onLift?: (slug: string, lift: number) => void | Promise<void>
-  /** Called after each dispatch round. */
-  readonly onRun?: (report: RunReport) => void
+  /** Called after each dispatch round (awaited: e.g. the inbox is read here). */
+  readonly onRun?: (report: RunReport) => void | Promise<void>
   /** Longest sleep between rounds, ms (default 60,000). */
   readonly maxSleepMs?: number
 }
@@ -475,7 +475,7 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       rounds++
       sent += report.sent
       failed += report.failed
-      options.onRun?.(report)
+      await options.onRun?.(report)
       const now = ctx.now()
       const nextLift = (await upcomingLifts(now))[0]?.lift
       const candidates = [report.nextDue, nextLift].filter((x): x is number => x !== undefined)

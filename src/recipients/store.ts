@@ -62,6 +62,10 @@ export interface RecipientStore {
   count(email: string, kind: RecipientEventKind, since: number): number
   /** When the address last unsubscribed / resubscribed (epoch ms), if ever. */
   last(email: string, kind: 'unsubscribed' | 'resubscribed'): number | undefined
+  /** Remember an incoming message left for a person, so later rounds do not read it again. */
+  markLeft(key: string, at: number): void
+  /** Whether `markLeft` was called for this key. */
+  isLeft(key: string): boolean
   close(): void
 }
 
@@ -93,6 +97,7 @@ export function openRecipientStore(statePath: string): RecipientStore {
     );
     CREATE INDEX IF NOT EXISTS events_slug ON events (slug, email, at);
     CREATE INDEX IF NOT EXISTS events_email ON events (email, kind, at);
+    CREATE TABLE IF NOT EXISTS left_for_person (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
   `)
   const insert = db.prepare('INSERT OR IGNORE INTO events (slug, email, kind, reason, at, source, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)')
   const seen = db.prepare('SELECT 1 FROM events WHERE source = ?').pluck()
@@ -100,6 +105,8 @@ export function openRecipientStore(statePath: string): RecipientStore {
   const history = db.prepare('SELECT slug, email, kind, reason, at, source, message_id AS messageId FROM events WHERE email = ? ORDER BY at, id')
   const count = db.prepare('SELECT COUNT(*) FROM events WHERE email = ? AND kind = ? AND at >= ?').pluck()
   const last = db.prepare('SELECT MAX(at) FROM events WHERE email = ? AND kind = ?').pluck()
+  const markLeft = db.prepare('INSERT OR IGNORE INTO left_for_person (key, at) VALUES (?, ?)')
+  const isLeft = db.prepare('SELECT 1 FROM left_for_person WHERE key = ?').pluck()
   return {
     record: (e) => insert.run(e.slug, e.email, e.kind, e.reason, e.at, e.source, e.messageId ?? null).changes > 0,
     seen: (source) => seen.get(source) !== undefined,
@@ -113,6 +120,8 @@ export function openRecipientStore(statePath: string): RecipientStore {
     history: (email) => (history.all(email) as Array<RecipientEvent & { messageId: string | null }>).map(({ messageId, ...rest }) => (messageId === null ? rest : { ...rest, messageId })),
     count: (email, kind, since) => count.get(email, kind, since) as number,
     last: (email, kind) => (last.get(email, kind) as number | null) ?? undefined,
+    markLeft: (key, at) => void markLeft.run(key, at),
+    isLeft: (key) => isLeft.get(key) !== undefined,
     close: () => db.close(),
   }
 }

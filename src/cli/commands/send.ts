@@ -196,9 +196,10 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
   }
 }
 
-/** `press worker`: dispatch continuously; rebuild the public site at each lift. */
-export async function runWorker(reporter: Reporter): Promise<number> {
-  const { dist } = await open(reporter, false, 'running')
+/** `press worker`: dispatch continuously; rebuild the public site at each lift; with `serve`, also the unsubscribe endpoint; with `mail.inbox`, read the mailbox each round. */
+export async function runWorker(reporter: Reporter, serve?: { port: number; host: string }): Promise<number> {
+  const { office, dist } = await open(reporter, false, 'running')
+  const recipients = await startRecipients(reporter, office, dist.ctx.now, serve)
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -219,8 +220,9 @@ export async function runWorker(reporter: Reporter): Promise<number> {
         const built = await buildSite(fresh.office, { now: dist.ctx.now() }, { env: reporter.io.env })
         reporter.line(`published ${built.published.length} releases (${built.pages.rendered} pages rendered)`)
       },
-      onRun: (run) => {
+      onRun: async (run) => {
         if (run.attempted > 0) printRun(reporter, run)
+        await recipients.round()
       },
     })
     if (reporter.flags.json) reporter.json({ ok: report.failed === 0, ...(jsonTimes(report) as object) })
@@ -229,7 +231,21 @@ export async function runWorker(reporter: Reporter): Promise<number> {
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
+    await recipients.close()
     await dist.close()
+  }
+}
+
+/** The worker's recipients' side (src/recipients): the HTTP endpoint, and the inbox read once per round. */
+async function startRecipients(reporter: Reporter, office: Office, now: () => number, serve: { port: number; host: string } | undefined): Promise<{ round: () => Promise<void>; close: () => Promise<void> }> {
+  const service = serve ? await (await import('./serve.js')).startServe(reporter, office, serve, now) : undefined
+  const inbox = office.config.mail.inbox ? (await import('./inbox.js')).inboxRound : undefined
+  return {
+    round: async () => {
+      // A mailbox that cannot be read must not stop the sending.
+      if (inbox) await inbox(reporter, office, now).catch((error: Error) => reporter.error(error.message))
+    },
+    close: async () => service?.close(),
   }
 }
 
