@@ -54,7 +54,8 @@ export async function openRecipientsService(office: Office, options: RecipientsS
     return languages.byEmail.get(email)
   }
   const from = /<([^>]+)>/.exec(config.mail.from)?.[1] ?? config.mail.from
-  const contact = config.contacts.find((c) => c.email)?.email ?? from
+  const mailto = config.mail.unsubscribe.mailto?.replace(/^mailto:/i, '')
+  const contact = mailto || (config.contacts.find((c) => c.email)?.email ?? from)
   const app = createRecipientsApp({
     secrets,
     office: config.site.url,

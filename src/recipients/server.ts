@@ -159,6 +159,8 @@ export function createRecipientsApp(options: RecipientsAppOptions): Hono {
   app.get('/healthz', (c) => c.text('ok'))
 
   app.get(base, async (c) => {
+    // The link in the shared footer of every message carries no token: say how to unsubscribe.
+    if (!tokenOf(c)) return page(c, 200, undefined, (t) => ({ title: t('recipients:unsubscribe.title'), message: t('recipients:unsubscribe.howTo', vars(undefined)) }))
     const checked = checkToken(options, tokenOf(c))
     if ('refusal' in checked) return refusal(c, { ok: false, refusal: checked.refusal, ...(checked.claims ? { claims: checked.claims } : {}) } as Extract<SubscriptionOutcome, { ok: false }>)
     const { email } = checked.claims

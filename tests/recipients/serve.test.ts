@@ -118,6 +118,7 @@ describe('press serve: one-click unsubscribe', () => {
       [`/unsubscribe?t=${encodeURIComponent('jane@example.com')}`, 403],
       ['/unsubscribe?e=jane%40example.com', 400],
       ['/unsubscribe', 400],
+      ['/unsubscribe?t=', 400],
     ]
     for (const [target, status] of cases) {
       const res = await http('POST', target, { 'Content-Type': 'application/x-www-form-urlencoded' }, 'List-Unsubscribe=One-Click')
@@ -180,6 +181,10 @@ describe('press serve: one-click unsubscribe', () => {
   test('unknown paths are 404; GET never needs a body; /healthz answers', async () => {
     expect((await http('GET', '/unsubscribe/other')).status).toBe(404)
     expect((await http('GET', '/healthz')).text).toBe('ok')
+    // The footer link of every message (shared by all recipients, so without a token) explains instead of failing.
+    const footer = await http('GET', '/unsubscribe', { 'Accept-Language': 'ru' })
+    expect(footer.status).toBe(200)
+    expect(footer.text).toContain('напишите на адрес unsubscribe@example.org с темой «отписаться»')
   })
 })
 
