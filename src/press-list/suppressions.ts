@@ -115,7 +115,17 @@ export function parseSuppressionFile(text: string): { entries: SuppressionEntry[
  *   out here; `press check` reports it.
  */
 export function parseSuppressions(text: string): Set<string> {
-  return new Set(parseSuppressionFile(text).entries.map((e) => e.email))
+  // The same rules as parseSuppressionFile without reading reasons and
+  // times: dispatch reads this file before every run.
+  const emails = new Set<string>()
+  for (const line of text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)) {
+    const hash = line.indexOf('#')
+    const content = hash === -1 ? line : line.slice(0, hash)
+    const comma = content.indexOf(',')
+    const email = normalizeEmail((comma === -1 ? content : content.slice(0, comma)).trim().replace(/^"(.*)"$/, '$1'))
+    if (email !== '' && email !== 'email' && looksLikeAddress(email)) emails.add(email)
+  }
+  return emails
 }
 
 async function readText(path: string): Promise<string> {
