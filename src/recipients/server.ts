@@ -191,7 +191,7 @@ export function createRecipientsApp(options: RecipientsAppOptions): Hono {
 
   app.get(`${base}/resubscribe`, async (c) => {
     const token = tokenOf(c)
-    const checked = checkToken({ ...options, store: { ...options.store, last: () => undefined } }, token)
+    const checked = checkToken(options, token, 'resubscribe')
     if ('refusal' in checked) return refusal(c, { ok: false, refusal: checked.refusal } as Extract<SubscriptionOutcome, { ok: false }>)
     const { email } = checked.claims
     return page(c, 200, email, (t) => ({

@@ -41,13 +41,18 @@ export function unsubscribeReason(how: string, slug: string): string {
  *   Secrets, office, store.
  * @param token
  *   From the URL (optional).
+ * @param purpose
+ *   `unsubscribe` (default) also refuses tokens older than the last
+ *   resubscribe; `resubscribe` checks the signature only (its own rule is in
+ *   `resubscribeByToken`).
  * @returns
  *   The claims, or why not.
  */
-export function checkToken(deps: UnsubscribeDeps, token: string | undefined): { claims: TokenClaims } | { refusal: TokenRefusal; claims?: TokenClaims } {
+export function checkToken(deps: UnsubscribeDeps, token: string | undefined, purpose: 'unsubscribe' | 'resubscribe' = 'unsubscribe'): { claims: TokenClaims } | { refusal: TokenRefusal; claims?: TokenClaims } {
   if (token === undefined || token === '') return { refusal: 'missing' }
   const claims = verifyToken(deps.secrets, deps.office, token)
   if (claims === undefined) return { refusal: 'forged' }
+  if (purpose === 'resubscribe') return { claims }
   const resubscribed = deps.store.last(claims.email, 'resubscribed')
   // Tokens carry whole seconds; one made before the resubscribe is a replay.
   if (resubscribed !== undefined && claims.issuedAt < Math.floor(resubscribed / 1000) * 1000) return { refusal: 'stale', claims }

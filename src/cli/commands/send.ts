@@ -240,10 +240,14 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
 async function startRecipients(reporter: Reporter, office: Office, now: () => number, serve: { port: number; host: string } | undefined): Promise<{ round: () => Promise<void>; close: () => Promise<void> }> {
   const service = serve ? await (await import('./serve.js')).startServe(reporter, office, serve, now) : undefined
   const inbox = office.config.mail.inbox ? (await import('./inbox.js')).inboxRound : undefined
+  let lastRead: number | undefined
   return {
     round: async () => {
+      // Rounds can be 5 s apart while mail is due; one IMAP login a minute is enough.
+      if (!inbox || (lastRead !== undefined && now() - lastRead < 60_000)) return
+      lastRead = now()
       // A mailbox that cannot be read must not stop the sending.
-      if (inbox) await inbox(reporter, office, now).catch((error: Error) => reporter.error(error.message))
+      await inbox(reporter, office, now).catch((error: Error) => reporter.error(error.message))
     },
     close: async () => service?.close(),
   }
