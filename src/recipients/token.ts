@@ -30,9 +30,18 @@ export interface TokenClaims {
 const version = 'u1'
 const sivLength = 16
 
+// A distribution signs one token per message with the same secret: derive its keys once.
+const derived = new Map<string, TokenKeys>()
+
 function keysOf(secret: string): TokenKeys {
-  const derive = (label: string): Buffer => createHmac('sha256', secret).update(`pressroom unsubscribe ${label}`).digest()
-  return { mac: derive('mac'), enc: derive('enc') }
+  let keys = derived.get(secret)
+  if (keys === undefined) {
+    const derive = (label: string): Buffer => createHmac('sha256', secret).update(`pressroom unsubscribe ${label}`).digest()
+    keys = { mac: derive('mac'), enc: derive('enc') }
+    if (derived.size > 16) derived.clear()
+    derived.set(secret, keys)
+  }
+  return keys
 }
 
 function sivOf(keys: TokenKeys, office: string, plain: Buffer): Buffer {

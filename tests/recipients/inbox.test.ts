@@ -161,6 +161,24 @@ describe('processInbox (Dovecot)', () => {
     expect((await suppressed()).get('bob@example.com')).toMatch(/^hard bounce: 5\.1\.1/)
   }, 120_000)
 
+  test('a DSN naming two recipients suppresses the listed one only; garbage and a bare report are left unread, nothing crashes', async () => {
+    const two = (await fixture('postfix-user-unknown.eml')).replace(
+      'Final-Recipient: rfc822; jane@example.com',
+      'Final-Recipient: rfc822; nobody@example.invalid\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\nFinal-Recipient: rfc822; jane@example.com',
+    )
+    const garbage = Buffer.concat([Buffer.from('Subject: \u00ff\u00fe\r\nContent-Type: multipart/report; boundary=\r\n\r\n'), Buffer.from([0, 1, 2, 255, 254, 13, 10, 45, 45, 13, 10])])
+    const bare = 'From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nOnly words.\r\n--b--\r\n'
+    await imap().append([two, garbage, bare])
+    const report = await processInbox(options())
+    expect(report.items.map((i) => [i.email ?? '-', i.kind, i.action])).toEqual([
+      ['nobody@example.invalid', 'bounce', 'ignored'],
+      ['jane@example.com', 'bounce', 'suppressed'],
+      ['-', 'malformed', 'left'],
+      ['-', 'malformed', 'left'],
+    ])
+    expect([...(await suppressed()).keys()]).toEqual(['jane@example.com'])
+  }, 60_000)
+
   test('a wrong password is an InboxError that never shows the password', async () => {
     const url = imap().url.replace(imap().pass, 'wrong-pass-123')
     const error = await processInbox(options({ url })).catch((e: unknown) => e)
