@@ -179,6 +179,47 @@ describe('processInbox (Dovecot)', () => {
     expect([...(await suppressed()).keys()]).toEqual(['jane@example.com'])
   }, 60_000)
 
+  test('an internationalised DSN (RFC 6533 message/global-delivery-status, UTF-8 diagnostic) is read too', async () => {
+    const dsn = [
+      'From: mailer-daemon@yandex.example',
+      'To: press@example.org',
+      'Subject: =?utf-8?B?0J3QtdC00L7RgdGC0LDQstC70LXQvdC90L7QtSDRgdC+0L7QsdGJ0LXQvdC40LU=?=',
+      'Message-ID: <global-dsn-1@yandex.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=global-delivery-status; boundary="g"',
+      '',
+      '--g',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      'Письмо не доставлено.',
+      '--g',
+      'Content-Type: message/global-delivery-status',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      'Reporting-MTA: dns; mx.yandex.example',
+      '',
+      'Final-Recipient: utf-8; olga@yandex.example',
+      'Action: failed',
+      'Status: 5.1.1',
+      'Diagnostic-Code: smtp; 550 5.1.1 Такого ящика нет',
+      '',
+      '--g',
+      'Content-Type: message/global-headers',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      'From: Press Office <press@example.org>',
+      'Message-ID: <cd00878743a116291658e32f499e19a7@example.org>',
+      '',
+      '--g--',
+      '',
+    ].join('\r\n')
+    await imap().append([dsn])
+    const report = await processInbox(options())
+    expect(report.items).toMatchObject([{ email: 'olga@yandex.example', slug, action: 'suppressed' }])
+    expect((await suppressed()).get('olga@yandex.example')).toBe('hard bounce: 5.1.1 550 5.1.1 Такого ящика нет')
+  }, 60_000)
+
   test('a wrong password is an InboxError that never shows the password', async () => {
     const url = imap().url.replace(imap().pass, 'wrong-pass-123')
     const error = await processInbox(options({ url })).catch((e: unknown) => e)
