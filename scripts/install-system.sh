@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Pressroom needs, only when they are missing:
 # Chromium (PDF rendering, preview tests), fonts with Cyrillic coverage,
-# poppler-utils (PDF checks in tests), redis-server (BullMQ tests).
+# poppler-utils (PDF checks in tests), redis-server (BullMQ tests),
+# dovecot-imapd (a real IMAP server for the bounce-processing tests).
 # Safe to run again: a second run with everything present does nothing.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ "${PRESS_SKIP_REDIS:-}" != "1" ]; then
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 fi
+
+[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -13,6 +13,7 @@ import { clockMismatchWarning } from './embargo/time.js'
 import { checkCatalogs } from './i18n/catalogs.js'
 import type { Office } from './office.js'
 import { loadPressList } from './press-list/load.js'
+import { loadSuppressionFile } from './press-list/suppressions.js'
 import { translationStates } from './release/translation-status.js'
 import type { TemplateName } from './render/template.js'
 
@@ -67,6 +68,11 @@ export async function checkOffice(office: Office, now: number): Promise<CheckRep
     ...(config.lists ? { lists: config.lists } : {}),
   })
   messages.push(...list.messages)
+  const suppressions = await loadSuppressionFile(config.paths.suppressions)
+  const shown = displayPath(config, config.paths.suppressions)
+  for (const problem of suppressions.problems) {
+    messages.push(diagnostic(shown, { line: problem.line, column: problem.column }, problem.severity, problem.message, 'suppression-malformed', 'press:suppressions'))
+  }
   return { messages, releases: office.releases.length, recipients: list.recipients.length }
 }
 

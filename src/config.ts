@@ -53,8 +53,15 @@ const configSchema = z.object({
         .optional(),
       unsubscribe: z.object({ mailto: z.string().optional(), url: z.string().optional() }).default({}),
       failureThreshold: z.number().min(0).max(1).optional(),
+      inbox: z.string().optional(),
+      bounces: z
+        .object({
+          folder: z.string().min(1).default('Processed'),
+          temporary: z.object({ count: z.number().int().positive().default(3), days: z.number().positive().default(7) }).default({ count: 3, days: 7 }),
+        })
+        .default({ folder: 'Processed', temporary: { count: 3, days: 7 } }),
     })
-    .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {} }),
+    .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {}, bounces: { folder: 'Processed', temporary: { count: 3, days: 7 } } }),
   translations: z.enum(['lenient', 'strict']).default('lenient'),
   // A shell command run after every build that changed dist/ (see site/deploy.ts).
   deploy: z
@@ -200,6 +207,7 @@ export function resolveConfig(
   const format = envChoice(env, 'PRESS_PDF_FORMAT', ['A4', 'Letter'] as const) ?? value.pdf.format
   const chromium = overrides.chromium ?? (env['PRESS_CHROMIUM_PATH'] || undefined) ?? value.pdf.chromium
   const transport = overrides.smtpUrl ?? (env['PRESS_SMTP_URL'] || undefined) ?? value.mail.transport
+  const inbox = (env['PRESS_INBOX_URL'] || undefined) ?? value.mail.inbox
   const translations = envChoice(env, 'PRESS_TRANSLATIONS', ['lenient', 'strict'] as const) ?? value.translations
   const workers = envWorkers(env) ?? value.build.workers
   const abs = (p: string): string => path.resolve(root, p)
@@ -233,7 +241,7 @@ export function resolveConfig(
     contacts: value.contacts.map(stripUndefined),
     ...(value.lists ? { lists: value.lists } : {}),
     pdf: stripUndefined({ format, chromium, timeout: value.pdf.timeout, concurrency: value.pdf.concurrency }),
-    mail: { ...value.mail, transport },
+    mail: { ...stripUndefined({ ...value.mail, inbox }), transport } as FileConfig['mail'],
     translations,
     ...(value.deploy === undefined ? {} : { deploy: typeof value.deploy === 'string' ? { command: value.deploy, timeout: deployTimeout } : { command: value.deploy.command, timeout: value.deploy.timeout ?? deployTimeout } }),
     build: { workers },

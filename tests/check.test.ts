@@ -19,6 +19,17 @@ interface TranslateJson {
 }
 
 describe('press check', () => {
+  test('malformed lines of suppressions.csv are errors with line and column; a bad time is a warning', async () => {
+    const dir = await makeOffice({ files: { 'suppressions.csv': 'email\njane@example.com # unsubscribed (one-click), 2031-03-14T09:00:00.000Z\nJane Doe\nivan@example.ru # hard bounce, yesterday-ish 2031-99-99\n' } })
+    const run = await runPress(['check', '-C', dir, '--now', '2031-01-01T00:00:00Z'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('suppressions.csv:3:1: error: `Jane Doe` is not an email address; write one address at the start of the line')
+    expect(run.stderr).not.toContain('suppressions.csv:2:')
+    const { office } = await loadOffice(dir, {})
+    const report = await checkOffice(office!, Date.parse('2031-01-01T00:00:00Z'))
+    expect(report.messages.filter((m) => m.ruleId === 'suppression-malformed').map((m) => [m.line, m.fatal])).toEqual([[3, true]])
+  })
+
   test('the sample office: exit 0, every embargo echoed in its zone and UTC, at the `embargo:` line', async () => {
     const dir = await copySampleOffice()
     const run = await runPress(['check', '-C', dir, '--now', '2031-01-01T00:00:00Z'])

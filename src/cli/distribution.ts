@@ -18,6 +18,7 @@ import type { Recipient } from '../types.js'
 import { openLedger } from '../distribute/queue/open-ledger.js'
 import { openOffice } from './context.js'
 import type { ContentFor } from '../distribute/compose.js'
+import { unsubscribeTokenMaker } from '../recipients/secret.js'
 import type { Reporter } from './io.js'
 import { rehearsalDir } from './rehearsal.js'
 
@@ -138,6 +139,7 @@ export async function openDistribution(
     mail: {
       ...config.mail,
       ...(rehearsal ? { transport: 'outbox' } : options.transport !== undefined ? { transport: options.transport } : {}),
+      unsubscribe: { ...config.mail.unsubscribe, token: unsubscribeTokenMaker(config.paths.state, config.site.url, reporter.io.env) },
       translations: config.translations,
     } as DistributeContext['mail'],
     releases: (slug) => current.releases.find((r) => r.slug === slug),

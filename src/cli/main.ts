@@ -26,6 +26,8 @@ const examples: Record<string, readonly string[]> = {
   withdraw: [`press withdraw ${sample} --notify`],
   retry: [`press retry ${sample} --failed`],
   preview: ['press preview --port 4000'],
+  serve: ['press serve --port 8025            # behind your reverse proxy, which forwards mail.unsubscribe.url here'],
+  inbox: ['press inbox                        # e.g. every 10 minutes from cron'],
 }
 
 const globalsHeading = 'Global options:'
@@ -208,13 +210,17 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     command('worker', distribution)
       .description('send continuously, and rebuild the public site at each embargo lift')
       .option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there')
-      .option('--queue <url>', queueHelp),
+      .option('--queue <url>', queueHelp)
+      .option('--serve', 'also run the unsubscribe endpoint of `press serve` in this process')
+      .option('-p, --port <n>', 'with --serve: port (default 8025)')
+      .option('--host <host>', 'with --serve: address to listen on (default 127.0.0.1)'),
   ).action(
-    run(async (reporter) => {
+    run(async (reporter, options: { serve?: boolean; port?: string; host?: string }) => {
       const { limitHeapGrowth } = await import('./heap.js')
       limitHeapGrowth(reporter.io.env)
       const { runWorker } = await import('./commands/send.js')
-      return runWorker(reporter)
+      const serve = options.serve === true ? { port: parsePort(options.port ?? '8025'), host: options.host ?? '127.0.0.1' } : undefined
+      return runWorker(reporter, serve)
     }),
   )
 
@@ -251,6 +257,20 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     }),
   )
 
+  const recipients = 'Recipients:'
+  addGlobals(
+    command('serve', recipients)
+      .description('one-click unsubscribe endpoint (RFC 8058) with confirmation pages in the recipient\'s language')
+      .option('-p, --port <n>', 'port (default 8025; 0 = any free port)')
+      .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter, options: { port?: string; host?: string }) => {
+      const { runServe } = await import('./commands/serve.js')
+      return runServe(reporter, { port: parsePort(options.port ?? '8025'), host: options.host ?? '127.0.0.1' })
+    }),
+  )
+
   addGlobals(
     command('withdraw', distribution)
       .description('stop a distribution: cancel unsent mail, back to draft, off the public site; --notify tells those reached')
@@ -278,6 +298,17 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     run(async (reporter, slug: string, options: { failed?: boolean; deferred?: boolean; includeSuppressed?: boolean }) => {
       const { runRetry } = await import('./commands/changes.js')
       return runRetry(reporter, slug, { failed: options.failed === true, deferred: options.deferred === true, includeSuppressed: options.includeSuppressed === true })
+    }),
+  )
+
+  addGlobals(
+    command('inbox', recipients)
+      .description('read the mailbox of mail.inbox once: bounces and mailto unsubscribes become suppressions')
+      .option('--now <instant>', nowHelp),
+  ).action(
+    run(async (reporter) => {
+      const { runInbox } = await import('./commands/inbox.js')
+      return runInbox(reporter)
     }),
   )
 
@@ -328,6 +359,13 @@ function withoutHelpOnUnknownCommand(program: Command, argv: readonly string[]):
     return args.filter((a) => a !== '-h' && a !== '--help')
   }
   return args
+}
+
+/** A `--port` value, or a usage error. */
+function parsePort(text: string): number {
+  const port = Number(text)
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port ${text} is not a port number (0–65535)`)
+  return port
 }
 
 /** The global options, in their own help group; no defaults, so the program's and the command's values merge. */

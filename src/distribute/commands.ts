@@ -141,8 +141,8 @@ export interface WorkerOptions extends SendOptions {
   readonly onChange?: () => void | Promise<void>
   /** Subscribe to file changes: `wake` ends the current sleep early; returns an unsubscribe function (optional). */
   readonly watch?: (wake: () => void) => () => void
-  /** Called after each dispatch round. */
-  readonly onRun?: (report: RunReport) => void
+  /** Called after each dispatch round (awaited: e.g. the inbox is read here). */
+  readonly onRun?: (report: RunReport) => void | Promise<void>
   /** Longest sleep between rounds, ms (default 60,000). */
   readonly maxSleepMs?: number
   /** Called once per lift, `prepareAheadMs` before it (or at once when it is closer), in the background: e.g. build the public site ahead for onLift to swap in (optional). */
@@ -591,7 +591,7 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       rounds++
       sent += report.sent
       failed += report.failed
-      options.onRun?.(report)
+      await options.onRun?.(report)
       const now = ctx.now()
       const nextLift = (await upcomingLifts(now))[0]?.lift
       // Wake up in time to prepare the next lift not prepared yet.

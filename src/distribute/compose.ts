@@ -64,8 +64,10 @@ export type ContentFor = (slug: string, lng: Lng, variant: ContentVariant) => Pr
 export interface UnsubscribeConfig {
   /** Address for `mailto:` unsubscribes, e.g. `unsubscribe@example.org`. */
   readonly mailto?: string
-  /** HTTPS endpoint for one-click unsubscribes; the recipient's address is appended as `e=`. */
+  /** HTTPS endpoint for one-click unsubscribes; the recipient's token is appended as `t=` (never the address). */
   readonly url?: string
+  /** Makes the opaque token of an address (see src/recipients/token.ts); required with `url`. */
+  readonly token?: (email: string, issuedAt: number, slug?: string) => string
 }
 
 /** Settings every message of a run shares. */
@@ -304,10 +306,16 @@ export interface MessageRecipient {
  *   Config.
  * @param email
  *   Recipient address.
+ * @param issuedAt
+ *   When the token is made (the message's Date), epoch ms.
+ * @param slug
+ *   The release, carried inside the token (optional).
  * @returns
- *   `<mailto:…?subject=unsubscribe>, <https://…?e=…>`.
+ *   `<mailto:…?subject=unsubscribe>, <https://…?t=…>`.
+ * @throws {ComposeError}
+ *   When a URL is configured but no token maker is given.
  */
-export function listUnsubscribe(unsubscribe: UnsubscribeConfig, email: string): string | undefined {
+export function listUnsubscribe(unsubscribe: UnsubscribeConfig, email: string, issuedAt: number, slug?: string): string | undefined {
   const parts: string[] = []
   if (unsubscribe.mailto) {
     const mailto = checkAddress(unsubscribe.mailto.replace(/^mailto:/i, ''), '`mail.unsubscribe.mailto`')
@@ -315,7 +323,8 @@ export function listUnsubscribe(unsubscribe: UnsubscribeConfig, email: string): 
   }
   if (unsubscribe.url) {
     const url = toHeaderText(unsubscribe.url).replace(/[<>\s]/g, '')
-    parts.push(`<${url}${url.includes('?') ? '&' : '?'}e=${encodeURIComponent(email)}>`)
+    if (!unsubscribe.token) throw new ComposeError('`mail.unsubscribe.url` is set but no unsubscribe secret was given; the URL must carry a signed token, never the address.')
+    parts.push(`<${url}${url.includes('?') ? '&' : '?'}t=${unsubscribe.token(email.toLowerCase(), issuedAt, slug)}>`)
   }
   return parts.length === 0 ? undefined : parts.join(', ')
 }
@@ -348,7 +357,7 @@ export function composeMessage(base: MessageBase, to: MessageRecipient, date: nu
     `Message-ID: ${messageId}`,
     `Date: ${formatDate(date)}`,
   ]
-  const unsubscribe = listUnsubscribe(base.unsubscribe, address)
+  const unsubscribe = listUnsubscribe(base.unsubscribe, address, date, base.slug)
   if (unsubscribe !== undefined) {
     head.push(mimeFuncs.foldLines(`List-Unsubscribe: ${unsubscribe}`, 76))
     // RFC 8058: one-click needs an HTTPS URI in List-Unsubscribe.

@@ -8,7 +8,7 @@ import { press, type CliRun } from './run.js'
 
 const golden = (name: string): string => fileURLToPath(new URL(`../fixtures/cli/help/${name}.txt`, import.meta.url))
 
-const commands = ['new', 'check', 'build', 'translate', 'translate status', 'preview', 'send', 'schedule', 'dispatch', 'worker', 'status'] as const
+const commands = ['new', 'check', 'build', 'translate', 'translate status', 'preview', 'send', 'schedule', 'dispatch', 'worker', 'status', 'serve', 'inbox'] as const
 /** Commands that take the global options (all but the `translate` group). */
 const leaves = commands.filter((c) => c !== 'translate')
 
@@ -29,7 +29,7 @@ describe('press --help', () => {
     expect(run.code).toBe(0)
     expect(run.stderr).toBe('')
     await expect(run.stdout).toMatchFileSnapshot(golden('press'))
-    for (const c of ['new', 'check', 'build', 'translate', 'preview', 'send', 'schedule', 'dispatch', 'worker', 'status']) {
+    for (const c of ['new', 'check', 'build', 'translate', 'preview', 'send', 'schedule', 'dispatch', 'worker', 'status', 'serve', 'inbox']) {
       expect(run.stdout).toMatch(new RegExp(`^  ${c} `, 'm'))
     }
     expect(run.stdout).toContain('Publishing:')

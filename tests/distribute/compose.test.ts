@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import { simpleParser } from 'mailparser'
 import { composeBase, composeMessage, ComposeError, formatAddress, listUnsubscribe, messageIdFor } from '../../src/distribute/compose.js'
-import { fakeContent, makeOffice } from './fixtures/office.js'
+import { fakeContent, makeOffice, testSecret, testToken } from './fixtures/office.js'
+import { verifyToken } from '../../src/recipients/token.js'
 
 const office = makeOffice()
 const content = fakeContent(office.files)
-const options = { from: 'Press Office <press@example.org>', unsubscribe: { mailto: 'unsubscribe@example.org', url: 'https://press.example.org/u' } }
+const options = { from: 'Press Office <press@example.org>', unsubscribe: { mailto: 'unsubscribe@example.org', url: 'https://press.example.org/u', token: testToken } }
 
 /** Header names of the top-level header block, lowercased, in order. */
 function headerNames(raw: Buffer): string[] {
@@ -40,9 +41,12 @@ describe('compose', () => {
     expect(mail.messageId).toMatch(/^<[0-9a-f]{32}@example\.org>$/)
     expect(mail.headers.get('content-language')).toBe('ru')
     expect(headerLine(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click')
-    expect(headerLine(mail, 'list-unsubscribe')).toBe(
-      'List-Unsubscribe: <mailto:unsubscribe@example.org?subject=unsubscribe>, <https://press.example.org/u?e=ivan%40example.ru>',
-    )
+    // The one-click URL carries a signed token, never the address.
+    const header = headerLine(mail, 'list-unsubscribe')
+    expect(header).toMatch(/^List-Unsubscribe: <mailto:unsubscribe@example\.org\?subject=unsubscribe>, <https:\/\/press\.example\.org\/u\?t=u1[\w-]+>$/)
+    expect(header).not.toMatch(/ivan|example\.ru|e=/)
+    const token = /\?t=([\w-]+)>/.exec(header)![1]!
+    expect(verifyToken([testSecret], 'https://press.example.org', token)).toMatchObject({ email: 'ivan@example.ru', slug: 'slug-a' })
     expect(mail.text).toContain('Текст релиза')
     expect(mail.html).toContain('<h1')
     expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([
@@ -82,8 +86,10 @@ describe('compose', () => {
     expect(formatAddress('Jane Doe', 'j@example.com')).toBe('Jane Doe <j@example.com>')
     expect(formatAddress('Doe, "Jane"', 'j@example.com')).toBe('"Doe, \\"Jane\\"" <j@example.com>')
     expect(formatAddress('', 'j@example.com')).toBe('j@example.com')
-    expect(listUnsubscribe({}, 'a@b.c')).toBeUndefined()
-    expect(listUnsubscribe({ url: 'https://x.example/u?list=1' }, 'a+b@c.d')).toBe('<https://x.example/u?list=1&e=a%2Bb%40c.d>')
+    expect(listUnsubscribe({}, 'a@b.c', 0)).toBeUndefined()
+    expect(listUnsubscribe({ url: 'https://x.example/u?list=1', token: testToken }, 'A+b@c.d', 1_900_000_000_000, 's')).toBe(`<https://x.example/u?list=1&t=${testToken('a+b@c.d', 1_900_000_000_000, 's')}>`)
+    // A URL without a token maker would have to carry the address: refused.
+    expect(() => listUnsubscribe({ url: 'https://x.example/u' }, 'a@b.c', 0)).toThrow(ComposeError)
     expect(messageIdFor('s', 'a@b.c', 'example.org')).toBe(messageIdFor('s', 'a@b.c', 'example.org'))
     expect(messageIdFor('s', 'a@b.c', 'example.org')).not.toBe(messageIdFor('t', 'a@b.c', 'example.org'))
   })

@@ -298,14 +298,19 @@ function prepareAheadMs(env: NodeJS.ProcessEnv): number {
   return Math.round(Number(raw) * 1000)
 }
 
-/** `press worker`: dispatch continuously; publish the public site at each lift (prepared ahead), then its mail. */
-export async function runWorker(reporter: Reporter): Promise<number> {
+/**
+ * `press worker`: dispatch continuously; publish the public site at each lift
+ * (prepared ahead), then its mail; with `serve`, also the unsubscribe
+ * endpoint; with `mail.inbox`, read the mailbox each round.
+ */
+export async function runWorker(reporter: Reporter, serve?: { port: number; host: string }): Promise<number> {
   // Its output is a log: every line carries the wall-clock time.
   reporter = withTimestamps(reporter)
   const { dist, office } = await open(reporter, false, 'running')
   const { config } = office
   const show = instantFormatter(office)
   let watcher: Awaited<ReturnType<typeof watchOffice>> | undefined
+  const recipients = await startRecipients(reporter, office, dist.ctx.now, serve)
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -413,8 +418,9 @@ export async function runWorker(reporter: Reporter): Promise<number> {
         // The lift's mail goes out after the deploy: its links point at the public pages.
         await deploys?.deploy(changes)
       },
-      onRun: (run) => {
+      onRun: async (run) => {
         if (run.attempted > 0) printRun(reporter, run, show)
+        await recipients.round()
       },
     })
     if (reporter.flags.json) reporter.json({ ok: report.failed === 0, rehearsal: dist.rehearsal, ...(jsonTimes(report) as object) })
@@ -430,6 +436,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
       const prepared = await pending
       if (prepared) await discardPrepared(prepared)
     }
+    await recipients.close()
     await dist.close()
   }
 }
@@ -493,6 +500,23 @@ function deployLine(record: DeployRecord): string {
   const pending = record.pending ? `${record.pending.changed.length} changed and ${record.pending.removed.length} removed files pending` : 'nothing pending'
   const said = last.output.trimEnd().split('\n').filter(Boolean).at(-1)
   return `deploy: FAILED at ${formatInstantUtc(last.at)} (${how}, ${last.failures} attempt${last.failures === 1 ? '' : 's'} in a row); ${pending}; the worker retries, or run \`press build\`${said ? `: ${said}` : ''}`
+}
+
+/** The worker's recipients' side (src/recipients): the HTTP endpoint, and the inbox read once per round. */
+async function startRecipients(reporter: Reporter, office: Office, now: () => number, serve: { port: number; host: string } | undefined): Promise<{ round: () => Promise<void>; close: () => Promise<void> }> {
+  const service = serve ? await (await import('./serve.js')).startServe(reporter, office, serve, now) : undefined
+  const inbox = office.config.mail.inbox ? (await import('./inbox.js')).inboxRound : undefined
+  let lastRead: number | undefined
+  return {
+    round: async () => {
+      // Rounds can be 5 s apart while mail is due; one IMAP login a minute is enough.
+      if (!inbox || (lastRead !== undefined && now() - lastRead < 60_000)) return
+      lastRead = now()
+      // A mailbox that cannot be read must not stop the sending.
+      await inbox(reporter, office, now).catch((error: Error) => reporter.error(error.message))
+    },
+    close: async () => service?.close(),
+  }
 }
 
 /** `press status [<slug>]`. */
