@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { openRecipientStore } from '../../src/recipients/store.js'
 import { cleanEnv, press } from '../cli/run.js'
 import { copySampleOffice, pressBin, removeOffices } from '../helpers/office.js'
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../helpers/smtp-sink.js'
@@ -143,10 +144,17 @@ describe('the delivery record', () => {
     const report = JSON.parse(again.stdout) as { run: { sent: number; recorded: number } }
     expect(report.run).toMatchObject({ sent: 0, recorded: 9 })
 
+    // A bounce that `press inbox` matched to this release shows beside the delivery.
+    const store = openRecipientStore(join(office, '.press'))
+    store.record({ slug, email: 'm.duval@example.org', kind: 'bounced', reason: '5.1.1 550 User unknown', at: Date.parse('2026-12-01T10:00:00Z'), source: 'imap:<test@x>' })
+    store.close()
     const status = await press(['status', slug, '--recipients', '--json', '-C', office])
-    const lines = (JSON.parse(status.stdout) as { recipients: Array<{ email: string; state: string; version: string }> }).recipients
+    const lines = (JSON.parse(status.stdout) as { recipients: Array<{ email: string; state: string; version: string; event: { kind: string; reason: string } | null }> }).recipients
     expect(lines).toHaveLength(9)
     expect(lines.every((l) => l.state === 'sent' && l.version === 'public')).toBe(true)
+    expect(lines.find((l) => l.email === 'm.duval@example.org')?.event).toMatchObject({ kind: 'bounced', reason: '5.1.1 550 User unknown' })
+    const table = await press(['status', slug, '--recipients', '-C', office])
+    expect(table.stdout).toMatch(/m\.duval@example\.org.*bounced: 5\.1\.1 550 User unknown/)
   }, 60_000)
 })
 

@@ -24,6 +24,8 @@ import { commandNow, failOnContentErrors, nowIsGiven, openOffice } from '../cont
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { publishSite } from '../publish.js'
+import { recipientEvents } from '../../recipients/store.js'
+import { normalizeEmail } from '../../press-list/validate.js'
 import { isRehearsal } from '../rehearsal.js'
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString())
@@ -187,8 +189,19 @@ export async function runRecipients(reporter: Reporter, slug: string): Promise<n
     } finally {
       await opened?.close()
     }
+    // What came back from each recipient (a bounce, an unsubscribe), from `press inbox` and `press serve`.
+    const events = recipientEvents(dist.ctx.statePath, slug)
+    const eventOf = (email: string) => events.get(normalizeEmail(email))
     if (reporter.flags.json) {
-      reporter.json({ ok: true, slug, now: iso(now), recipients: lines.map((l) => ({ ...l, at: iso(l.at), dueAt: iso(l.dueAt) })) })
+      reporter.json({
+        ok: true,
+        slug,
+        now: iso(now),
+        recipients: lines.map((l) => {
+          const e = eventOf(l.email)
+          return { ...l, at: iso(l.at), dueAt: iso(l.dueAt), reply: l.reply, event: e ? { kind: e.kind, reason: e.reason, at: iso(e.at) } : null }
+        }),
+      })
       return 0
     }
     if (lines.length === 0) {
@@ -202,7 +215,7 @@ export async function runRecipients(reporter: Reporter, slug: string): Promise<n
       state: l.state,
       when: l.state === 'sent' || l.state === 'recorded' ? formatInstantUtc(l.at) : l.dueAt !== undefined ? `due ${l.dueAt <= now ? 'now' : formatInstantUtc(l.dueAt)}` : formatInstantUtc(l.at),
       attempts: String(l.attempts),
-      reply: l.reply,
+      reply: [l.reply, ((e) => (e ? `${e.kind}${e.reason ? `: ${e.reason}` : ''} (${formatInstantUtc(e.at)})` : ''))(eventOf(l.email))].filter(Boolean).join('; '),
       id: l.messageId,
     }))
     const head = { who: 'recipient', lng: 'lang', version: 'version', state: 'state', when: 'when', attempts: 'tries', reply: 'last reply', id: 'Message-ID' }
