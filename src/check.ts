@@ -9,7 +9,7 @@ import type { VFileMessage } from 'vfile-message'
 import { displayPath } from './config.js'
 import { diagnostic } from './diagnostics.js'
 import { clockMismatchWarning, formatInstantUtc } from './embargo/time.js'
-import { checkCatalogs } from './i18n/catalogs.js'
+import { checkRendered } from './check-rendered.js'
 import type { Office } from './office.js'
 import { loadPressList } from './press-list/load.js'
 import { translationStates } from './release/translation-status.js'
@@ -33,7 +33,7 @@ export interface CheckReport {
  */
 export async function checkOffice(office: Office, now: number): Promise<CheckReport> {
   const { config } = office
-  const messages: VFileMessage[] = [...checkCatalogs(office.catalogs, config.locales)]
+  const messages: VFileMessage[] = [...checkRendered(office)]
   for (const name of templateNames) {
     try {
       await access(path.join(config.paths.templates, `${name}.liquid`))

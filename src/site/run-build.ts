@@ -7,6 +7,8 @@
 import { readdir } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import type { VFileMessage } from 'vfile-message'
+import { checkRendered } from '../check-rendered.js'
+import { hasErrors } from '../diagnostics.js'
 import type { Office } from '../office.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import { pdfCacheDir, planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
@@ -34,6 +36,10 @@ export async function buildSite(
   options: BuildOptions,
   hooks: { onProgress?: OnProgress; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number } } = {},
 ): Promise<BuildReport> {
+  // What `press check` rejects in the catalogs and templates is not published:
+  // an error stops the build before anything is rendered or written.
+  const problems = checkRendered(office)
+  if (hasErrors(problems)) return { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 }, files: 0, messages: problems, published: [], held: [] }
   // Idle cores are measured while planning, or since the command started when
   // planning was too short to tell (the main thread busy): see idle-cores.ts.
   const before = sampleCpu()
@@ -100,7 +106,7 @@ export async function buildSite(
       },
     )
     // planned.messages, not plan's: the producers add to the array while the writer runs.
-    return { ...report, published: planned.published, held: planned.held, messages: [...planned.messages, ...report.messages] }
+    return { ...report, published: planned.published, held: planned.held, messages: [...problems, ...planned.messages, ...report.messages] }
   } finally {
     await Promise.all([renderer?.then((r) => r.close(), () => undefined), pool?.close()])
   }

@@ -4,7 +4,8 @@ import { ContentError } from '../../errors.js'
 import { hasErrors, diagnosticJson } from '../../diagnostics.js'
 import { formatInstantUtc } from '../../embargo/time.js'
 import { buildSite } from '../../site/run-build.js'
-import { commandNow, nowIsGiven, openOffice } from '../context.js'
+import { checkRendered } from '../../check-rendered.js'
+import { commandNow, failOnContentErrors, nowIsGiven, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
 
@@ -36,6 +37,10 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
     if (reporter.flags.json) reporter.json({ ok: false, error: { code: 'PRESS_RELEASE_NOT_FOUND', message: `no release ${flags.only}` } })
     return 1
   }
+  // The same checks as `press check` for what the build prints; buildSite
+  // repeats them for its other callers, this stops before the progress bar.
+  const problems = checkRendered(office)
+  if (hasErrors(problems)) failOnContentErrors(reporter, [...messages, ...problems])
   const progress = startProgress(reporter, 'Building')
   let report
   try {
