@@ -9,6 +9,8 @@ import { diagnostic } from './diagnostics.js'
 import { checkCatalogs, flattenCatalog } from './i18n/catalogs.js'
 import { checkTemplateKeys, templateKeyUses } from './i18n/template-keys.js'
 import type { Office } from './office.js'
+import { typographyRuleNames } from './render/typography.js'
+import { didYouMeanSuffix } from './did-you-mean.js'
 
 /**
  * Check the catalogs and templates of an office for what its pages, PDFs and emails print.
@@ -22,6 +24,15 @@ export function checkRendered(office: Pick<Office, 'config' | 'catalogs' | 'temp
     ...checkCatalogs(catalogs, config.locales),
     ...checkTemplateKeys(templateKeyUses(templates.sources, displayPath(config, config.paths.templates) || 'templates'), catalogs, config.locales),
   ]
+  if (config.typography.disable.length > 0) {
+    const names = typographyRuleNames()
+    for (const rule of config.typography.disable) {
+      const pattern = new RegExp(`^${rule.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
+      if (!names.some((name) => pattern.test(name))) {
+        messages.push(diagnostic('pressroom.yaml', undefined, 'error', `typography.disable: no Typograf rule \`${rule}\`${didYouMeanSuffix(rule, names)}; rules are named like \`common/nbsp/afterShortWord\` or \`ru/dash/*\``, 'typography-rule', 'press:config'))
+      }
+    }
+  }
   const shownLocales = displayPath(config, config.paths.locales) || 'locales'
   const reported = new Set<string>()
   for (const release of office.releases) {

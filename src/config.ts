@@ -56,6 +56,12 @@ const configSchema = z.object({
     })
     .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {} }),
   translations: z.enum(['lenient', 'strict']).default('lenient'),
+  typography: z
+    .union([z.enum(['on', 'off']), z.boolean(), z.object({ disable: z.array(z.string().min(1)).default([]) })], {
+      error: 'should be `on`, `off`, or `{disable: [rule, …]}` with Typograf rule names such as `common/nbsp/afterShortWord`',
+    })
+    .default('on'),
+  hyphenation: z.union([z.enum(['on', 'off']), z.boolean()], { error: 'should be `on` or `off`' }).default('on'),
   build: z
     .object({
       workers: z
@@ -100,6 +106,10 @@ export interface Config {
   readonly pdf: { readonly format: 'A4' | 'Letter'; readonly chromium?: string; readonly timeout: number; readonly concurrency?: number }
   readonly mail: FileConfig['mail']
   readonly translations: 'lenient' | 'strict'
+  /** Typography of rendered text (see render/typography.ts). */
+  readonly typography: { readonly enabled: boolean; readonly disable: readonly string[] }
+  /** Soft hyphens in PDFs (see render/hyphenate.ts). */
+  readonly hyphenation: boolean
   /** `build.workers`: worker threads rendering release pages (`auto`, or a count; 0 = none). */
   readonly build: { readonly workers: 'auto' | number }
   /** Absolute paths. */
@@ -200,7 +210,12 @@ export function resolveConfig(
     suppressions: abs(value.paths.suppressions),
   }
   const siteUrl = value.site.url.replace(/\/+$/, '')
+  const typography =
+    typeof value.typography === 'object' ? { enabled: true, disable: value.typography.disable } : { enabled: value.typography === 'on' || value.typography === true, disable: [] }
+  const hyphenation = value.hyphenation === 'on' || value.hyphenation === true
   const renderRelevant = {
+    typography,
+    hyphenation,
     organisation: value.organisation,
     site: siteUrl,
     locales: value.locales,
@@ -221,6 +236,8 @@ export function resolveConfig(
     pdf: stripUndefined({ format, chromium, timeout: value.pdf.timeout, concurrency: value.pdf.concurrency }),
     mail: { ...value.mail, transport },
     translations,
+    typography,
+    hyphenation,
     build: { workers },
     paths,
     renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),

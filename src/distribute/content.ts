@@ -15,7 +15,7 @@ import { isLocal, renderMarkdown } from '../render/markdown.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import { footnoteLabels, pdfCacheDir, pdfCacheKey, printJob } from '../site/build.js'
 import { writeAtomic } from '../site/write.js'
-import { commonData, releaseData, releaseLocation, absoluteUrl } from '../site/view-model.js'
+import { commonData, releaseData, releaseLocation, absoluteUrl, typesetHeadings } from '../site/view-model.js'
 import type { ContentFor, EmailContent } from './compose.js'
 
 /**
@@ -53,7 +53,7 @@ async function renderContent(
   const lng = text.lng
   const t = translator.forLng(lng)
   const location = { ...releaseLocation(lng, slug), root: `${config.site.url}/` }
-  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `${absoluteUrl(config, releaseLocation(lng, slug))}${url}` : undefined), footnoteLabels(t))
+  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `${absoluteUrl(config, releaseLocation(lng, slug))}${url}` : undefined), footnoteLabels(t), { lng, typography: config.typography })
   const pdfName = `${slug}.${lng}.pdf`
   const data = releaseData({
     config,
@@ -86,7 +86,8 @@ async function renderContent(
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
     ],
   })
-  let subject = variant.embargoed && release.embargo ? t('email.subjectEmbargoed', { notice: String(data['embargoNotice']), title: text.title }) : text.title
+  const { title } = typesetHeadings(config, text)
+  let subject = variant.embargoed && release.embargo ? t('email.subjectEmbargoed', { notice: String(data['embargoNotice']), title }) : title
   if (variant.test) subject = t('email.subjectTest', { subject })
   const pdfPath = await ensurePdf(office, pdf, release.slug, lng, variant.embargoed)
   const dir = releaseDir(config, release)

@@ -8,6 +8,7 @@ import { formatDate, formatLift } from '../embargo/time.js'
 import type { Translate } from '../i18n/localize.js'
 import type { RenderedBody } from '../render/markdown.js'
 import { SafeHtml, escapeHtml } from '../render/template.js'
+import { typesetText } from '../render/typography.js'
 import type { Release, ReleaseText } from '../types.js'
 
 /** Where a page sits in dist/: its path and the way back to the root. */
@@ -108,9 +109,7 @@ export function releaseData(input: ReleaseViewInput): Record<string, unknown> {
   const about = t(`boilerplate:${release.boilerplate}`)
   return {
     slug: release.slug,
-    title: text.title,
-    subtitle: text.subtitle ?? '',
-    dateline: text.dateline ?? '',
+    ...typesetHeadings(config, text),
     date: release.date,
     dateText: formatDate(release.date, lng),
     bodyHtml: new SafeHtml(input.body.html),
@@ -126,6 +125,19 @@ export function releaseData(input: ReleaseViewInput): Record<string, unknown> {
     attachments: input.attachments,
     boilerplateHtml: new SafeHtml(paragraphs(about)),
   }
+}
+
+/**
+ * A text's title, subtitle and dateline with the office's typography, as
+ * every output prints them (page, PDF, email, subject, index, feed).
+ *
+ * @param config The office's config (`typography`).
+ * @param text The language version.
+ * @returns Title, subtitle and dateline ('' when not written).
+ */
+export function typesetHeadings(config: Pick<Config, 'typography'>, text: ReleaseText): { title: string; subtitle: string; dateline: string } {
+  const set = (value: string | undefined) => (value === undefined ? '' : typesetText(value, text.lng, config.typography))
+  return { title: set(text.title), subtitle: set(text.subtitle), dateline: set(text.dateline) }
 }
 
 /** The `print` variable: CSS strings for the page margin boxes. */
