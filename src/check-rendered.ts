@@ -46,5 +46,19 @@ export function checkRendered(office: Pick<Office, 'config' | 'catalogs' | 'temp
       )
     }
   }
+  // Tags print in the page's language from locales/<lng>/tags.json; a tag
+  // without a label there prints as written (in the source language).
+  for (const release of office.releases) {
+    for (const [lng, text] of Object.entries(release.texts)) {
+      if (lng === release.source) continue
+      const labels = catalogs.resources[lng]?.['tags']
+      const missing = release.tags.filter((tag) => !(labels && typeof labels[tag] === 'string'))
+      if (missing.length > 0) {
+        messages.push(
+          diagnostic(text.path, undefined, 'warning', `tag${missing.length > 1 ? 's' : ''} ${missing.map((t) => `\`${t}\``).join(', ')} ha${missing.length > 1 ? 've' : 's'} no ${lng} label; add ${missing.length > 1 ? 'them' : 'it'} to ${shownLocales}/${lng}/tags.json`, 'tag-untranslated', 'press:i18n'),
+        )
+      }
+    }
+  }
   return messages
 }

@@ -32,7 +32,11 @@ const configSchema = z.object({
   locales: z.array(z.string().min(2)).min(1).default(['en', 'ru']),
   defaultLocale: z.string().optional(),
   embargo: z.object({ zones: z.array(z.string()).default([]) }).default({ zones: [] }),
-  contacts: z.array(contactSchema).default([]),
+  contacts: z
+    .union([z.array(contactSchema), z.record(z.string(), z.array(contactSchema))], {
+      error: 'should be a list of contacts, or a list per language (`en: [...]`, `ru: [...]`)',
+    })
+    .default([]),
   lists: z.array(z.string()).optional(),
   pdf: z
     .object({
@@ -101,7 +105,10 @@ export interface Config {
   readonly locales: readonly string[]
   readonly defaultLocale: string
   readonly embargo: { readonly zones: readonly string[] }
+  /** Default media contacts (the default language's when given per language). */
   readonly contacts: readonly Contact[]
+  /** Media contacts per language, when `contacts:` is given per language. */
+  readonly contactsByLng: Readonly<Record<string, readonly Contact[]>>
   readonly lists?: readonly string[]
   readonly pdf: { readonly format: 'A4' | 'Letter'; readonly chromium?: string; readonly timeout: number; readonly concurrency?: number }
   readonly mail: FileConfig['mail']
@@ -185,6 +192,13 @@ export function resolveConfig(
       )
     }
   })
+  const contactsByLng = Array.isArray(value.contacts) ? {} : value.contacts
+  for (const lng of Object.keys(contactsByLng)) {
+    if (!value.locales.includes(lng)) {
+      messages.push(diagnostic(configFileName, placeOf(data, ['contacts', lng], 'key'), 'error', `contacts for \`${lng}\`, which is not in locales (${value.locales.join(', ')})`, 'config-contacts-locale', source))
+    }
+  }
+  const defaultContacts = Array.isArray(value.contacts) ? value.contacts : (value.contacts[defaultLocale] ?? Object.values(value.contacts)[0] ?? [])
   if (!/^https?:\/\//.test(value.site.url)) {
     messages.push(
       diagnostic(configFileName, placeOf(data, ['site', 'url']), 'error', `site.url should be an absolute http(s) URL such as https://press.example.org, got "${value.site.url}"`, 'config-site-url', source),
@@ -231,7 +245,8 @@ export function resolveConfig(
     locales: value.locales,
     defaultLocale,
     embargo: { zones: value.embargo.zones },
-    contacts: value.contacts.map(stripUndefined),
+    contacts: defaultContacts.map(stripUndefined),
+    contactsByLng: Object.fromEntries(Object.entries(contactsByLng).map(([lng, list]) => [lng, list.map(stripUndefined)])),
     ...(value.lists ? { lists: value.lists } : {}),
     pdf: stripUndefined({ format, chromium, timeout: value.pdf.timeout, concurrency: value.pdf.concurrency }),
     mail: { ...value.mail, transport },

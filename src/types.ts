@@ -40,6 +40,8 @@ export interface ReleaseText {
   readonly sourceHash?: string
   /** Hash of this text's translatable content (title, subtitle, dateline, body). */
   readonly contentHash: string
+  /** A translation's own media contacts (`contacts:` in its file); see release/contacts.ts. */
+  readonly contacts?: readonly Contact[]
 }
 
 /** Release status as written in the frontmatter. */
@@ -57,6 +59,8 @@ export interface Release {
   readonly date: string
   readonly embargo?: Embargo
   readonly contacts: readonly Contact[]
+  /** Whether `contacts` came from the config (no `contacts:` in the source file), so a language's configured contacts may replace them. */
+  readonly contactsFromConfig?: boolean
   readonly tags: readonly string[]
   /** Press-list segments; empty means everyone. */
   readonly lists: readonly string[]

@@ -8,11 +8,12 @@
 import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import juice from 'juice'
-import { convert } from 'html-to-text'
 import type { Office } from '../office.js'
 import { releaseDir } from '../office.js'
+import { replyToFor } from '../release/contacts.js'
 import { isLocal, renderMarkdown } from '../render/markdown.js'
 import type { PdfRenderer } from '../render/pdf.js'
+import { emailPlainText } from '../render/plain-text.js'
 import { footnoteLabels, pdfCacheDir, pdfCacheKey, printJob } from '../site/build.js'
 import { writeAtomic } from '../site/write.js'
 import { commonData, releaseData, releaseLocation, absoluteUrl, typesetHeadings } from '../site/view-model.js'
@@ -39,13 +40,20 @@ export function createContentProvider(office: Office, pdf: () => Promise<PdfRend
   }
 }
 
-async function renderContent(
+/**
+ * The parts of an email that are text (subject, HTML, plain text, Reply-To), without the PDF.
+ *
+ * @param office The loaded office.
+ * @param slug The release.
+ * @param wanted The recipient's language (the source language when the release lacks it).
+ * @param variant Embargoed and/or test copy.
+ */
+export async function renderEmailText(
   office: Office,
-  pdf: () => Promise<PdfRenderer>,
   slug: string,
   wanted: string,
   variant: { embargoed: boolean; test: boolean },
-): Promise<EmailContent> {
+): Promise<{ subject: string; html: string; text: string; replyTo?: string; language: string }> {
   const { config, templates, translator } = office
   const release = office.releases.find((r) => r.slug === slug)
   if (!release) throw new Error(`no release ${slug}`)
@@ -78,23 +86,34 @@ async function renderContent(
     { t, asset: (name) => `${config.site.url}/assets/${name}` },
   )
   const inlined = juice(html, { removeStyleTags: true, preserveMediaQueries: true })
-  const plain = convert(inlined, {
-    wordwrap: 78,
-    selectors: [
-      { selector: '.preheader', format: 'skip' },
-      { selector: 'img', format: 'skip' },
-      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-    ],
-  })
+  const plain = emailPlainText(inlined)
   const { title } = typesetHeadings(config, text)
   let subject = variant.embargoed && release.embargo ? t('email.subjectEmbargoed', { notice: String(data['embargoNotice']), title }) : title
   if (variant.test) subject = t('email.subjectTest', { subject })
+  // The language's own press officer (a translation's or the office's contacts for it) gets the replies.
+  const replyTo = replyToFor(config, release, text)
+  return { subject, html: inlined, text: plain, ...(replyTo !== undefined ? { replyTo } : {}), language: lng }
+}
+
+async function renderContent(
+  office: Office,
+  pdf: () => Promise<PdfRenderer>,
+  slug: string,
+  wanted: string,
+  variant: { embargoed: boolean; test: boolean },
+): Promise<EmailContent> {
+  const { config } = office
+  const release = office.releases.find((r) => r.slug === slug)
+  if (!release) throw new Error(`no release ${slug}`)
+  const { subject, html, text, replyTo, language: lng } = await renderEmailText(office, slug, wanted, variant)
+  const pdfName = `${slug}.${lng}.pdf`
   const pdfPath = await ensurePdf(office, pdf, release.slug, lng, variant.embargoed)
   const dir = releaseDir(config, release)
   return {
     subject,
-    html: inlined,
-    text: plain,
+    ...(replyTo !== undefined ? { replyTo } : {}),
+    html,
+    text,
     attachments: [
       { filename: pdfName, path: pdfPath, contentType: 'application/pdf' },
       ...release.attachments.map((name) => ({ filename: name, path: path.join(dir, name) })),

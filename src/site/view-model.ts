@@ -9,6 +9,7 @@ import type { Translate } from '../i18n/localize.js'
 import type { RenderedBody } from '../render/markdown.js'
 import { SafeHtml, escapeHtml } from '../render/template.js'
 import { typesetText } from '../render/typography.js'
+import { contactsFor } from '../release/contacts.js'
 import type { Release, ReleaseText } from '../types.js'
 
 /** Where a page sits in dist/: its path and the way back to the root. */
@@ -114,8 +115,9 @@ export function releaseData(input: ReleaseViewInput): Record<string, unknown> {
     dateText: formatDate(release.date, lng),
     bodyHtml: new SafeHtml(input.body.html),
     summary: summaryOf(input.body.html),
-    contacts: release.contacts,
-    tags: release.tags,
+    contacts: contactsFor(config, release, text),
+    tags: release.tags.map((tag) => tagLabel(t, tag)),
+    tagKeys: release.tags,
     embargoed: input.embargoed && release.embargo !== undefined,
     embargoNotice,
     contentLang: text.lng,
@@ -138,6 +140,19 @@ export function releaseData(input: ReleaseViewInput): Record<string, unknown> {
 export function typesetHeadings(config: Pick<Config, 'typography'>, text: ReleaseText): { title: string; subtitle: string; dateline: string } {
   const set = (value: string | undefined) => (value === undefined ? '' : typesetText(value, text.lng, config.typography))
   return { title: set(text.title), subtitle: set(text.subtitle), dateline: set(text.dateline) }
+}
+
+/**
+ * A tag as the page's language says it: `tags:<tag>` from the catalogs
+ * (locales/<lng>/tags.json), else the tag as written with spaces for hyphens.
+ *
+ * @param t The page language's translate function.
+ * @param tag The tag as written in the release.
+ * @returns The label.
+ */
+export function tagLabel(t: Translate, tag: string): string {
+  const label = t(`tags:${tag}`)
+  return label === tag || label === `tags:${tag}` || label === '' ? tag.replace(/-/g, ' ') : label
 }
 
 /** The `print` variable: CSS strings for the page margin boxes. */
