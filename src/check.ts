@@ -12,6 +12,7 @@ import { clockMismatchWarning, formatInstantUtc } from './embargo/time.js'
 import { checkRendered } from './check-rendered.js'
 import type { Office } from './office.js'
 import { loadPressList } from './press-list/load.js'
+import { checkReadiness } from './release/readiness.js'
 import { translationStates } from './release/translation-status.js'
 import type { TemplateName } from './render/template.js'
 
@@ -33,7 +34,7 @@ export interface CheckReport {
  */
 export async function checkOffice(office: Office, now: number): Promise<CheckReport> {
   const { config } = office
-  const messages: VFileMessage[] = [...checkRendered(office)]
+  const messages: VFileMessage[] = [...checkRendered(office), ...(await checkReadiness(config, office.releases, now))]
   for (const name of templateNames) {
     try {
       await access(path.join(config.paths.templates, `${name}.liquid`))

@@ -5,6 +5,7 @@ import { hasErrors, diagnosticJson } from '../../diagnostics.js'
 import { formatInstantUtc } from '../../embargo/time.js'
 import { buildSite } from '../../site/run-build.js'
 import { checkRendered } from '../../check-rendered.js'
+import { checkReadiness } from '../../release/readiness.js'
 import { commandNow, failOnContentErrors, nowIsGiven, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
@@ -39,7 +40,7 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   }
   // The same checks as `press check` for what the build prints; buildSite
   // repeats them for its other callers, this stops before the progress bar.
-  const problems = checkRendered(office)
+  const problems = [...checkRendered(office), ...(await checkReadiness(office.config, office.releases.filter((r) => flags.only === undefined || r.slug === flags.only), now))]
   if (hasErrors(problems)) failOnContentErrors(reporter, [...messages, ...problems])
   const progress = startProgress(reporter, 'Building')
   let report

@@ -15,6 +15,8 @@ import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
 import type { Office } from '../../office.js'
+import { checkReadiness } from '../../release/readiness.js'
+import { DraftReleaseError } from '../../distribute/errors.js'
 
 /**
  * Open the office and its distribution context. With `--now` the clock of a
@@ -95,6 +97,15 @@ function printPlan(reporter: Reporter, plan: Plan, now: number): void {
   reporter.line(`${c.vetted} vetted; ${c.fallback} fallback language; ${c.stale} stale translation; skipped: ${skipped}`)
 }
 
+/** In lenient mode a stale translation goes out as it is: say to whom. */
+function printStale(reporter: Reporter, slug: string, plan: Plan): void {
+  const stale = plan.jobs.filter((job) => job.stale)
+  for (const lng of new Set(stale.map((job) => job.lng))) {
+    const who = stale.filter((job) => job.lng === lng).map((job) => job.email)
+    reporter.warn(`${who.length} recipient${who.length === 1 ? '' : 's'} get${who.length === 1 ? 's' : ''} the stale ${lng} translation of ${slug}: ${who.join(', ')}`)
+  }
+}
+
 function printRun(reporter: Reporter, run: RunReport): void {
   reporter.line(`sent ${run.sent}, failed ${run.failed}, deferred ${run.deferred}, held ${run.held}${run.recovered ? `, recovered ${run.recovered}` : ''}${run.paused ? ` — paused: ${run.paused.reason}` : ''}`)
   for (const f of run.failures) {
@@ -119,10 +130,20 @@ function progressFor(reporter: Reporter, total: number) {
 
 /** `press send <slug> [--dry-run] [--test <addr>]`. */
 export async function runSend(reporter: Reporter, slug: string, flags: { dryRun: boolean; test?: string; wait: boolean }): Promise<number> {
-  const { dist, now } = await open(reporter, flags.test === undefined)
+  const { office, dist, now } = await open(reporter, flags.test === undefined)
   try {
+    // Placeholder text from `press new` in a ready release stops the send (and its dry run) like the build.
+    if (flags.test === undefined) {
+      const readiness = await checkReadiness(office.config, office.releases.filter((r) => r.slug === slug), now)
+      if (readiness.some((m) => m.fatal === true)) failOnContentErrors(reporter, readiness, 'nothing was sent or planned')
+    }
     if (flags.dryRun) {
       const result = await dryRun(dist.ctx, slug)
+      // Under `translations: strict` the dry run fails exactly when the real send would: a draft fails there too.
+      if (office.config.translations === 'strict' && office.releases.find((r) => r.slug === slug)?.status === 'draft') {
+        if (!reporter.flags.json) printPlan(reporter, result.plan, now)
+        throw new DraftReleaseError(slug)
+      }
       const ok = result.plan.errors.length === 0
       if (reporter.flags.json) reporter.json({ ok, slug, dryRun: true, transport: result.transport, now: iso(now), plan: jsonTimes(result.plan) })
       else {
@@ -154,6 +175,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       const c = result.plan.counts
       reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
       printRun(reporter, result.run)
+      printStale(reporter, slug, result.plan)
       if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${formatInstantUtc(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
     }
     return ok ? 0 : 1
