@@ -18,6 +18,7 @@ import path from 'node:path'
 import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer'
 import { PressError, RenderTimeoutError } from '../errors.js'
 import { findChromium } from './find-chromium.js'
+import { cleanPdfText, headingsOf } from './pdf-text.js'
 
 /** Origin the document is served from; it never resolves, so only interception can answer it. */
 export const pdfDocumentOrigin = 'http://pressroom.invalid'
@@ -257,7 +258,8 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
       })
       const raw = await Promise.race([work, timeout])
       healthy = true
-      return { pdf: setPdfMetadata(raw, job.metadata), blocked: [...session.blocked] }
+      // Text as the page reads: no soft hyphens inside words, outline titles with their spaces (pdf-text.ts).
+      return { pdf: setPdfMetadata(cleanPdfText(raw, headingsOf(job.html)), job.metadata), blocked: [...session.blocked] }
     } catch (error) {
       if (error instanceof PressError) throw error
       throw unusable() ?? new PressError(`Rendering ${job.label} to PDF failed: ${(error as Error).message}`, { cause: error })
