@@ -178,3 +178,44 @@ export function cleanPdfText(pdf: Uint8Array, headings: readonly string[]): Uint
   out.set(Buffer.from(update, 'latin1'), pdf.byteLength)
   return out
 }
+
+/**
+ * How much each page draws: the inflated size of its content streams, in
+ * page order. A rough measure of how full a page is (text dominates).
+ *
+ * @param pdf A PDF written by Chromium.
+ * @returns One number per page (empty when the layout is not recognised).
+ */
+export function pageWeights(pdf: Uint8Array): number[] {
+  const bytes = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength)
+  const text = bytes.toString('latin1')
+  const objects = objectsOf(text)
+  const body = (n: number) => {
+    const object = objects.get(n)
+    return object ? text.slice(object.start, object.end) : ''
+  }
+  const refs = (value: string) => [...value.matchAll(/(\d+)\s+\d+\s+R/g)].map((m) => Number(m[1]))
+  const pages = [...objects.values()].map((o) => text.slice(o.start, o.end)).find((b) => /\/Type\s*\/Pages\b/.test(b))
+  const kids = pages === undefined ? undefined : /\/Kids\s*\[([^\]]*)\]/.exec(pages)?.[1]
+  if (kids === undefined) return []
+  return refs(kids).map((page) => {
+    const contents = /\/Contents\s*(\[[^\]]*\]|\d+\s+\d+\s+R)/.exec(body(page))?.[1] ?? ''
+    let size = 0
+    for (const ref of refs(contents)) {
+      const object = objects.get(ref)
+      if (!object) continue
+      const source = body(ref)
+      const dictEnd = source.indexOf('stream')
+      const length = Number(/\/Length (\d+)/.exec(source.slice(0, dictEnd))?.[1])
+      let start = object.start + dictEnd + 'stream'.length
+      if (text[start] === '\r') start++
+      if (text[start] === '\n') start++
+      try {
+        size += /FlateDecode/.test(source.slice(0, dictEnd)) ? inflateSync(bytes.subarray(start, start + length)).length : length
+      } catch {
+        size += length
+      }
+    }
+    return size
+  })
+}
