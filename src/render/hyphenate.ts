@@ -7,15 +7,30 @@
  * Chromium shows a soft hyphen only where it breaks a line, and its PDF
  * text has none (see the PDF extraction tests). Pure.
  */
+import { createRequire } from 'node:module'
 import type { Element, Root } from 'hast'
-import en from 'hyphen/en-us/index.js'
-import ru from 'hyphen/ru/index.js'
+import type language from 'hyphen/en-us/index.js'
 import { eachTextRun } from './typography.js'
 
-const byLanguage: Readonly<Record<string, { hyphenate: typeof en.hyphenateSync; left: number; right: number }>> = {
-  // TeX's \lefthyphenmin / \righthyphenmin for each language.
-  en: { hyphenate: en.hyphenateSync, left: 2, right: 3 },
-  ru: { hyphenate: ru.hyphenateSync, left: 2, right: 2 },
+type Hyphenate = typeof language.hyphenateSync
+
+// TeX's \lefthyphenmin / \righthyphenmin, and the package module of each
+// language's patterns. A module is loaded on first use: reading the
+// patterns costs about 0.2 s a language, which a build without PDFs (and
+// every other command) must not pay.
+const byLanguage: Readonly<Record<string, { module: string; left: number; right: number }>> = {
+  en: { module: 'hyphen/en-us/index.js', left: 2, right: 3 },
+  ru: { module: 'hyphen/ru/index.js', left: 2, right: 2 },
+}
+const loaded = new Map<string, Hyphenate>()
+
+function hyphenatorFor(module: string): Hyphenate {
+  let found = loaded.get(module)
+  if (found === undefined) {
+    found = (createRequire(import.meta.url)(module) as typeof language).hyphenateSync
+    loaded.set(module, found)
+  }
+  return found
 }
 
 const soft = '\u00ad'
@@ -38,7 +53,7 @@ export function hyphenateWord(text: string, lng: string): string {
   const key = `${lng}\u0000${text}`
   let found = cache.get(key)
   if (found === undefined) {
-    const parts = rules.hyphenate(text, { hyphenChar: soft, minWordLength: minLength }).split(soft)
+    const parts = hyphenatorFor(rules.module)(text, { hyphenChar: soft, minWordLength: minLength }).split(soft)
     // Join pieces that would leave fewer letters than the language allows at either end.
     while (parts.length > 1 && parts[0]!.length < rules.left) parts.splice(0, 2, parts[0]! + parts[1]!)
     while (parts.length > 1 && parts.at(-1)!.length < rules.right) parts.splice(-2, 2, parts.at(-2)! + parts.at(-1)!)
