@@ -62,6 +62,25 @@ describe('tables in email', () => {
   })
 })
 
+describe('typography is the same in every output', () => {
+  test('page, email HTML, email text and subject carry the same typeset Russian', async () => {
+    const build = await runPress(['build', '-C', dir, '--no-pdf'])
+    expect(build.code, build.stderr).toBe(0)
+    const page = await readFile(path.join(dir, 'dist', 'ru', lirsk, 'index.html'), 'utf8')
+    const email = await renderEmailText(office, lirsk, 'ru', { embargoed: false, test: false })
+    // "Об этом" with a non-breaking space, the quote closed with », an em dash after a non-breaking space.
+    for (const phrase of ['Об\u00a0этом сообщил', '«Власти не\u00a0оспорили', 'в\u00a0СИЗО №\u202f2']) {
+      expect(page).toContain(phrase)
+      expect(email.html).toContain(phrase)
+      expect(email.text.replace(/\s*\n\s*/g, ' ')).toContain(phrase)
+    }
+    expect(page).not.toMatch(/"Власти/)
+    expect(email.text).not.toMatch(/"Власти/)
+    expect(email.subject).toContain('в\u00a0СИЗО №\u202f2')
+    expect(page).toMatch(/<h1[^>]*>[^<]*в\u00a0СИЗО №\u202f2/)
+  })
+})
+
 describe('contacts, Reply-To and tags per language', () => {
   test('a translation prints its own contacts; its emails reply to its press officer', async () => {
     const ru = await renderEmailText(office, river, 'ru', { embargoed: false, test: false })
