@@ -31,24 +31,63 @@ function alignOf(cell: DomNode): Align {
   return attr === 'right' || attr === 'center' ? attr : 'left'
 }
 
+/** Split text into lines of at most `width` characters at spaces (a longer word gets a line of its own). */
+function wrapCell(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line === '') line = word
+    else if ([...line].length + 1 + [...word].length <= width) line += ` ${word}`
+    else {
+      lines.push(line)
+      line = word
+    }
+  }
+  lines.push(line)
+  return lines
+}
+
 /**
- * Lay out rows of cells as a text table.
+ * Lay out rows of cells as a text table, at most `maxWidth` characters wide
+ * where the words allow: the widest columns wrap first, never narrower than
+ * their longest word.
  *
  * @param rows Rows of cells: text, alignment, header or not.
+ * @param maxWidth The line length to fit (default 78, the plain text's wrap).
  * @returns The table's lines.
  */
-export function textTable(rows: ReadonlyArray<ReadonlyArray<{ text: string; align: Align; head: boolean }>>): string[] {
+export function textTable(rows: ReadonlyArray<ReadonlyArray<{ text: string; align: Align; head: boolean }>>, maxWidth = 78): string[] {
+  const length = (text: string) => [...text].length
   const widths: number[] = []
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell.text].length)))
+  const floors: number[] = []
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, length(cell.text))
+      floors[i] = Math.max(floors[i] ?? 0, ...cell.text.split(' ').map(length))
+    })
+  }
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1)
+  while (total() > maxWidth) {
+    let widest = -1
+    widths.forEach((w, i) => {
+      if (w > floors[i]! && (widest === -1 || w > widths[widest]!)) widest = i
+    })
+    if (widest === -1) break
+    widths[widest]!--
+  }
   const pad = (text: string, width: number, align: Align): string => {
-    const room = width - [...text].length
+    const room = width - length(text)
     if (align === 'right') return ' '.repeat(room) + text
     if (align === 'center') return ' '.repeat(Math.floor(room / 2)) + text + ' '.repeat(Math.ceil(room / 2))
     return text + ' '.repeat(room)
   }
   const lines: string[] = []
   for (const row of rows) {
-    lines.push(row.map((cell, i) => pad(cell.text, widths[i]!, cell.align)).join('  ').trimEnd())
+    const cells = row.map((cell, i) => wrapCell(cell.text, widths[i]!))
+    const height = Math.max(1, ...cells.map((c) => c.length))
+    for (let k = 0; k < height; k++) {
+      lines.push(row.map((cell, i) => pad(cells[i]![k] ?? '', widths[i]!, cell.align)).join('  ').trimEnd())
+    }
     if (row.length > 0 && row.every((cell) => cell.head)) lines.push(widths.map((w) => '-'.repeat(w)).join('  '))
   }
   return lines

@@ -28,22 +28,27 @@ beforeAll(async () => {
 })
 
 describe('tables in email', () => {
-  test('the plain-text part lays a table out in columns, numbers right-aligned (en and ru)', async () => {
-    const en = await renderEmailText(office, lirsk, 'en', { embargoed: false, test: false })
-    const lines = en.text.split('\n')
-    const header = lines.findIndex((line) => /^Block\s+Detainees\s+Hours of running water per day\s+Hot water\s+Tap water safe to drink$/.test(line))
-    expect(header, en.text).toBeGreaterThan(-1)
-    expect(lines[header + 1]).toMatch(/^-+ {2}-+ {2}-+ {2}-+ {2}-+$/)
-    // `---:` columns: the numbers end where the header ends.
-    const end = (line: string, word: string) => line.indexOf(word) + word.length
-    expect(end(lines[header + 2]!, '264')).toBe(end(lines[header]!, 'Detainees'))
-    expect(end(lines[header + 3]!, ' 4')).toBe(end(lines[header]!, 'per day'))
-    expect(lines[header + 5]).toMatch(/^D \(women\)\s+159\s+12\s+Shower days only\s+Yes$/)
-    const ru = await renderEmailText(office, lirsk, 'ru', { embargoed: false, test: false })
-    const ruLines = ru.text.split('\n')
-    const ruHeader = ruLines.findIndex((line) => line.startsWith('Корпус'))
-    expect(ruHeader, ru.text).toBeGreaterThan(-1)
-    expect(end(ruLines[ruHeader + 2]!, '264')).toBe(end(ruLines[ruHeader]!, 'Содержится'))
+  test('the plain-text part lays a table out in columns within 78 characters, numbers right-aligned (en and ru)', async () => {
+    for (const [lng, first, row] of [['en', 'Block', /^A\s+264\s+24\s+Yes\s+Yes$/], ['ru', 'Корпус', /^А\s+264\s+24\s+Есть\s+Да$/]] as const) {
+      const { text } = await renderEmailText(office, lirsk, lng, { embargoed: false, test: false })
+      const lines = text.split('\n')
+      const header = lines.findIndex((line) => line.startsWith(first))
+      expect(header, text).toBeGreaterThan(-1)
+      const rule = lines.findIndex((line, i) => i > header && /^-+( {2}-+)+$/.test(line))
+      expect(rule - header, 'a long header wraps onto a few lines').toBeLessThanOrEqual(3)
+      // Column ends, from the rule under the header.
+      const ends = [...lines[rule]!.matchAll(/-+/g)].map((m) => m.index + m[0].length)
+      expect(ends).toHaveLength(5)
+      const body = lines.slice(rule + 1, rule + 5)
+      expect(body[0]).toMatch(row)
+      // `---:` columns: each number ends where its column ends.
+      for (const line of body) {
+        const [, detainees, hours] = /^.+?\s+(\d+)\s+(\d+)\s/.exec(line)!
+        expect(line.indexOf(` ${detainees} `) + 1 + detainees!.length).toBe(ends[1])
+        expect(line.indexOf(` ${hours} `, line.indexOf(` ${detainees} `) + detainees!.length) + 1 + hours!.length).toBe(ends[2])
+      }
+      for (const line of lines.slice(header, rule + 5)) expect([...line].length).toBeLessThanOrEqual(78)
+    }
   })
 
   test('the HTML part keeps `---:` columns right-aligned after CSS inlining', async () => {
@@ -59,6 +64,7 @@ describe('tables in email', () => {
       [{ text: 'Корпус', align: 'left', head: true }, { text: 'Н', align: 'center', head: true }],
       [{ text: 'А', align: 'left', head: false }, { text: '264', align: 'center', head: false }],
     ])).toEqual(['Корпус   Н', '------  ---', 'А       264'])
+    expect(textTable([[{ text: 'one two three', align: 'left', head: false }, { text: '1', align: 'right', head: false }]], 10)).toEqual(['one two  1', 'three'])
   })
 })
 

@@ -85,3 +85,16 @@ test('the sample office builds, and 1 and 2 contacts get the singular and plural
   const ru = await readFile(path.join(dir, 'dist', 'ru', '2026-05-12-river-sampling', 'index.html'), 'utf8')
   expect(ru).toMatch(/Контакты? для СМИ/)
 })
+
+test('an unknown Typograf rule in typography.disable stops check and build, with a did-you-mean', async () => {
+  const dir = await copySampleOffice()
+  const config = path.join(dir, 'pressroom.yaml')
+  await writeFile(config, (await readFile(config, 'utf8')).replace('typography: on', 'typography:\n  disable: [ru/dash/mian, ru/nbsp/*]'))
+  const check = await runPress(['check', '-C', dir])
+  expect(check.code).toBe(1)
+  expect(check.stdout + check.stderr).toMatch(/pressroom\.yaml:1:1: error: typography\.disable: no Typograf rule `ru\/dash\/mian` \(did you mean `ru\/dash\/main`\?\)/)
+  expect(check.stdout + check.stderr).not.toMatch(/ru\/nbsp\/\*/)
+  const build = await runPress(['build', '-C', dir, '--no-pdf'])
+  expect(build.code).toBe(1)
+  expect(await exists(path.join(dir, 'dist'))).toBe(false)
+})
