@@ -108,6 +108,23 @@ const shown: Record<string, string> = { '\u{F0026}': '&', '\u{F003C}': '<', '\u{
 const hide = (text: string): string => text.replace(/[&<>]/g, (c) => hidden[c]!)
 const show = (text: string): string => text.replace(/[\u{F0026}\u{F003C}\u{F003E}]/gu, (c) => shown[c]!)
 
+// The same body is set for its page, its PDF and its emails in one run:
+// Typograf costs about 0.1 ms a paragraph, so results are kept (bounded).
+const results = new WeakMap<Typograf, Map<string, string>>()
+const maxResults = 20_000
+
+function executeCached(typograf: Typograf, text: string): string {
+  let cache = results.get(typograf)
+  if (cache === undefined) results.set(typograf, (cache = new Map()))
+  let out = cache.get(text)
+  if (out === undefined) {
+    if (cache.size >= maxResults) cache.clear()
+    out = typograf.execute(text)
+    cache.set(text, out)
+  }
+  return out
+}
+
 /**
  * Typeset a run of tokens as one text, so quotes pair across inline tags:
  * the tags go to Typograf as they are (its rules know inline markup), a
@@ -140,7 +157,7 @@ function typesetTokens(typograf: Typograf, tokens: readonly Token[]): Array<stri
       tag('</span>')
     } else tag(token.kind === 'close' ? `</${token.tag}>` : `<${token.tag}>`)
   }
-  const parts = typograf.execute(joined).split(/(<[^>]*>)/)
+  const parts = executeCached(typograf, joined).split(/(<[^>]*>)/)
   if (parts.length !== 2 * tags.length + 1 || tags.some((sent, k) => parts[2 * k + 1] !== sent)) return undefined
   const out: Array<string | undefined> = tokens.map(() => undefined)
   for (const [at, index] of owners) out[index] = show(parts[2 * at]!)
@@ -158,7 +175,7 @@ function typesetTokens(typograf: Typograf, tokens: readonly Token[]): Array<stri
 export function typesetText(text: string, lng: string, settings: TypographySettings): string {
   const typograf = typografFor(lng, settings)
   if (!typograf || text.trim() === '') return text
-  return show(typograf.execute(hide(text)))
+  return show(executeCached(typograf, hide(text)))
 }
 
 const phrasing = new Set([
