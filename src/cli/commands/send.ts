@@ -239,6 +239,12 @@ export async function runWorker(reporter: Reporter): Promise<number> {
           return
         }
         const built = await buildSite(fresh.office, { now: dist.ctx.now() }, { env: reporter.io.env })
+        // The build's own checks (catalogs, placeholder text) stop it before anything is written.
+        if (built.messages.some((m) => m.fatal === true)) {
+          reporter.diagnostics(built.messages)
+          reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
+          return
+        }
         reporter.line(`published ${built.published.length} releases (${built.pages.rendered} pages rendered)`)
       },
       onRun: (run) => {
