@@ -60,6 +60,8 @@ const bundled = new Set([
   'remark-gfm',
   'remark-parse',
   'remark-rehype',
+  // Typography of every page (src/render/typography.ts); hyphen's patterns stay outside (loaded on first use, for PDFs only).
+  'typograf',
   'unified',
   'unist-util-visit',
   'vfile',

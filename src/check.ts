@@ -11,9 +11,11 @@ import { diagnostic } from './diagnostics.js'
 import { formatInstant } from './embargo/format-instant.js'
 import { clockMismatchWarning } from './embargo/time.js'
 import { checkCatalogs } from './i18n/catalogs.js'
+import { checkRendered } from './check-rendered.js'
 import type { Office } from './office.js'
 import { loadPressList } from './press-list/load.js'
 import { loadSuppressionFile } from './press-list/suppressions.js'
+import { checkReadiness } from './release/readiness.js'
 import { translationStates } from './release/translation-status.js'
 import type { TemplateName } from './render/template.js'
 
@@ -35,7 +37,7 @@ export interface CheckReport {
  */
 export async function checkOffice(office: Office, now: number): Promise<CheckReport> {
   const { config } = office
-  const messages: VFileMessage[] = [...checkCatalogs(office.catalogs, config.locales)]
+  const messages: VFileMessage[] = [...checkRendered(office), ...(await checkReadiness(config, office.releases, now))]
   for (const name of templateNames) {
     try {
       await access(path.join(config.paths.templates, `${name}.liquid`))

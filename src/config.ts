@@ -32,7 +32,11 @@ const configSchema = z.object({
   locales: z.array(z.string().min(2)).min(1).default(['en', 'ru']),
   defaultLocale: z.string().optional(),
   embargo: z.object({ zones: z.array(z.string()).default([]) }).default({ zones: [] }),
-  contacts: z.array(contactSchema).default([]),
+  contacts: z
+    .union([z.array(contactSchema), z.record(z.string(), z.array(contactSchema))], {
+      error: 'should be a list of contacts, or a list per language (`en: [...]`, `ru: [...]`)',
+    })
+    .default([]),
   lists: z.array(z.string()).optional(),
   pdf: z
     .object({
@@ -69,6 +73,12 @@ const configSchema = z.object({
       error: 'should be a shell command, or `{command, timeout}` (timeout in ms)',
     })
     .optional(),
+  typography: z
+    .union([z.enum(['on', 'off']), z.boolean(), z.object({ disable: z.array(z.string().min(1)).default([]) })], {
+      error: 'should be `on`, `off`, or `{disable: [rule, …]}` with Typograf rule names such as `common/nbsp/afterShortWord`',
+    })
+    .default('on'),
+  hyphenation: z.union([z.enum(['on', 'off']), z.boolean()], { error: 'should be `on` or `off`' }).default('on'),
   build: z
     .object({
       workers: z
@@ -110,13 +120,20 @@ export interface Config {
   readonly locales: readonly string[]
   readonly defaultLocale: string
   readonly embargo: { readonly zones: readonly string[] }
+  /** Default media contacts (the default language's when given per language). */
   readonly contacts: readonly Contact[]
+  /** Media contacts per language, when `contacts:` is given per language. */
+  readonly contactsByLng: Readonly<Record<string, readonly Contact[]>>
   readonly lists?: readonly string[]
   readonly pdf: { readonly format: 'A4' | 'Letter'; readonly chromium?: string; readonly timeout: number; readonly concurrency?: number }
   readonly mail: FileConfig['mail']
   readonly translations: 'lenient' | 'strict'
   /** `deploy`: the command run (by `sh -c`, in the office) after a build changed dist/, and its time limit in ms (optional). */
   readonly deploy?: { readonly command: string; readonly timeout: number }
+  /** Typography of rendered text (see render/typography.ts). */
+  readonly typography: { readonly enabled: boolean; readonly disable: readonly string[] }
+  /** Soft hyphens in PDFs (see render/hyphenate.ts). */
+  readonly hyphenation: boolean
   /** `build.workers`: worker threads rendering release pages (`auto`, or a count; 0 = none). */
   readonly build: { readonly workers: 'auto' | number }
   /** Absolute paths. */
@@ -195,6 +212,13 @@ export function resolveConfig(
       )
     }
   })
+  const contactsByLng = Array.isArray(value.contacts) ? {} : value.contacts
+  for (const lng of Object.keys(contactsByLng)) {
+    if (!value.locales.includes(lng)) {
+      messages.push(diagnostic(configFileName, placeOf(data, ['contacts', lng], 'key'), 'error', `contacts for \`${lng}\`, which is not in locales (${value.locales.join(', ')})`, 'config-contacts-locale', source))
+    }
+  }
+  const defaultContacts = Array.isArray(value.contacts) ? value.contacts : (value.contacts[defaultLocale] ?? Object.values(value.contacts)[0] ?? [])
   if (!/^https?:\/\//.test(value.site.url)) {
     messages.push(
       diagnostic(configFileName, placeOf(data, ['site', 'url']), 'error', `site.url should be an absolute http(s) URL such as https://press.example.org, got "${value.site.url}"`, 'config-site-url', source),
@@ -222,7 +246,12 @@ export function resolveConfig(
     deliveries: abs(value.paths.deliveries),
   }
   const siteUrl = value.site.url.replace(/\/+$/, '')
+  const typography =
+    typeof value.typography === 'object' ? { enabled: true, disable: value.typography.disable } : { enabled: value.typography === 'on' || value.typography === true, disable: [] }
+  const hyphenation = value.hyphenation === 'on' || value.hyphenation === true
   const renderRelevant = {
+    typography,
+    hyphenation,
     organisation: value.organisation,
     site: siteUrl,
     locales: value.locales,
@@ -238,12 +267,15 @@ export function resolveConfig(
     locales: value.locales,
     defaultLocale,
     embargo: { zones: value.embargo.zones },
-    contacts: value.contacts.map(stripUndefined),
+    contacts: defaultContacts.map(stripUndefined),
+    contactsByLng: Object.fromEntries(Object.entries(contactsByLng).map(([lng, list]) => [lng, list.map(stripUndefined)])),
     ...(value.lists ? { lists: value.lists } : {}),
     pdf: stripUndefined({ format, chromium, timeout: value.pdf.timeout, concurrency: value.pdf.concurrency }),
     mail: { ...stripUndefined({ ...value.mail, inbox }), transport } as FileConfig['mail'],
     translations,
     ...(value.deploy === undefined ? {} : { deploy: typeof value.deploy === 'string' ? { command: value.deploy, timeout: deployTimeout } : { command: value.deploy.command, timeout: value.deploy.timeout ?? deployTimeout } }),
+    typography,
+    hyphenation,
     build: { workers },
     paths,
     renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),

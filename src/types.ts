@@ -42,6 +42,8 @@ export interface ReleaseText {
   readonly contentHash: string
   /** Corrections made after publication (`corrections:`), oldest first, notes in this language. */
   readonly corrections?: ReadonlyArray<{ readonly at: number; readonly note: string }>
+  /** A translation's own media contacts (`contacts:` in its file); see release/contacts.ts. */
+  readonly contacts?: readonly Contact[]
 }
 
 /** Release status as written in the frontmatter. */
@@ -59,6 +61,8 @@ export interface Release {
   readonly date: string
   readonly embargo?: Embargo
   readonly contacts: readonly Contact[]
+  /** Whether `contacts` came from the config (no `contacts:` in the source file), so a language's configured contacts may replace them. */
+  readonly contactsFromConfig?: boolean
   readonly tags: readonly string[]
   /** Press-list segments; empty means everyone. */
   readonly lists: readonly string[]

@@ -123,3 +123,25 @@ describe('build.workers', () => {
     expect(() => resolveConfig(root, '', { PRESS_BUILD_WORKERS: '-1' })).toThrow(/PRESS_BUILD_WORKERS="-1"/)
   })
 })
+
+describe('typography, hyphenation and contacts per language (issue 14)', () => {
+  const config = (text: string) => resolveConfig(root, text, {}).config!
+
+  test('typography: on by default; off; or rules switched off', () => {
+    expect(config('').typography).toEqual({ enabled: true, disable: [] })
+    expect(config('typography: off\n').typography).toEqual({ enabled: false, disable: [] })
+    expect(config('typography:\n  disable: [ru/dash/*]\n').typography).toEqual({ enabled: true, disable: ['ru/dash/*'] })
+    expect(config('hyphenation: off\n').hyphenation).toBe(false)
+    expect(config('').hyphenation).toBe(true)
+    expect(report('typography: maybe\n')[0]).toMatch(/^pressroom\.yaml:1:13: error: .*should be `on`, `off`, or `\{disable: \[rule, …\]\}`/)
+    // Typography is part of what every render depends on.
+    expect(config('typography: off\n').renderHash).not.toBe(config('').renderHash)
+  })
+
+  test('contacts per language: the default language is the default list', () => {
+    const c = config('locales: [en, ru]\ncontacts:\n  en: [{ name: Mira Castell, email: media@example.org }]\n  ru: [{ name: Нина Орлова, email: press.ru@example.org }]\n')
+    expect(c.contacts).toEqual([{ name: 'Mira Castell', email: 'media@example.org' }])
+    expect(c.contactsByLng['ru']).toEqual([{ name: 'Нина Орлова', email: 'press.ru@example.org' }])
+    expect(report('locales: [en, ru]\ncontacts:\n  de: [{ name: X }]\n')).toEqual([expect.stringMatching(/^pressroom\.yaml:3:3: error: contacts for `de`, which is not in locales \(en, ru\)/)])
+  })
+})

@@ -8,14 +8,15 @@
 import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import juice from 'juice'
-import { convert } from 'html-to-text'
 import type { Office } from '../office.js'
 import { releaseDir } from '../office.js'
+import { replyToFor } from '../release/contacts.js'
 import { isLocal, renderMarkdown } from '../render/markdown.js'
 import type { PdfRenderer } from '../render/pdf.js'
+import { emailPlainText } from '../render/plain-text.js'
 import { footnoteLabels, pdfCacheDir, pdfCacheKey, printJob } from '../site/build.js'
 import { writeAtomic } from '../site/write.js'
-import { commonData, releaseData, releaseLocation, absoluteUrl } from '../site/view-model.js'
+import { commonData, releaseData, releaseLocation, absoluteUrl, typesetHeadings } from '../site/view-model.js'
 import { variantKey, type ContentFor, type ContentVariant, type EmailContent } from './compose.js'
 import { parseChange } from './decide.js'
 import { renderNotice } from './notice.js'
@@ -41,26 +42,29 @@ export function createContentProvider(office: Office, pdf: () => Promise<PdfRend
   }
 }
 
-async function renderContent(
+/**
+ * The parts of an email that are text (subject, HTML, plain text, Reply-To), without the PDF.
+ *
+ * @param office The loaded office.
+ * @param slug The release.
+ * @param wanted The recipient's language (the source language when the release lacks it).
+ * @param variant Embargoed and/or test copy.
+ */
+export async function renderEmailText(
   office: Office,
-  pdf: () => Promise<PdfRenderer>,
   slug: string,
   wanted: string,
   variant: ContentVariant,
-): Promise<EmailContent> {
+): Promise<{ subject: string; html: string; text: string; replyTo?: string; language: string }> {
   const { config, templates, translator } = office
   const release = office.releases.find((r) => r.slug === slug)
   if (!release) throw new Error(`no release ${slug}`)
   const change = variant.change === undefined ? undefined : parseChange(variant.change.id)
-  if (change !== undefined && change.type !== 'correction') {
-    const css = await readFile(path.join(templates.dir, 'assets', 'email.css'), 'utf8').catch(() => '')
-    return renderNotice({ config, release, lng: wanted, t: translator.forLng(wanted), type: change.type, at: change.at, payload: variant.change?.payload, css })
-  }
   const text = release.texts[wanted] ?? release.texts[release.source]!
   const lng = text.lng
   const t = translator.forLng(lng)
   const location = { ...releaseLocation(lng, slug), root: `${config.site.url}/` }
-  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `${absoluteUrl(config, releaseLocation(lng, slug))}${url}` : undefined), footnoteLabels(t))
+  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `${absoluteUrl(config, releaseLocation(lng, slug))}${url}` : undefined), footnoteLabels(t), { lng, typography: config.typography })
   const pdfName = `${slug}.${lng}.pdf`
   const data = releaseData({
     config,
@@ -85,23 +89,43 @@ async function renderContent(
     { t, asset: (name) => `${config.site.url}/assets/${name}` },
   )
   const inlined = juice(html, { removeStyleTags: true, preserveMediaQueries: true })
-  const plain = convert(inlined, {
-    wordwrap: 78,
-    selectors: [
-      { selector: '.preheader', format: 'skip' },
-      { selector: 'img', format: 'skip' },
-      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-    ],
-  })
-  let subject = variant.embargoed && release.embargo ? t('email.subjectEmbargoed', { notice: String(data['embargoNotice']), title: text.title }) : text.title
+  const plain = emailPlainText(inlined)
+  const { title } = typesetHeadings(config, text)
+  let subject = variant.embargoed && release.embargo ? t('email.subjectEmbargoed', { notice: String(data['embargoNotice']), title }) : title
   if (change?.type === 'correction') subject = t('email.subjectCorrection', { subject })
   if (variant.test) subject = t('email.subjectTest', { subject })
+  // The language's own press officer (a translation's or the office's contacts for it) gets the replies.
+  const replyTo = replyToFor(config, release, text)
+  return { subject, html: inlined, text: plain, ...(replyTo !== undefined ? { replyTo } : {}), language: lng }
+}
+
+async function renderContent(
+  office: Office,
+  pdf: () => Promise<PdfRenderer>,
+  slug: string,
+  wanted: string,
+  variant: ContentVariant,
+): Promise<EmailContent> {
+  const { config } = office
+  const release = office.releases.find((r) => r.slug === slug)
+  if (!release) throw new Error(`no release ${slug}`)
+  // A notice (embargo moved or lifted, release withdrawn) is a short email without the PDF.
+  const change = variant.change === undefined ? undefined : parseChange(variant.change.id)
+  if (change !== undefined && change.type !== 'correction') {
+    const css = await readFile(path.join(office.templates.dir, 'assets', 'email.css'), 'utf8').catch(() => '')
+    const notice = renderNotice({ config, release, lng: wanted, t: office.translator.forLng(wanted), type: change.type, at: change.at, payload: variant.change?.payload, css })
+    const replyTo = replyToFor(config, release, release.texts[wanted] ?? release.texts[release.source]!)
+    return { ...notice, ...(replyTo !== undefined ? { replyTo } : {}) }
+  }
+  const { subject, html, text, replyTo, language: lng } = await renderEmailText(office, slug, wanted, variant)
+  const pdfName = `${slug}.${lng}.pdf`
   const pdfPath = await ensurePdf(office, pdf, release.slug, lng, variant.embargoed)
   const dir = releaseDir(config, release)
   return {
     subject,
-    html: inlined,
-    text: plain,
+    ...(replyTo !== undefined ? { replyTo } : {}),
+    html,
+    text,
     attachments: [
       { filename: pdfName, path: pdfPath, contentType: 'application/pdf' },
       ...release.attachments.map((name) => ({ filename: name, path: path.join(dir, name) })),

@@ -160,11 +160,26 @@ export function checkCatalogs(catalogs: Catalogs, locales: readonly string[]): V
           )
         }
       }
+      if (entry.forms.size > 0 && !entry.variables.has('count') && beyondOne(lng).length > 0) {
+        // "Контакт для СМИ" as `_one` is also printed for 21 and 31 contacts:
+        // a plural form that does not show the number reads wrong there.
+        messages.push(
+          diagnostic(at.file, at.place, 'error', `plural \`${base}\` does not print {{count}}, but the ${lng} \`one\` form is also used for ${beyondOne(lng).join(', ')}…; print {{count}} in every form, or use separate keys for one and several`, 'plural-without-count', source),
+        )
+      }
       for (const other of locales) {
         if (other === lng) continue
         const theirs = info.get(other)!.get(base)
         if (!theirs) {
           messages.push(diagnostic(at.file, at.place, 'error', `key \`${base}\` is in ${lng} but missing in ${other}; add it to locales/${other}/${base.split(':')[0]}.json`, 'catalog-missing-key', source))
+          continue
+        }
+        if (entry.forms.size > 0 && theirs.forms.size === 0) {
+          const there = where(other, theirs.firstKey)
+          const key = base.split(':')[1]
+          messages.push(
+            diagnostic(there.file, there.place, 'error', `\`${key}\` is a plain string in ${other} but has plural forms in ${lng}; write ${pluralForms(other).map((f) => `\`${key}_${f}\``).join(', ')} (${other} needs ${pluralForms(other).join(', ')})`, 'plural-plain-mix', source),
+          )
           continue
         }
         if (lng < other) {
@@ -180,6 +195,14 @@ export function checkCatalogs(catalogs: Catalogs, locales: readonly string[]): V
     }
   }
   return messages
+}
+
+/** Numbers other than 1 (up to 101) that fall in a language's `one` plural category: `ru` → 21, 31, 41. */
+function beyondOne(lng: string): number[] {
+  const rules = new Intl.PluralRules(lng)
+  const out: number[] = []
+  for (let n = 2; n <= 101 && out.length < 3; n++) if (rules.select(n) === 'one') out.push(n)
+  return out
 }
 
 function fmtVars(vars: readonly string[]): string {

@@ -295,6 +295,7 @@ function previewTemplates(templates: Templates, embargoes: ReadonlyMap<string, E
     dir: templates.dir,
     hash: templates.hash,
     assets: templates.assets,
+    sources: templates.sources,
     render(name, data, helpers) {
       const out: Record<string, unknown> = { ...data, preview: true }
       const release = data['release'] as Record<string, unknown> | undefined

@@ -205,8 +205,9 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     messages.push(...result.messages)
     for (const key of inheritedKeys) {
       if (key in translation.raw) {
+        const how = key === 'tags' ? `; tags are translated in ${displayPath(config, config.paths.locales) || 'locales'}/${translation.lng}/tags.json` : '; set it in the source file'
         messages.push(
-          diagnostic(translation.file, placeOf(translation.data, [key], 'key'), 'warning', `\`${key}\` is inherited from ${sourceFile.lng}.md and ignored here; set it in the source file`, 'inherited-key', source),
+          diagnostic(translation.file, placeOf(translation.data, [key], 'key'), 'warning', `\`${key}\` is inherited from ${sourceFile.lng}.md and ignored here${how}`, 'inherited-key', source),
         )
       }
     }
@@ -225,11 +226,12 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
       }
     }
     if (tf.status === 'draft') draftTranslations.push(translation.lng)
-    else texts[translation.lng] = makeText(translation, tf)
+    else texts[translation.lng] = makeText(translation, tf, tf.contacts?.map((c) => stripUndefined(c)))
   }
 
   if (!fm || messages.some((m) => m.fatal)) return { messages }
   const contacts: Contact[] = (fm.contacts ?? config.contacts).map((c) => stripUndefined(c))
+  const contactsFromConfig = fm.contacts === undefined
   const inputHash = hashOf(...[...fileContents.entries()].sort(([a], [b]) => a.localeCompare(b)).flatMap(([name, bytes]) => [name, bytes]))
   const release: Release = {
     slug,
@@ -238,6 +240,7 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     date: fm.date,
     ...(embargo ? { embargo } : {}),
     contacts,
+    ...(contactsFromConfig ? { contactsFromConfig } : {}),
     tags: fm.tags ?? [],
     lists: fm.lists ?? [],
     attachments: fm.attachments ?? [],
@@ -256,7 +259,7 @@ function chooseSource(config: Config, parsed: readonly ParsedFile[]): string {
   return config.defaultLocale
 }
 
-function makeText(file: ParsedFile, fm: SourceFrontmatter | TranslationFrontmatter): ReleaseText {
+function makeText(file: ParsedFile, fm: SourceFrontmatter | TranslationFrontmatter, own?: readonly Contact[]): ReleaseText {
   const text = {
     lng: file.lng,
     path: file.file,
@@ -268,7 +271,7 @@ function makeText(file: ParsedFile, fm: SourceFrontmatter | TranslationFrontmatt
     ...(fm.source_hash !== undefined && fm.source_hash !== '' ? { sourceHash: scalarText(file.data, 'source_hash') } : {}),
   }
   const corrections = (fm.corrections ?? []).map((c) => ({ at: Date.parse(c.date), note: c.note.trim() }))
-  return { ...text, contentHash: contentHashOf(text), ...(corrections.length > 0 ? { corrections } : {}) }
+  return { ...text, contentHash: contentHashOf(text), ...(own ? { contacts: own } : {}), ...(corrections.length > 0 ? { corrections } : {}) }
 }
 
 /**

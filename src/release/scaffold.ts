@@ -9,6 +9,36 @@ import type { Config } from '../config.js'
 import { displayPath } from '../config.js'
 import { PressError, UsageError } from '../errors.js'
 import { slugPattern } from './schema.js'
+import { isIsoDate } from '../embargo/time.js'
+
+/**
+ * The text `press new` writes for a person to replace. A ready release that
+ * still carries any of it is an error (release/readiness.ts), so a stub
+ * marked `status: ready` is never published or sent as it is.
+ */
+export const scaffoldPlaceholders: readonly RegExp[] = [
+  /Headline in sentence case, under 100 characters/,
+  /One sentence that says why it matters/,
+  /First paragraph: who, what, when, where, why\./,
+  /A quote from your spokesperson/,
+  /\bName Surname\b/,
+  /Translation of [\w-]+\.md into [\w-]+\./,
+  // A translation stub's title: "[ru] Headline…".
+  /^\[[a-z]{2,3}(?:-[A-Za-z]+)?\] /,
+]
+
+/**
+ * The date a new release gets: the one its slug starts with
+ * (`2031-03-14-water-report` → 2031-03-14), else today.
+ *
+ * @param slug The new release's folder name.
+ * @param today Today as YYYY-MM-DD.
+ * @returns YYYY-MM-DD.
+ */
+export function scaffoldDate(slug: string, today: string): string {
+  const written = /^(\d{4}-\d{2}-\d{2})(?:-|$)/.exec(slug)?.[1]
+  return written !== undefined && isIsoDate(written) ? written : today
+}
 
 /**
  * Create `releases/<slug>/` with stubs.

@@ -61,6 +61,8 @@ export const translationSchema = z.object({
   embargo: z.string().optional(),
   embargo_zone: z.string().optional(),
   source: z.string().optional(),
+  /** This language's media contacts (names, roles, a press officer who speaks it); the first with an email is this language's Reply-To. */
+  contacts: z.array(contact).optional(),
   /** `draft`: the translation is not ready; the release is published without this language until it is. */
   status: z.enum(['draft', 'ready']).optional(),
   /** The same corrections as the source, with notes in this language. */
@@ -71,7 +73,7 @@ export const translationSchema = z.object({
 export type TranslationFrontmatter = z.infer<typeof translationSchema>
 
 /** Keys a translation inherits from the source; setting them there is ignored with a warning. */
-export const inheritedKeys = ['contacts', 'tags', 'lists', 'attachments', 'boilerplate'] as const
+export const inheritedKeys = ['tags', 'lists', 'attachments', 'boilerplate'] as const
 
 /** All keys known in any release file, for did-you-mean. */
 export const knownKeys: readonly string[] = Object.keys(sourceSchema.shape)

@@ -21,6 +21,8 @@ import type { Root, Element, Nodes } from 'hast'
 import type { Root as MdastRoot } from 'mdast'
 import { VFile } from 'vfile'
 import { parseMarkdown } from './parse-markdown.js'
+import { hyphenateTree } from './hyphenate.js'
+import { typesetTree, type TypographySettings } from './typography.js'
 
 /** Maps a URL written in the Markdown to the URL to print (or undefined to keep it). */
 export type UrlResolver = (url: string, kind: 'image' | 'link') => string | undefined
@@ -153,6 +155,24 @@ function rawWhenNeeded(this: Processor) {
   }
 }
 
+/** How the body's text is set: its language, typography, and (for print) hyphenation. */
+export interface TextStyle {
+  readonly lng: string
+  readonly typography: TypographySettings
+  /** Insert soft hyphens (print only: a page, an email and their copied text stay without them). */
+  readonly hyphenate?: boolean
+}
+
+/** Typography (and, for print, hyphenation) on the sanitized tree's text nodes. */
+function setText() {
+  return (tree: Root, file: VFile) => {
+    const style = file.data['style'] as TextStyle | undefined
+    if (!style) return
+    typesetTree(tree, style.lng, style.typography)
+    if (style.hyphenate) hyphenateTree(tree, style.lng)
+  }
+}
+
 /** Localized labels GFM footnotes print (remark-rehype's defaults are English). */
 export interface FootnoteLabels {
   /** Heading of the footnotes section, e.g. `Примечания`. */
@@ -181,6 +201,7 @@ function processor(labels: FootnoteLabels | undefined): Processor<MdastRoot, Mda
     .use(rehypeSanitize, schema)
     .use(fixFragmentLinks)
     .use(resolveUrls)
+    .use(setText)
     .use(rehypeStringify)
     .freeze() as unknown as Processor<MdastRoot, MdastRoot, Root, Root, string>
   processors.set(key, built)
@@ -193,10 +214,11 @@ function processor(labels: FootnoteLabels | undefined): Processor<MdastRoot, Mda
  * @param markdown The body.
  * @param resolve Rewrites image and link URLs (optional).
  * @param labels Footnote labels in the page's language (optional; English by default).
+ * @param style Language, typography and hyphenation of the text (optional; none).
  * @returns The HTML, the local references and what was removed.
  */
-export function renderMarkdown(markdown: string, resolve?: UrlResolver, labels?: FootnoteLabels): RenderedBody {
-  const file = new VFile({ value: markdown, data: resolve ? { resolve } : {} })
+export function renderMarkdown(markdown: string, resolve?: UrlResolver, labels?: FootnoteLabels, style?: TextStyle): RenderedBody {
+  const file = new VFile({ value: markdown, data: { ...(resolve ? { resolve } : {}), ...(style ? { style } : {}) } })
   const proc = processor(labels)
   const tree = proc.runSync(parseMarkdown(file), file)
   const html = proc.stringify(tree, file)

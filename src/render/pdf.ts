@@ -18,6 +18,7 @@ import path from 'node:path'
 import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer'
 import { PressError, RenderTimeoutError } from '../errors.js'
 import { findChromium } from './find-chromium.js'
+import { cleanPdfText, headingsOf, pageWeights } from './pdf-text.js'
 
 /** Origin the document is served from; it never resolves, so only interception can answer it. */
 export const pdfDocumentOrigin = 'http://pressroom.invalid'
@@ -57,6 +58,8 @@ export interface PdfResult {
   readonly pdf: Uint8Array
   /** URLs the document asked for and was refused, in request order, without duplicates. */
   readonly blocked: readonly string[]
+  /** Printed with the tighter setting (`html.press-tight`) so that a short page 2 went away. */
+  readonly tightened?: boolean
 }
 
 /** A pool of Chromium pages that turns HTML into PDF. */
@@ -255,9 +258,10 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new RenderTimeoutError(job.label, timeoutMs)), timeoutMs)
       })
-      const raw = await Promise.race([work, timeout])
+      const { pdf: raw, tightened } = await Promise.race([work, timeout])
       healthy = true
-      return { pdf: setPdfMetadata(raw, job.metadata), blocked: [...session.blocked] }
+      // Text as the page reads: no soft hyphens inside words, outline titles with their spaces (pdf-text.ts).
+      return { pdf: setPdfMetadata(cleanPdfText(raw, headingsOf(job.html)), job.metadata), blocked: [...session.blocked], ...(tightened ? { tightened } : {}) }
     } catch (error) {
       if (error instanceof PressError) throw error
       throw unusable() ?? new PressError(`Rendering ${job.label} to PDF failed: ${(error as Error).message}`, { cause: error })
@@ -321,7 +325,7 @@ function holdsStaleResources(slot: Slot, session: Session): boolean {
 }
 
 /** Load the job's document, load the web fonts it prints with, print. */
-async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uint8Array> {
+async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<{ pdf: Uint8Array; tightened: boolean }> {
   const page = slot.page
   // Writing into the existing document (what page.setContent does) costs a
   // fraction of a navigation; navigate only when reused resources would be
@@ -336,6 +340,22 @@ async function printPage(slot: Slot, job: PdfJob, session: Session): Promise<Uin
   // loadPrintFonts. This is our code, not a page script: CDP evaluation
   // works with page scripts disabled.
   await page.evaluate(loadPrintFonts)
+  const first = await printToPdf(slot, job)
+  // A page 2 that holds only a little (the contacts and the boilerplate, a
+  // few lines) is worth one more try with the print CSS's tighter setting
+  // (`html.press-tight`): kept when it fits on one page.
+  const weights = pageWeights(first)
+  if (weights.length !== 2 || weights[1]! > weights[0]! * tightenBelow) return { pdf: first, tightened: false }
+  await page.evaluate(() => document.documentElement.classList.add('press-tight'))
+  const tight = await printToPdf(slot, job)
+  return pageWeights(tight).length === 1 ? { pdf: tight, tightened: true } : { pdf: first, tightened: false }
+}
+
+/** Page 2 is worth a tighter try when it has less than this share of page 1's content. */
+const tightenBelow = 0.2
+
+/** Print the loaded document. */
+async function printToPdf(slot: Slot, job: PdfJob): Promise<Uint8Array> {
   // page.pdf() asks for a stream and reads it back in chunks, a round trip
   // each; the whole PDF as base64 in the reply is one message (a release is
   // a few hundred KB; V8's string limit, ~512 MB of base64, is far). The options

@@ -66,6 +66,8 @@ export interface Templates {
   readonly hash: string
   /** Asset files under templates/assets/, relative names with `/`. */
   readonly assets: readonly string[]
+  /** Text of every `.liquid` file, by name relative to templates/ (for checks of the catalog keys they use). */
+  readonly sources: ReadonlyMap<string, string>
   render(name: TemplateName, data: Readonly<Record<string, unknown>>, helpers: RenderHelpers): string
 }
 
@@ -130,6 +132,7 @@ export async function loadTemplates(dir: string): Promise<Templates> {
     dir,
     hash,
     assets: files.filter((f) => f.startsWith('assets/')).map((f) => f.slice('assets/'.length)),
+    sources: new Map(contents.filter(([f]) => f.endsWith('.liquid')).map(([f, c]) => [f, c.toString('utf8')])),
     render(name, data, helpers) {
       const template = parsed.get(name)
       if (!template) throw new Error(`templates/${name}.liquid is missing; restore it from the sample office`)

@@ -26,12 +26,13 @@ import {
   languageName,
   printData,
   releaseData,
+  typesetHeadings,
   releaseLocation,
   type PageLocation,
 } from './view-model.js'
 
 /** Bump when a change to Pressroom itself changes rendered output. */
-export const rendererVersion = '1'
+export const rendererVersion = '2'
 
 /** What a build should produce. */
 export interface BuildOptions {
@@ -233,10 +234,11 @@ export function planScanned(office: Office, scanned: ScannedSite, options: Pick<
     const entries = visible.map((release) => {
       const text = release.texts[lng] ?? release.texts[release.source]!
       const fallback = text.lng !== lng
+      const { title, subtitle } = typesetHeadings(config, text)
       return {
         slug: release.slug,
-        title: text.title,
-        subtitle: text.subtitle ?? '',
+        title,
+        subtitle,
         date: release.date,
         dateText: formatDate(release.date, lng),
         url: `../${text.lng}/${release.slug}/`,
@@ -399,7 +401,7 @@ export function renderReleasePage(input: ReleasePageInput, deps: { config: Offic
     const name = url.split(/[?#]/)[0]!
     const file = Object.hasOwn(files, name) ? files[name] : undefined
     return file !== undefined ? `${location.root}${file}` : undefined
-  }, footnoteLabels(t))
+  }, footnoteLabels(t), { lng: text.lng, typography: config.typography })
   const html = templates.render(
     'page',
     {
@@ -545,7 +547,11 @@ export function printJob(office: Office, release: Release, lng: string, variant:
   const pageLng = text.lng
   const t = translator.forLng(pageLng)
   const location: PageLocation = { path: 'print.html', root: '/' }
-  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `/release/${url}` : undefined), footnoteLabels(t))
+  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `/release/${url}` : undefined), footnoteLabels(t), {
+    lng: pageLng,
+    typography: config.typography,
+    hyphenate: config.hyphenation,
+  })
   const data = releaseData({ config, release, text, lng: pageLng, t, body, embargoed: variant.embargoed, attachments: release.attachments.map((name) => ({ name, url: `/release/${name}` })) })
   const orgName = t('org.name') === 'org.name' ? config.organisation.name : t('org.name')
   const header = variant.embargoed && release.embargo ? String(data['embargoNotice']) : orgName
@@ -558,14 +564,15 @@ export function printJob(office: Office, release: Release, lng: string, variant:
     },
     { t, asset: (name) => `/assets/${name}` },
   )
+  const headings = typesetHeadings(config, text)
   return {
     html,
     mounts: { '/assets/': path.join(templates.dir, 'assets'), '/release/': releaseDir(config, release) },
     format: config.pdf.format,
     metadata: {
-      title: text.title,
+      title: headings.title,
       author: orgName,
-      subject: text.subtitle ?? text.title,
+      subject: headings.subtitle || headings.title,
       lang: pageLng,
       keywords: release.tags,
     },

@@ -7,6 +7,10 @@
 import { readdir } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import type { VFileMessage } from 'vfile-message'
+import { checkRendered } from '../check-rendered.js'
+import { diagnostic, hasErrors } from '../diagnostics.js'
+import { checkReadiness } from '../release/readiness.js'
+import { translationStates } from '../release/translation-status.js'
 import type { Office } from '../office.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import { pdfCacheDir, planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
@@ -67,6 +71,10 @@ export async function buildSite(
   options: BuildOptions,
   hooks: { onProgress?: OnProgress; onPlanned?: (counts: { text: number; pdf: number; copy: number }) => void; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number }; target?: BuildTarget } = {},
 ): Promise<BuildReport> {
+  // What `press check` rejects in the catalogs and templates is not published:
+  // an error stops the build before anything is rendered or written.
+  const problems = [...checkRendered(office), ...(await checkReadiness(office.config, office.releases.filter((r) => options.only === undefined || r.slug === options.only), options.now))]
+  if (hasErrors(problems)) return { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 }, files: 0, messages: problems, published: [], held: [], changes: { changed: [], removed: [] } }
   const distDir = hooks.target?.distDir ?? office.config.paths.dist
   const manifestPath = hooks.target?.manifestPath ?? manifestPathOf(office.config.paths.state)
   // Idle cores are measured while planning, or since the command started when
@@ -141,10 +149,29 @@ export async function buildSite(
     )
     // planned.messages, not plan's: the producers add to the array while the writer runs.
     const changes = manifestChanges(previous, await readManifest(office.config.paths.state, manifestPath))
-    return { ...report, published: planned.published, held: planned.held, messages: [...planned.messages, ...report.messages], changes }
+    return { ...report, published: planned.published, held: planned.held, messages: [...problems, ...stalePublished(office, planned.published), ...planned.messages, ...report.messages], changes }
   } finally {
     await Promise.all([renderer?.then((r) => r.close(), () => undefined), pool?.close()])
   }
+}
+
+/**
+ * A warning for each published translation that is stale: in lenient mode
+ * it is published as it is, and the build says so (where it matters).
+ */
+function stalePublished(office: Office, published: SitePlan['published']): VFileMessage[] {
+  const out: VFileMessage[] = []
+  for (const { slug, languages } of published) {
+    const release = office.releases.find((r) => r.slug === slug)
+    if (!release) continue
+    for (const state of translationStates(release, languages)) {
+      if (state.state !== 'stale') continue
+      out.push(
+        diagnostic(state.path!, undefined, 'warning', `published the stale ${state.lng} translation: ${release.source}.md changed since it was translated, so the ${state.lng} page and PDF say what the source said before; update it, then set source_hash: ${state.current}`, 'translation-stale', 'press:translate'),
+      )
+    }
+  }
+  return out
 }
 
 type PageOutput = Extract<PlannedOutput, { kind: 'text' }> & { readonly page: ReleasePageInput }

@@ -8,6 +8,8 @@ import { formatDate, formatLift } from '../embargo/time.js'
 import type { Translate } from '../i18n/localize.js'
 import type { RenderedBody } from '../render/markdown.js'
 import { SafeHtml, escapeHtml } from '../render/template.js'
+import { typesetText } from '../render/typography.js'
+import { contactsFor } from '../release/contacts.js'
 import type { Release, ReleaseText } from '../types.js'
 
 /** Where a page sits in dist/: its path and the way back to the root. */
@@ -108,15 +110,14 @@ export function releaseData(input: ReleaseViewInput): Record<string, unknown> {
   const about = t(`boilerplate:${release.boilerplate}`)
   return {
     slug: release.slug,
-    title: text.title,
-    subtitle: text.subtitle ?? '',
-    dateline: text.dateline ?? '',
+    ...typesetHeadings(config, text),
     date: release.date,
     dateText: formatDate(release.date, lng),
     bodyHtml: new SafeHtml(input.body.html),
     summary: summaryOf(input.body.html),
-    contacts: release.contacts,
-    tags: release.tags,
+    contacts: contactsFor(config, release, text),
+    tags: release.tags.map((tag) => tagLabel(t, tag)),
+    tagKeys: release.tags,
     embargoed: input.embargoed && release.embargo !== undefined,
     embargoNotice,
     contentLang: text.lng,
@@ -141,6 +142,32 @@ function correctionsOf(release: Release, text: ReleaseText, lng: string, t: Tran
     const dateText = formatDate(new Date(c.at).toISOString().slice(0, 10), lng)
     return { dateText, note, text: t('release.correction', { date: dateText, note }) }
   })
+}
+
+/**
+ * A text's title, subtitle and dateline with the office's typography, as
+ * every output prints them (page, PDF, email, subject, index, feed).
+ *
+ * @param config The office's config (`typography`).
+ * @param text The language version.
+ * @returns Title, subtitle and dateline ('' when not written).
+ */
+export function typesetHeadings(config: Pick<Config, 'typography'>, text: ReleaseText): { title: string; subtitle: string; dateline: string } {
+  const set = (value: string | undefined) => (value === undefined ? '' : typesetText(value, text.lng, config.typography))
+  return { title: set(text.title), subtitle: set(text.subtitle), dateline: set(text.dateline) }
+}
+
+/**
+ * A tag as the page's language says it: `tags:<tag>` from the catalogs
+ * (locales/<lng>/tags.json), else the tag as written with spaces for hyphens.
+ *
+ * @param t The page language's translate function.
+ * @param tag The tag as written in the release.
+ * @returns The label.
+ */
+export function tagLabel(t: Translate, tag: string): string {
+  const label = t(`tags:${tag}`)
+  return label === tag || label === `tags:${tag}` || label === '' ? tag.replace(/-/g, ' ') : label
 }
 
 /** The `print` variable: CSS strings for the page margin boxes. */

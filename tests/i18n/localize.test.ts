@@ -19,7 +19,7 @@ beforeAll(async () => {
 })
 
 const keys = [
-  'release.mediaContact', 'index.count', 'release.about', 'release.published', 'release.dateline', 'release.fallbackNotice',
+  'release.mediaContact', 'release.mediaContacts', 'index.count', 'release.about', 'release.published', 'release.dateline', 'release.fallbackNotice',
   'index.fallback', 'print.page', 'lang.name', 'release.embargoNotice', 'boilerplate:about', 'no.such.key', 'release.noSuchKey',
 ]
 const values: ReadonlyArray<Readonly<Record<string, unknown>> | undefined> = [

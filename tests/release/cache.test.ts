@@ -90,7 +90,7 @@ describe('release cache', () => {
   test('a release with a warning is not cached: the warning comes on every load', async () => {
     const dir = await office()
     await writeFile(path.join(dir, 'releases', slug, 'ru.md'), '---\ntitle: Доклад\ntags: [вода]\n---\n\nТекст.\n')
-    const warning = `releases/${slug}/ru.md:3:1: warning: \`tags\` is inherited from en.md and ignored here; set it in the source file`
+    const warning = `releases/${slug}/ru.md:3:1: warning: \`tags\` is inherited from en.md and ignored here; tags are translated in locales/ru/tags.json`
     expect((await load(dir)).report).toEqual([warning])
     expect((await load(dir)).report).toEqual([warning])
   })

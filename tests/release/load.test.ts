@@ -32,7 +32,7 @@ describe('loadRelease', () => {
   test('a translation setting an inherited key gets a warning, not an error', async () => {
     const { release, report } = await load({ 'en.md': en, 'ru.md': '---\ntitle: Доклад\ntags: [вода]\n---\n\nТекст.\n', 'data.csv': 'a\n' })
     expect(release?.tags).toEqual(['water'])
-    expect(report).toEqual(['releases/2031-03-14-x/ru.md:3:1: warning: `tags` is inherited from en.md and ignored here; set it in the source file'])
+    expect(report).toEqual(['releases/2031-03-14-x/ru.md:3:1: warning: `tags` is inherited from en.md and ignored here; tags are translated in locales/ru/tags.json'])
   })
 
   test('a release written in Russian (`source: ru`) without an English version', async () => {

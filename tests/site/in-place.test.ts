@@ -130,8 +130,8 @@ describe('in-place updates of dist/', () => {
     const catalog = path.join(dir, 'locales', 'en', 'common.json')
     const text = await readFile(catalog, 'utf8')
     const data = JSON.parse(text) as Record<string, unknown>
-    const key = Object.keys(data).find((k) => typeof data[k] === 'string')!
-    data[key] = `${String(data[key])} (edited)`
+    const site = data['site'] as Record<string, string>
+    site['description'] = `${site['description']} (edited)`
     await writeFile(catalog, JSON.stringify(data, null, 2))
     const report = await buildInProcess(dir, now)
     expect(report.pages.rendered).toBe(2 * (count - 1))

@@ -93,8 +93,9 @@ describe('full pages through the real templates', () => {
     const ruIndex = pages.get('ru/index.html')!
     await expect(en).toMatchFileSnapshot(path.join(base, 'page-fallback', 'output.en.html'))
     await expect(ruIndex).toMatchFileSnapshot(path.join(base, 'page-fallback', 'index.ru.html'))
-    expect(en).toContain('<h1 class="release__title" lang="en">Water &amp; Sanitation: &quot;Safe&quot; &lt;Now&gt;?</h1>')
-    expect(en).toContain('<meta property="og:title" content="Water &amp; Sanitation: &quot;Safe&quot; &lt;Now&gt;?">')
+    // Typography turns the straight quotes into “”; & and < are still escaped.
+    expect(en).toContain('<h1 class="release__title" lang="en">Water &amp; Sanitation: “Safe” &lt;Now&gt;?</h1>')
+    expect(en).toContain('<meta property="og:title" content="Water &amp; Sanitation: “Safe” &lt;Now&gt;?">')
     expect(en).not.toContain('<Now>')
     // No hreflang for a language that has no translation; the switch says so.
     expect(en).not.toContain('hreflang="ru"')
@@ -105,6 +106,6 @@ describe('full pages through the real templates', () => {
     expect(en).toMatch(/<a href="\.\.\/\.\.\/assets\/files\/fact-sheet\.HASH\.txt" download>fact-sheet\.txt<\/a>/)
     expect(ruIndex).toContain('<html lang="ru" dir="ltr">')
     expect(ruIndex).toContain('(язык оригинала: английский)')
-    expect(ruIndex).toContain(`<a href="../en/${slug}/" hreflang="en">Water &amp; Sanitation: &quot;Safe&quot; &lt;Now&gt;?</a>`)
+    expect(ruIndex).toContain(`<a href="../en/${slug}/" hreflang="en">Water &amp; Sanitation: “Safe” &lt;Now&gt;?</a>`)
   })
 })

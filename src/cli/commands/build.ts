@@ -6,7 +6,9 @@ import { hasErrors, diagnosticJson } from '../../diagnostics.js'
 import { DeployError, deployFailure, runDeploy, type DeployOutcome } from '../../site/deploy.js'
 import { instantFormatter } from '../format-instant.js'
 import { buildSite } from '../../site/run-build.js'
-import { commandNow, nowIsGiven, openOffice } from '../context.js'
+import { checkRendered } from '../../check-rendered.js'
+import { checkReadiness } from '../../release/readiness.js'
+import { commandNow, failOnContentErrors, nowIsGiven, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
 import { isRehearsal, rehearsalSite } from '../rehearsal.js'
@@ -40,6 +42,10 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
     if (reporter.flags.json) reporter.json({ ok: false, error: { code: 'PRESS_RELEASE_NOT_FOUND', message: `no release ${flags.only}` } })
     return 1
   }
+  // The same checks as `press check` for what the build prints; buildSite
+  // repeats them for its other callers, this stops before the progress bar.
+  const problems = [...checkRendered(office), ...(await checkReadiness(office.config, office.releases.filter((r) => flags.only === undefined || r.slug === flags.only), now))]
+  if (hasErrors(problems)) failOnContentErrors(reporter, [...messages, ...problems])
   // A --now later than the clock is a rehearsal: its own folder, never dist/, never deployed.
   const rehearsal = isRehearsal(reporter, now, Date.now())
   const target = rehearsal ? rehearsalSite(office.config.paths.state, now) : undefined

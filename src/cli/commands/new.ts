@@ -1,5 +1,5 @@
 /** `press new <slug>`: scaffold a release. */
-import { scaffoldRelease } from '../../release/scaffold.js'
+import { scaffoldDate, scaffoldRelease } from '../../release/scaffold.js'
 import { failOnContentErrors, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
 
@@ -8,7 +8,8 @@ export async function runNew(reporter: Reporter, slug: string, title: string): P
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'no release was created')
   const today = new Date().toISOString().slice(0, 10)
-  const created = await scaffoldRelease(office.config, slug, { title, date: today })
+  // A slug that starts with a date (`2031-03-14-water-report`) says the release date.
+  const created = await scaffoldRelease(office.config, slug, { title, date: scaffoldDate(slug, today) })
   if (reporter.flags.json) reporter.json({ ok: true, slug, files: created })
   else {
     for (const file of created) reporter.line(`${reporter.paint('green', 'created')} ${file}`)

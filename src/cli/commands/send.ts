@@ -28,6 +28,10 @@ import { deployFailure, deployRetryDelay, readDeployRecord, runDeploy, type Depl
 import { discardPrepared, prepareSite, publishPrepared, removeStagings, type PreparedSite } from '../../site/prepare.js'
 import { manifestPathOf } from '../../site/write.js'
 import { buildSite, type SiteChanges } from '../../site/run-build.js'
+import { checkReadiness } from '../../release/readiness.js'
+import { checkRendered } from '../../check-rendered.js'
+import { hasErrors } from '../../diagnostics.js'
+import { DraftReleaseError } from '../../distribute/errors.js'
 
 /**
  * Open the office and its distribution context. With `--now` the clock of a
@@ -113,6 +117,15 @@ function printPlan(reporter: Reporter, plan: Plan, now: number, show: (ms: numbe
   reporter.line(`${c.vetted} vetted; ${c.fallback} fallback language; ${c.stale} stale translation; skipped: ${skipped}`)
 }
 
+/** In lenient mode a stale translation goes out as it is: say to whom. */
+function printStale(reporter: Reporter, slug: string, plan: Plan): void {
+  const stale = plan.jobs.filter((job) => job.stale)
+  for (const lng of new Set(stale.map((job) => job.lng))) {
+    const who = stale.filter((job) => job.lng === lng).map((job) => job.email)
+    reporter.warn(`${who.length} recipient${who.length === 1 ? '' : 's'} get${who.length === 1 ? 's' : ''} the stale ${lng} translation of ${slug}: ${who.join(', ')}`)
+  }
+}
+
 /** `written to .press/outbox/…` when the transport is the outbox (its receipt names the file). */
 function outboxFile(office: Office, response: string): string | undefined {
   return response.startsWith('outbox ') ? `written to ${displayPath(office.config, response.slice('outbox '.length))}` : undefined
@@ -177,8 +190,18 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
   const { office, dist, now } = await open(reporter, flags.test === undefined)
   const show = instantFormatter(office, slug)
   try {
+    // Placeholder text from `press new` in a ready release stops the send (and its dry run) like the build.
+    if (flags.test === undefined) {
+      const readiness = await checkReadiness(office.config, office.releases.filter((r) => r.slug === slug), now)
+      if (readiness.some((m) => m.fatal === true)) failOnContentErrors(reporter, readiness, 'nothing was sent or planned')
+    }
     if (flags.dryRun) {
       const result = await dryRun(dist.ctx, slug)
+      // Under `translations: strict` the dry run fails exactly when the real send would: a draft fails there too.
+      if (office.config.translations === 'strict' && office.releases.find((r) => r.slug === slug)?.status === 'draft') {
+        if (!reporter.flags.json) printPlan(reporter, result.plan, now, instantFormatter(office, slug))
+        throw new DraftReleaseError(slug)
+      }
       const ok = result.plan.errors.length === 0
       if (reporter.flags.json) reporter.json({ ok, slug, dryRun: true, transport: result.transport, now: iso(now), rehearsal: dist.rehearsal, plan: jsonTimes(result.plan) })
       else {
@@ -222,6 +245,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       const c = result.plan.counts
       reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
       printRun(reporter, result.run, show)
+      printStale(reporter, slug, result.plan)
       if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${show(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
       printEmbargoedPdfs(reporter, embargoedPdfs(office, slug, now))
     }
@@ -396,6 +420,14 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
         if (!fresh.office) {
           if (prepared) await discardPrepared(prepared)
           reporter.diagnostics(fresh.messages)
+          reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
+          return
+        }
+        // The build's own checks (catalogs, placeholder text) stop it before anything is written.
+        const problems = checkRendered(fresh.office)
+        if (hasErrors(problems)) {
+          if (prepared) await discardPrepared(prepared)
+          reporter.diagnostics(problems)
           reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
           return
         }
