@@ -19,7 +19,7 @@ import { displayPath } from '../../config.js'
 import { isRehearsal, rehearsalDir, rehearsalSite } from '../rehearsal.js'
 import { EnvError } from '../../config.js'
 import { deployFailure, deployRetryDelay, readDeployRecord, runDeploy, type DeployRecord } from '../../site/deploy.js'
-import { discardPrepared, prepareSite, publishPrepared, removeStagings, type PreparedSite } from '../../site/prepare.js'
+import { discardPrepared, prepareSite, publishPrepared, removeStagings, stampOffice, type PreparedSite } from '../../site/prepare.js'
 import { manifestPathOf } from '../../site/write.js'
 import type { SiteChanges } from '../../site/run-build.js'
 
@@ -161,6 +161,10 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       progress.stop()
     }
     const ok = result.plan.errors.length === 0 && result.run.failed === 0
+    // The public PDFs are known now: rendered into the PDF cache (private),
+    // the lift's site and mail need not render them, even with a worker
+    // started just before the lift (PRESS_PREPARE_AHEAD=0: not ahead).
+    if (result.plan.counts.later > 0 && result.plan.lift !== undefined && prepareAheadMs(reporter.io.env) > 0) await renderPublicAhead(reporter, dist, slug)
     if (reporter.flags.json) reporter.json({ ok, slug, now: iso(now), rehearsal: dist.rehearsal, plan: jsonTimes(result.plan), enqueued: result.enqueued, run: jsonTimes(result.run) })
     else {
       const c = result.plan.counts
@@ -171,6 +175,18 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     return ok ? 0 : 1
   } finally {
     await dist.close()
+  }
+}
+
+/** Render the public version of a release's mail (and so its public PDFs, into the cache) ahead of its lift; a failure only warns. */
+async function renderPublicAhead(reporter: Reporter, dist: CliDistribution, slug: string): Promise<void> {
+  const release = await dist.ctx.releases(slug)
+  const languages = release ? Object.keys(release.texts).filter((lng) => dist.ctx.locales === undefined || dist.ctx.locales.includes(lng)) : []
+  try {
+    for (const lng of languages) await dist.ctx.content(slug, lng, { embargoed: false, test: false })
+    reporter.detail(`rendered the public PDFs of ${slug} (${languages.join(', ')}) ahead of the lift`)
+  } catch (error) {
+    reporter.warn(`could not render the public PDFs of ${slug} ahead of the lift (${error instanceof Error ? error.message : String(error)}); the worker renders them`)
   }
 }
 
@@ -241,10 +257,12 @@ export async function runWorker(reporter: Reporter): Promise<number> {
   /** Build the site as of the lift into a staging folder, ahead of it. */
   const prepareSiteFor = async (lift: number): Promise<PreparedSite | undefined> => {
     try {
+      // Stamped before loading: a file touched after this is seen at the lift.
+      const stamp = await stampOffice(config)
       const fresh = await openOffice(reporter)
       if (!fresh.office) return undefined
       const target = targetFor(lift)
-      return await prepareSite(fresh.office, { now: lift, env: reporter.io.env, ...(target ? { target } : {}) })
+      return await prepareSite(fresh.office, { now: lift, env: reporter.io.env, stamp, ...(target ? { target } : {}) })
     } catch (error) {
       reporter.warn(`could not prepare the site for the lift at ${formatInstantUtc(lift)} (${error instanceof Error ? error.message : String(error)}); it is built at the lift instead`)
       return undefined
@@ -279,24 +297,34 @@ export async function runWorker(reporter: Reporter): Promise<number> {
         }
         const prepared = await sites.get(lift)
         sites.delete(lift)
-        // Read the office again: releases may have been edited since the worker started (or since the site was prepared).
-        const fresh = await openOffice(reporter)
-        if (!fresh.office) {
+        const target = targetFor(lift)
+        const published = (changed: SiteChanges): void =>
+          reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; published the site prepared for it (${changed.changed.length} files changed)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
+        let changes: SiteChanges | undefined
+        let unusable = prepared === undefined
+        // No file of the office touched since it was prepared: swap it in, nothing to load or plan.
+        if (prepared?.stamp !== undefined && prepared.stamp === (await stampOffice(config))) {
+          const result = await publishPrepared(prepared, { stateDir: config.paths.state })
+          if (result.published) published((changes = result.changes))
+          else {
+            unusable = true
+            reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; ${result.reason}, so it is rebuilt`)
+          }
+        }
+        // Otherwise read the office again (releases may have been edited since the site was prepared, or since the worker started).
+        const fresh = changes === undefined ? await openOffice(reporter) : undefined
+        if (fresh && !fresh.office) {
           if (prepared) await discardPrepared(prepared)
           reporter.diagnostics(fresh.messages)
           reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
           return
         }
-        const target = targetFor(lift)
-        let changes: SiteChanges | undefined
-        if (prepared) {
-          const result = await publishPrepared(fresh.office, prepared, { now: dist.ctx.now() })
-          if (result.published) {
-            changes = result.changes
-            reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; published the site prepared for it (${result.changes.changed.length} files changed)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
-          } else reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; ${result.reason}, so it is rebuilt`)
+        if (prepared && !unusable && changes === undefined && fresh?.office) {
+          const result = await publishPrepared(prepared, { stateDir: config.paths.state, verify: { office: fresh.office, now: dist.ctx.now() } })
+          if (result.published) published((changes = result.changes))
+          else reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; ${result.reason}, so it is rebuilt`)
         }
-        if (changes === undefined) {
+        if (changes === undefined && fresh?.office) {
           if (!prepared) reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
           const built = await buildSite(fresh.office, { now: dist.ctx.now() }, { env: reporter.io.env, ...(target ? { target } : {}) })
           changes = built.changes
@@ -304,7 +332,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
         }
         publishedAt.add(lift)
         // The lift's mail goes out after the deploy: its links point at the public pages.
-        await deploys?.deploy(changes)
+        if (changes !== undefined) await deploys?.deploy(changes)
       },
       onRun: (run) => {
         if (run.attempted > 0) printRun(reporter, run)
