@@ -10,14 +10,14 @@ import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../distribute/mailer.js'
 import type { Plan, SendJob } from '../../distribute/plan.js'
 import { buildSite } from '../../site/run-build.js'
-import { commandNow, failOnContentErrors, nowIsGiven, openOffice, parseInstant } from '../context.js'
+import { commandNow, failOnContentErrors, nowIsGiven, officeRoot, openOffice, parseInstant } from '../context.js'
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { startProgress } from '../progress.js'
 import type { Office } from '../../office.js'
 import { displayPath } from '../../config.js'
 import { isRehearsal, rehearsalDir, rehearsalSite } from '../rehearsal.js'
-import { EnvError } from '../../config.js'
+import { EnvError, loadConfig } from '../../config.js'
 import { deployFailure, deployRetryDelay, readDeployRecord, runDeploy, type DeployRecord } from '../../site/deploy.js'
 import { discardPrepared, prepareSite, publishPrepared, removeStagings, stampOffice, type PreparedSite } from '../../site/prepare.js'
 import { manifestPathOf } from '../../site/write.js'
@@ -237,7 +237,12 @@ function prepareAheadMs(env: NodeJS.ProcessEnv): number {
 
 /** `press worker`: dispatch continuously; publish the public site at each lift (prepared ahead), then its mail. */
 export async function runWorker(reporter: Reporter): Promise<number> {
+  // Stamped before the office is loaded, so the office loaded at start can
+  // serve the first preparation (a worker started just before a lift).
+  const early = await loadConfig(officeRoot(reporter), reporter.io.env)
+  let startStamp = early.config ? await stampOffice(early.config) : undefined
   const { dist, office } = await open(reporter, false, 'running')
+  let startOffice: Office | undefined = office
   const { config } = office
   const controller = new AbortController()
   const stop = (): void => controller.abort()
@@ -258,8 +263,10 @@ export async function runWorker(reporter: Reporter): Promise<number> {
   const prepareSiteFor = async (lift: number): Promise<PreparedSite | undefined> => {
     try {
       // Stamped before loading: a file touched after this is seen at the lift.
-      const stamp = await stampOffice(config)
-      const fresh = await openOffice(reporter)
+      // The office loaded at start serves while no dispatch round has run (it is fresh).
+      const reuse = startOffice !== undefined && startStamp !== undefined ? { office: startOffice, stamp: startStamp } : undefined
+      const stamp = reuse?.stamp ?? (await stampOffice(config))
+      const fresh = reuse ?? (await openOffice(reporter))
       if (!fresh.office) return undefined
       const target = targetFor(lift)
       return await prepareSite(fresh.office, { now: lift, env: reporter.io.env, stamp, ...(target ? { target } : {}) })
@@ -335,6 +342,7 @@ export async function runWorker(reporter: Reporter): Promise<number> {
         if (changes !== undefined) await deploys?.deploy(changes)
       },
       onRun: (run) => {
+        startOffice = startStamp = undefined
         if (run.attempted > 0) printRun(reporter, run)
       },
     })
