@@ -42,7 +42,8 @@ export interface LiftResult {
   readonly lift_releases: number
   readonly lift_recipients: number
   readonly lift_worker_lead_seconds: number
-  readonly samples: Record<'prepared' | 'rebuild', { site: number[]; dist: number[]; mail: number[]; lastMail: number[]; prepareSeconds: number[] }>
+  /** Per mode: seconds after the lift (`preparedAfterLift`: when the worker said the lift was prepared; negative is before it). */
+  readonly samples: Record<'prepared' | 'rebuild', { site: number[]; dist: number[]; mail: number[]; lastMail: number[]; prepareSeconds: number[]; preparedAfterLift: number[] }>
 }
 
 type Mode = 'prepared' | 'rebuild'
@@ -78,8 +79,8 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
 
   const sink = await startSink()
   const samples: LiftResult['samples'] = {
-    prepared: { site: [], dist: [], mail: [], lastMail: [], prepareSeconds: [] },
-    rebuild: { site: [], dist: [], mail: [], lastMail: [], prepareSeconds: [] },
+    prepared: { site: [], dist: [], mail: [], lastMail: [], prepareSeconds: [], preparedAfterLift: [] },
+    rebuild: { site: [], dist: [], mail: [], lastMail: [], prepareSeconds: [], preparedAfterLift: [] },
   }
 
   const round = async (mode: Mode): Promise<void> => {
@@ -104,7 +105,11 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s))
+    let preparedAt: number | undefined
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      output += s
+      if (preparedAt === undefined && /prepared the public site/.test(output)) preparedAt = Date.now()
+    })
     child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s))
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
     let distAt: number | undefined
@@ -131,8 +136,9 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
     s.lastMail.push((epoch(sink.lastAcceptAt) - lift) / 1000)
     const prepared = /prepared the public site and mail of .* \((\d+(?:\.\d+)?) s\)/.exec(output)
     if (prepared) s.prepareSeconds.push(Number(prepared[1]))
+    if (preparedAt !== undefined) s.preparedAfterLift.push((preparedAt - lift) / 1000)
     if (mode === 'prepared' && !/published the site prepared for it/.test(output)) throw new Error(`the worker did not use the prepared site:\n${output}`)
-    log(`lift ${mode}: site (deployed) ${s.site.at(-1)!.toFixed(2)} s, dist/ ${s.dist.at(-1)!.toFixed(2)} s, first mail ${s.mail.at(-1)!.toFixed(2)} s, last of ${recipients} ${s.lastMail.at(-1)!.toFixed(2)} s after the lift${prepared ? ` (prepared in ${prepared[1]} s)` : ''}`)
+    log(`lift ${mode}: site (deployed) ${s.site.at(-1)!.toFixed(2)} s, dist/ ${s.dist.at(-1)!.toFixed(2)} s, first mail ${s.mail.at(-1)!.toFixed(2)} s, last of ${recipients} ${s.lastMail.at(-1)!.toFixed(2)} s after the lift${prepared ? ` (prepared in ${prepared[1]} s, ready ${((lift - preparedAt!) / 1000).toFixed(2)} s before the lift)` : ''}`)
   }
 
   try {
