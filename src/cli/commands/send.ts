@@ -386,6 +386,7 @@ function startDeployer(reporter: Reporter, config: Office['config'], signal: Abo
       if (outcome === undefined) return
       if (outcome.ok) {
         reporter.line(`deployed in ${outcome.seconds.toFixed(1)} s (${outcome.changed} changed, ${outcome.removed} removed)`)
+        for (const line of outcome.output.trimEnd().split('\n').filter(Boolean).slice(-20)) reporter.detail(`  | ${line}`)
         return
       }
       const delay = deployRetryDelay(outcome.failures)
