@@ -15,8 +15,9 @@
  *
  * - prepared: the worker as it is (the site and the public mail prepared
  *   ahead of the lift, swapped in at it);
- * - rebuild: `PRESS_PREPARE_AHEAD=0`, the old path (the site, PDFs
- *   included, built at the lift; the mail rendered after it).
+ * - rebuild: `PRESS_PREPARE_AHEAD=0` for both `press send` and the
+ *   worker, the old path (the public PDFs not rendered at planning, the
+ *   site, PDFs included, built at the lift; the mail rendered after it).
  *
  * Times are from the lift instant: the deploy command's own `date +%s%N`
  * at its end, dist/ by polling for the release page every 5 ms, the first
@@ -41,7 +42,8 @@ export interface LiftResult {
   readonly lift_releases: number
   readonly lift_recipients: number
   readonly lift_worker_lead_seconds: number
-  readonly samples: Record<'prepared' | 'rebuild', { site: number[]; dist: number[]; mail: number[]; lastMail: number[]; prepareSeconds: number[] }>
+  /** Per mode: seconds after the lift (`preparedAfterLift`: when the worker said the lift was prepared; negative is before it). */
+  readonly samples: Record<'prepared' | 'rebuild', { site: number[]; dist: number[]; mail: number[]; lastMail: number[]; prepareSeconds: number[]; preparedAfterLift: number[] }>
 }
 
 type Mode = 'prepared' | 'rebuild'
@@ -63,8 +65,10 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
   const stamp = path.join(workDir, 'lift-deployed')
   const deployScript = [
     `M=${JSON.stringify(mirror)}`,
-    'while IFS= read -r f; do mkdir -p "$M/$(dirname "$f")" && cp "$PRESS_DIST/$f" "$M/$f" || exit 1; done < "$PRESS_DEPLOY_CHANGED"',
-    'while IFS= read -r f; do rm -f "$M/$f"; done < "$PRESS_DEPLOY_REMOVED"',
+    // One cp for all the changed files (as `rsync --files-from` would), one rm for the removed ones.
+    'mkdir -p "$M" && cd "$PRESS_DIST" || exit 1',
+    '[ -s "$PRESS_DEPLOY_CHANGED" ] && { xargs -d "\\n" cp --parents -t "$M" < "$PRESS_DEPLOY_CHANGED" || exit 1; }',
+    '[ -s "$PRESS_DEPLOY_REMOVED" ] && { cd "$M" && xargs -d "\\n" rm -f < "$PRESS_DEPLOY_REMOVED"; }',
     `date +%s%N > ${JSON.stringify(stamp)}`,
   ].join('\n')
   await writeFile(path.join(dir, 'deploy.sh'), `${deployScript}\n`)
@@ -75,8 +79,8 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
 
   const sink = await startSink()
   const samples: LiftResult['samples'] = {
-    prepared: { site: [], dist: [], mail: [], lastMail: [], prepareSeconds: [] },
-    rebuild: { site: [], dist: [], mail: [], lastMail: [], prepareSeconds: [] },
+    prepared: { site: [], dist: [], mail: [], lastMail: [], prepareSeconds: [], preparedAfterLift: [] },
+    rebuild: { site: [], dist: [], mail: [], lastMail: [], prepareSeconds: [], preparedAfterLift: [] },
   }
 
   const round = async (mode: Mode): Promise<void> => {
@@ -90,17 +94,22 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
     await timeCommand(process.execPath, [pressBin, 'build', '--quiet', '-C', dir], { env })
     await rm(stamp, { force: true })
     if (existsSync(page)) throw new Error(`${page} is public before the lift`)
-    await timeCommand(process.execPath, [pressBin, 'send', lifting.slug, '--quiet', '-C', dir], { env: { ...env, PRESS_SMTP_URL: sink.url } })
+    const ahead = mode === 'rebuild' ? { PRESS_PREPARE_AHEAD: '0' } : {}
+    await timeCommand(process.execPath, [pressBin, 'send', lifting.slug, '--quiet', '-C', dir], { env: { ...env, ...ahead, PRESS_SMTP_URL: sink.url } })
     const wait = lift - leadSeconds * 1000 - Date.now()
     if (wait < 0) throw new Error(`the build and the plan took too long: the worker would start ${-wait} ms late`)
     await new Promise((resolve) => setTimeout(resolve, wait))
     sink.reset()
     const child = spawn(process.execPath, [pressBin, 'worker', '-C', dir], {
-      env: { ...env, PRESS_SMTP_URL: sink.url, ...(mode === 'rebuild' ? { PRESS_PREPARE_AHEAD: '0' } : {}) },
+      env: { ...env, ...ahead, PRESS_SMTP_URL: sink.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (output += s))
+    let preparedAt: number | undefined
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      output += s
+      if (preparedAt === undefined && /prepared the public site/.test(output)) preparedAt = Date.now()
+    })
     child.stderr.setEncoding('utf8').on('data', (s: string) => (output += s))
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
     let distAt: number | undefined
@@ -127,8 +136,9 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
     s.lastMail.push((epoch(sink.lastAcceptAt) - lift) / 1000)
     const prepared = /prepared the public site and mail of .* \((\d+(?:\.\d+)?) s\)/.exec(output)
     if (prepared) s.prepareSeconds.push(Number(prepared[1]))
+    if (preparedAt !== undefined) s.preparedAfterLift.push((preparedAt - lift) / 1000)
     if (mode === 'prepared' && !/published the site prepared for it/.test(output)) throw new Error(`the worker did not use the prepared site:\n${output}`)
-    log(`lift ${mode}: site (deployed) ${s.site.at(-1)!.toFixed(2)} s, dist/ ${s.dist.at(-1)!.toFixed(2)} s, first mail ${s.mail.at(-1)!.toFixed(2)} s, last of ${recipients} ${s.lastMail.at(-1)!.toFixed(2)} s after the lift${prepared ? ` (prepared in ${prepared[1]} s)` : ''}`)
+    log(`lift ${mode}: site (deployed) ${s.site.at(-1)!.toFixed(2)} s, dist/ ${s.dist.at(-1)!.toFixed(2)} s, first mail ${s.mail.at(-1)!.toFixed(2)} s, last of ${recipients} ${s.lastMail.at(-1)!.toFixed(2)} s after the lift${prepared ? ` (prepared in ${prepared[1]} s, ready ${((lift - preparedAt!) / 1000).toFixed(2)} s before the lift)` : ''}`)
   }
 
   try {

@@ -7,10 +7,13 @@
  * was built from (every output's path and key: releases, catalogs,
  * templates, config, attachments); when the office planned at the lift has
  * another fingerprint (an edit in between), it is thrown away and the
- * caller builds as before.
+ * caller builds as before. When no file of the office was touched since
+ * (the same {@link stampOffice}), the check is skipped: the lift then costs
+ * a few stat calls and one rename.
  */
-import { copyFile, link, mkdir, readdir, rm } from 'node:fs/promises'
+import { copyFile, link, mkdir, readdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { configFileName, type Config } from '../config.js'
 import type { Office } from '../office.js'
 import { hashOf } from '../hash.js'
 import { planSite } from './build.js'
@@ -29,6 +32,8 @@ export interface PreparedSite {
   readonly fingerprint: string
   /** The build into the staging folder. */
   readonly report: BuildReport
+  /** {@link stampOffice} taken before the office it was built from was loaded (optional). */
+  readonly stamp?: string
 }
 
 /** What {@link publishPrepared} did. */
@@ -45,6 +50,8 @@ export interface PrepareOptions {
   /** Where it will be published (default the office's dist/ and its manifest). */
   readonly target?: BuildTarget
   readonly env?: NodeJS.ProcessEnv
+  /** {@link stampOffice} taken before `office` was loaded, kept for the check at the lift (optional). */
+  readonly stamp?: string
 }
 
 /**
@@ -67,27 +74,70 @@ export async function prepareSite(office: Office, options: PrepareOptions): Prom
   }
   const report = await buildSite(office, { now: options.now, ...(options.pdf === false ? { pdf: false } : {}) }, { target: staged, ...(options.env ? { env: options.env } : {}) })
   const fingerprint = fingerprintOf(await readManifest(office.config.paths.state, staged.manifestPath))
-  return { now: options.now, staged, target, fingerprint, report }
+  return { now: options.now, staged, target, fingerprint, report, ...(options.stamp === undefined ? {} : { stamp: options.stamp }) }
 }
 
 /**
- * Swap a prepared site into its target, if the office (as loaded now)
- * still plans exactly that site at `now`; otherwise throw it away.
+ * A cheap stamp of everything a site is built from: the name, size,
+ * inode and change times of every file under the releases, templates and
+ * locales folders, and of pressroom.yaml. Taken before loading the office
+ * a site is prepared from, and again at the lift: the same stamp means no
+ * file was touched in between, so the prepared site can be swapped in
+ * without loading and planning the office again.
  *
- * @param office The office as it is now.
+ * @param config The office's config.
+ * @returns A hash.
+ */
+export async function stampOffice(config: Config): Promise<string> {
+  const parts: string[] = []
+  const add = async (file: string): Promise<void> => {
+    try {
+      const s = await stat(file, { bigint: true })
+      parts.push(file, String(s.size), String(s.ino), String(s.mtimeNs), String(s.ctimeNs))
+    } catch {
+      parts.push(file, 'missing')
+    }
+  }
+  await add(path.join(config.root, configFileName))
+  for (const dir of [config.paths.releases, config.paths.templates, config.paths.locales]) {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
+    const files = entries.map((e) => path.join(e.parentPath, e.name)).sort()
+    await add(dir)
+    for (let i = 0; i < files.length; i += 64) {
+      const batch = files.slice(i, i + 64)
+      const stamps = await Promise.all(batch.map(async (file) => stat(file, { bigint: true }).then((s) => [file, String(s.size), String(s.ino), String(s.mtimeNs), String(s.ctimeNs)], () => [file, 'missing'])))
+      for (const one of stamps) parts.push(...one)
+    }
+  }
+  return hashOf(...parts)
+}
+
+/**
+ * Swap a prepared site into its target. With `verify`, only if the office
+ * (as loaded now) still plans exactly that site at `verify.now`; otherwise
+ * it is thrown away. Without it, the caller vouches that nothing the site
+ * is built from changed since it was prepared (the same {@link stampOffice}).
+ *
  * @param prepared What {@link prepareSite} returned.
- * @param options `now`: the instant to check against (the lift, or later); `pdf` as prepared.
+ * @param options `stateDir`: the office's .press/; `verify`: the office as it
+ *   is now, the instant to plan it at (the lift, or later), PDFs as prepared.
  * @returns Whether it was published, and what changed in the target.
  */
-export async function publishPrepared(office: Office, prepared: PreparedSite, options: { now: number; pdf?: boolean }): Promise<PublishResult> {
-  const plan = await planSite(office, { now: options.now, ...(options.pdf === false ? { pdf: false } : {}) })
-  const first: Record<string, string> = {}
-  for (const output of plan.outputs) first[output.path] ??= output.key
-  if (fingerprintOf({ version: 1, files: first }) !== prepared.fingerprint) {
-    await discard(prepared.staged)
-    return { published: false, reason: 'the office changed after the site was prepared' }
+export async function publishPrepared(
+  prepared: PreparedSite,
+  options: { stateDir: string; verify?: { office: Office; now: number; pdf?: boolean } },
+): Promise<PublishResult> {
+  const { verify } = options
+  if (verify) {
+    const plan = await planSite(verify.office, { now: verify.now, ...(verify.pdf === false ? { pdf: false } : {}) })
+    const first: Record<string, string> = {}
+    for (const output of plan.outputs) first[output.path] ??= output.key
+    if (fingerprintOf({ version: 1, files: first }) !== prepared.fingerprint) {
+      await discard(prepared.staged)
+      return { published: false, reason: 'the office changed after the site was prepared' }
+    }
   }
-  const stateDir = office.config.paths.state
+  const { stateDir } = options
   const before = await readManifest(stateDir, prepared.target.manifestPath)
   const after = await readManifest(stateDir, prepared.staged.manifestPath)
   try {

@@ -60,7 +60,7 @@ describe('deploy: after press build', () => {
     expect(await readFile(path.join(mirror, 'en', '2026-05-12-river-sampling', 'index.html'), 'utf8')).not.toContain('A paragraph added later.')
     const status = await press(['status', '-C', dir])
     expect(status.stdout).toMatch(/^deploy: FAILED at .* \(exit 3, 1 attempt in a row\); \d+ changed and 0 removed files pending; .*upload refused by the test server$/m)
-    const record = expectJson(await press(['status', '--json', '-C', dir]), statusDoc).deploy as { last: object; pending: { changed: string[] } }
+    const record = expectJson(await press(['status', '--json', '-C', dir]), statusDoc).deploy as unknown as { last: object; pending: { changed: string[] } }
     expect(record.last).toMatchObject({ ok: false, code: 3, failures: 1 })
     expect(record.pending.changed).toContain('en/2026-05-12-river-sampling/index.html')
 

@@ -101,6 +101,16 @@ describe('--now later than the clock is a rehearsal', () => {
     expect(await listFiles(path.join(dir, '.press', 'rehearsal', '2031-06-10T13-00-00Z'))).toContain(`ru/${slug}/${slug}.ru.pdf`)
   })
 
+  test('PRESS_REHEARSAL other than auto or off: an error that names the variable, nothing built', async () => {
+    const dir = await copySampleOffice()
+    const run = await press(['build', '--no-pdf', '--now', lift, '-C', dir], { env: { PRESS_REHEARSAL: 'no' } })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('error: PRESS_REHEARSAL="no" is not `auto` or `off`')
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+    expect(existsSync(path.join(dir, 'dist'))).toBe(false)
+    expect(existsSync(path.join(dir, '.press', 'rehearsal'))).toBe(false)
+  })
+
   test('a past --now acts for real: dist/ is written', async () => {
     const dir = await copySampleOffice()
     const run = await press(['build', '--no-pdf', '--now', '2026-07-01T00:00:00Z', '-C', dir], { env })

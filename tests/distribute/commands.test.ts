@@ -184,4 +184,39 @@ describe('worker', () => {
     await done
     expect(seen).toEqual(['site-only'])
   })
+
+  test('prepareLift: once per lift, woken up prepareAheadMs before it (not at the lift), without holding up the loop', async () => {
+    const office = makeOffice()
+    const start = Date.now()
+    const offset = LIFT - 3000 - start // the lift is 3 s after the worker starts
+    const release = makeRelease({ slug: 'site-only', embargo: LIFT })
+    const ctx = makeContext(office, [release], [], 'outbox', { now: () => Date.now() + offset, listReleases: () => [release] })
+    const controller = new AbortController()
+    const events: Array<[string, string, number]> = []
+    let finishPreparing: () => void = () => undefined
+    const done = worker(ctx, {
+      signal: controller.signal,
+      prepareAheadMs: 2000,
+      prepareLift: (liftSlug, at) => {
+        events.push(['prepare', liftSlug, ctx.now() - at])
+        // Still running at the lift: the worker does not wait for it.
+        return new Promise<void>((resolve) => (finishPreparing = resolve))
+      },
+      onLift: (liftSlug, at) => {
+        events.push(['lift', liftSlug, ctx.now() - at])
+        finishPreparing()
+        controller.abort()
+      },
+    })
+    await done
+    expect(events.map(([what, which]) => [what, which])).toEqual([
+      ['prepare', 'site-only'],
+      ['lift', 'site-only'],
+    ])
+    // Not at the start (the lift was further than 2 s away), but woken up for it
+    // before the lift: sleeping until the next due (the lift) would have missed it.
+    expect(events[0]![2]).toBeGreaterThanOrEqual(-2000)
+    expect(events[0]![2]).toBeLessThan(0)
+    expect(events[1]![2]).toBeGreaterThanOrEqual(0)
+  })
 })

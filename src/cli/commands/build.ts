@@ -83,6 +83,7 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   const outDir = displayPath(office.config, target?.distDir ?? office.config.paths.dist)
   reporter.diagnostics(all)
   if (reporter.flags.json) {
+    if (deploy?.ok === false) reporter.error(deployFailure(deploy))
     reporter.json({
       ok: ok && deploy?.ok !== false,
       now: new Date(now).toISOString(),

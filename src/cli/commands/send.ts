@@ -13,7 +13,7 @@ import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../distribute/mailer.js'
 import type { Plan, SendJob } from '../../distribute/plan.js'
 import { watchOffice } from '../watch-office.js'
-import { commandNow, failOnContentErrors, nowIsGiven, openOffice, parseInstant } from '../context.js'
+import { commandNow, failOnContentErrors, nowIsGiven, officeRoot, openOffice, parseInstant } from '../context.js'
 import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { startProgress, withTimestamps } from '../progress.js'
@@ -23,9 +23,9 @@ import { isPublic } from '../../embargo/policy.js'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { isRehearsal, rehearsalDir, rehearsalSite } from '../rehearsal.js'
-import { EnvError } from '../../config.js'
+import { EnvError, loadConfig } from '../../config.js'
 import { deployFailure, deployRetryDelay, readDeployRecord, runDeploy, type DeployRecord } from '../../site/deploy.js'
-import { discardPrepared, prepareSite, publishPrepared, removeStagings, type PreparedSite } from '../../site/prepare.js'
+import { discardPrepared, prepareSite, publishPrepared, removeStagings, stampOffice, type PreparedSite } from '../../site/prepare.js'
 import { manifestPathOf } from '../../site/write.js'
 import { buildSite, type SiteChanges } from '../../site/run-build.js'
 import { checkReadiness } from '../../release/readiness.js'
@@ -240,6 +240,10 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       progress.stop()
     }
     const ok = result.plan.errors.length === 0 && result.run.failed === 0
+    // The public PDFs are known now: rendered into the PDF cache (private),
+    // the lift's site and mail need not render them, even with a worker
+    // started just before the lift (PRESS_PREPARE_AHEAD=0: not ahead).
+    if (result.plan.counts.later > 0 && result.plan.lift !== undefined && prepareAheadMs(reporter.io.env) > 0) await renderPublicAhead(reporter, dist, slug)
     if (reporter.flags.json) reporter.json({ ok, slug, now: iso(now), rehearsal: dist.rehearsal, plan: jsonTimes(result.plan), enqueued: result.enqueued, run: jsonTimes(result.run) })
     else {
       const c = result.plan.counts
@@ -252,6 +256,18 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     return ok ? 0 : 1
   } finally {
     await dist.close()
+  }
+}
+
+/** Render the public version of a release's mail (and so its public PDFs, into the cache) ahead of its lift; a failure only warns. */
+async function renderPublicAhead(reporter: Reporter, dist: CliDistribution, slug: string): Promise<void> {
+  const release = await dist.ctx.releases(slug)
+  const languages = release ? Object.keys(release.texts).filter((lng) => dist.ctx.locales === undefined || dist.ctx.locales.includes(lng)) : []
+  try {
+    for (const lng of languages) await dist.ctx.content(slug, lng, { embargoed: false, test: false })
+    reporter.detail(`rendered the public PDFs of ${slug} (${languages.join(', ')}) ahead of the lift`)
+  } catch (error) {
+    reporter.warn(`could not render the public PDFs of ${slug} ahead of the lift (${error instanceof Error ? error.message : String(error)}); the worker renders them`)
   }
 }
 
@@ -324,17 +340,22 @@ function prepareAheadMs(env: NodeJS.ProcessEnv): number {
 
 /**
  * `press worker`: dispatch continuously; publish the public site at each lift
- * (prepared ahead), then its mail; with `serve`, also the unsubscribe
- * endpoint; with `mail.inbox`, read the mailbox each round.
+ * (prepared ahead), then its mail; follow edits; with `serve`, also the
+ * unsubscribe endpoint; with `mail.inbox`, read the mailbox each round.
  */
 export async function runWorker(reporter: Reporter, serve?: { port: number; host: string }): Promise<number> {
   // Its output is a log: every line carries the wall-clock time.
   reporter = withTimestamps(reporter)
+  // Stamped before the office is loaded, so the office loaded at start can
+  // serve the first preparation (a worker started just before a lift).
+  const early = await loadConfig(officeRoot(reporter), reporter.io.env)
+  let startStamp = early.config ? await stampOffice(early.config) : undefined
   const { dist, office } = await open(reporter, false, 'running')
+  let startOffice: Office | undefined = office
   const { config } = office
   const show = instantFormatter(office)
-  let watcher: Awaited<ReturnType<typeof watchOffice>> | undefined
   const recipients = await startRecipients(reporter, office, dist.ctx.now, serve)
+  let watcher: Awaited<ReturnType<typeof watchOffice>> | undefined
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -353,10 +374,14 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
   /** Build the site as of the lift into a staging folder, ahead of it. */
   const prepareSiteFor = async (lift: number): Promise<PreparedSite | undefined> => {
     try {
-      const fresh = await openOffice(reporter)
+      // Stamped before loading: a file touched after this is seen at the lift.
+      // The office loaded at start serves while no dispatch round has run (it is fresh).
+      const reuse = startOffice !== undefined && startStamp !== undefined ? { office: startOffice, stamp: startStamp } : undefined
+      const stamp = reuse?.stamp ?? (await stampOffice(config))
+      const fresh = reuse ?? (await openOffice(reporter))
       if (!fresh.office) return undefined
       const target = targetFor(lift)
-      return await prepareSite(fresh.office, { now: lift, env: reporter.io.env, ...(target ? { target } : {}) })
+      return await prepareSite(fresh.office, { now: lift, env: reporter.io.env, stamp, ...(target ? { target } : {}) })
     } catch (error) {
       reporter.warn(`could not prepare the site for the lift at ${formatInstantUtc(lift)} (${error instanceof Error ? error.message : String(error)}); it is built at the lift instead`)
       return undefined
@@ -391,6 +416,11 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
     const now = dist.ctx.now()
     const target = targetFor(now)
     const built = await buildSite(fresh.office, { now }, { env: reporter.io.env, ...(target ? { target } : {}) })
+    if (built.messages.some((m) => m.fatal === true)) {
+      reporter.diagnostics(built.messages)
+      reporter.error('the public site was not rebuilt: fix the errors above (the worker reads the office again after the next edit)')
+      return
+    }
     if (reason === 'change' || built.changes.changed.length > 0) {
       reporter.line(`${reason === 'change' ? 'the office changed; ' : ''}published ${built.published.length} releases (${built.pages.rendered} pages rendered)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
     }
@@ -401,46 +431,53 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
     watcher = await watchOffice(office.config)
     const report = await worker(dist.ctx, {
       signal: controller.signal,
+      ...(ahead > 0 ? { prepareAheadMs: ahead, prepareLift: prepare } : {}),
       // A worker started after a lift publishes at once what is due; an edit is published when seen.
       onStart: async () => {
         if (!dist.rehearsal && !publicSiteIsCurrent(dist.ctx.listReleases ? await dist.ctx.listReleases() : office.releases, config.paths.dist, dist.ctx.now())) await publishNow('start')
       },
-      onChange: () => publishNow('change'),
+      onChange: async () => {
+        startOffice = startStamp = undefined
+        await publishNow('change')
+      },
       watch: watcher.subscribe,
-      ...(ahead > 0 ? { prepareAheadMs: ahead, prepareLift: prepare } : {}),
       onLift: async (slug, lift) => {
         if (publishedAt.has(lift)) {
-          reporter.line(`${instantFormatter(office, slug)(lift)}: embargo of ${slug} lifted; it is in the site published at this lift`)
+          reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; it is in the site published at this lift`)
           return
         }
         const prepared = await sites.get(lift)
         sites.delete(lift)
-        // Read the office again: releases may have been edited since the worker started (or since the site was prepared).
-        const fresh = await openOffice(reporter)
-        if (!fresh.office) {
-          if (prepared) await discardPrepared(prepared)
-          reporter.diagnostics(fresh.messages)
-          reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
-          return
-        }
-        // The build's own checks (catalogs, placeholder text) stop it before anything is written.
-        const problems = checkRendered(fresh.office)
-        if (hasErrors(problems)) {
-          if (prepared) await discardPrepared(prepared)
-          reporter.diagnostics(problems)
-          reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
-          return
-        }
         const target = targetFor(lift)
+        const published = (changed: SiteChanges): void =>
+          reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; published the site prepared for it (${changed.changed.length} files changed)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
         let changes: SiteChanges | undefined
-        if (prepared) {
-          const result = await publishPrepared(fresh.office, prepared, { now: dist.ctx.now() })
-          if (result.published) {
-            changes = result.changes
-            reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; published the site prepared for it (${result.changes.changed.length} files changed)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
-          } else reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; ${result.reason}, so it is rebuilt`)
+        let unusable = prepared === undefined
+        // No file of the office touched since it was prepared: swap it in, nothing to load or plan.
+        if (prepared?.stamp !== undefined && prepared.stamp === (await stampOffice(config))) {
+          const result = await publishPrepared(prepared, { stateDir: config.paths.state })
+          if (result.published) published((changes = result.changes))
+          else {
+            unusable = true
+            reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; ${result.reason}, so it is rebuilt`)
+          }
         }
-        if (changes === undefined) {
+        // Otherwise read the office again (releases may have been edited since the site was prepared, or since the worker started).
+        const fresh = changes === undefined ? await openOffice(reporter) : undefined
+        // The build's own checks (catalogs, placeholder text) stop it before anything is written.
+        const problems = fresh?.office ? checkRendered(fresh.office) : []
+        if ((fresh && !fresh.office) || hasErrors(problems)) {
+          if (prepared) await discardPrepared(prepared)
+          reporter.diagnostics(fresh?.office ? problems : (fresh?.messages ?? []))
+          reporter.error(`the site was not rebuilt at the lift of ${slug}: fix the errors above and run \`press build\``)
+          return
+        }
+        if (prepared && !unusable && changes === undefined && fresh?.office) {
+          const result = await publishPrepared(prepared, { stateDir: config.paths.state, verify: { office: fresh.office, now: dist.ctx.now() } })
+          if (result.published) published((changes = result.changes))
+          else reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; ${result.reason}, so it is rebuilt`)
+        }
+        if (changes === undefined && fresh?.office) {
           if (!prepared) reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
           const built = await buildSite(fresh.office, { now: dist.ctx.now() }, { env: reporter.io.env, ...(target ? { target } : {}) })
           changes = built.changes
@@ -448,9 +485,10 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
         }
         publishedAt.add(lift)
         // The lift's mail goes out after the deploy: its links point at the public pages.
-        await deploys?.deploy(changes)
+        if (changes !== undefined) await deploys?.deploy(changes)
       },
       onRun: async (run) => {
+        startOffice = startStamp = undefined
         if (run.attempted > 0) printRun(reporter, run, show)
         await recipients.round()
       },
@@ -462,13 +500,13 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     await watcher?.close()
+    await recipients.close()
     await deploys?.stop()
     // Sites prepared for lifts not reached: no staging folder is left beside dist/.
     for (const pending of sites.values()) {
       const prepared = await pending
       if (prepared) await discardPrepared(prepared)
     }
-    await recipients.close()
     await dist.close()
   }
 }
@@ -497,6 +535,7 @@ function startDeployer(reporter: Reporter, config: Office['config'], signal: Abo
       if (outcome === undefined) return
       if (outcome.ok) {
         reporter.line(`deployed in ${outcome.seconds.toFixed(1)} s (${outcome.changed} changed, ${outcome.removed} removed)`)
+        for (const line of outcome.output.trimEnd().split('\n').filter(Boolean).slice(-20)) reporter.detail(`  | ${line}`)
         return
       }
       const delay = deployRetryDelay(outcome.failures)
