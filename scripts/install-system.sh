@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Pressroom needs, only when they are missing:
 # Chromium (PDF rendering, preview tests), fonts with Cyrillic coverage,
-# poppler-utils (PDF checks in tests), redis-server (BullMQ tests),
+# poppler-utils (PDF checks in tests), redis-server (the shared Redis queue's tests),
 # dovecot-imapd (a real IMAP server for the bounce-processing tests).
 # Safe to run again: a second run with everything present does nothing.
 set -euo pipefail

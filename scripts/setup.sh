@@ -15,7 +15,7 @@ want="$(sha256sum package.json package-lock.json 2>/dev/null | sha256sum | cut -
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Installing npm packages…" >&2
   # `npm ci` can fail on optional platform packages missing from the registry
-  # (bullmq's msgpackr); `npm install` honours the lock file and works.
+  # (a transitive msgpackr once did); `npm install` honours the lock file and works.
   # --no-save: the lock file stays as committed (npm would add entries for
   # other platforms, and the changed file would make the next run install again).
   npm install --no-save --no-audit --no-fund --loglevel=error >&2
