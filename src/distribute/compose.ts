@@ -24,7 +24,10 @@ export interface ContentVariant {
 /** One attachment, read from disk when the message body is built. */
 export interface EmailAttachment {
   readonly filename: string
-  readonly path: string
+  /** A file to read (the PDF from the cache); or, */
+  readonly path?: string
+  /** the bytes, already read through safe-file.ts (the release's own attachments). */
+  readonly content?: Uint8Array
   readonly contentType?: string
 }
 
@@ -240,7 +243,7 @@ export async function composeBase(
     html: content.html,
     attachments: content.attachments.map((a) => ({
       filename: toHeaderText(a.filename),
-      path: a.path,
+      ...(a.content === undefined ? { path: a.path ?? '' } : { content: Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength) }),
       ...(a.contentType === undefined ? {} : { contentType: a.contentType }),
     })),
     headers: { 'Content-Language': toHeaderText(content.language) },

@@ -17,6 +17,7 @@ import { footnoteLabels, pdfCacheDir, pdfCacheKey, printJob } from '../site/buil
 import { writeAtomic } from '../site/write.js'
 import { commonData, releaseData, releaseLocation, absoluteUrl } from '../site/view-model.js'
 import type { ContentFor, EmailContent } from './compose.js'
+import { readSafeFile } from '../safe-file.js'
 
 /**
  * A ContentFor over an office.
@@ -96,7 +97,8 @@ async function renderContent(
     text: plain,
     attachments: [
       { filename: pdfName, path: pdfPath, contentType: 'application/pdf' },
-      ...release.attachments.map((name) => ({ filename: name, path: path.join(dir, name) })),
+      // Read here, through the same rules as the build: never a link out of the folder.
+      ...release.attachments.map((name) => ({ filename: name, content: readSafeFile(path.join(dir, name), dir, `${release.dir}/${name}`) })),
     ],
     language: lng,
   }

@@ -4,11 +4,12 @@
  * parity check can point at the key: missing in another language, a plural
  * lacking a form the language needs, interpolation variables that differ.
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import { diagnostic, type Place } from '../diagnostics.js'
 import { hashOf } from '../hash.js'
+import { readSafeFile, UnsafeFileError } from '../safe-file.js'
 import { parseYaml, placeOf, type YamlData } from '../yaml-data.js'
 
 const source = 'press:i18n'
@@ -56,7 +57,14 @@ export async function loadCatalogs(
     for (const name of names) {
       const ns = name.slice(0, -5)
       const file = `${shownDir}/${lng}/${name}`
-      const text = await readFile(path.join(dir, lng, name), 'utf8')
+      let text: string
+      try {
+        text = readSafeFile(path.join(dir, lng, name), dir, file, 4 * 1024 * 1024).toString('utf8')
+      } catch (error) {
+        if (!(error instanceof UnsafeFileError)) throw error
+        messages.push(diagnostic(file, undefined, 'error', error.message.slice(file.length + 2), `unsafe-file-${error.reason}`, source))
+        continue
+      }
       hashParts.push(file, text)
       const parsed = parseYaml(text, file, 0, source)
       if (!parsed.data) {

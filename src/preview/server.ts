@@ -13,7 +13,6 @@
  * reload succeeds.
  */
 import { randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -26,6 +25,7 @@ import { renderDashboard, type DistributionStatus } from './dashboard.js'
 import { dashboardPath, eventsPath, injectPreview, previewMessagePage, type Injection } from './inject.js'
 import { buildPreviewSite, type PreviewResource, type PreviewSite } from './site.js'
 import { watchOffice, type OfficeWatcher } from './watch.js'
+import { readSafeFile, UnsafeFileError } from '../safe-file.js'
 
 /** Supplies distribution counts by release slug (e.g. from `press status`). */
 export type DistributionProvider = () => Promise<DistributionStatus>
@@ -411,18 +411,17 @@ function redirect(res: http.ServerResponse, req: http.IncomingMessage, location:
 }
 
 function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, type: string): void {
-  const stream = createReadStream(file)
-  stream.once('error', () => {
-    if (!res.headersSent) send(res, req, 404, 'text/plain; charset=utf-8', 'Not found.\n')
-    else res.destroy()
-  })
-  stream.once('open', () => {
-    res.writeHead(200, { 'Content-Type': type })
-    if (req.method === 'HEAD') {
-      stream.destroy()
-      res.end()
-    } else stream.pipe(res)
-  })
+  // Through safe-file.ts, as the build reads it: a file that became a link
+  // out of its folder (or a FIFO, a device) since the site was planned is
+  // refused, not streamed.
+  let bytes: Buffer
+  try {
+    bytes = readSafeFile(file, path.dirname(file), path.basename(file))
+  } catch (error) {
+    if (error instanceof UnsafeFileError && error.reason !== 'unreadable') return send(res, req, 403, 'text/plain; charset=utf-8', `Refused: ${error.message}\n`)
+    return send(res, req, 404, 'text/plain; charset=utf-8', 'Not found.\n')
+  }
+  send(res, req, 200, type, bytes)
 }
 
 const contentTypes: Readonly<Record<string, string>> = {
