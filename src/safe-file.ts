@@ -57,6 +57,7 @@ function kindOf(info: Stats): string {
 }
 
 function mib(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KiB`
   return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`
 }
 

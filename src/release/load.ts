@@ -19,7 +19,7 @@ import { fingerprintFolder, type ReleaseCache } from './cache.js'
 import { inspectFile, readRegularEntry, readSafeFile, UnsafeFileError } from '../safe-file.js'
 import { checkMarkdownLimits, markdownLimits } from './markdown-limits.js'
 import { decodeUtf8 } from './decode-utf8.js'
-import { activeAttachmentMessage, activeTypeOf } from './active-types.js'
+import { activeAttachmentMessage, activeContentOf } from './active-types.js'
 
 const source = 'press:release'
 
@@ -169,7 +169,7 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
       continue
     }
     for (const link of activeLinks(split.body, fileContents)) {
-      messages.push(diagnostic(file, { line: split.bodyLine + link.line - 1, column: link.column }, 'error', `the body links to ${activeAttachmentMessage(link.name)!}`, 'link-active', source))
+      messages.push(diagnostic(file, { line: split.bodyLine + link.line - 1, column: link.column }, 'error', `the body links to ${activeAttachmentMessage(link.name, fileContents.get(link.name))!}`, 'link-active', source))
     }
     parsed.push({ lng, file, data: yaml.data, body: split.body, bodyLine: split.bodyLine, raw: raw as Record<string, unknown> })
   }
@@ -220,8 +220,8 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
         messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" must be a file name in the release folder, not a path`, 'attachment-path', source))
       } else if (refused.has(name)) {
         messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" cannot be used: the file is refused (see its error)`, 'attachment-unsafe', source))
-      } else if (activeAttachmentMessage(name) !== undefined) {
-        messages.push(diagnostic(sourceFile.file, where, 'error', activeAttachmentMessage(name)!, 'attachment-active', source))
+      } else if (activeAttachmentMessage(name, fileContents.get(name)) !== undefined) {
+        messages.push(diagnostic(sourceFile.file, where, 'error', `attachment ${activeAttachmentMessage(name, fileContents.get(name))!}`, 'attachment-active', source))
       } else if (!fileContents.has(name)) {
         messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" is not in ${dirShown}/; add the file or remove it from \`attachments\``, 'attachment-missing', source))
       }
@@ -287,7 +287,7 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
 }
 
 /** Links and images of a body that point at an active file of the release folder (1-based places in the body). */
-function activeLinks(body: string, files: ReadonlyMap<string, unknown>): Array<{ name: string; line: number; column: number }> {
+function activeLinks(body: string, files: ReadonlyMap<string, Buffer>): Array<{ name: string; line: number; column: number }> {
   const found: Array<{ name: string; line: number; column: number }> = []
   for (const match of body.matchAll(/(?:\]\(\s*<?|src\s*=\s*["']?|href\s*=\s*["']?)([^)"'\s>]+)/gi)) {
     let name = match[1]!.split(/[?#]/)[0]!
@@ -297,7 +297,7 @@ function activeLinks(body: string, files: ReadonlyMap<string, unknown>): Array<{
       // kept as written
     }
     if (name.startsWith('./')) name = name.slice(2)
-    if (!files.has(name) || activeTypeOf(name) === undefined) continue
+    if (!files.has(name) || activeContentOf(name, files.get(name)) === undefined) continue
     const before = body.slice(0, match.index)
     const line = before.split(/\r\n|\r|\n/).length
     found.push({ name, line, column: match.index - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) + match[0].length - match[1]!.length })

@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import { hashOf } from '../hash.js'
-import { activeTypeOf } from '../release/active-types.js'
+import { activeContentOf } from '../release/active-types.js'
 import { inspectFile, readSafeFile, UnsafeFileError } from '../safe-file.js'
 
 /** One public asset. */
@@ -72,16 +72,18 @@ export async function templateAssets(assetsDir: string, names: readonly string[]
 export async function releaseFiles(dir: string, names: Iterable<string>): Promise<Map<string, Asset>> {
   const out = new Map<string, Asset>()
   for (const name of new Set(names)) {
-    // Active types (HTML, SVG, …) are never published; `press check` reports them.
-    if (name.includes('/') || name.includes('\\') || name.startsWith('.') || activeTypeOf(name) !== undefined) continue
+    if (name.includes('/') || name.includes('\\') || name.startsWith('.')) continue
     const from = path.join(dir, name)
     const verdict = inspectFile(from, dir)
     // A missing local reference stays as written; `press check` reports attachments.
     if (!verdict.ok && verdict.reason === 'unreadable') continue
     const shown = `${path.basename(path.dirname(dir))}/${path.basename(dir)}/${name}`
     if (!verdict.ok) throw new UnsafeFileError(shown, verdict)
+    const bytes = readSafeFile(from, dir, shown)
+    // Active types (HTML, an SVG with a script, …) are never published; `press check` reports them.
+    if (activeContentOf(name, bytes) !== undefined) continue
     // The real path is what gets linked into dist/: never a link itself.
-    out.set(name, { path: `assets/files/${hashedName(name, hashOf(readSafeFile(from, dir, shown)))}`, from: verdict.real })
+    out.set(name, { path: `assets/files/${hashedName(name, hashOf(bytes))}`, from: verdict.real })
   }
   return out
 }
