@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { z } from 'zod'
 import type { VFileMessage } from 'vfile-message'
-import { parseYaml, placeOf, validateYaml } from './yaml-data.js'
+import { parseYaml, placeOf, validateYaml, type YamlData } from './yaml-data.js'
 import { diagnostic } from './diagnostics.js'
 import type { Contact } from './types.js'
 import { isValidZone } from './embargo/time.js'
@@ -199,6 +199,8 @@ export function resolveConfig(
     pressList: abs(value.paths.pressList),
     suppressions: abs(value.paths.suppressions),
   }
+  messages.push(...checkOwnedPaths(root, paths, data))
+  if (messages.some((m) => m.fatal)) return { messages }
   const siteUrl = value.site.url.replace(/\/+$/, '')
   const renderRelevant = {
     organisation: value.organisation,
@@ -226,6 +228,48 @@ export function resolveConfig(
     renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),
   }
   return { config: deepFreeze(config), messages }
+}
+
+/** `inner` is `outer` or below it (lexically; both absolute). */
+function within(outer: string, inner: string): boolean {
+  const relative = path.relative(outer, inner)
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+/**
+ * `paths.dist` and `paths.state` must be folders Pressroom owns: a build
+ * replaces everything in dist/, so neither may be the office, a folder
+ * above it, or overlap a source (releases, templates, catalogs, the press
+ * list, suppressions, pressroom.yaml) or each other.
+ */
+function checkOwnedPaths(root: string, paths: Readonly<FileConfig['paths']>, data: YamlData): VFileMessage[] {
+  const messages: VFileMessage[] = []
+  const sources: ReadonlyArray<[string, string]> = [
+    ['paths.releases', paths.releases],
+    ['paths.templates', paths.templates],
+    ['paths.locales', paths.locales],
+    ['paths.pressList', paths.pressList],
+    ['paths.suppressions', paths.suppressions],
+    [configFileName, path.join(root, configFileName)],
+  ]
+  for (const key of ['dist', 'state'] as const) {
+    const target = paths[key]
+    const written = data.doc.getIn(['paths', key])
+    const shown = `paths.${key}${written === undefined ? '' : ` "${String(written)}"`}`
+    const owner = key === 'dist' ? 'a build replaces everything in it' : 'it holds the queue and caches'
+    let problem: string | undefined
+    if (within(target, root)) problem = target === root ? 'is the office folder itself' : 'is a folder above the office'
+    else {
+      const other = key === 'dist' ? paths.state : paths.dist
+      const clash = [...sources, ...(key === 'dist' ? [['paths.state', other] as [string, string]] : [])].find(([, source]) => within(source, target) || within(target, source))
+      if (clash) problem = `overlaps ${clash[0]} (${displayPath({ root }, clash[1]) || '.'})`
+    }
+    if (problem === undefined) continue
+    messages.push(
+      diagnostic(configFileName, placeOf(data, ['paths', key]), 'error', `${shown} ${problem}; ${owner}, so it must be a folder of its own, e.g. \`${key === 'dist' ? 'dist' : '.press'}\``, 'config-paths-owned', source),
+    )
+  }
+  return messages
 }
 
 /** An environment variable that cannot be used as set. */
