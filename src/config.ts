@@ -14,6 +14,7 @@ import type { Contact } from './types.js'
 import { isValidZone } from './embargo/time.js'
 import { didYouMeanSuffix } from './did-you-mean.js'
 import { PressError } from './errors.js'
+import { rememberSecretSetting } from './secrets.js'
 
 const source = 'press:config'
 
@@ -186,7 +187,10 @@ export function resolveConfig(
   // silently ignored: `PRESS_PDF_FORMAT=letter` must not quietly print A4.
   const format = envChoice(env, 'PRESS_PDF_FORMAT', ['A4', 'Letter'] as const) ?? value.pdf.format
   const chromium = overrides.chromium ?? (env['PRESS_CHROMIUM_PATH'] || undefined) ?? value.pdf.chromium
-  const transport = overrides.smtpUrl ?? (env['PRESS_SMTP_URL'] || undefined) ?? value.mail.transport
+  const transport = (overrides.smtpUrl ?? (env['PRESS_SMTP_URL'] || undefined) ?? value.mail.transport).trim()
+  // Whatever is printed later, these secrets are scrubbed from it (src/secrets.ts).
+  rememberSecretSetting(value.mail.transport)
+  rememberSecretSetting(transport)
   const translations = envChoice(env, 'PRESS_TRANSLATIONS', ['lenient', 'strict'] as const) ?? value.translations
   const workers = envWorkers(env) ?? value.build.workers
   const abs = (p: string): string => path.resolve(root, p)

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander'
 import { PressError, UsageError } from '../errors.js'
 import { Reporter, type GlobalFlags, type Io } from './io.js'
+import { rememberSecretSetting, scrubKnownSecrets } from '../secrets.js'
 
 /** Exit codes of `press`. */
 export const exitCodes = { ok: 0, userError: 1, usage: 2, locked: 75 } as const
@@ -36,7 +37,17 @@ const nowHelp = 'act as if it were this instant, e.g. 2031-06-10T12:59:59Z (or e
  * @param io Streams and environment (optional; defaults to the process's).
  * @returns The exit code.
  */
-export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  // Every byte printed goes through src/secrets.ts: the secrets of the
+  // transport and queue URLs (environment, flags, pressroom.yaml) never
+  // reach a terminal, a --json document or a log, whoever wrote the text.
+  rememberSecretSetting(rawIo.env['PRESS_SMTP_URL'])
+  rememberSecretSetting(rawIo.env['PRESS_QUEUE'])
+  argv.forEach((arg, index) => {
+    if (arg === '--queue') rememberSecretSetting(argv[index + 1])
+    else if (arg.startsWith('--queue=')) rememberSecretSetting(arg.slice('--queue='.length))
+  })
+  const io: Io = { ...rawIo, stdout: scrubbingStream(rawIo.stdout), stderr: scrubbingStream(rawIo.stderr) }
   let code = 0
   let reporter: Reporter | undefined
   const program = new Command('press')
@@ -223,7 +234,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   // Listed last, after the Publishing and Distribution groups.
   program.commandsGroup('Other:').helpCommand('help [command]', 'show help for a command')
   // `press status | head -1` closes the pipe early; that is not an error.
-  if (io.stdout === process.stdout) {
+  if (rawIo.stdout === process.stdout) {
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
       throw error
@@ -281,6 +292,20 @@ function globalFlags(command: Command): GlobalFlags {
     ...(typeof o['now'] === 'string' ? { now: o['now'] } : {}),
     ...(typeof o['queue'] === 'string' ? { queue: o['queue'] } : {}),
   }
+}
+
+/** A stream whose `write` scrubs known secrets from text (see src/secrets.ts); everything else is the stream's own. */
+function scrubbingStream<S extends NodeJS.WritableStream>(stream: S): S {
+  return new Proxy(stream, {
+    get(target, property) {
+      if (property === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? scrubKnownSecrets(chunk) : chunk, ...rest)
+      }
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
 }
 
 function handleError(error: unknown, io: Io, options: { debug: boolean; json: boolean; color: boolean }): number {
