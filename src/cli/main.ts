@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander'
 import { PressError, UsageError } from '../errors.js'
 import { Reporter, type GlobalFlags, type Io } from './io.js'
 import { rememberSecretSetting, scrubKnownSecrets } from '../secrets.js'
+import { queueFileError } from '../distribute/queue/queue-file-error.js'
 
 /** Exit codes of `press`. */
 export const exitCodes = { ok: 0, userError: 1, usage: 2, locked: 75 } as const
@@ -328,6 +329,9 @@ function handleError(error: unknown, io: Io, options: { debug: boolean; json: bo
     writeJson(error.code, error.message)
     return error.exitCode
   }
+  // SQLite failing on the queue file after it was opened (damaged pages, a lock held elsewhere): coded, not internal.
+  const queueError = /^SQLITE_/.test(String((error as { code?: unknown } | undefined)?.code ?? '')) ? queueFileError('.press/queue.db', error) : undefined
+  if (queueError) return handleError(queueError, io, options)
   const message = error instanceof Error ? error.message : String(error)
   io.stderr.write(`${label}: internal error: ${message}\n`)
   io.stderr.write(options.debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with --debug for details, and report it if it persists.\n')
