@@ -181,6 +181,18 @@ export function resolveConfig(
       diagnostic(configFileName, placeOf(data, ['site', 'url']), 'error', `site.url should be an absolute http(s) URL such as https://press.example.org, got "${value.site.url}"`, 'config-site-url', source),
     )
   }
+  // Links printed on every page and in every email: only web and mail addresses, never `javascript:` or `data:`.
+  const links: ReadonlyArray<[readonly string[], string | undefined, RegExp, string]> = [
+    [['organisation', 'url'], value.organisation.url, /^(?:https?:\/\/|mailto:)/i, 'an http(s) or mailto: URL such as https://example.org'],
+    [['organisation', 'logo'], value.organisation.logo, /^(?:https?:\/\/|(?![a-z][a-z0-9+.-]*:)[^\\]*$)/i, 'an http(s) URL or a file under templates/assets/, e.g. logo.svg'],
+    [['mail', 'unsubscribe', 'url'], value.mail.unsubscribe.url, /^https?:\/\//i, 'an https URL such as https://press.example.org/unsubscribe'],
+  ]
+  for (const [where, link, allowed, expected] of links) {
+    if (link === undefined) continue
+    if (!allowed.test(link.trim()) || /[\u0000-\u001f\u007f]/.test(link)) {
+      messages.push(diagnostic(configFileName, placeOf(data, [...where]), 'error', `${where.join('.')} should be ${expected}; got "${link.replace(/[\u0000-\u001f\u007f]/g, '?')}"`, 'config-url-scheme', source))
+    }
+  }
   if (messages.some((m) => m.fatal)) return { messages }
 
   // An environment value that is set but not understood is an error, not

@@ -149,14 +149,15 @@ export async function main(argv: readonly string[], rawIo: Io = { stdout: proces
       .description('serve the office with embargoed releases marked, live reload and a dashboard')
       .option('-p, --port <n>', 'port (default 4000; 0 = any free port)')
       .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+      .option('--expose', 'allow a --host that is not a loopback address (anyone who reaches it can read embargoed releases)')
       .option('--now <instant>', nowHelp),
   ).action(
-    run(async (reporter, options: { port?: string; host?: string }) => {
+    run(async (reporter, options: { port?: string; host?: string; expose?: boolean }) => {
       const text = options.port ?? '4000'
       const port = Number(text)
       if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port ${text} is not a port number (0–65535)`)
       const { runPreview } = await import('./commands/preview.js')
-      return runPreview(reporter, { port, host: options.host ?? '127.0.0.1' })
+      return runPreview(reporter, { port, host: options.host ?? '127.0.0.1', expose: options.expose === true })
     }),
   )
 

@@ -26,6 +26,7 @@ import { dashboardPath, eventsPath, injectPreview, previewMessagePage, type Inje
 import { buildPreviewSite, type PreviewResource, type PreviewSite } from './site.js'
 import { watchOffice, type OfficeWatcher } from './watch.js'
 import { readSafeFile, UnsafeFileError } from '../safe-file.js'
+import { hostAllowed } from './host-check.js'
 
 /** Supplies distribution counts by release slug (e.g. from `press status`). */
 export type DistributionProvider = () => Promise<DistributionStatus>
@@ -79,7 +80,6 @@ export class PreviewListenError extends PressError {
 
 const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 /**
  * Start the preview of the office in `root`.
@@ -222,9 +222,9 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Content-Type-Options', 'nosniff')
-    if (!hostAllowed(req.headers.host, options.host)) {
+    if (!hostAllowed(req.headers.host)) {
       // A page on another site that rebinds its name to 127.0.0.1 must not read embargoed releases.
-      return send(res, req, 403, 'text/plain; charset=utf-8', 'This preview only answers to localhost, 127.0.0.1 or the address it was started on.\n')
+      return send(res, req, 403, 'text/plain; charset=utf-8', 'This preview only answers to localhost or an IP address, not to a name (a page elsewhere could rebind its name to this address).\n')
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
@@ -390,13 +390,6 @@ function describeError(error: unknown, root: string): string {
   const liquid = /^(.*), file:(.+?), line:(\d+), col:(\d+)$/s.exec(message)
   if (liquid) return `${relative(liquid[2]!)}:${liquid[3]}:${liquid[4]}: error: ${liquid[1]}`
   return `error: ${message.split(`${root}${path.sep}`).join('')}`
-}
-
-function hostAllowed(header: string | undefined, bound: string): boolean {
-  if (!loopbackHosts.has(bound)) return true
-  if (header === undefined) return false
-  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d+$/, '')
-  return loopbackHosts.has(name.toLowerCase())
 }
 
 function send(res: http.ServerResponse, req: http.IncomingMessage, status: number, type: string, body: string | Uint8Array): void {
