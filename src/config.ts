@@ -15,6 +15,8 @@ import { isValidZone } from './embargo/time.js'
 import { didYouMeanSuffix } from './did-you-mean.js'
 import { PressError } from './errors.js'
 import { rememberSecretSetting } from './secrets.js'
+import { mailboxProblem } from './address.js'
+import { emailAddress } from './release/schema.js'
 
 const source = 'press:config'
 
@@ -22,7 +24,7 @@ const contactSchema = z.object({
   name: z.string().min(1),
   role: z.string().optional(),
   phone: z.union([z.string(), z.number()]).transform(String).optional(),
-  email: z.string().optional(),
+  email: emailAddress.optional(),
 })
 
 const configSchema = z.object({
@@ -45,14 +47,20 @@ const configSchema = z.object({
     .default({ format: 'A4', timeout: 30_000 }),
   mail: z
     .object({
-      from: z.string().default('Press Office <press@example.org>'),
+      from: z
+        .string()
+        .superRefine((value, ctx) => {
+          const problem = mailboxProblem(value)
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+        })
+        .default('Press Office <press@example.org>'),
       transport: z.string().default('outbox'),
       maxConnections: z.number().int().positive().default(5),
       rate: z.object({ messages: z.number().int().positive(), perSeconds: z.number().positive() }).optional(),
       dkim: z
         .object({ domainName: z.string(), keySelector: z.string(), privateKey: z.string() })
         .optional(),
-      unsubscribe: z.object({ mailto: z.string().optional(), url: z.string().optional() }).default({}),
+      unsubscribe: z.object({ mailto: emailAddress.optional(), url: z.string().optional() }).default({}),
       failureThreshold: z.number().min(0).max(1).optional(),
     })
     .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {} }),
