@@ -83,6 +83,25 @@ describe('hostile entries in a release folder', () => {
     }
   })
 
+  test('a catalog or a template asset that links out of its folder is refused too', async () => {
+    const dir = await makeOffice()
+    await rm(path.join(dir, 'locales', 'en', 'common.json'))
+    await symlink('/etc/passwd', path.join(dir, 'locales', 'en', 'common.json'))
+    const check = await press(['check', '-C', dir])
+    expect(check.code).toBe(1)
+    expectNoStack(check)
+    expect(check.stderr).toMatch(/locales\/en\/common\.json:1:1: error: is a symbolic link to `\/etc\/passwd`, outside locales\//)
+    expect(check.stderr).not.toMatch(/root:x:0/)
+
+    const other = await makeOffice()
+    await symlink('/etc/passwd', path.join(other, 'templates', 'assets', 'passwd.css'))
+    const build = await press(['build', '--no-pdf', '--now', now, '--json', '-C', other])
+    expect(build.code).toBe(1)
+    expect(JSON.parse(build.stdout)).toMatchObject({ ok: false, error: { code: 'PRESS_UNSAFE_FILE' } })
+    expect(build.stdout).toMatch(/templates\/assets\/passwd\.css: is a symbolic link to `\/etc\/passwd`/)
+    expect(existsSync(path.join(other, 'dist'))).toBe(false)
+  })
+
   test('a link inside the release folder to a file of that folder still works', async () => {
     const dir = await makeOffice()
     const folder = path.join(dir, 'releases', slug)
