@@ -76,7 +76,7 @@ describe('the preview Host check', () => {
 
   test('press preview --host 0.0.0.0 without --expose is a usage error', async () => {
     const dir = await makeOffice()
-    const run = await press(['preview', '--host', '0.0.0.0', '--port', '0', '-C', dir])
+    const run = await press(['preview', '--host', '0.0.0.0', '--port', '0', '-C', dir], { timeoutMs: 20_000 })
     expect(run.code).toBe(2)
     expect(run.stderr).toMatch(/--host 0\.0\.0\.0 is not a loopback address.*add --expose/)
     expectNoStack(run)

@@ -109,7 +109,7 @@ describe('hostile Markdown is bounded, fast, with the limit named', () => {
     const html = `${'<div>'.repeat(depth)}x${'</div>'.repeat(depth)}`
     const emphasis = `${'*a '.repeat(markdownLimits.emphasisRuns / 2)}x${' a*'.repeat(markdownLimits.emphasisRuns / 2)}`
     const body = `${quotes}${html}\n${quotes}\n${quotes}${emphasis}\n`
-    const rendered = renderMarkdown(body, () => undefined, {})
+    const rendered = renderMarkdown(body, () => undefined, { footnotes: 'Footnotes', back: 'Back' })
     expect(rendered.html).toContain('<blockquote>')
   })
 })
