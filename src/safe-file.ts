@@ -125,7 +125,7 @@ export function inspectFile(file: string, root: string, limit = maxReleaseFileBy
 export function readSafeFile(file: string, root: string, shown: string, limit = maxReleaseFileBytes): Buffer {
   const verdict = inspectFile(file, root, limit)
   if (!verdict.ok) throw new UnsafeFileError(shown, verdict)
-  return readOpened(verdict.real, root, shown, limit)
+  return readOpened(verdict.real, root, shown, limit, true)
 }
 
 /**
@@ -142,10 +142,11 @@ export function readSafeFile(file: string, root: string, shown: string, limit = 
  * @throws UnsafeFileError when the file may not be read.
  */
 export function readRegularEntry(file: string, root: string, shown: string, limit = maxReleaseFileBytes): Buffer {
-  return readOpened(file, root, shown, limit)
+  // O_NOFOLLOW already refuses a last-moment link; the folder was listed as a real folder.
+  return readOpened(file, root, shown, limit, false)
 }
 
-function readOpened(file: string, root: string, shown: string, limit: number): Buffer {
+function readOpened(file: string, root: string, shown: string, limit: number, verifyPath: boolean): Buffer {
   let fd: number
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW)
@@ -158,7 +159,7 @@ function readOpened(file: string, root: string, shown: string, limit: number): B
     const info = fstatSync(fd)
     if (!info.isFile()) throw new UnsafeFileError(shown, { ok: false, reason: 'not-regular', message: `is ${kindOf(info)}; only regular files are read. Remove it from the folder` })
     if (info.size > limit) throw new UnsafeFileError(shown, { ok: false, reason: 'too-large', message: `is ${mib(info.size)}, over the limit of ${mib(limit)} for a file here; make it smaller or publish it elsewhere and link to it` })
-    const opened = openedPath(fd)
+    const opened = verifyPath ? openedPath(fd) : undefined
     if (opened !== undefined && !isInside(realRoot(root), opened)) {
       throw new UnsafeFileError(shown, { ok: false, reason: 'outside', message: `is outside ${path.basename(root)}/ (\`${opened}\`); Pressroom reads only files inside the folder they belong to. Copy the file in instead of linking it` })
     }
