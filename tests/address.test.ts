@@ -12,6 +12,8 @@ import { addressProblem, asciiAddress, mailboxProblem, normalizeEmail } from '..
 import { resolveConfig } from '../src/config.js'
 import { checkAddress, parseFrom } from '../src/distribute/compose.js'
 import { parsePressList } from '../src/press-list/validate.js'
+import { planSends } from '../src/distribute/plan.js'
+import { LIFT, makeRelease, person } from './distribute/fixtures/office.js'
 import { press } from './cli/run.js'
 import { makeOffice, removeOffices } from './helpers/office.js'
 import { startSmtpSink } from './helpers/smtp-sink.js'
@@ -55,6 +57,14 @@ describe('every place an address is accepted', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^3: Duplicate address `IVAN@xn--e1afmkfd\.xn--p1ai`: already on line 2/))
     expect(lines).toContainEqual(expect.stringMatching(/^4: Address `media.x@example\.org` contains an invisible control character/))
     expect(parsed.recipients.map((r) => r.email)).toEqual(['ivan@пример.рф'])
+  })
+
+  test('planning: the two spellings are one recipient (one job), and a suppression of one covers the other', () => {
+    const list = [person('ivan@пример.рф', 'ru', false), person('IVAN@xn--e1afmkfd.xn--p1ai', 'ru', false)]
+    const plan = planSends(makeRelease({ embargo: false }), list, { now: LIFT, suppressed: new Set(), locales: ['en', 'ru'] })
+    expect(plan.jobs).toHaveLength(1)
+    const suppressed = planSends(makeRelease({ embargo: false }), list, { now: LIFT, suppressed: new Set([normalizeEmail('ivan@xn--e1afmkfd.xn--p1ai')]), locales: ['en', 'ru'] })
+    expect(suppressed.jobs).toHaveLength(0)
   })
 
   test.each([
