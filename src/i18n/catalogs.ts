@@ -10,6 +10,7 @@ import type { VFileMessage } from 'vfile-message'
 import { diagnostic, type Place } from '../diagnostics.js'
 import { hashOf } from '../hash.js'
 import { readSafeFile, UnsafeFileError } from '../safe-file.js'
+import { decodeUtf8 } from '../release/decode-utf8.js'
 import { parseYaml, placeOf, type YamlData } from '../yaml-data.js'
 
 const source = 'press:i18n'
@@ -59,7 +60,12 @@ export async function loadCatalogs(
       const file = `${shownDir}/${lng}/${name}`
       let text: string
       try {
-        text = readSafeFile(path.join(dir, lng, name), dir, file, 4 * 1024 * 1024).toString('utf8')
+        const decoded = decodeUtf8(readSafeFile(path.join(dir, lng, name), dir, file, 4 * 1024 * 1024))
+        if (!decoded.ok) {
+          messages.push(diagnostic(file, { line: decoded.line, column: decoded.column }, 'error', `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the catalog as UTF-8`, 'not-utf8', source))
+          continue
+        }
+        text = decoded.text
       } catch (error) {
         if (!(error instanceof UnsafeFileError)) throw error
         messages.push(diagnostic(file, undefined, 'error', error.message.slice(file.length + 2), `unsafe-file-${error.reason}`, source))

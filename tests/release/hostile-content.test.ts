@@ -121,6 +121,17 @@ describe('encoding and line ends', () => {
     expect(messages).toContainEqual(`releases/${slug}/en.md:7:4: byte 0xe9 is not UTF-8; save the file as UTF-8 (it may be in Windows-1251 or Latin-1)`)
   })
 
+  test('invalid UTF-8 in a catalog is an error at its line and column too', async () => {
+    const dir = await makeOffice()
+    const file = path.join(dir, 'locales', 'ru', 'common.json')
+    const { readFile } = await import('node:fs/promises')
+    const text = await readFile(file)
+    const at = text.indexOf('\n') + 5
+    await writeFile(file, Buffer.concat([text.subarray(0, at), Buffer.from([0xcf, 0x20]), text.subarray(at)]))
+    const { messages } = await loadOffice(dir, { env: {} })
+    expect(messages.filter((m) => m.fatal).map((m) => `${m.file}:${m.line}:${m.column}: ${m.reason}`)).toEqual(['locales/ru/common.json:2:5: byte 0xcf is not UTF-8; save the catalog as UTF-8'])
+  })
+
   test('valid UTF-8 (Cyrillic, emoji, a literal U+FFFD) is accepted', async () => {
     const messages = await messagesWith({ 'en.md': `${head}Привет 🌊 \uFFFD\n` })
     expect(messages).toEqual([])
