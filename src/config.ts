@@ -8,12 +8,15 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { z } from 'zod'
 import type { VFileMessage } from 'vfile-message'
-import { parseYaml, placeOf, validateYaml } from './yaml-data.js'
+import { parseYaml, placeOf, validateYaml, type YamlData } from './yaml-data.js'
 import { diagnostic } from './diagnostics.js'
 import type { Contact } from './types.js'
 import { isValidZone } from './embargo/time.js'
 import { didYouMeanSuffix } from './did-you-mean.js'
 import { PressError } from './errors.js'
+import { rememberSecretSetting } from './secrets.js'
+import { mailboxProblem } from './address.js'
+import { emailAddress } from './release/schema.js'
 
 const source = 'press:config'
 
@@ -21,7 +24,7 @@ const contactSchema = z.object({
   name: z.string().min(1),
   role: z.string().optional(),
   phone: z.union([z.string(), z.number()]).transform(String).optional(),
-  email: z.string().optional(),
+  email: emailAddress.optional(),
 })
 
 const configSchema = z.object({
@@ -48,14 +51,20 @@ const configSchema = z.object({
     .default({ format: 'A4', timeout: 30_000 }),
   mail: z
     .object({
-      from: z.string().default('Press Office <press@example.org>'),
+      from: z
+        .string()
+        .superRefine((value, ctx) => {
+          const problem = mailboxProblem(value)
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+        })
+        .default('Press Office <press@example.org>'),
       transport: z.string().default('outbox'),
       maxConnections: z.number().int().positive().default(5),
       rate: z.object({ messages: z.number().int().positive(), perSeconds: z.number().positive() }).optional(),
       dkim: z
         .object({ domainName: z.string(), keySelector: z.string(), privateKey: z.string() })
         .optional(),
-      unsubscribe: z.object({ mailto: z.string().optional(), url: z.string().optional() }).default({}),
+      unsubscribe: z.object({ mailto: emailAddress.optional(), url: z.string().optional() }).default({}),
       failureThreshold: z.number().min(0).max(1).optional(),
       inbox: z.string().optional(),
       bounces: z
@@ -224,13 +233,28 @@ export function resolveConfig(
       diagnostic(configFileName, placeOf(data, ['site', 'url']), 'error', `site.url should be an absolute http(s) URL such as https://press.example.org, got "${value.site.url}"`, 'config-site-url', source),
     )
   }
+  // Links printed on every page and in every email: only web and mail addresses, never `javascript:` or `data:`.
+  const links: ReadonlyArray<[readonly string[], string | undefined, RegExp, string]> = [
+    [['organisation', 'url'], value.organisation.url, /^(?:https?:\/\/|mailto:)/i, 'an http(s) or mailto: URL such as https://example.org'],
+    [['organisation', 'logo'], value.organisation.logo, /^(?:https?:\/\/|(?![a-z][a-z0-9+.-]*:)[^\\]*$)/i, 'an http(s) URL or a file under templates/assets/, e.g. logo.svg'],
+    [['mail', 'unsubscribe', 'url'], value.mail.unsubscribe.url, /^https?:\/\//i, 'an https URL such as https://press.example.org/unsubscribe'],
+  ]
+  for (const [where, link, allowed, expected] of links) {
+    if (link === undefined) continue
+    if (!allowed.test(link.trim()) || /[\u0000-\u001f\u007f]/.test(link)) {
+      messages.push(diagnostic(configFileName, placeOf(data, [...where]), 'error', `${where.join('.')} should be ${expected}; got "${link.replace(/[\u0000-\u001f\u007f]/g, '?')}"`, 'config-url-scheme', source))
+    }
+  }
   if (messages.some((m) => m.fatal)) return { messages }
 
   // An environment value that is set but not understood is an error, not
   // silently ignored: `PRESS_PDF_FORMAT=letter` must not quietly print A4.
   const format = envChoice(env, 'PRESS_PDF_FORMAT', ['A4', 'Letter'] as const) ?? value.pdf.format
   const chromium = overrides.chromium ?? (env['PRESS_CHROMIUM_PATH'] || undefined) ?? value.pdf.chromium
-  const transport = overrides.smtpUrl ?? (env['PRESS_SMTP_URL'] || undefined) ?? value.mail.transport
+  const transport = (overrides.smtpUrl ?? (env['PRESS_SMTP_URL'] || undefined) ?? value.mail.transport).trim()
+  // Whatever is printed later, these secrets are scrubbed from it (src/secrets.ts).
+  rememberSecretSetting(value.mail.transport)
+  rememberSecretSetting(transport)
   const inbox = (env['PRESS_INBOX_URL'] || undefined) ?? value.mail.inbox
   const translations = envChoice(env, 'PRESS_TRANSLATIONS', ['lenient', 'strict'] as const) ?? value.translations
   const workers = envWorkers(env) ?? value.build.workers
@@ -245,6 +269,8 @@ export function resolveConfig(
     suppressions: abs(value.paths.suppressions),
     deliveries: abs(value.paths.deliveries),
   }
+  messages.push(...checkOwnedPaths(root, paths, data))
+  if (messages.some((m) => m.fatal)) return { messages }
   const siteUrl = value.site.url.replace(/\/+$/, '')
   const typography =
     typeof value.typography === 'object' ? { enabled: true, disable: value.typography.disable } : { enabled: value.typography === 'on' || value.typography === true, disable: [] }
@@ -281,6 +307,48 @@ export function resolveConfig(
     renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),
   }
   return { config: deepFreeze(config), messages }
+}
+
+/** `inner` is `outer` or below it (lexically; both absolute). */
+function within(outer: string, inner: string): boolean {
+  const relative = path.relative(outer, inner)
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+/**
+ * `paths.dist` and `paths.state` must be folders Pressroom owns: a build
+ * replaces everything in dist/, so neither may be the office, a folder
+ * above it, or overlap a source (releases, templates, catalogs, the press
+ * list, suppressions, pressroom.yaml) or each other.
+ */
+function checkOwnedPaths(root: string, paths: Readonly<FileConfig['paths']>, data: YamlData): VFileMessage[] {
+  const messages: VFileMessage[] = []
+  const sources: ReadonlyArray<[string, string]> = [
+    ['paths.releases', paths.releases],
+    ['paths.templates', paths.templates],
+    ['paths.locales', paths.locales],
+    ['paths.pressList', paths.pressList],
+    ['paths.suppressions', paths.suppressions],
+    [configFileName, path.join(root, configFileName)],
+  ]
+  for (const key of ['dist', 'state'] as const) {
+    const target = paths[key]
+    const written = data.doc.getIn(['paths', key])
+    const shown = `paths.${key}${written === undefined ? '' : ` "${String(written)}"`}`
+    const owner = key === 'dist' ? 'a build replaces everything in it' : 'it holds the queue and caches'
+    let problem: string | undefined
+    if (within(target, root)) problem = target === root ? 'is the office folder itself' : 'is a folder above the office'
+    else {
+      const other = key === 'dist' ? paths.state : paths.dist
+      const clash = [...sources, ...(key === 'dist' ? [['paths.state', other] as [string, string]] : [])].find(([, source]) => within(source, target) || within(target, source))
+      if (clash) problem = `overlaps ${clash[0]} (${displayPath({ root }, clash[1]) || '.'})`
+    }
+    if (problem === undefined) continue
+    messages.push(
+      diagnostic(configFileName, placeOf(data, ['paths', key]), 'error', `${shown} ${problem}; ${owner}, so it must be a folder of its own, e.g. \`${key === 'dist' ? 'dist' : '.press'}\``, 'config-paths-owned', source),
+    )
+  }
+  return messages
 }
 
 /** An environment variable that cannot be used as set. */

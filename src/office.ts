@@ -11,6 +11,8 @@ import { openReleaseCache } from './release/cache.js'
 import { loadReleases } from './release/load.js'
 import { loadTemplates, type Templates } from './render/template.js'
 import type { Release } from './types.js'
+import { diagnostic } from './diagnostics.js'
+import { UnsafeFileError } from './safe-file.js'
 
 /** Everything a build, check or send needs from the office's files. */
 export interface Office {
@@ -49,8 +51,14 @@ export async function loadOffice(
   const [loaded, catalogs, templates] = await Promise.all([
     (options.releaseCache ? openReleaseCache(config) : Promise.resolve(undefined)).then((cache) => loadReleases(config, options.only, cache, options.onProgress)),
     loadCatalogs(config.paths.locales, displayPath(config, config.paths.locales), config.locales),
-    loadTemplates(config.paths.templates),
+    // A template file that is a link out of templates/ (or a FIFO, …) is a located error like any other.
+    loadTemplates(config.paths.templates).catch((error: unknown) => {
+      if (!(error instanceof UnsafeFileError)) throw error
+      const [file = 'templates', ...reason] = error.message.split(': ')
+      return diagnostic(file, undefined, 'error', reason.join(': '), `unsafe-file-${error.reason}`, 'press:templates')
+    }),
   ])
+  if (!('render' in templates)) return { messages: [...messages, ...loaded.messages, ...catalogs.messages, templates] }
   const translator = createTranslator(catalogs.catalogs, config.locales, config.defaultLocale)
   return {
     office: { config, releases: loaded.releases, catalogs: catalogs.catalogs, translator, templates },

@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander'
 import { PressError, UsageError } from '../errors.js'
 import { Reporter, type GlobalFlags, type Io } from './io.js'
+import { rememberSecretSetting, scrubKnownSecrets } from '../secrets.js'
+import { queueFileError } from '../distribute/queue/queue-file-error.js'
 
 /** Exit codes of `press`. */
 export const exitCodes = { ok: 0, userError: 1, usage: 2, locked: 75 } as const
@@ -41,7 +43,17 @@ const nowHelp = 'act as if it were this instant, e.g. 2031-06-10T12:59:59Z (or e
  * @param io Streams and environment (optional; defaults to the process's).
  * @returns The exit code.
  */
-export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  // Every byte printed goes through src/secrets.ts: the secrets of the
+  // transport and queue URLs (environment, flags, pressroom.yaml) never
+  // reach a terminal, a --json document or a log, whoever wrote the text.
+  rememberSecretSetting(rawIo.env['PRESS_SMTP_URL'])
+  rememberSecretSetting(rawIo.env['PRESS_QUEUE'])
+  argv.forEach((arg, index) => {
+    if (arg === '--queue') rememberSecretSetting(argv[index + 1])
+    else if (arg.startsWith('--queue=')) rememberSecretSetting(arg.slice('--queue='.length))
+  })
+  const io: Io = { ...rawIo, stdout: scrubbingStream(rawIo.stdout), stderr: scrubbingStream(rawIo.stderr) }
   let code = 0
   let reporter: Reporter | undefined
   const program = new Command('press')
@@ -143,14 +155,15 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       .description('serve the office with embargoed releases marked, live reload and a dashboard')
       .option('-p, --port <n>', 'port (default 4000; 0 = any free port)')
       .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+      .option('--expose', 'allow a --host that is not a loopback address (anyone who reaches it can read embargoed releases)')
       .option('--now <instant>', nowHelp),
   ).action(
-    run(async (reporter, options: { port?: string; host?: string }) => {
+    run(async (reporter, options: { port?: string; host?: string; expose?: boolean }) => {
       const text = options.port ?? '4000'
       const port = Number(text)
       if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port ${text} is not a port number (0–65535)`)
       const { runPreview } = await import('./commands/preview.js')
-      return runPreview(reporter, { port, host: options.host ?? '127.0.0.1' })
+      return runPreview(reporter, { port, host: options.host ?? '127.0.0.1', expose: options.expose === true })
     }),
   )
 
@@ -315,7 +328,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   // Listed last, after the Publishing and Distribution groups.
   program.commandsGroup('Other:').helpCommand('help [command]', 'show help for a command')
   // `press status | head -1` closes the pipe early; that is not an error.
-  if (io.stdout === process.stdout) {
+  if (rawIo.stdout === process.stdout) {
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
       throw error
@@ -412,6 +425,20 @@ function globalFlags(command: Command): GlobalFlags {
   }
 }
 
+/** A stream whose `write` scrubs known secrets from text (see src/secrets.ts); everything else is the stream's own. */
+function scrubbingStream<S extends NodeJS.WritableStream>(stream: S): S {
+  return new Proxy(stream, {
+    get(target, property) {
+      if (property === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? scrubKnownSecrets(chunk) : chunk, ...rest)
+      }
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
+}
+
 function handleError(error: unknown, io: Io, options: { debug: boolean; json: boolean; color: boolean }): number {
   const writeJson = (code: string, message: string): void => {
     if (options.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message } }, null, 2)}\n`)
@@ -432,6 +459,9 @@ function handleError(error: unknown, io: Io, options: { debug: boolean; json: bo
     writeJson(error.code, error.message)
     return error.exitCode
   }
+  // SQLite failing on the queue file after it was opened (damaged pages, a lock held elsewhere): coded, not internal.
+  const queueError = /^SQLITE_/.test(String((error as { code?: unknown } | undefined)?.code ?? '')) ? queueFileError('.press/queue.db', error) : undefined
+  if (queueError) return handleError(queueError, io, options)
   const message = error instanceof Error ? error.message : String(error)
   io.stderr.write(`${label}: internal error: ${message}\n`)
   io.stderr.write(options.debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with --debug for details, and report it if it persists.\n')

@@ -180,10 +180,10 @@ async function makePlan(ctx: DistributeContext, release: Release, at?: number): 
   })
 }
 
-/** Open the context's ledger (or the SQLite queue in the state folder). */
-export function openLedger(ctx: DistributeContext): { ledger: Ledger; close: () => Promise<void> } {
+/** Open the context's ledger (or the SQLite queue in the state folder; `readOnly` for status). */
+export function openLedger(ctx: DistributeContext, options: { readOnly?: boolean } = {}): { ledger: Ledger; close: () => Promise<void> } {
   if (ctx.ledger) return { ledger: ctx.ledger, close: async () => {} }
-  const ledger = openSqliteLedger(join(ctx.statePath, 'queue.db'))
+  const ledger = openSqliteLedger(join(ctx.statePath, 'queue.db'), options)
   return { ledger, close: () => ledger.close() }
 }
 
@@ -475,7 +475,8 @@ export async function status(ctx: DistributeContext, slug?: string): Promise<Sta
     const counts = Object.fromEntries(sendStates.map((s) => [s, 0])) as Record<SendState, number>
     return { counts, bySlug: {}, nextDue: undefined, failures: [], retrying: [] }
   }
-  const { ledger, close } = openLedger(ctx)
+  // Read-only: status works on a queue file this user may not write.
+  const { ledger, close } = openLedger(ctx, { readOnly: true })
   try {
     const filter = slug === undefined ? {} : { slug }
     const stats = await ledger.stats(slug)

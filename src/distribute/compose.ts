@@ -11,6 +11,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js'
 import mimeFuncs from 'nodemailer/lib/mime-funcs/index.js'
 import addressparser from 'nodemailer/lib/addressparser/index.js'
 import { PressError } from '../errors.js'
+import { addressProblem, asciiAddress } from '../address.js'
 import type { Lng } from '../types.js'
 
 /** Which render of a release an email carries. */
@@ -40,7 +41,10 @@ export function variantKey(variant: ContentVariant): string {
 /** One attachment, read from disk when the message body is built. */
 export interface EmailAttachment {
   readonly filename: string
-  readonly path: string
+  /** A file to read (the PDF from the cache); or, */
+  readonly path?: string
+  /** the bytes, already read through safe-file.ts (the release's own attachments). */
+  readonly content?: Uint8Array
   readonly contentType?: string
 }
 
@@ -138,8 +142,6 @@ export function toHeaderText(value: string): string {
   return value.replace(headerBreaks, ' ').replace(/ {2,}/g, ' ').trim()
 }
 
-const addressPattern = /^[^\s<>()[\]\\,;:"@]+@[^\s<>()[\]\\,;:"@]+$/u
-
 /**
  * Check a bare address before it goes into a header or an SMTP envelope.
  *
@@ -153,11 +155,11 @@ const addressPattern = /^[^\s<>()[\]\\,;:"@]+@[^\s<>()[\]\\,;:"@]+$/u
  *   When it contains spaces, line breaks, brackets or several `@`.
  */
 export function checkAddress(email: string, what: string): string {
-  const value = email.trim()
-  if (!addressPattern.test(value)) {
+  // The same validator as \`press check\` (src/address.ts); the domain goes out in its ASCII (IDNA) form.
+  if (addressProblem(email) !== undefined) {
     throw new ComposeError(`The ${what} address ${JSON.stringify(email)} is not a single plain address; fix it in the press list or config (e.g. \`jane@example.com\`).`)
   }
-  return value
+  return asciiAddress(email)
 }
 
 /**
@@ -258,7 +260,7 @@ export async function composeBase(
     html: content.html,
     attachments: content.attachments.map((a) => ({
       filename: toHeaderText(a.filename),
-      path: a.path,
+      ...(a.content === undefined ? { path: a.path ?? '' } : { content: Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength) }),
       ...(a.contentType === undefined ? {} : { contentType: a.contentType }),
     })),
     headers: { 'Content-Language': toHeaderText(content.language) },

@@ -20,6 +20,7 @@ import { commonData, releaseData, releaseLocation, absoluteUrl, typesetHeadings 
 import { variantKey, type ContentFor, type ContentVariant, type EmailContent } from './compose.js'
 import { parseChange } from './decide.js'
 import { renderNotice } from './notice.js'
+import { readSafeFile } from '../safe-file.js'
 
 /**
  * A ContentFor over an office.
@@ -128,7 +129,8 @@ async function renderContent(
     text,
     attachments: [
       { filename: pdfName, path: pdfPath, contentType: 'application/pdf' },
-      ...release.attachments.map((name) => ({ filename: name, path: path.join(dir, name) })),
+      // Read here, through the same rules as the build: never a link out of the folder.
+      ...release.attachments.map((name) => ({ filename: name, content: readSafeFile(path.join(dir, name), dir, `${release.dir}/${name}`) })),
     ],
     language: lng,
   }

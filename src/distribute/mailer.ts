@@ -17,6 +17,7 @@ import type { Transporter } from 'nodemailer'
 import { PressError } from '../errors.js'
 import type { OutgoingMessage } from './compose.js'
 import { installFastDataStream, shareChunk } from './smtp-data-stream.js'
+import { redactUrl, scrubSecrets } from '../secrets.js'
 import { createSmtpPool, type SmtpPool } from './smtp-pool.js'
 
 /** What a transport says after accepting a message. */
@@ -135,17 +136,8 @@ export function classifySendError(error: unknown, scrub: (text: string) => strin
   return new SendError(code && !message.includes(code) ? `${message} (${code})` : message, { kind, responseCode, command, response, uncertain })
 }
 
-/**
- * Replace the password of a transport URL with `****`.
- *
- * @param url
- *   e.g. `smtps://user:secret@mail.example.org:465`.
- * @returns
- *   e.g. `smtps://user:****@mail.example.org:465`.
- */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:****@')
-}
+// Redaction lives in one place, src/secrets.ts; re-exported here for the modules that import it from the mailer.
+export { redactUrl } from '../secrets.js'
 
 /**
  * A file name for an address or slug: lowercase, only `a-z0-9._@+-`; when
@@ -292,12 +284,11 @@ function createSmtpMailer(url: string, options: MailerOptions): Mailer {
   }
   const user = decodeURIComponent(parsed.username)
   const pass = decodeURIComponent(parsed.password)
-  const secrets = [pass, parsed.password, encodeURIComponent(pass)].filter((s) => s.length > 0)
-  const scrub = (text: string): string => secrets.reduce((t, s) => t.split(s).join('****'), redactUrl(text))
+  const scrub = (text: string): string => scrubSecrets(text, [url])
   const secure = parsed.protocol.toLowerCase() === 'smtps:'
   const query = parsed.searchParams
   const maxConnections = Math.max(1, options.maxConnections ?? 5)
-  const description = scrub(redactUrl(`${parsed.protocol}//${user ? `${parsed.username}${pass ? ':****' : ''}@` : ''}${parsed.host}`))
+  const description = redactUrl(url)
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = parsed.port ? Number(parsed.port) : secure ? 465 : 587
   const connectionTimeout = options.connectionTimeout ?? 15_000

@@ -4,11 +4,13 @@
  * parity check can point at the key: missing in another language, a plural
  * lacking a form the language needs, interpolation variables that differ.
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import { diagnostic, type Place } from '../diagnostics.js'
 import { hashOf } from '../hash.js'
+import { readSafeFile, UnsafeFileError } from '../safe-file.js'
+import { decodeUtf8 } from '../release/decode-utf8.js'
 import { parseYaml, placeOf, type YamlData } from '../yaml-data.js'
 
 const source = 'press:i18n'
@@ -56,7 +58,19 @@ export async function loadCatalogs(
     for (const name of names) {
       const ns = name.slice(0, -5)
       const file = `${shownDir}/${lng}/${name}`
-      const text = await readFile(path.join(dir, lng, name), 'utf8')
+      let text: string
+      try {
+        const decoded = decodeUtf8(readSafeFile(path.join(dir, lng, name), dir, file, 4 * 1024 * 1024))
+        if (!decoded.ok) {
+          messages.push(diagnostic(file, { line: decoded.line, column: decoded.column }, 'error', `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the catalog as UTF-8`, 'not-utf8', source))
+          continue
+        }
+        text = decoded.text
+      } catch (error) {
+        if (!(error instanceof UnsafeFileError)) throw error
+        messages.push(diagnostic(file, undefined, 'error', error.message.slice(file.length + 2), `unsafe-file-${error.reason}`, source))
+        continue
+      }
       hashParts.push(file, text)
       const parsed = parseYaml(text, file, 0, source)
       if (!parsed.data) {

@@ -8,7 +8,7 @@ import type { VFileMessage } from 'vfile-message'
 import { diagnostic } from '../diagnostics.js'
 import type { Place } from '../diagnostics.js'
 import { didYouMeanSuffix } from '../did-you-mean.js'
-import { z } from 'zod'
+import { addressProblem, normalizeEmail } from '../address.js'
 import type { Lng, Recipient } from '../types.js'
 
 /** What the office accepts in its press list. */
@@ -56,30 +56,9 @@ const embargoValues: ReadonlyMap<string, boolean> = new Map([
   ['0', false],
 ])
 
-/**
- * zod's practical email pattern with the domain widened to internationalised
- * names (`ivan@пример.рф` and its punycode form `xn--…` pass), because
- * Russian-language outlets use `.рф` domains. The local part stays ASCII:
- * SMTPUTF8 support cannot be assumed of the office's relay.
- */
-const emailPattern =
-  /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+\-]@(?:[\p{L}\p{N}][\p{L}\p{N}\-]*\.)+(?:\p{L}{2,}|[Xx][Nn]--[A-Za-z0-9\-]+)$/u
-
-const emailSchema = z.email({ pattern: emailPattern })
-
-/**
- * The key addresses are compared by: trimmed and lowercased. Lowercasing the
- * local part is not RFC-exact, but no mail provider a press office writes to
- * tells `Jane@` from `jane@`, and a suppression must never miss.
- *
- * @param email
- *   Address as written.
- * @returns
- *   Comparison key.
- */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase()
-}
+// One validator and one comparison key for every address (src/address.ts):
+// `ivan@пример.рф` and `ivan@xn--e1afmkfd.xn--p1ai` are the same mailbox.
+export { normalizeEmail }
 
 /**
  * Parse the press list and report every problem with its line.
@@ -351,8 +330,10 @@ function checkEmail(email: string): string | undefined {
   if (/[\r\n]/.test(email)) return `Address ${shown} contains a line break; write one address on one line`
   if (/[,;]/.test(email)) return `Address ${shown} contains \`,\` or \`;\`; put one address per row`
   if (/[<>]/.test(email)) return `Address ${shown} contains \`<\` or \`>\`; write the bare address (\`jane@example.com\`) and the person's name in the \`name\` column`
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(email)) return `Address ${shown} contains an invisible control character; retype it`
   if (/\s/.test(email)) return `Address ${shown} contains a space; remove it`
-  if (email.length > 254 || !emailSchema.safeParse(email).success) {
+  if (addressProblem(email) !== undefined) {
     return `Address ${shown} is not a valid email address; write it as \`name@example.com\``
   }
   return undefined

@@ -12,8 +12,8 @@
  * keeps the last good site and adds the overlay to every page until a later
  * reload succeeds.
  */
+import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { createReadStream, existsSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -28,6 +28,8 @@ import { renderDashboard, type DistributionStatus } from './dashboard.js'
 import { dashboardPath, eventsPath, injectPreview, previewMessagePage, type Injection } from './inject.js'
 import { buildPreviewSite, updatePreviewSite, type PreviewResource, type PreviewSite } from './site.js'
 import { watchOffice, type OfficeWatcher } from './watch.js'
+import { readSafeFile, UnsafeFileError } from '../safe-file.js'
+import { hostAllowed } from './host-check.js'
 
 /** Supplies distribution counts by release slug (e.g. from `press status`). */
 export type DistributionProvider = () => Promise<DistributionStatus>
@@ -85,7 +87,6 @@ export class PreviewListenError extends PressError {
 
 const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
 /**
  * Start the preview of the office in `root`.
@@ -286,9 +287,9 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     res.setHeader('Cache-Control', 'no-store')
     res.setHeader('X-Content-Type-Options', 'nosniff')
-    if (!hostAllowed(req.headers.host, options.host)) {
+    if (!hostAllowed(req.headers.host)) {
       // A page on another site that rebinds its name to 127.0.0.1 must not read embargoed releases.
-      return send(res, req, 403, 'text/plain; charset=utf-8', 'This preview only answers to localhost, 127.0.0.1 or the address it was started on.\n')
+      return send(res, req, 403, 'text/plain; charset=utf-8', 'This preview only answers to localhost or an IP address, not to a name (a page elsewhere could rebind its name to this address).\n')
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
@@ -459,13 +460,6 @@ function describeError(error: unknown, root: string): string {
   return `error: ${message.split(`${root}${path.sep}`).join('')}`
 }
 
-function hostAllowed(header: string | undefined, bound: string): boolean {
-  if (!loopbackHosts.has(bound)) return true
-  if (header === undefined) return false
-  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d+$/, '')
-  return loopbackHosts.has(name.toLowerCase())
-}
-
 function send(res: http.ServerResponse, req: http.IncomingMessage, status: number, type: string, body: string | Uint8Array): void {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': bytes.byteLength })
@@ -478,18 +472,17 @@ function redirect(res: http.ServerResponse, req: http.IncomingMessage, location:
 }
 
 function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, type: string): void {
-  const stream = createReadStream(file)
-  stream.once('error', () => {
-    if (!res.headersSent) send(res, req, 404, 'text/plain; charset=utf-8', 'Not found.\n')
-    else res.destroy()
-  })
-  stream.once('open', () => {
-    res.writeHead(200, { 'Content-Type': type })
-    if (req.method === 'HEAD') {
-      stream.destroy()
-      res.end()
-    } else stream.pipe(res)
-  })
+  // Through safe-file.ts, as the build reads it: a file that became a link
+  // out of its folder (or a FIFO, a device) since the site was planned is
+  // refused, not streamed.
+  let bytes: Buffer
+  try {
+    bytes = readSafeFile(file, path.dirname(file), path.basename(file))
+  } catch (error) {
+    if (error instanceof UnsafeFileError && error.reason !== 'unreadable') return send(res, req, 403, 'text/plain; charset=utf-8', `Refused: ${error.message}\n`)
+    return send(res, req, 404, 'text/plain; charset=utf-8', 'Not found.\n')
+  }
+  send(res, req, 200, type, bytes)
 }
 
 const contentTypes: Readonly<Record<string, string>> = {

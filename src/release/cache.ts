@@ -26,8 +26,12 @@ import { hashOf } from '../hash.js'
 import type { Release } from '../types.js'
 import { writeAtomic } from '../write-atomic.js'
 
-/** Bump when loading a release changes what it produces. */
-const loaderVersion = '1'
+/**
+ * Bump when loading a release changes what it produces. 2: the loader
+ * refuses unsafe files, active attachments, invalid UTF-8 and Markdown over
+ * its limits, so releases cached by an earlier loader are read again.
+ */
+const loaderVersion = '2'
 
 /** How many files the cache is spread over; a change rewrites 1/16 of it. */
 export const shardCount = 16

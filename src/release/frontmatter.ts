@@ -25,7 +25,8 @@ export type SplitResult =
  */
 export function splitFrontmatter(text: string): SplitResult {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text
-  const lines = source.split(/\r?\n/)
+  // CR alone ends a line too (classic Mac files): otherwise the whole file is one line after `---`.
+  const lines = source.split(/\r\n|\r|\n/)
   const first = lines[0] ?? ''
   if (/^---\s*\S/.test(first)) {
     const lang = first.slice(3).trim()

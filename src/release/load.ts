@@ -2,7 +2,7 @@
  * Read every release folder of the office into `Release` objects, collecting
  * positioned diagnostics for every problem in every file at once.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
@@ -16,6 +16,10 @@ import { splitFrontmatter } from './frontmatter.js'
 import { inheritedKeys, knownKeys, slugPattern, sourceSchema, translationSchema, type SourceFrontmatter, type TranslationFrontmatter } from './schema.js'
 import { parseEmbargo } from '../embargo/time.js'
 import { fingerprintFolder, type ReleaseCache } from './cache.js'
+import { inspectFile, readRegularEntry, readSafeFile, UnsafeFileError } from '../safe-file.js'
+import { checkMarkdownLimits, markdownLimits } from './markdown-limits.js'
+import { decodeUtf8 } from './decode-utf8.js'
+import { activeAttachmentMessage, activeContentOf } from './active-types.js'
 
 const source = 'press:release'
 
@@ -106,13 +110,31 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
   // Synchronous reads: a release folder holds a few small files, and on a
   // 1,000-release office the promise API (a thread-pool round trip for each
   // open, stat, read and close) cost about 0.3 s of CPU against 0.05 s.
-  // The entry types come with the listing; only a symbolic link is stat'ed.
+  // The entry types come with the listing; only a symbolic link is
+  // resolved. Every file goes through safe-file.ts: a link out of the
+  // folder, a dangling link, a device or a FIFO is refused unread.
   const entries = readdirSync(dir, { withFileTypes: true })
   const names = entries.map((entry) => entry.name).sort()
   const fileContents = new Map<string, Buffer>()
+  const refused = new Set<string>()
   for (const entry of entries) {
+    if (entry.isDirectory()) continue
     const full = path.join(dir, entry.name)
-    if (entry.isFile() || (entry.isSymbolicLink() && statSync(full).isFile())) fileContents.set(entry.name, readFileSync(full))
+    const shown = `${dirShown}/${entry.name}`
+    const limit = entry.name.endsWith('.md') ? markdownLimits.bytes : undefined
+    try {
+      if (entry.isFile()) fileContents.set(entry.name, readRegularEntry(full, dir, shown, limit))
+      else {
+        // A link to a folder inside the release folder is ignored, as a folder is.
+        const verdict = inspectFile(full, dir, limit)
+        if (!verdict.ok && verdict.reason === 'not-regular' && isFolder(full)) continue
+        fileContents.set(entry.name, readSafeFile(full, dir, shown, limit))
+      }
+    } catch (error) {
+      if (!(error instanceof UnsafeFileError)) throw error
+      refused.add(entry.name)
+      messages.push(diagnostic(shown, undefined, 'error', error.message.slice(shown.length + 2), `unsafe-file-${error.reason}`, source))
+    }
   }
   const parsed: ParsedFile[] = []
   for (const name of names) {
@@ -125,7 +147,16 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
       )
       continue
     }
-    const text = fileContents.get(name)?.toString('utf8') ?? ''
+    const bytes = fileContents.get(name)
+    if (bytes === undefined) continue
+    const decoded = decodeUtf8(bytes)
+    if (!decoded.ok) {
+      messages.push(
+        diagnostic(file, { line: decoded.line, column: decoded.column }, 'error', `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the file as UTF-8 (it may be in Windows-1251 or Latin-1)`, 'not-utf8', source),
+      )
+      continue
+    }
+    const text = decoded.text
     const split = splitFrontmatter(text)
     if (!split.ok) {
       messages.push(diagnostic(file, { line: split.line, column: split.column }, 'error', split.reason, split.ruleId, source))
@@ -138,6 +169,14 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       messages.push(diagnostic(file, { line: 2, column: 1 }, 'error', 'the frontmatter should be a mapping of keys (title: …, date: …)', 'frontmatter-not-mapping', source))
       continue
+    }
+    const breach = checkMarkdownLimits(split.body)
+    if (breach) {
+      messages.push(diagnostic(file, { line: split.bodyLine + breach.line - 1, column: breach.column }, 'error', breach.reason, breach.ruleId, source))
+      continue
+    }
+    for (const link of activeLinks(split.body, fileContents)) {
+      messages.push(diagnostic(file, { line: split.bodyLine + link.line - 1, column: link.column }, 'error', `the body links to ${activeAttachmentMessage(link.name, fileContents.get(link.name))!}`, 'link-active', source))
     }
     parsed.push({ lng, file, data: yaml.data, body: split.body, bodyLine: split.bodyLine, raw: raw as Record<string, unknown> })
   }
@@ -186,6 +225,10 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
       const where = placeOf(sourceFile.data, ['attachments', index])
       if (name.includes('/') || name.includes('\\') || name.startsWith('.')) {
         messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" must be a file name in the release folder, not a path`, 'attachment-path', source))
+      } else if (refused.has(name)) {
+        messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" cannot be used: the file is refused (see its error)`, 'attachment-unsafe', source))
+      } else if (activeAttachmentMessage(name, fileContents.get(name)) !== undefined) {
+        messages.push(diagnostic(sourceFile.file, where, 'error', `attachment ${activeAttachmentMessage(name, fileContents.get(name))!}`, 'attachment-active', source))
       } else if (!fileContents.has(name)) {
         messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" is not in ${dirShown}/; add the file or remove it from \`attachments\``, 'attachment-missing', source))
       }
@@ -251,6 +294,33 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     inputHash,
   }
   return { release, messages }
+}
+
+/** Links and images of a body that point at an active file of the release folder (1-based places in the body). */
+function activeLinks(body: string, files: ReadonlyMap<string, Buffer>): Array<{ name: string; line: number; column: number }> {
+  const found: Array<{ name: string; line: number; column: number }> = []
+  for (const match of body.matchAll(/(?:\]\(\s*<?|src\s*=\s*["']?|href\s*=\s*["']?)([^)"'\s>]+)/gi)) {
+    let name = match[1]!.split(/[?#]/)[0]!
+    try {
+      name = decodeURIComponent(name)
+    } catch {
+      // kept as written
+    }
+    if (name.startsWith('./')) name = name.slice(2)
+    if (!files.has(name) || activeContentOf(name, files.get(name)) === undefined) continue
+    const before = body.slice(0, match.index)
+    const line = before.split(/\r\n|\r|\n/).length
+    found.push({ name, line, column: match.index - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) + match[0].length - match[1]!.length })
+  }
+  return found
+}
+
+function isFolder(file: string): boolean {
+  try {
+    return statSync(file).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function chooseSource(config: Config, parsed: readonly ParsedFile[]): string {

@@ -5,12 +5,19 @@
  */
 import { z } from 'zod'
 import { isIsoDate } from '../embargo/time.js'
+import { addressProblem } from '../address.js'
+
+/** An address as the one validator (src/address.ts) accepts it: `press check` refuses what `send` would. */
+export const emailAddress = z.string().superRefine((value, ctx) => {
+  const problem = addressProblem(value)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+})
 
 const contact = z.object({
   name: z.string().min(1),
   role: z.string().optional(),
   phone: z.union([z.string(), z.number()]).transform(String).optional(),
-  email: z.string().regex(/^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/, { message: 'expected an email address such as media@example.org' }).optional(),
+  email: emailAddress.optional(),
 })
 
 const isoDate = z.string().refine(isIsoDate, { message: 'expected a real calendar date as YYYY-MM-DD, e.g. 2031-03-14', params: { rule: 'bad-date' } })

@@ -4,11 +4,13 @@
  * else is escaped. Templates get a `t` filter (catalog strings in the page's
  * language) and an `asset` filter (URL of a file in templates/assets/).
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { statSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { Liquid, type Template } from 'liquidjs'
 import { PressError } from '../errors.js'
 import { hashOf } from '../hash.js'
+import { inspectFile, readSafeFile, UnsafeFileError } from '../safe-file.js'
 import type { Translate } from '../i18n/localize.js'
 
 /** HTML that must not be escaped (already sanitized or produced by Pressroom). */
@@ -87,7 +89,7 @@ export function escapeHtml(value: string): string {
  */
 export async function loadTemplates(dir: string): Promise<Templates> {
   const files = await listFiles(dir)
-  const contents = await Promise.all(files.map(async (f) => [f, await readFile(path.join(dir, f))] as const))
+  const contents = files.map((f) => [f, readSafeFile(path.join(dir, f), dir, `templates/${f}`)] as const)
   const hash = hashOf(...contents.flatMap(([f, c]) => [f, c]))
   const engine = new Liquid({
     root: [dir],
@@ -145,6 +147,14 @@ export async function loadTemplates(dir: string): Promise<Templates> {
   }
 }
 
+function isFolderSync(file: string): boolean {
+  try {
+    return statSync(file).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = []
   let entries
@@ -157,6 +167,12 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name
     if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)))
     else if (entry.isFile()) out.push(rel)
+    else {
+      // A link is used only when it stays inside templates/ (see safe-file.ts); a link to a folder there is skipped.
+      const verdict = inspectFile(path.join(dir, rel), dir)
+      if (verdict.ok) out.push(rel)
+      else if (!(verdict.reason === 'not-regular' && isFolderSync(path.join(dir, rel)))) throw new UnsafeFileError(`templates/${rel}`, verdict)
+    }
   }
   return out.sort()
 }

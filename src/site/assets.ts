@@ -3,9 +3,10 @@
  * fonts, images; `url()` references inside CSS rewritten to the hashed
  * names) and the files of published releases (images, attachments).
  */
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { hashOf } from '../hash.js'
+import { activeContentOf } from '../release/active-types.js'
+import { inspectFile, readSafeFile, UnsafeFileError } from '../safe-file.js'
 
 /** One public asset. */
 export interface Asset {
@@ -39,10 +40,13 @@ export async function templateAssets(assetsDir: string, names: readonly string[]
       continue
     }
     const from = path.join(assetsDir, name)
-    out.set(name, { path: `assets/${hashedName(name, hashOf(await readFile(from)))}`, from })
+    const verdict = inspectFile(from, assetsDir)
+    if (!verdict.ok) throw new UnsafeFileError(`templates/assets/${name}`, verdict)
+    // The real path is what gets linked into dist/: never a link itself.
+    out.set(name, { path: `assets/${hashedName(name, hashOf(readSafeFile(from, assetsDir, `templates/assets/${name}`)))}`, from: verdict.real })
   }
   for (const name of css) {
-    const source = await readFile(path.join(assetsDir, name), 'utf8')
+    const source = readSafeFile(path.join(assetsDir, name), assetsDir, `templates/assets/${name}`).toString('utf8')
     const dir = path.posix.dirname(name)
     const rewritten = source.replace(/url\(\s*(['"]?)([^'")]+)\1\s*\)/g, (all, quote: string, ref: string) => {
       if (/^(data:|https?:|\/|#)/.test(ref)) return all
@@ -70,11 +74,16 @@ export async function releaseFiles(dir: string, names: Iterable<string>): Promis
   for (const name of new Set(names)) {
     if (name.includes('/') || name.includes('\\') || name.startsWith('.')) continue
     const from = path.join(dir, name)
-    try {
-      out.set(name, { path: `assets/files/${hashedName(name, hashOf(await readFile(from)))}`, from })
-    } catch {
-      // A missing local reference stays as written; `press check` reports attachments.
-    }
+    const verdict = inspectFile(from, dir)
+    // A missing local reference stays as written; `press check` reports attachments.
+    if (!verdict.ok && verdict.reason === 'unreadable') continue
+    const shown = `${path.basename(path.dirname(dir))}/${path.basename(dir)}/${name}`
+    if (!verdict.ok) throw new UnsafeFileError(shown, verdict)
+    const bytes = readSafeFile(from, dir, shown)
+    // Active types (HTML, an SVG with a script, …) are never published; `press check` reports them.
+    if (activeContentOf(name, bytes) !== undefined) continue
+    // The real path is what gets linked into dist/: never a link itself.
+    out.set(name, { path: `assets/files/${hashedName(name, hashOf(bytes))}`, from: verdict.real })
   }
   return out
 }

@@ -16,6 +16,7 @@ import type { PdfRenderer } from '../render/pdf.js'
 import type { VFileMessage } from 'vfile-message'
 import { diagnostic } from '../diagnostics.js'
 import { writeAtomic } from '../write-atomic.js'
+import { PressError } from '../errors.js'
 
 export { writeAtomic }
 
@@ -80,6 +81,8 @@ export async function writeSite(
   const manifestPath = targets.manifestPath ?? path.join(stateDir, manifestName)
   const present = listTree(distDir)
   const old = deps.previous ?? (await readManifest(stateDir, manifestPath))
+  const marked = present?.delete(buildMarkerName) === true
+  if (present !== undefined && !marked) assertOwnedDist(distDir, present, old)
   const tmp = path.join(path.dirname(distDir), `.${path.basename(distDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   const pdfCache = pdfCacheDir(stateDir)
   const counts = { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 } }
@@ -107,6 +110,7 @@ export async function writeSite(
   const staged: PlannedOutput[] = []
   await removeStaleTemps(path.dirname(distDir), path.basename(distDir))
   await mkdir(tmp, { recursive: true })
+  await writeFile(path.join(tmp, buildMarkerName), buildMarkerText)
   // Set when the build fails: PDF tasks still queued stop instead of writing
   // into the temp folder after it was removed (which would leave it behind).
   let aborted = false
@@ -198,6 +202,7 @@ export async function writeSite(
     })
     await pdfWork
     if (inPlace) {
+      if (!marked) await writeAtomic(path.join(distDir, buildMarkerName), buildMarkerText)
       await applyInPlace(tmp, distDir, manifestPath, { old, manifest, staged, present: present!, planned: new Set(plan.outputs.map((o) => o.path)) })
       await rm(tmp, { recursive: true, force: true })
     } else {
@@ -289,6 +294,37 @@ function listTree(dir: string): Set<string> | undefined {
     files.add(path.sep === '/' ? relative : relative.split(path.sep).join('/'))
   }
   return files
+}
+
+/** The file that marks a folder as written by `press build` (kept out of the manifest). */
+export const buildMarkerName = '.pressroom-build'
+const buildMarkerText = 'This folder is written by Pressroom (`press build`) and replaced as a whole at each build.\nDo not keep other files here: they are removed.\n'
+
+/** A dist folder that holds files Pressroom did not write: it is never emptied. */
+export class DistNotOwnedError extends PressError {
+  override readonly code = 'PRESS_DIST_NOT_OURS'
+}
+
+/**
+ * Refuse to build into a folder that is not empty and that Pressroom did
+ * not write: no build marker, and no file of the last build's manifest in
+ * it (a dist/ built by a version before the marker is recognised by its
+ * manifest in .press/).
+ */
+function assertOwnedDist(distDir: string, present: ReadonlySet<string>, old: Manifest): void {
+  let entries: string[]
+  try {
+    entries = readdirSync(distDir)
+  } catch {
+    return
+  }
+  if (entries.length === 0) return
+  for (const file of present) if (old.files[file] !== undefined) return
+  const examples = [...present].slice(0, 3)
+  const shown = (examples.length > 0 ? examples : entries.slice(0, 3)).join(', ')
+  throw new DistNotOwnedError(
+    `${distDir} is not empty and was not written by \`press build\` (it holds ${shown}${entries.length > 3 ? ', …' : ''}, and no ${buildMarkerName} marker); Pressroom never empties a folder it does not own. Point \`paths.dist\` in pressroom.yaml at a new folder, or empty this one yourself.`,
+  )
 }
 
 /**

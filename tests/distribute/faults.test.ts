@@ -139,7 +139,7 @@ describe('credentials', () => {
     expect(mailer.description).toBe(`smtp://press:****@127.0.0.1:${sink.port}`)
     await mailer.close()
     expect(redactUrl('smtps://u:p%40ss@mail.example.org:465')).toBe('smtps://u:****@mail.example.org:465')
-    expect(() => createMailer(`ftp://u:${secret}@x`, { statePath: office.statePath })).toThrow(/ftp:\/\/u:\*\*\*\*@x/)
+    expect(() => createMailer(`ftp://u:${secret}@x`, { statePath: office.statePath })).toThrow(/`ftp:\/\/\*\*\*\*`/)
     // The right password works.
     const good = await planDistribution({ ...ctx, mail: { ...ctx.mail, transport: sink.url }, statePath: `${office.statePath}-2` }, slug)
     expect(good.run.sent).toBe(1)

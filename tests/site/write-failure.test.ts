@@ -47,6 +47,8 @@ test('a failing output: its own error, no temp folder left (now or after the lan
   await writeFile(source, Buffer.alloc(128 * 1024, 1))
   await mkdir(distDir)
   await writeFile(path.join(distDir, 'index.html'), 'the previous site')
+  // Marked as a folder Pressroom built (a folder without it is refused before any work).
+  await writeFile(path.join(distDir, '.pressroom-build'), '')
 
   for (let round = 0; round < 3; round++) {
     await expect(writeSite(failingPlan(source), { distDir, stateDir }, {})).rejects.toThrow('page 30 cannot be rendered')
@@ -55,7 +57,7 @@ test('a failing output: its own error, no temp folder left (now or after the lan
   // Nothing still running recreates the temp folder afterwards.
   await sleep(300)
   expect((await readdir(root)).filter((name) => name.startsWith('.dist.'))).toEqual([])
-  expect(await readdir(distDir)).toEqual(['index.html'])
+  expect((await readdir(distDir)).sort()).toEqual(['.pressroom-build', 'index.html'])
   expect(await readFile(path.join(distDir, 'index.html'), 'utf8')).toBe('the previous site')
 })
 

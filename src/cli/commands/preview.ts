@@ -3,6 +3,8 @@ import path from 'node:path'
 import { startPreview } from '../../preview/server.js'
 import { resolveNow } from '../context.js'
 import type { Reporter } from '../io.js'
+import { UsageError } from '../../errors.js'
+import { isLoopbackHost } from '../../preview/host-check.js'
 
 /** Flags of `press preview`. */
 export interface PreviewFlags {
@@ -12,9 +14,9 @@ export interface PreviewFlags {
   readonly host: string
   /** Opening a browser is not supported; `false` is accepted for symmetry with other tools. */
   readonly open?: false
+  /** `--expose`: a non-loopback `--host` is allowed only with it. */
+  readonly expose?: boolean
 }
-
-const loopback = new Set(['127.0.0.1', 'localhost', '::1'])
 
 /**
  * Run `press preview` until SIGINT or SIGTERM.
@@ -24,6 +26,11 @@ const loopback = new Set(['127.0.0.1', 'localhost', '::1'])
  * @returns The exit code (0 after a clean shutdown).
  */
 export async function runPreview(reporter: Reporter, flags: PreviewFlags): Promise<number> {
+  if (!isLoopbackHost(flags.host) && flags.expose !== true) {
+    throw new UsageError(
+      `--host ${flags.host} is not a loopback address: anyone who can reach it could read embargoed and draft releases. Use 127.0.0.1 (the default), or add --expose if that is what you want.`,
+    )
+  }
   const env = reporter.io.env
   // With --now / PRESS_NOW the clock starts at that instant and runs on, so
   // a rehearsal still sees lift times pass.
@@ -54,7 +61,7 @@ export async function runPreview(reporter: Reporter, flags: PreviewFlags): Promi
   reporter.line(`  site       ${preview.url}`)
   reporter.line(`  dashboard  ${preview.url}__press/`)
   reporter.line('  Pages reload when you save. Press Ctrl+C to stop.')
-  if (!loopback.has(flags.host)) {
+  if (!isLoopbackHost(flags.host)) {
     reporter.io.stderr.write(`warning: serving on ${flags.host}: anyone who can reach this address can read embargoed and draft releases\n`)
   }
 

@@ -24,12 +24,13 @@
  * commit the queued writes first, so every read sees them.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { hostname } from 'node:os'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { hostname, tmpdir } from 'node:os'
 import Database from 'better-sqlite3'
 import type { Database as Db } from 'better-sqlite3'
 import { LockedError } from '../../errors.js'
+import { queueFileError } from './queue-file-error.js'
 import {
   claimableStates,
   sendStates,
@@ -57,6 +58,8 @@ export interface SqliteLedgerOptions {
   readonly busyTimeoutMs?: number
   /** Called after each committed batch of send writes with the number of writes in it (diagnostics, tests; optional). */
   readonly onCommit?: (writes: number) => void
+  /** Open for reading only (`press status`): works on a read-only file; nothing is created or migrated. */
+  readonly readOnly?: boolean
 }
 
 /** Queued writes that are committed at the next turn without waiting. */
@@ -263,6 +266,57 @@ const ownersHere = new Set<string>()
 
 const lockName = 'dispatch'
 
+/** A private copy of a queue (and its write-ahead log) in a temp folder, removed at exit. */
+function openSnapshot(path: string, openWaitMs: number): Db {
+  const dir = mkdtempSync(join(tmpdir(), 'press-queue-'))
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+  copyFileSync(path, join(dir, 'queue.db'))
+  if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, join(dir, 'queue.db-wal'))
+  const db = new Database(join(dir, 'queue.db'), { fileMustExist: true, timeout: openWaitMs })
+  db.prepare('SELECT COUNT(*) FROM sqlite_master').get()
+  return db
+}
+
+/**
+ * Open the queue file, with what is wrong with it as a coded error
+ * (damaged, read-only, locked, unopenable) instead of SQLite's own.
+ */
+function openQueueFile(path: string, readOnly: boolean, busyTimeoutMs = 10_000): Db {
+  // A file locked by another program for this long at open is reported (PRESS_QUEUE_BUSY), not waited on for ever.
+  const openWaitMs = 5_000
+  let db: Db | undefined
+  try {
+    if (readOnly) {
+      try {
+        db = new Database(path, { readonly: true, fileMustExist: true, timeout: openWaitMs })
+        // Reading a page proves the file is a database (the header alone is not checked on open).
+        db.prepare('SELECT COUNT(*) FROM sqlite_master').get()
+        return db
+      } catch (error) {
+        // A WAL queue in a folder this user cannot write: SQLite cannot make its
+        // shared-memory file beside it, so status reads a snapshot copy instead.
+        if (!/^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code))) throw error
+        db?.close()
+        db = openSnapshot(path, openWaitMs)
+        return db
+      }
+    }
+    mkdirSync(dirname(path), { recursive: true })
+    db = new Database(path, { timeout: openWaitMs })
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.exec(schema)
+    ensureColumns(db)
+    ensureIndexes(db)
+    // Opened: later writes wait longer for a busy moment of another dispatcher.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.round(busyTimeoutMs))}`)
+    return db
+  } catch (error) {
+    db?.close()
+    throw queueFileError(path, error) ?? error
+  }
+}
+
 /**
  * Open (or create) the SQLite ledger.
  *
@@ -274,13 +328,7 @@ const lockName = 'dispatch'
  *   The ledger; `close()` it when done.
  */
 export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}): Ledger {
-  mkdirSync(dirname(path), { recursive: true })
-  const db: Db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 })
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.exec(schema)
-  ensureColumns(db)
-  ensureIndexes(db)
+  const db = openQueueFile(path, options.readOnly === true, options.busyTimeoutMs)
   const staleLockMs = options.staleLockMs ?? 30_000
   const heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(staleLockMs / 3))
   const host = hostname()
