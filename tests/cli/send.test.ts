@@ -90,7 +90,8 @@ describe('press send progress', () => {
     const lines = run.stderr.split('\n').filter((l) => l.includes(' Sending: '))
     expect(lines.length, run.stderr).toBeGreaterThan(0)
     // 5 vetted recipients are due now (the other 4 wait for the lift); 2 PDFs: en and ru, embargoed.
-    for (const line of lines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Sending: \d\/5( \((rendering PDFs \d\/2)?(, )?(sent \d)?\))?$/)
-    expect(lines.at(-1)).toMatch(/ Sending: 5\/5 \(sent 5\)$/)
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Sending: \d\/5( \((rendering PDFs \d\/\d)?(, )?(sent \d)?\))?$/)
+    // (The public PDFs are rendered ahead for the lift too, so PDFs may still be counted at the end.)
+    expect(lines.at(-1)).toMatch(/ Sending: 5\/5 \((rendering PDFs \d\/\d, )?sent 5\)$/)
   })
 })

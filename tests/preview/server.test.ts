@@ -188,8 +188,8 @@ describe('preview server', () => {
       ;(window as unknown as { __kept: number }).__kept = 42
       performance.clearResourceTimings()
     })
-    await writeFile(file, `${original}\nA paragraph added in place.\n`)
-    await page.waitForFunction(() => document.body.textContent?.includes('A paragraph added in place.'), { timeout: 5000 })
+    await writeFile(file, `${original}\nParagraph appended meanwhile.\n`)
+    await page.waitForFunction(() => document.body.textContent?.includes('Paragraph appended meanwhile.'), { timeout: 5000 })
     // The same document (a reload would have dropped the variable), and only the page itself was fetched.
     expect(await page.evaluate(() => (window as unknown as { __kept?: number }).__kept)).toBe(42)
     const fetched = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname))

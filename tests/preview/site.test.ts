@@ -40,21 +40,21 @@ function html(s: PreviewSite, pathname: string): string {
 describe('updatePreviewSite', () => {
   test('re-plans the edited release alone; other pages and assets stay; indexes follow on request', async () => {
     const file = path.join(dir, 'releases', edited, 'en.md')
-    await writeFile(file, (await readFile(file, 'utf8')).replace(/^title: .*$/m, 'title: Edited In Place'))
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/^title: .*$/m, 'title: Edited Headline Replaced'))
     const { release } = await loadRelease(office.config, path.join(dir, 'releases', edited))
     const next = await updatePreviewSite(site, release!, now)
 
-    expect(html(next, `/en/${edited}/`)).toContain('Edited In Place')
-    expect(html(site, `/en/${edited}/`)).not.toContain('Edited In Place')
+    expect(html(next, `/en/${edited}/`)).toContain('Edited Headline Replaced')
+    expect(html(site, `/en/${edited}/`)).not.toContain('Edited Headline Replaced')
     // The other releases' pages are the same outputs (not planned again).
     expect(html(next, `/en/${other}/`)).toBe(html(site, `/en/${other}/`))
-    expect(next.office.releases.find((r) => r.slug === edited)!.texts['en']!.title).toBe('Edited In Place')
+    expect(next.office.releases.find((r) => r.slug === edited)!.texts['en']!.title).toBe('Edited Headline Replaced')
     expect(next.office.releases).toHaveLength(office.releases.length)
 
     // The index is missing until settled, then planned from the new office.
     expect(next.resolve('/en/').kind).toBe('missing')
     await next.settle('/en/')
-    expect(html(next, '/en/')).toContain('Edited In Place')
+    expect(html(next, '/en/')).toContain('Edited Headline Replaced')
     // Template assets and the PDF of the edited release resolve without settling.
     const css = [...html(next, `/en/${edited}/`).matchAll(/href="([^"]*assets\/[^"]*\.css)"/g)].map((m) => m[1]!)
     expect(css.length).toBeGreaterThan(0)
