@@ -221,7 +221,7 @@ export async function main(argv: readonly string[], rawIo: Io = { stdout: proces
 
   addGlobals(
     command('worker', distribution)
-      .description('send continuously, and rebuild the public site at each embargo lift')
+      .description('send continuously, follow edits, and publish the public site at each embargo lift (prepared ahead)')
       .option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there')
       .option('--queue <url>', queueHelp)
       .option('--serve', 'also run the unsubscribe endpoint of `press serve` in this process')
