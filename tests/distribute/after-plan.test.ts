@@ -234,6 +234,34 @@ describe('a queue write that fails after the server said 250', () => {
   }, 30_000)
 })
 
+describe('a lost 250', () => {
+  test('the connection drops after the whole message went out and before the reply: the row is unknown, resent once with the same Message-ID', async () => {
+    const office = makeOffice()
+    const release = makeRelease({ embargo: false })
+    const ctx = makeContext(office, [release], [genEn], sink.url, { clock: { t: LIFT }, retry: { baseMs: 5, maxMs: 20, inRunMaxWaitMs: 0, maxAttempts: 5 } })
+    let dropped = false
+    sink.hooks.beforeReply = () => {
+      if (dropped) return undefined
+      dropped = true
+      return 'drop'
+    }
+    const first = await planDistribution(ctx, release.slug)
+    expect(first.run.sent).toBe(0)
+    expect(sink.messages).toHaveLength(1)
+    const ledger = openSqliteLedger(join(office.statePath, 'queue.db'))
+    try {
+      // Not a plain retry (deferred): the server may have it.
+      expect(await ledger.get(`${release.slug}/gen.en@example.com`)).toMatchObject({ state: 'unknown', recoveries: 1 })
+    } finally {
+      await ledger.close()
+    }
+    ctx.clock.t = LIFT + 60_000
+    expect((await dispatch(ctx)).sent).toBe(1)
+    expect(sink.messages).toHaveLength(2)
+    expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(1)
+  })
+})
+
 describe('a moved embargo', () => {
   test('vetted holders get one notice per change; a second move supersedes an unsent one; the general list waits for the new lift', async () => {
     const office = makeOffice()

@@ -43,8 +43,8 @@ export interface ReceivedMessage {
 export interface SinkHooks {
   /** DATA started (before the body arrives). */
   onDataStart?: ((session: SMTPServerSession) => void) | undefined
-  /** Full message received and accepted, before the 250 goes out; may delay it. */
-  beforeReply?: ((message: ReceivedMessage) => void | Promise<void>) | undefined
+  /** Full message received and accepted, before the 250 goes out; may delay it, or return 'drop' to close the connection instead of answering (a lost 250). */
+  beforeReply?: ((message: ReceivedMessage) => void | 'drop' | Promise<void | 'drop'>) | undefined
 }
 
 /** A running sink. */
@@ -174,7 +174,10 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
             if (messages.length >= w.n) w.resolve()
             else waiters.push(w)
           }
-          await hooks.beforeReply?.(message)
+          if ((await hooks.beforeReply?.(message)) === 'drop') {
+            sockets.get(session.remotePort)?.destroy()
+            return
+          }
           callback(null, `OK queued as ${message.index}`)
         })()
       })
