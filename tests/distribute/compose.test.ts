@@ -45,7 +45,7 @@ describe('compose', () => {
     const header = headerLine(mail, 'list-unsubscribe')
     expect(header).toMatch(/^List-Unsubscribe: <mailto:unsubscribe@example\.org\?subject=unsubscribe>, <https:\/\/press\.example\.org\/u\?t=u1[\w-]+>$/)
     expect(header).not.toMatch(/ivan|example\.ru|e=/)
-    const token = /\?t=([\w-]+)>/.exec(header)![1]!
+    const token = /\?t=([\w-]+)>/.exec(header ?? '')![1]!
     expect(verifyToken([testSecret], 'https://press.example.org', token)).toMatchObject({ email: 'ivan@example.ru', slug: 'slug-a' })
     expect(mail.text).toContain('Текст релиза')
     expect(mail.html).toContain('<h1')

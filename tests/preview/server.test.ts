@@ -117,7 +117,7 @@ describe('preview server', () => {
       await phone.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true })
       await phone.goto(`${preview.url}__press/`, { waitUntil: 'load' })
       const fit = await phone.evaluate(() => {
-        const cells = [...document.querySelectorAll('td[data-label="ru"]')].map((cell) => cell.getBoundingClientRect().right)
+        const cells = Array.from(document.querySelectorAll('td[data-label="ru"]'), (cell) => cell.getBoundingClientRect().right)
         return { scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth, cells: cells.length, right: Math.max(...cells) }
       })
       expect(fit.width).toBe(390)

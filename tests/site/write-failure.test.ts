@@ -101,7 +101,7 @@ test('a failing PDF: its own error, the PDFs still queued are not rendered, no t
     path: `en/release-${i}/release-${i}.pdf`,
     key: `pdf-${i}`,
     release: `release-${i}`,
-    job: () => ({ html: i === 3 ? 'broken' : `<p>${i}</p>`, mounts: {}, format: 'A4', metadata: { title: `Release ${i}`, language: 'en' } }) as PdfJob,
+    job: (): PdfJob => ({ html: i === 3 ? 'broken' : `<p>${i}</p>`, mounts: {}, format: 'A4', metadata: { title: `Release ${i}`, author: 'Test', subject: `Release ${i}`, lang: 'en' }, label: `release-${i}` }),
   }))
   const renderer = fakeRenderer()
   const write = writeSite({ outputs, published: [], held: [], messages: [] }, { distDir: path.join(root, 'dist'), stateDir: path.join(root, '.press') }, { pdf: async () => renderer })
