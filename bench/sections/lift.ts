@@ -91,6 +91,8 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
     await rm(path.join(dir, '.press', 'queue.db'), { force: true })
     await rm(path.join(dir, '.press', 'queue.db-wal'), { force: true })
     await rm(path.join(dir, '.press', 'queue.db-shm'), { force: true })
+    // Each round mails the list afresh: the delivery record of the round before would (rightly) stop that.
+    await rm(path.join(dir, 'deliveries'), { recursive: true, force: true })
     await timeCommand(process.execPath, [pressBin, 'build', '--quiet', '-C', dir], { env })
     await rm(stamp, { force: true })
     if (existsSync(page)) throw new Error(`${page} is public before the lift`)

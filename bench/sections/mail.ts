@@ -90,6 +90,8 @@ export async function benchMail(recipients: number, rounds: number, experiments 
   const pressRound = async (patched = false): Promise<void> => {
     for (const name of (await readdir(state)).filter((n) => n.startsWith('queue.db'))) await rm(path.join(state, name), { force: true })
     for (const name of queueFiles) await copyFile(path.join(snapshot, name), path.join(state, name))
+    // Each round mails the list afresh: the delivery record of the round before would (rightly) stop that.
+    await rm(path.join(officeDir, 'deliveries'), { recursive: true, force: true })
     await sink.reset(sampleFiles.length === 0 ? 16 : 0)
     const patch = patched ? ['--import', path.join(repoRoot, 'build', 'bench', 'micro', 'fast-data-stream.js')] : []
     const run = await timeCommand(process.execPath, [...patch, pressBin, 'dispatch', '--now', dispatchNow, '--quiet', '-C', officeDir], {
