@@ -148,6 +148,7 @@ export async function openDistribution(
     suppressionsPath: config.paths.suppressions,
     content: trackContents((slug, lng, variant) => content(slug, lng, variant), contents),
     refresh,
+    inputsStamp: () => `${fileStamp(config.paths.pressList)}|${fileStamp(config.paths.suppressions)}`,
     root: config.root,
     // A rehearsal keeps its own delivery record: the office's must only say who really got what.
     deliveriesPath: rehearsal ? join(rehearsalDir(config.paths.state), 'deliveries') : config.paths.deliveries,

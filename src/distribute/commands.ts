@@ -22,6 +22,7 @@ import {
 import { createDeliveryWriter, holdings, loadDeliveries, type Holding } from './deliveries.js'
 import { runDue, type ProgressEvent, type ReleaseLookup, type RetryOptions, type RunReport } from './dispatch.js'
 import { reconcileRelease, type ReconcileResult } from './reconcile.js'
+import { hashOf } from '../hash.js'
 import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from './errors.js'
 import { createMailer, redactUrl, type Mailer, type Receipt } from './mailer.js'
 import { planSends, type Plan } from './plan.js'
@@ -81,6 +82,14 @@ export interface DistributeContext {
    * and the commands that edit release files call it after editing (optional).
    */
   readonly refresh?: () => Promise<boolean>
+  /**
+   * A cheap stamp of the press list and suppression files (sizes, times):
+   * while it and the release are as they were at the last re-plan, a
+   * dispatch neither reads the press list nor checks rows against it (they
+   * were planned from this very list). Optional: without it, every dispatch
+   * reads the list.
+   */
+  readonly inputsStamp?: () => string
 }
 
 /** Options shared by the commands that send. */
@@ -233,17 +242,36 @@ export async function reconcileWith(ctx: DistributeContext, ledger: Ledger, rele
   })
 }
 
-/** Reconcile every planned release whose inputs changed since the last time. */
-async function reconcileAll(ctx: DistributeContext, ledger: Ledger, slug?: string): Promise<ReconcileResult[]> {
-  const out: ReconcileResult[] = []
+/** What a plan was last re-made from, cheaply: the release and the stamp of the list files. */
+function inputsKey(ctx: DistributeContext, release: Release, record: PlanRecord): string | undefined {
+  const stamp = ctx.inputsStamp?.()
+  if (stamp === undefined) return undefined
+  return hashOf(release.inputHash, release.status, String(release.embargo?.lift ?? ''), stamp, (ctx.locales ?? []).join(','), ctx.mail.translations, String(record.at ?? ''), String(record.withdrawnAt ?? ''))
+}
+
+/**
+ * Reconcile every planned release whose inputs changed since the last time.
+ *
+ * @returns What each re-plan did, and whether the rows may differ from the
+ *   press list as it is now (false only when every plan was made from the
+ *   list files as they are: then the list need not be read at all).
+ */
+async function reconcileAll(ctx: DistributeContext, ledger: Ledger, slug?: string): Promise<{ results: ReconcileResult[]; listNeeded: boolean }> {
+  const results: ReconcileResult[] = []
+  let listNeeded = ctx.inputsStamp === undefined
   for (const { slug: s, plan } of await ledger.plans()) {
     if (slug !== undefined && s !== slug) continue
     const release = await ctx.releases(s)
     // A release that is gone: its rows are cancelled at hand-over.
     if (release === undefined) continue
-    out.push(await reconcileWith(ctx, ledger, release, plan))
+    const key = inputsKey(ctx, release, plan)
+    if (key !== undefined && plan.inputs === key) continue
+    const result = await reconcileWith(ctx, ledger, release, plan)
+    results.push(result)
+    if (key !== undefined) await ledger.setPlan(s, { ...((await ledger.plan(s)) ?? plan), inputs: key })
+    listNeeded = true
   }
-  return out
+  return { results, listNeeded }
 }
 
 /** Plan (or re-plan) a release into the queue, as `press send` and `press schedule` do. */
@@ -251,6 +279,8 @@ async function planInto(ctx: DistributeContext, ledger: Ledger, release: Release
   const previous = await ledger.plan(release.slug)
   const record: PlanRecord = { plannedAt: previous?.plannedAt ?? ctx.now(), ...(at === undefined ? {} : { at }) }
   const result = await reconcileWith(ctx, ledger, release, record, true)
+  const key = inputsKey(ctx, release, record)
+  if (key !== undefined) await ledger.setPlan(release.slug, { ...((await ledger.plan(release.slug)) ?? record), inputs: key })
   return { result, enqueued: result.enqueued ?? { added: 0, updated: 0, kept: 0, cancelled: 0 } }
 }
 
@@ -270,14 +300,15 @@ function recordLookup(ctx: DistributeContext): (slug: string, email: string) => 
 
 /** Dispatch under the lock with an open ledger and mailer, checking every message against the office now. */
 export async function dispatchWith(ctx: DistributeContext, ledger: Ledger, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
-  await reconcileAll(ctx, ledger, options.slug)
+  const { listNeeded } = await reconcileAll(ctx, ledger, options.slug)
   const lock = await ledger.lock({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const writer = ctx.deliveriesPath === undefined ? undefined : createDeliveryWriter(ctx.deliveriesPath)
   let failed = false
   try {
     const suppressed = await loadSuppressions(ctx.suppressionsPath)
-    const list = new Map<string, Recipient>()
-    for (const r of await loadRecipients(ctx)) if (!list.has(normalizeEmail(r.email))) list.set(normalizeEmail(r.email), r)
+    // Rows planned from the list files as they are now need no second look at the list.
+    const list = listNeeded ? new Map<string, Recipient>() : undefined
+    if (list) for (const r of await loadRecipients(ctx)) if (!list.has(normalizeEmail(r.email))) list.set(normalizeEmail(r.email), r)
     return await runDue({
       ledger,
       lock,
@@ -287,7 +318,7 @@ export async function dispatchWith(ctx: DistributeContext, ledger: Ledger, maile
       releases: ctx.releases,
       now: ctx.now,
       suppressed,
-      recipient: (email) => list.get(email),
+      ...(list ? { recipient: (email: string) => list.get(email) } : {}),
       holding: recordLookup(ctx),
       ...(writer ? { onDelivered: (delivery, slug) => writer.write(delivery, slug) } : {}),
       ...(ctx.locales ? { locales: ctx.locales } : {}),

@@ -128,6 +128,27 @@ describe('the worker follows the office', () => {
   }, 60_000)
 })
 
+describe('the press list as it is now, through the CLI', () => {
+  test('a journalist removed from press-list.csv after planning is cancelled at the next dispatch, with the reason', async () => {
+    const office = await copySampleOffice()
+    setEmbargo(office, Date.now() + 3_600_000)
+    const start = sink.messages.length
+    expect((await press(['send', slug, '-C', office], { env })).code).toBe(0)
+    expect(since(start)).toHaveLength(5)
+    // Nothing changed: a dispatch sends nothing and cancels nothing.
+    expect((await press(['dispatch', '-C', office], { env })).code).toBe(0)
+    const list = join(office, 'press-list.csv')
+    writeFileSync(list, readFileSync(list, 'utf8').split('\n').filter((line) => !line.startsWith('m.duval@')).join('\n'))
+    const run = await press(['dispatch', '-C', office], { env })
+    expect(run.code, run.stderr).toBe(0)
+    const status = await press(['status', slug, '--recipients', '--json', '-C', office])
+    const lines = (JSON.parse(status.stdout) as { recipients: Array<{ email: string; state: string; reply: string }> }).recipients
+    expect(lines.find((l) => l.email === 'm.duval@example.org')).toMatchObject({ state: 'cancelled', reply: 'removed from the press list' })
+    expect(lines.filter((l) => l.state === 'planned')).toHaveLength(3)
+    expect(since(start)).toHaveLength(5)
+  }, 60_000)
+})
+
 describe('the delivery record', () => {
   test('rm -rf .press, then press send: nobody already reached is mailed again; status still knows who got what', async () => {
     const office = await copySampleOffice()

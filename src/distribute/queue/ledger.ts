@@ -86,6 +86,8 @@ export interface PlanRecord {
   readonly withdrawnAt?: number
   /** Fingerprint of the office inputs the plan was last reconciled with. */
   readonly fingerprint?: string
+  /** A cheap key of the same (the release and a stamp of the list files), to skip reading the list when nothing changed. */
+  readonly inputs?: string
 }
 
 /** What re-planning did. */
