@@ -7,6 +7,7 @@
 import { earliestSend, isUnderEmbargo } from '../embargo/policy.js'
 import { normalizeEmail } from '../press-list/validate.js'
 import type { Lng, Recipient, Release } from '../types.js'
+import { releaseKey } from './queue/keys.js'
 
 /** Why a job is sent when it is. */
 export type SendWhy = 'vetted-under-embargo' | 'general-at-lift' | 'no-embargo' | 'scheduled'
@@ -207,7 +208,7 @@ export function planSends(release: Release, recipients: Iterable<Recipient>, opt
     else if (scheduled) why = 'scheduled'
     else why = underEmbargo ? 'vetted-under-embargo' : 'no-embargo'
     jobs.push({
-      key: `${release.slug}/${normalized}`,
+      key: releaseKey(release.slug, normalized),
       slug: release.slug,
       email,
       name: recipient.name,

@@ -18,7 +18,7 @@ import { messageIdFor } from './compose.js'
 import { holdings, loadDeliveries, type Delivery, type Holding } from './deliveries.js'
 import { planSends, type Plan, type SkipReason } from './plan.js'
 import type { EnqueueResult, Ledger, LedgerRow, PlanRecord, QueuedJob } from './queue/ledger.js'
-import { changeKey, releaseKey } from './queue/keys.js'
+import { changeKey } from './queue/keys.js'
 
 /** What reconciling needs to know about the office. */
 export interface ReconcileInput {
@@ -228,4 +228,3 @@ export async function reconcileRelease(input: ReconcileInput): Promise<Reconcile
   return { slug: release.slug, changed: true, ...(plan ? { plan } : {}), ...(enqueued ? { enqueued } : {}), notices: notices.length }
 }
 
-export { releaseKey }
