@@ -11,7 +11,7 @@
  */
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { PressError } from '../errors.js'
+import { PressError, SuppressionFileError } from '../errors.js'
 import { writeAtomic } from '../write-atomic.js'
 import { normalizeEmail } from './validate.js'
 
@@ -188,7 +188,7 @@ async function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T>
         const age = await stat(lock).then((s) => s.mtimeMs, () => undefined)
         // A lock older than any real change belongs to a process that died holding it.
         if (age !== undefined && performance.timeOrigin + performance.now() - age > staleLockMs) await rm(lock, { force: true })
-        if (attempt > 2_000) throw new PressError(`The suppression file is locked by \`${lock}\`; if no press command is running, delete that file.`)
+        if (attempt > 2_000) throw new SuppressionFileError(`The suppression file is locked by \`${lock}\`; if no press command is running, delete that file.`)
         await new Promise((r) => setTimeout(r, 10))
       }
     }
@@ -210,7 +210,7 @@ async function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T>
 function checkKey(email: string): string {
   const key = normalizeEmail(email)
   if (key === '' || /[\s,#"]/.test(key)) {
-    throw new PressError(
+    throw new SuppressionFileError(
       `Cannot suppress \`${JSON.stringify(email)}\`: an address must be non-empty and contain no spaces, line breaks, commas, quotes or \`#\`. Pass the bare address, e.g. \`jane@example.com\`.`,
     )
   }

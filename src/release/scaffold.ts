@@ -7,7 +7,7 @@ import { mkdir, writeFile, access } from 'node:fs/promises'
 import path from 'node:path'
 import type { Config } from '../config.js'
 import { displayPath } from '../config.js'
-import { PressError, UsageError } from '../errors.js'
+import { PressError, ReleaseExistsError, UsageError } from '../errors.js'
 import { slugPattern } from './schema.js'
 import { isIsoDate } from '../embargo/time.js'
 
@@ -55,7 +55,7 @@ export async function scaffoldRelease(config: Config, slug: string, values: { ti
   const dir = path.join(config.paths.releases, slug)
   try {
     await access(dir)
-    throw new PressError(`${displayPath(config, dir)} already exists; choose another slug`)
+    throw new ReleaseExistsError(`${displayPath(config, dir)} already exists; choose another slug`)
   } catch (error) {
     if (error instanceof PressError) throw error
   }

@@ -16,7 +16,7 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer'
-import { PressError, RenderTimeoutError } from '../errors.js'
+import { PdfError, PressError, RenderTimeoutError } from '../errors.js'
 import { findChromium } from './find-chromium.js'
 import { cleanPdfText, headingsOf, pageWeights } from './pdf-text.js'
 
@@ -163,7 +163,7 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
     })
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true })
-    throw new PressError(
+    throw new PdfError(
       `Cannot start Chromium at ${executablePath}: ${(error as Error).message}. ` +
         'Check that the binary runs (`' + executablePath + ' --version`), or point `pdf.chromium` in pressroom.yaml at another build.',
       { cause: error },
@@ -182,9 +182,9 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
   const waiters: Array<{ resolve: (slot: Slot) => void; reject: (error: unknown) => void }> = []
   let pageCount = 0
 
-  function unusable(): PressError | undefined {
-    if (closed) return new PressError('The PDF renderer was closed; create a new one with createPdfRenderer().')
-    if (crashed) return new PressError('Chromium exited unexpectedly; create a new PDF renderer and try again.')
+  function unusable(): PdfError | undefined {
+    if (closed) return new PdfError('The PDF renderer was closed; create a new one with createPdfRenderer().')
+    if (crashed) return new PdfError('Chromium exited unexpectedly; create a new PDF renderer and try again.')
     return undefined
   }
 
@@ -227,7 +227,7 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
     pageCount++
     return createSlot().catch((error: unknown) => {
       pageCount--
-      throw unusable() ?? new PressError(`Cannot open a Chromium page: ${(error as Error).message}`, { cause: error })
+      throw unusable() ?? new PdfError(`Cannot open a Chromium page: ${(error as Error).message}`, { cause: error })
     })
   }
 
@@ -264,7 +264,7 @@ export async function createPdfRenderer(options?: PdfRendererOptions): Promise<P
       return { pdf: setPdfMetadata(cleanPdfText(raw, headingsOf(job.html)), job.metadata), blocked: [...session.blocked], ...(tightened ? { tightened } : {}) }
     } catch (error) {
       if (error instanceof PressError) throw error
-      throw unusable() ?? new PressError(`Rendering ${job.label} to PDF failed: ${(error as Error).message}`, { cause: error })
+      throw unusable() ?? new PdfError(`Rendering ${job.label} to PDF failed: ${(error as Error).message}`, { cause: error })
     } finally {
       clearTimeout(timer)
       slot.session = undefined
@@ -467,14 +467,14 @@ async function resolveMounts(job: PdfJob): Promise<Mount[]> {
   const mounts: Mount[] = []
   for (const [key, dir] of Object.entries(job.mounts)) {
     if (!key.startsWith('/')) {
-      throw new PressError(`PDF mount \`${key}\` for ${job.label} must be a URL path starting with \`/\`, e.g. \`/release/\`.`)
+      throw new PdfError(`PDF mount \`${key}\` for ${job.label} must be a URL path starting with \`/\`, e.g. \`/release/\`.`)
     }
     const prefix = key.endsWith('/') ? key : `${key}/`
     let root: string
     try {
       root = await realpath(dir)
     } catch (error) {
-      throw new PressError(`PDF mount \`${prefix}\` for ${job.label} points at \`${dir}\`, which cannot be read: ${(error as Error).message}`, {
+      throw new PdfError(`PDF mount \`${prefix}\` for ${job.label} points at \`${dir}\`, which cannot be read: ${(error as Error).message}`, {
         cause: error,
       })
     }
@@ -716,8 +716,8 @@ interface Reference {
 
 type Entries = Array<[string, string]>
 
-function unexpectedPdf(detail: string): PressError {
-  return new PressError(
+function unexpectedPdf(detail: string): PdfError {
+  return new PdfError(
     `Cannot set PDF metadata: the PDF from Chromium has an unexpected layout (${detail}). ` +
       'A Chromium update may have changed its PDF writer; please report this with `chromium --version`.',
   )
