@@ -9,5 +9,7 @@ export default defineConfig({
     // Two cores here: Chromium and SMTP tests are heavy; two files at a time.
     maxWorkers: 2,
     pool: 'forks',
+    // A missing golden file fails (locally too): goldens are written only with `vitest -u`, and reviewed.
+    update: 'none',
   },
 })
