@@ -103,25 +103,6 @@ export function loadDeliveries(dir: string, slug: string): Delivery[] {
   return parseDeliveries(text)
 }
 
-/**
- * Append deliveries of one release to its record (creating it with a header).
- *
- * @param dir The deliveries folder.
- * @param slug Release slug.
- * @param deliveries What was accepted.
- */
-export function appendDeliveries(dir: string, slug: string, deliveries: readonly Delivery[]): void {
-  if (deliveries.length === 0) return
-  mkdirSync(dir, { recursive: true })
-  const file = deliveriesFile(dir, slug)
-  // `wx` creates the header once; when the file exists it is left alone.
-  try {
-    appendFileSync(file, header, { flag: 'wx' })
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-  }
-  appendFileSync(file, formatDeliveries(deliveries), { flag: 'a' })
-}
 
 /** What one recipient has of a release, from the record and the queue. */
 export interface Holding {

@@ -5,13 +5,14 @@
  * as a child process and stopped after the file's tests. A missing binary
  * fails the tests: scripts/install-system.sh installs `dovecot-imapd`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { accessSync, chmodSync, chownSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { ImapFlow } from 'imapflow'
 import { afterAll, beforeAll } from 'vitest'
+import { freePort, stopChild } from './child-server.js'
 
 /** A running server with one mailbox user. */
 export interface ImapServer {
@@ -43,17 +44,6 @@ export function findDovecot(): string | undefined {
   return undefined
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** True once the server sends its `* OK` greeting. */
 function greets(port: number): Promise<boolean> {
@@ -73,17 +63,6 @@ function greets(port: number): Promise<boolean> {
   })
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    const force = setTimeout(() => child.kill('SIGKILL'), 3_000)
-    child.once('exit', () => {
-      clearTimeout(force)
-      resolve()
-    })
-    child.kill('SIGTERM')
-  })
-}
 
 function config(dir: string, port: number, users: { internal: string; login: string; mail: string }): string {
   return `# Throw-away Dovecot for Pressroom's tests.

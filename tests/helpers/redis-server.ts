@@ -4,12 +4,13 @@
  * after them. A missing binary fails the tests (it is not a reason to skip):
  * scripts/install-system.sh installs it.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
+import { freePort, stopChild } from './child-server.js'
 
 /** A running server. */
 export interface RedisServer {
@@ -34,17 +35,6 @@ export function findRedisServer(): string | undefined {
   return undefined
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** One PING; true when the server answers +PONG. */
 function ping(port: number): Promise<boolean> {
@@ -65,17 +55,6 @@ function ping(port: number): Promise<boolean> {
   })
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    const force = setTimeout(() => child.kill('SIGKILL'), 2_000)
-    child.once('exit', () => {
-      clearTimeout(force)
-      resolve()
-    })
-    child.kill('SIGTERM')
-  })
-}
 
 /**
  * Start a redis-server on loopback and wait until it answers PING.
@@ -123,14 +102,14 @@ export async function startRedisServer(): Promise<RedisServer> {
         async stop() {
           if (stopped) return
           stopped = true
-          await stopChild(child)
+          await stopChild(child, 2_000)
           process.removeListener('exit', killOnExit)
           rmSync(dir, { recursive: true, force: true })
         },
       }
     }
     // The port was taken in between, or the server failed: try another port.
-    await stopChild(child)
+    await stopChild(child, 2_000)
     process.removeListener('exit', killOnExit)
     rmSync(dir, { recursive: true, force: true })
     lastOutput = output

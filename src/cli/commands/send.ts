@@ -12,6 +12,7 @@ import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker 
 import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../distribute/mailer.js'
 import type { Plan, SendJob } from '../../distribute/plan.js'
+import { publishSite } from '../publish.js'
 import { watchOffice } from '../watch-office.js'
 import { commandNow, failOnContentErrors, nowIsGiven, officeRoot, openOffice, parseInstant } from '../context.js'
 import { openDistribution, type CliDistribution } from '../distribution.js'
@@ -405,26 +406,10 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
     reporter.line(`prepared the public ${prepared ? 'site and ' : ''}mail of ${slug} for its lift at ${formatInstantUtc(lift)} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
   }
 
-  /** Build the site as the office is now (rehearsal folder or dist/), then deploy it. */
+  /** Build the site as the office is now (rehearsal folder or dist/), then deploy it (retried by the deployer). */
   const publishNow = async (reason: 'start' | 'change'): Promise<void> => {
-    const fresh = await openOffice(reporter)
-    if (!fresh.office) {
-      reporter.diagnostics(fresh.messages)
-      reporter.error('the public site was not rebuilt: fix the errors above (the worker reads the office again after the next edit)')
-      return
-    }
     const now = dist.ctx.now()
-    const target = targetFor(now)
-    const built = await buildSite(fresh.office, { now }, { env: reporter.io.env, ...(target ? { target } : {}) })
-    if (built.messages.some((m) => m.fatal === true)) {
-      reporter.diagnostics(built.messages)
-      reporter.error('the public site was not rebuilt: fix the errors above (the worker reads the office again after the next edit)')
-      return
-    }
-    if (reason === 'change' || built.changes.changed.length > 0) {
-      reporter.line(`${reason === 'change' ? 'the office changed; ' : ''}published ${built.published.length} releases (${built.pages.rendered} pages rendered)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
-    }
-    await deploys?.deploy(built.changes)
+    await publishSite(reporter, now, { target: targetFor(now), reason, deploy: deploys ? (changes) => deploys.deploy(changes) : async () => {} })
   }
 
   try {
