@@ -76,7 +76,7 @@ export function inspectFile(file: string, root: string, limit = maxReleaseFileBy
   } catch (error) {
     return { ok: false, reason: 'unreadable', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` }
   }
-  let real = file
+  let real: string
   if (link.isSymbolicLink()) {
     try {
       real = realpathSync.native(file)

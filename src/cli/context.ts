@@ -97,7 +97,7 @@ export function nowIsGiven(reporter: Reporter): boolean {
 export function officeRoot(reporter: Reporter): string {
   const given = reporter.flags.cwd
   const root = path.resolve(given)
-  let isDir = false
+  let isDir: boolean
   try {
     isDir = statSync(root).isDirectory()
   } catch {

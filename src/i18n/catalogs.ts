@@ -48,7 +48,7 @@ export async function loadCatalogs(
     resources[lng] = {}
     const keyPlaces = new Map<string, { file: string; place: Place }>()
     places.set(lng, keyPlaces)
-    let names: string[] = []
+    let names: string[]
     try {
       names = (await readdir(path.join(dir, lng))).filter((n) => n.endsWith('.json')).sort()
     } catch {

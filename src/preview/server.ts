@@ -42,8 +42,8 @@ export interface PreviewOptions {
   readonly host: string
   /** Environment for the office's configuration and for finding Chromium. */
   readonly env: NodeJS.ProcessEnv
-  /** The clock, epoch ms (optional; the system clock by default). */
-  readonly now?: () => number
+  /** The clock, epoch ms (the CLI's `--now`/PRESS_NOW or the system's). */
+  readonly now: () => number
   /** Distribution counts for the dashboard (optional; no column without it). */
   readonly distribution?: DistributionProvider
   /** Called after every load of the office (optional), e.g. to print its diagnostics. */
@@ -101,9 +101,7 @@ const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
  */
 export async function startPreview(root: string, options: PreviewOptions): Promise<Preview> {
   const officeRoot = path.resolve(root)
-  // The CLI passes the clock (`--now`/PRESS_NOW or the system's); the default
-  // is only for library callers that want the real time.
-  const now = options.now ?? Date.now
+  const now = options.now
   const bootId = randomBytes(4).toString('hex')
   let build = 0
   let site: PreviewSite | undefined
@@ -393,6 +391,7 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
     })
   })
 
+  // `reload` (above) adds paths to the watcher once it exists: declared before the first load.
   let watcher: OfficeWatcher | undefined
   await reload([])
   watcher = await watchOffice(watchedPaths(officeRoot, office), (changed) => requestReload(changed), options.debounceMs ?? 25)

@@ -241,20 +241,19 @@ export interface RecipientsServer {
 export function startRecipientsServer(app: Hono, listen: { port: number; host?: string }): Promise<RecipientsServer> {
   const host = listen.host ?? '127.0.0.1'
   return new Promise((resolve, reject) => {
-    let server: ServerType | undefined
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(new ServeListenError(`Cannot listen on ${host}:${listen.port} (${error.code ?? error.message}); choose another port with --port, or another address with --host.`, { cause: error }))
     }
-    server = serve({ fetch: app.fetch, port: listen.port, hostname: host }, (info: AddressInfo) => {
-      server!.off('error', onError)
+    const server: ServerType = serve({ fetch: app.fetch, port: listen.port, hostname: host }, (info: AddressInfo) => {
+      server.off('error', onError)
       const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address
       resolve({
         url: `http://${shown}:${info.port}`,
         port: info.port,
         close: () =>
           new Promise<void>((done) => {
-            if ('closeAllConnections' in server! && typeof server!.closeAllConnections === 'function') server!.closeAllConnections()
-            server!.close(() => done())
+            if ('closeAllConnections' in server && typeof server.closeAllConnections === 'function') server.closeAllConnections()
+            server.close(() => done())
           }),
       })
     })
