@@ -8,6 +8,7 @@ import type { Office } from '../office.js'
 import { isUnderEmbargo } from '../embargo/policy.js'
 import { formatInstant, reportZone } from '../embargo/format-instant.js'
 import { formatDate, formatLift } from '../embargo/time.js'
+import { htmlDocument } from '../render/html-document.js'
 import { escapeHtml } from '../render/template.js'
 import { translationStates, type TranslationState } from '../release/translation-status.js'
 import type { Release } from '../types.js'
@@ -54,26 +55,19 @@ export function renderDashboard(input: DashboardInput): string {
     sections.push('<section><p class="empty">The office has not loaded yet: fix the errors below and save.</p></section>')
   }
   sections.push(diagnostics(input.errors, input.warnings))
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
-<style>${css}</style>
-</head>
-<body>
-<header class="top"><div class="wrap">
+  return htmlDocument({
+    lang: 'en',
+    title,
+    style: css,
+    body: `<header class="top"><div class="wrap">
 <p class="eyebrow">Pressroom preview</p>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">As of ${escapeHtml(formatInstant(now, office ? reportZone(office.config.embargo.zones) : undefined))} · <a href="/">Site</a>${office ? office.config.locales.map((lng) => ` · <a href="/${escapeHtml(lng)}/">${escapeHtml(lng)} newsroom</a>`).join('') : ''}</p>
 </div></header>
 <main class="wrap">
 ${sections.join('\n')}
-</main>
-</body>
-</html>`
+</main>`,
+  })
 }
 
 type PublicationState = { readonly state: 'published' | 'embargoed' | 'draft'; readonly text: string }

@@ -2,6 +2,8 @@
  * The HTML of the unsubscribe pages: one small self-contained document (no
  * script, no external asset, inline CSS), in the recipient's language. Pure.
  */
+import { htmlDocument } from '../render/html-document.js'
+import { escapeHtml } from '../render/template.js'
 
 /** What one page shows. */
 export interface PageContent {
@@ -16,13 +18,6 @@ export interface PageContent {
   readonly form?: { readonly action: string; readonly label: string }
   /** A line of text followed by a link (optional). */
   readonly link?: { readonly before: string; readonly href: string; readonly label: string }
-}
-
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-
-/** Escape text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => escapes[c]!)
 }
 
 const style = `
@@ -53,26 +48,13 @@ export function renderPage(page: PageContent): string {
     ? `<form method="post" action="${escapeHtml(page.form.action)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">${escapeHtml(page.form.label)}</button></form>`
     : ''
   const link = page.link ? `<p class="aside">${escapeHtml(page.link.before)} <a href="${escapeHtml(page.link.href)}">${escapeHtml(page.link.label)}</a></p>` : ''
-  return `<!doctype html>
-<html lang="${escapeHtml(page.lng)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(page.title)} · ${escapeHtml(page.organisation)}</title>
-<style>${style}</style>
-</head>
-<body>
-<main>
+  const body = `<main>
 <p class="org">${escapeHtml(page.organisation)}</p>
 <h1>${escapeHtml(page.title)}</h1>
 <p>${escapeHtml(page.message)}</p>
 ${form}${link}
-</main>
-</body>
-</html>
-`
+</main>`
+  return `${htmlDocument({ lang: page.lng, title: `${page.title} · ${page.organisation}`, style, head: '<meta name="referrer" content="no-referrer">\n', body })}\n`
 }
 
 /**
