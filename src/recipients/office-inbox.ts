@@ -3,12 +3,21 @@
  * releases, the store. Used by `press inbox` and by the worker each round.
  */
 import { displayPath } from '../config.js'
+import { PressError } from '../errors.js'
 import { parseFrom } from '../distribute/compose.js'
 import type { Office } from '../office.js'
 import { loadPressList } from '../press-list/load.js'
 import { normalizeEmail } from '../press-list/validate.js'
 import { processInbox, type InboxReport } from './inbox.js'
 import { openRecipientStore } from './store.js'
+
+/** What to do when there is no mailbox to read. */
+export const noInboxMessage = 'No mailbox to read: set `mail.inbox: imaps://user:password@mail.example.org/INBOX` in pressroom.yaml (or PRESS_INBOX_URL).'
+
+/** `mail.inbox` is not set. */
+export class NoInboxError extends PressError {
+  override readonly code = 'PRESS_NO_INBOX'
+}
 
 /**
  * Read the office's mailbox once (`mail.inbox`).
@@ -23,7 +32,7 @@ import { openRecipientStore } from './store.js'
 export async function readOfficeInbox(office: Office, now: () => number): Promise<InboxReport> {
   const { config } = office
   const url = config.mail.inbox
-  if (!url) throw new Error('mail.inbox is not set')
+  if (!url) throw new NoInboxError(noInboxMessage)
   const list = await loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), { locales: config.locales, ...(config.lists ? { lists: config.lists } : {}) })
   const emails = new Set(list.recipients.map((r) => normalizeEmail(r.email)))
   const from = parseFrom(config.mail.from)

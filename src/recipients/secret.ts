@@ -8,7 +8,13 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { PressError } from '../errors.js'
 import { signToken } from './token.js'
+
+/** `.press/secret` exists but holds no secret (and no other process is writing one). */
+export class SecretFileError extends PressError {
+  override readonly code = 'PRESS_SECRET'
+}
 
 /** Where the secret lives inside the state folder. */
 export const secretFileName = 'secret'
@@ -58,7 +64,7 @@ export function loadSecrets(statePath: string, env: NodeJS.ProcessEnv): string[]
     if (made) return made
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
   }
-  throw new Error(`${file} is empty; delete it so a new secret is made, or set PRESS_SECRET`)
+  throw new SecretFileError(`${file} is empty; delete it so a new secret is made, or set PRESS_SECRET`)
 }
 
 /**

@@ -137,7 +137,7 @@ export async function loadTemplates(dir: string): Promise<Templates> {
     sources: new Map(contents.filter(([f]) => f.endsWith('.liquid')).map(([f, c]) => [f, c.toString('utf8')])),
     render(name, data, helpers) {
       const template = parsed.get(name)
-      if (!template) throw new Error(`templates/${name}.liquid is missing; restore it from the sample office`)
+      if (!template) throw new TemplateError(`${path.basename(dir)}/${name}.liquid is missing; restore it from the sample office`)
       try {
         return engine.renderSync(template, data, { globals: { __helpers: helpers } }) as string
       } catch (error) {

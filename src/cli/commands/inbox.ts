@@ -1,16 +1,10 @@
 /** `press inbox`: read the mailbox once (for cron); also one worker round's inbox step. */
 import { redactUrl } from '../../distribute/mailer.js'
-import { PressError } from '../../errors.js'
 import type { Office } from '../../office.js'
 import type { InboxItem, InboxReport } from '../../recipients/inbox.js'
-import { readOfficeInbox } from '../../recipients/office-inbox.js'
+import { NoInboxError, noInboxMessage, readOfficeInbox } from '../../recipients/office-inbox.js'
 import { commandNow, failOnContentErrors, openOffice } from '../context.js'
 import type { Reporter } from '../io.js'
-
-/** `mail.inbox` is not set. */
-export class NoInboxError extends PressError {
-  override readonly code = 'PRESS_NO_INBOX'
-}
 
 /** One line per message handled. */
 export function inboxItemLine(item: InboxItem): string {
@@ -47,9 +41,7 @@ export async function runInbox(reporter: Reporter): Promise<number> {
   const start = commandNow(reporter)
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'the mailbox was not read')
-  if (!office.config.mail.inbox) {
-    throw new NoInboxError('No mailbox to read: set `mail.inbox: imaps://user:password@mail.example.org/INBOX` in pressroom.yaml (or PRESS_INBOX_URL).')
-  }
+  if (!office.config.mail.inbox) throw new NoInboxError(noInboxMessage)
   const report = await inboxRound(reporter, office, () => start)
   const count = (action: InboxItem['action']): number => report.items.filter((i) => i.action === action).length
   if (reporter.flags.json) {
