@@ -7,11 +7,18 @@ import { closest, distance } from 'fastest-levenshtein'
 import { IANAZone } from 'luxon'
 
 let zoneNames: readonly string[] | undefined
+let spelledZones: readonly string[] | undefined
 
-/** Every zone name Intl knows, then `UTC` and `GMT` (which Intl lists under Etc/), for look-ups and suggestions. */
+/** `UTC`, then every IANA zone name Intl knows (it lists UTC only as `Etc/UTC`): the names a did-you-mean offers. */
 export function knownZones(): readonly string[] {
-  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC', 'GMT']
+  zoneNames ??= ['UTC', ...Intl.supportedValuesOf('timeZone')]
   return zoneNames
+}
+
+/** {@link knownZones} and `GMT`, which {@link isValidZone} accepts too: the spellings to match (GMT is offered only to a typo of it of 4 letters or more). */
+function acceptedZones(): readonly string[] {
+  spelledZones ??= [...knownZones(), 'GMT']
+  return spelledZones
 }
 
 /**
@@ -29,7 +36,7 @@ export function isValidZone(zone: string): boolean {
 /** Intl accepts any case (`europe/moscow`); the spelling people expect (`Europe/Moscow`). */
 export function canonicalCase(zone: string): string {
   const lower = zone.toLowerCase()
-  return knownZones().find((z) => z.toLowerCase() === lower) ?? zone
+  return acceptedZones().find((z) => z.toLowerCase() === lower) ?? zone
 }
 
 /**
@@ -41,7 +48,7 @@ export function canonicalCase(zone: string): string {
 export function suggestZone(input: string): string | undefined {
   const norm = input.replace(/\s+/g, '_').toLowerCase()
   if (norm.length < 4) return undefined
-  const zones = knownZones()
+  const zones = acceptedZones()
   const byCity = zones.find((z) => (z.split('/').pop() ?? '').toLowerCase() === norm)
   if (byCity) return byCity
   const lowered = zones.map((z) => z.toLowerCase())
