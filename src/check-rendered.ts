@@ -1,12 +1,14 @@
 /**
  * The checks of what a build prints, shared by `press check` and
  * `press build` (which stops on an error, writing nothing): catalog parity,
- * the keys templates print, and each release's boilerplate key.
+ * the keys templates print, the keys the embargo notice's lift time is
+ * worded with, and each release's boilerplate key.
  */
 import type { VFileMessage } from 'vfile-message'
 import { displayPath } from './config.js'
 import { diagnostic } from './diagnostics.js'
 import { checkCatalogs, flattenCatalog } from './i18n/catalogs.js'
+import { checkLiftWording } from './i18n/check-lift-wording.js'
 import { checkTemplateKeys, templateKeyUses } from './i18n/template-keys.js'
 import type { Office } from './office.js'
 import { typographyRuleNames } from './render/typography.js'
@@ -23,6 +25,7 @@ export function checkRendered(office: Pick<Office, 'config' | 'catalogs' | 'temp
   const messages = [
     ...checkCatalogs(catalogs, config.locales),
     ...checkTemplateKeys(templateKeyUses(templates.sources, displayPath(config, config.paths.templates) || 'templates'), catalogs, config.locales),
+    ...checkLiftWording(catalogs, config.locales, displayPath(config, config.paths.locales) || 'locales'),
   ]
   if (config.typography.disable.length > 0) {
     const names = typographyRuleNames()

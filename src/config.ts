@@ -11,7 +11,7 @@ import type { VFileMessage } from 'vfile-message'
 import { parseYaml, placeOf, validateYaml, type YamlData } from './yaml-data.js'
 import { diagnostic } from './diagnostics.js'
 import type { Contact } from './types.js'
-import { isValidZone } from './embargo/time.js'
+import { isValidZone, knownZones } from './embargo/zones.js'
 import { didYouMeanSuffix } from './did-you-mean.js'
 import { PressError } from './errors.js'
 import { rememberSecretSetting } from './secrets.js'
@@ -373,13 +373,6 @@ function envWorkers(env: NodeJS.ProcessEnv): 'auto' | number | undefined {
   if (value === 'auto') return 'auto'
   if (/^\d{1,2}$/.test(value) && Number(value) <= 64) return Number(value)
   throw new EnvError(`PRESS_BUILD_WORKERS=${JSON.stringify(raw)} is not \`auto\` or a number of worker threads from 0 to 64; fix or unset the environment variable`)
-}
-
-let zoneNames: string[] | undefined
-/** IANA zone names Intl knows, for did-you-mean. */
-function knownZones(): string[] {
-  zoneNames ??= ['UTC', ...Intl.supportedValuesOf('timeZone')]
-  return zoneNames
 }
 
 type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> }

@@ -36,6 +36,273 @@ const globalsHeading = 'Global options:'
 const queueHelp = 'share the queue in Redis, e.g. redis://127.0.0.1:6379 (or env PRESS_QUEUE); default: SQLite in .press/'
 const nowHelp = 'act as if it were this instant, e.g. 2031-06-10T12:59:59Z (or env PRESS_NOW)'
 
+/** An option of a command: flags, help text, and (optionally) a required value or a value parser. */
+interface OptionSpec {
+  readonly flags: string
+  readonly description: string
+  readonly required?: true
+  readonly parse?: (value: string, previous: string[] | undefined) => string[]
+}
+
+/** What a command's action gets: the reporter, then Commander's positional arguments and options. */
+type CommandAction = (reporter: Reporter, ...args: any[]) => Promise<number>
+
+/** A command that runs: its help (description, arguments, options) and its action. */
+interface RunSpec {
+  readonly name: string
+  readonly description: string
+  readonly arguments?: ReadonlyArray<readonly [name: string, description: string]>
+  readonly options?: readonly OptionSpec[]
+  readonly action: CommandAction
+}
+
+/** A top-level command: one that runs, or a parent of subcommands (`press translate status`). */
+type CommandSpec =
+  | (RunSpec & { readonly group: string })
+  | { readonly name: string; readonly group: string; readonly description: string; readonly example: string; readonly subcommands: readonly RunSpec[] }
+
+const option = (flags: string, description: string): OptionSpec => ({ flags, description })
+const nowOption = option('--now <instant>', nowHelp)
+const queueOption = option('--queue <url>', queueHelp)
+const waitOption = option('--wait', 'wait for a running dispatch instead of exiting 75')
+const slugArgument = ['<slug>', 'the release'] as const
+const publishing = 'Publishing:'
+const distribution = 'Distribution:'
+const recipients = 'Recipients:'
+
+/**
+ * Every command, in the order `press --help` lists them within their group.
+ * Each action imports its command module itself (a literal import, so the
+ * bundle keeps one chunk per command and `press --help` loads none).
+ */
+const commandTable: readonly CommandSpec[] = [
+  {
+    name: 'new',
+    group: publishing,
+    description: 'scaffold a release: the source file and translation stubs (status: draft)',
+    arguments: [['<slug>', 'folder name: lowercase letters, digits and single hyphens, e.g. 2031-03-14-water-report']],
+    options: [option('--title <title>', 'the headline (default: empty, to fill in)')],
+    action: async (reporter, slug: string, options: { title?: string }) => {
+      const { runNew } = await import('./commands/new.js')
+      return runNew(reporter, slug, options.title ?? '')
+    },
+  },
+  {
+    name: 'check',
+    group: publishing,
+    description: 'validate releases, catalogs, templates and the press list',
+    options: [nowOption],
+    action: async (reporter) => {
+      const { runCheck } = await import('./commands/check.js')
+      return runCheck(reporter)
+    },
+  },
+  {
+    name: 'build',
+    group: publishing,
+    description: 'build the public site (pages, PDFs, feeds, sitemap) into dist/: only what is public now',
+    options: [
+      option('--no-pdf', 'skip PDF rendering'),
+      option('--only <slug>', 're-render only this release; keep the others as they are in dist/'),
+      option('--drafts', 'include releases with status: draft'),
+      nowOption,
+    ],
+    action: async (reporter, options: { pdf: boolean; only?: string; drafts?: boolean }) => {
+      const { runBuild } = await import('./commands/build.js')
+      return runBuild(reporter, { pdf: options.pdf, drafts: options.drafts === true, ...(options.only !== undefined ? { only: options.only } : {}) })
+    },
+  },
+  {
+    name: 'translate',
+    group: publishing,
+    description: 'translation state of releases (see `press translate status`)',
+    example: 'translate status',
+    subcommands: [
+      {
+        name: 'status',
+        description: 'per release and language: up to date, stale (the source changed since source_hash) or missing',
+        options: [nowOption],
+        action: async (reporter) => {
+          const { runTranslateStatus } = await import('./commands/translate.js')
+          return runTranslateStatus(reporter)
+        },
+      },
+    ],
+  },
+  {
+    name: 'preview',
+    group: publishing,
+    description: 'serve the office with embargoed releases marked, live reload and a dashboard',
+    options: [
+      option('-p, --port <n>', 'port (default 4000; 0 = any free port)'),
+      option('--host <host>', 'address to listen on (default 127.0.0.1)'),
+      option('--expose', 'allow a --host that is not a loopback address (anyone who reaches it can read embargoed releases)'),
+      nowOption,
+    ],
+    action: async (reporter, options: { port?: string; host?: string; expose?: boolean }) => {
+      const port = parsePort(options.port ?? '4000')
+      const { runPreview } = await import('./commands/preview.js')
+      return runPreview(reporter, { port, host: options.host ?? '127.0.0.1', expose: options.expose === true })
+    },
+  },
+  {
+    name: 'send',
+    group: distribution,
+    description: "plan a release's distribution and send what is due now (vetted recipients under embargo; everyone without one)",
+    arguments: [slugArgument],
+    options: [
+      option('--dry-run', 'print the plan (who, language, when, why) and send nothing'),
+      option('--test <address>', 'send one copy per language to this address, subject marked TEST; the queue is not touched'),
+      {
+        flags: '--correction <note>',
+        description: 'send the corrected release to everyone already reached, with this note ("en: …", once per language; repeatable)',
+        parse: (value, previous = []) => [...previous, value],
+      },
+      option('--correction-file <file>', 'the correction notes from a file, one "lang: note" line per language'),
+      waitOption,
+      nowOption,
+      queueOption,
+    ],
+    action: async (reporter, slug: string, options: { dryRun?: boolean; test?: string; wait?: boolean; correction?: string[]; correctionFile?: string }) => {
+      if (options.correction !== undefined || options.correctionFile !== undefined) {
+        if (options.dryRun || options.test !== undefined) throw new UsageError('--correction cannot be combined with --dry-run or --test')
+        const { runCorrection } = await import('./commands/changes.js')
+        return runCorrection(reporter, slug, { notes: options.correction ?? [], ...(options.correctionFile === undefined ? {} : { file: options.correctionFile }) })
+      }
+      const { runSend } = await import('./commands/send.js')
+      return runSend(reporter, slug, { dryRun: options.dryRun === true, wait: options.wait === true, ...(options.test !== undefined ? { test: options.test } : {}) })
+    },
+  },
+  {
+    name: 'schedule',
+    group: distribution,
+    description: "plan a release's distribution for later; never before the lift for unvetted recipients",
+    arguments: [slugArgument],
+    options: [{ flags: '--at <instant>', description: 'when to send, with a time zone, e.g. 2031-03-14T09:00:00-04:00', required: true }, nowOption, queueOption],
+    action: async (reporter, slug: string, options: { at: string }) => {
+      const { runSchedule } = await import('./commands/send.js')
+      return runSchedule(reporter, slug, options.at)
+    },
+  },
+  {
+    name: 'dispatch',
+    group: distribution,
+    description: 'send everything due and exit (for cron); exits 75 while another run sends',
+    options: [waitOption, nowOption, queueOption],
+    action: async (reporter, options: { wait?: boolean }) => {
+      const { limitHeapGrowth } = await import('./heap.js')
+      limitHeapGrowth(reporter.io.env)
+      const { runDispatch } = await import('./commands/send.js')
+      return runDispatch(reporter, { wait: options.wait === true })
+    },
+  },
+  {
+    name: 'worker',
+    group: distribution,
+    description: 'send continuously, follow edits, and publish the public site at each embargo lift (prepared ahead)',
+    options: [
+      option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there'),
+      queueOption,
+      option('--serve', 'also run the unsubscribe endpoint of `press serve` in this process'),
+      option('-p, --port <n>', 'with --serve: port (default 8025)'),
+      option('--host <host>', 'with --serve: address to listen on (default 127.0.0.1)'),
+    ],
+    action: async (reporter, options: { serve?: boolean; port?: string; host?: string }) => {
+      const { limitHeapGrowth } = await import('./heap.js')
+      limitHeapGrowth(reporter.io.env)
+      const { runWorker } = await import('./commands/send.js')
+      const serve = options.serve === true ? { port: parsePort(options.port ?? '8025'), host: options.host ?? '127.0.0.1' } : undefined
+      return runWorker(reporter, serve)
+    },
+  },
+  {
+    name: 'status',
+    group: distribution,
+    description: 'what is planned, sent, failed, and next due',
+    arguments: [['[slug]', 'one release (default: all)']],
+    options: [option('--recipients', 'with <slug>: each recipient, language, version, state, time, attempts, last reply and Message-ID'), nowOption, queueOption],
+    action: async (reporter, slug: string | undefined, options: { recipients?: boolean }) => {
+      if (options.recipients) {
+        if (slug === undefined) throw new UsageError('--recipients needs a release: press status <slug> --recipients')
+        const { runRecipients } = await import('./commands/changes.js')
+        return runRecipients(reporter, slug)
+      }
+      const { runStatus } = await import('./commands/send.js')
+      return runStatus(reporter, slug)
+    },
+  },
+  {
+    name: 'lift',
+    group: distribution,
+    description: 'lift the embargo now: publish the release, send the held mail, tell vetted recipients "lifted, effective immediately"',
+    arguments: [slugArgument],
+    options: [option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)'), nowOption, queueOption],
+    action: async (reporter, slug: string, options: { yes?: boolean }) => {
+      const { runLift } = await import('./commands/changes.js')
+      return runLift(reporter, slug, { yes: options.yes === true })
+    },
+  },
+  {
+    name: 'serve',
+    group: recipients,
+    description: "one-click unsubscribe endpoint (RFC 8058) with confirmation pages in the recipient's language",
+    options: [option('-p, --port <n>', 'port (default 8025; 0 = any free port)'), option('--host <host>', 'address to listen on (default 127.0.0.1)'), nowOption],
+    action: async (reporter, options: { port?: string; host?: string }) => {
+      const { runServe } = await import('./commands/serve.js')
+      return runServe(reporter, { port: parsePort(options.port ?? '8025'), host: options.host ?? '127.0.0.1' })
+    },
+  },
+  {
+    name: 'withdraw',
+    group: distribution,
+    description: 'stop a distribution: cancel unsent mail, back to draft, off the public site; --notify tells those reached',
+    arguments: [slugArgument],
+    options: [option('--notify', 'send a "withdrawn, do not publish" notice to everyone who received it'), nowOption, queueOption],
+    action: async (reporter, slug: string, options: { notify?: boolean }) => {
+      const { runWithdraw } = await import('./commands/changes.js')
+      return runWithdraw(reporter, slug, { notify: options.notify === true })
+    },
+  },
+  {
+    name: 'retry',
+    group: distribution,
+    description: 'put given-up (failed) and waiting (deferred) messages of a release back in the queue and send them',
+    arguments: [slugArgument],
+    options: [
+      option('--failed', 'only failed messages'),
+      option('--deferred', 'only deferred messages'),
+      option('--include-suppressed', 'also addresses a hard bounce put in the suppression file (and take them out of it)'),
+      nowOption,
+      queueOption,
+    ],
+    action: async (reporter, slug: string, options: { failed?: boolean; deferred?: boolean; includeSuppressed?: boolean }) => {
+      const { runRetry } = await import('./commands/changes.js')
+      return runRetry(reporter, slug, { failed: options.failed === true, deferred: options.deferred === true, includeSuppressed: options.includeSuppressed === true })
+    },
+  },
+  {
+    name: 'inbox',
+    group: recipients,
+    description: 'read the mailbox of mail.inbox once: bounces and mailto unsubscribes become suppressions',
+    options: [nowOption],
+    action: async (reporter) => {
+      const { runInbox } = await import('./commands/inbox.js')
+      return runInbox(reporter)
+    },
+  },
+]
+
+/** Give a command its arguments, options, the global options and its action. */
+function register(command: Command, spec: RunSpec, run: (action: CommandAction) => (...args: any[]) => Promise<void>): void {
+  for (const [name, description] of spec.arguments ?? []) command.argument(name, description)
+  for (const o of spec.options ?? []) {
+    if (o.required) command.requiredOption(o.flags, o.description)
+    else if (o.parse) command.option(o.flags, o.description, o.parse)
+    else command.option(o.flags, o.description)
+  }
+  addGlobals(command).action(run(spec.action))
+}
+
 /**
  * Run the CLI.
  *
@@ -57,7 +324,7 @@ export async function main(argv: readonly string[], rawIo: Io = { stdout: proces
   let code = 0
   let reporter: Reporter | undefined
   const program = new Command('press')
-  const run = (action: (reporter: Reporter, ...args: any[]) => Promise<number>) =>
+  const run = (action: CommandAction) =>
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command
       reporter = new Reporter(io, globalFlags(command))
@@ -94,236 +361,15 @@ export async function main(argv: readonly string[], rawIo: Io = { stdout: proces
     ].join('\n'),
   )
 
-  const command = (name: string, group: string): Command => program.command(name).helpGroup(group)
-  const publishing = 'Publishing:'
-  const distribution = 'Distribution:'
-
-  addGlobals(
-    command('new', publishing)
-      .description('scaffold a release: the source file and translation stubs (status: draft)')
-      .argument('<slug>', 'folder name: lowercase letters, digits and single hyphens, e.g. 2031-03-14-water-report')
-      .option('--title <title>', 'the headline (default: empty, to fill in)'),
-  ).action(
-    run(async (reporter, slug: string, options: { title?: string }) => {
-      const { runNew } = await import('./commands/new.js')
-      return runNew(reporter, slug, options.title ?? '')
-    }),
-  )
-
-  addGlobals(
-    command('check', publishing)
-      .description('validate releases, catalogs, templates and the press list')
-      .option('--now <instant>', nowHelp),
-  ).action(
-    run(async (reporter) => {
-      const { runCheck } = await import('./commands/check.js')
-      return runCheck(reporter)
-    }),
-  )
-
-  addGlobals(
-    command('build', publishing)
-      .description('build the public site (pages, PDFs, feeds, sitemap) into dist/: only what is public now')
-      .option('--no-pdf', 'skip PDF rendering')
-      .option('--only <slug>', 're-render only this release; keep the others as they are in dist/')
-      .option('--drafts', 'include releases with status: draft')
-      .option('--now <instant>', nowHelp),
-  ).action(
-    run(async (reporter, options: { pdf: boolean; only?: string; drafts?: boolean }) => {
-      const { runBuild } = await import('./commands/build.js')
-      return runBuild(reporter, { pdf: options.pdf, drafts: options.drafts === true, ...(options.only !== undefined ? { only: options.only } : {}) })
-    }),
-  )
-
-  const translate = command('translate', publishing)
-    .description('translation state of releases (see `press translate status`)')
-    .addHelpText('after', () => exampleText('translate status'))
-  addGlobals(
-    translate
-      .command('status')
-      .description('per release and language: up to date, stale (the source changed since source_hash) or missing')
-      .option('--now <instant>', nowHelp),
-  ).action(
-    run(async (reporter) => {
-      const { runTranslateStatus } = await import('./commands/translate.js')
-      return runTranslateStatus(reporter)
-    }),
-  )
-
-  addGlobals(
-    command('preview', publishing)
-      .description('serve the office with embargoed releases marked, live reload and a dashboard')
-      .option('-p, --port <n>', 'port (default 4000; 0 = any free port)')
-      .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-      .option('--expose', 'allow a --host that is not a loopback address (anyone who reaches it can read embargoed releases)')
-      .option('--now <instant>', nowHelp),
-  ).action(
-    run(async (reporter, options: { port?: string; host?: string; expose?: boolean }) => {
-      const text = options.port ?? '4000'
-      const port = Number(text)
-      if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port ${text} is not a port number (0–65535)`)
-      const { runPreview } = await import('./commands/preview.js')
-      return runPreview(reporter, { port, host: options.host ?? '127.0.0.1', expose: options.expose === true })
-    }),
-  )
-
-  addGlobals(
-    command('send', distribution)
-      .description("plan a release's distribution and send what is due now (vetted recipients under embargo; everyone without one)")
-      .argument('<slug>', 'the release')
-      .option('--dry-run', 'print the plan (who, language, when, why) and send nothing')
-      .option('--test <address>', 'send one copy per language to this address, subject marked TEST; the queue is not touched')
-      .option('--correction <note>', 'send the corrected release to everyone already reached, with this note ("en: …", once per language; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-      .option('--correction-file <file>', 'the correction notes from a file, one "lang: note" line per language')
-      .option('--wait', 'wait for a running dispatch instead of exiting 75')
-      .option('--now <instant>', nowHelp)
-      .option('--queue <url>', queueHelp),
-  ).action(
-    run(async (reporter, slug: string, options: { dryRun?: boolean; test?: string; wait?: boolean; correction?: string[]; correctionFile?: string }) => {
-      if (options.correction !== undefined || options.correctionFile !== undefined) {
-        if (options.dryRun || options.test !== undefined) throw new UsageError('--correction cannot be combined with --dry-run or --test')
-        const { runCorrection } = await import('./commands/changes.js')
-        return runCorrection(reporter, slug, { notes: options.correction ?? [], ...(options.correctionFile === undefined ? {} : { file: options.correctionFile }) })
-      }
-      const { runSend } = await import('./commands/send.js')
-      return runSend(reporter, slug, { dryRun: options.dryRun === true, wait: options.wait === true, ...(options.test !== undefined ? { test: options.test } : {}) })
-    }),
-  )
-
-  addGlobals(
-    command('schedule', distribution)
-      .description("plan a release's distribution for later; never before the lift for unvetted recipients")
-      .argument('<slug>', 'the release')
-      .requiredOption('--at <instant>', 'when to send, with a time zone, e.g. 2031-03-14T09:00:00-04:00')
-      .option('--now <instant>', nowHelp)
-      .option('--queue <url>', queueHelp),
-  ).action(
-    run(async (reporter, slug: string, options: { at: string }) => {
-      const { runSchedule } = await import('./commands/send.js')
-      return runSchedule(reporter, slug, options.at)
-    }),
-  )
-
-  addGlobals(
-    command('dispatch', distribution)
-      .description('send everything due and exit (for cron); exits 75 while another run sends')
-      .option('--wait', 'wait for a running dispatch instead of exiting 75')
-      .option('--now <instant>', nowHelp)
-      .option('--queue <url>', queueHelp),
-  ).action(
-    run(async (reporter, options: { wait?: boolean }) => {
-      const { limitHeapGrowth } = await import('./heap.js')
-      limitHeapGrowth(reporter.io.env)
-      const { runDispatch } = await import('./commands/send.js')
-      return runDispatch(reporter, { wait: options.wait === true })
-    }),
-  )
-
-  addGlobals(
-    command('worker', distribution)
-      .description('send continuously, follow edits, and publish the public site at each embargo lift (prepared ahead)')
-      .option('--now <instant>', 'start the clock at this instant (or PRESS_NOW); it runs on from there')
-      .option('--queue <url>', queueHelp)
-      .option('--serve', 'also run the unsubscribe endpoint of `press serve` in this process')
-      .option('-p, --port <n>', 'with --serve: port (default 8025)')
-      .option('--host <host>', 'with --serve: address to listen on (default 127.0.0.1)'),
-  ).action(
-    run(async (reporter, options: { serve?: boolean; port?: string; host?: string }) => {
-      const { limitHeapGrowth } = await import('./heap.js')
-      limitHeapGrowth(reporter.io.env)
-      const { runWorker } = await import('./commands/send.js')
-      const serve = options.serve === true ? { port: parsePort(options.port ?? '8025'), host: options.host ?? '127.0.0.1' } : undefined
-      return runWorker(reporter, serve)
-    }),
-  )
-
-  addGlobals(
-    command('status', distribution)
-      .description('what is planned, sent, failed, and next due')
-      .argument('[slug]', 'one release (default: all)')
-      .option('--recipients', 'with <slug>: each recipient, language, version, state, time, attempts, last reply and Message-ID')
-      .option('--now <instant>', nowHelp)
-      .option('--queue <url>', queueHelp),
-  ).action(
-    run(async (reporter, slug: string | undefined, options: { recipients?: boolean }) => {
-      if (options.recipients) {
-        if (slug === undefined) throw new UsageError('--recipients needs a release: press status <slug> --recipients')
-        const { runRecipients } = await import('./commands/changes.js')
-        return runRecipients(reporter, slug)
-      }
-      const { runStatus } = await import('./commands/send.js')
-      return runStatus(reporter, slug)
-    }),
-  )
-
-  addGlobals(
-    command('lift', distribution)
-      .description('lift the embargo now: publish the release, send the held mail, tell vetted recipients "lifted, effective immediately"')
-      .argument('<slug>', 'the release')
-      .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
-      .option('--now <instant>', nowHelp)
-      .option('--queue <url>', queueHelp),
-  ).action(
-    run(async (reporter, slug: string, options: { yes?: boolean }) => {
-      const { runLift } = await import('./commands/changes.js')
-      return runLift(reporter, slug, { yes: options.yes === true })
-    }),
-  )
-
-  const recipients = 'Recipients:'
-  addGlobals(
-    command('serve', recipients)
-      .description('one-click unsubscribe endpoint (RFC 8058) with confirmation pages in the recipient\'s language')
-      .option('-p, --port <n>', 'port (default 8025; 0 = any free port)')
-      .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-      .option('--now <instant>', nowHelp),
-  ).action(
-    run(async (reporter, options: { port?: string; host?: string }) => {
-      const { runServe } = await import('./commands/serve.js')
-      return runServe(reporter, { port: parsePort(options.port ?? '8025'), host: options.host ?? '127.0.0.1' })
-    }),
-  )
-
-  addGlobals(
-    command('withdraw', distribution)
-      .description('stop a distribution: cancel unsent mail, back to draft, off the public site; --notify tells those reached')
-      .argument('<slug>', 'the release')
-      .option('--notify', 'send a "withdrawn, do not publish" notice to everyone who received it')
-      .option('--now <instant>', nowHelp)
-      .option('--queue <url>', queueHelp),
-  ).action(
-    run(async (reporter, slug: string, options: { notify?: boolean }) => {
-      const { runWithdraw } = await import('./commands/changes.js')
-      return runWithdraw(reporter, slug, { notify: options.notify === true })
-    }),
-  )
-
-  addGlobals(
-    command('retry', distribution)
-      .description('put given-up (failed) and waiting (deferred) messages of a release back in the queue and send them')
-      .argument('<slug>', 'the release')
-      .option('--failed', 'only failed messages')
-      .option('--deferred', 'only deferred messages')
-      .option('--include-suppressed', 'also addresses a hard bounce put in the suppression file (and take them out of it)')
-      .option('--now <instant>', nowHelp)
-      .option('--queue <url>', queueHelp),
-  ).action(
-    run(async (reporter, slug: string, options: { failed?: boolean; deferred?: boolean; includeSuppressed?: boolean }) => {
-      const { runRetry } = await import('./commands/changes.js')
-      return runRetry(reporter, slug, { failed: options.failed === true, deferred: options.deferred === true, includeSuppressed: options.includeSuppressed === true })
-    }),
-  )
-
-  addGlobals(
-    command('inbox', recipients)
-      .description('read the mailbox of mail.inbox once: bounces and mailto unsubscribes become suppressions')
-      .option('--now <instant>', nowHelp),
-  ).action(
-    run(async (reporter) => {
-      const { runInbox } = await import('./commands/inbox.js')
-      return runInbox(reporter)
-    }),
-  )
+  for (const spec of commandTable) {
+    const registered = program.command(spec.name).helpGroup(spec.group).description(spec.description)
+    if ('subcommands' in spec) {
+      registered.addHelpText('after', () => exampleText(spec.example))
+      for (const sub of spec.subcommands) register(registered.command(sub.name).description(sub.description), sub, run)
+    } else {
+      register(registered, spec, run)
+    }
+  }
 
   // Listed last, after the Publishing and Distribution groups.
   program.commandsGroup('Other:').helpCommand('help [command]', 'show help for a command')

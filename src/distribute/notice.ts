@@ -58,7 +58,7 @@ export function renderNotice(input: NoticeInput): EmailContent {
   const text = release.texts[lng] ?? release.texts[release.source]!
   const zones = config.embargo.zones
   const zone = release.embargo?.zone ?? 'UTC'
-  const lift = (ms: number): string => formatLift({ lift: ms, zone, written: '' }, lng, zones)
+  const lift = (ms: number): string => formatLift({ lift: ms, zone, written: '' }, lng, zones, t)
   const payload = parsePayload(input.payload)
   const paragraphs: string[] = []
   let subject: string

@@ -19,6 +19,15 @@ import MimeNode from 'nodemailer/lib/mime-node/index.js'
 /** Hands out a connected socket for a new SMTP connection (e.g. with Nagle off). */
 export type GetSocket = (callback: (error: Error | null, socket?: Socket) => void) => void
 
+/** Calls `callback` once, `ms` milliseconds from now; returns a function that cancels it. */
+export type Schedule = (ms: number, callback: () => void) => () => void
+
+/** {@link Schedule} on Node's timers. */
+const timers: Schedule = (ms, callback) => {
+  const timer = setTimeout(callback, ms)
+  return () => clearTimeout(timer)
+}
+
 /** Options of `createSmtpPool`. */
 export interface SmtpPoolOptions {
   /** Options for each `SMTPConnection` (host, port, secure, tls, timeouts, requireTLS, ignoreTLS, logger). */
@@ -29,6 +38,12 @@ export interface SmtpPoolOptions {
   readonly maxConnections?: number
   /** At most `messages` started in any `perMs` window (optional; default unlimited). */
   readonly rate?: { readonly messages: number; readonly perMs: number }
+  /**
+   * The rate limit's timer (optional; default Node's timers): a start holds
+   * its place in the window until `perMs` later. The pool never reads a
+   * clock, so a test drives the window with a manual schedule.
+   */
+  readonly schedule?: Schedule
   /** Opens the TCP connection (optional; default: SMTPConnection connects itself). */
   readonly getSocket?: GetSocket
 }
@@ -140,22 +155,23 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
   const maxConnections = Math.max(1, options.maxConnections ?? 5)
   const queue: Waiting[] = []
   const slots = new Set<Slot>()
-  const started: number[] = []
-  let rateTimer: NodeJS.Timeout | undefined
+  const schedule = options.schedule ?? timers
+  const rate = options.rate !== undefined && options.rate.messages > 0 ? options.rate : undefined
+  /** Starts still inside the rate window: each leaves it `perMs` after it started, and the pool looks again. */
+  const inWindow = new Set<() => void>()
   let closed = false
 
-  /** Whether the rate limit lets a message start now; if not, arranges a retry. */
-  const rateAllows = (): boolean => {
-    const rate = options.rate
-    if (rate === undefined || rate.messages <= 0) return true
-    const now = Date.now()
-    while (started.length > 0 && started[0]! <= now - rate.perMs) started.shift()
-    if (started.length < rate.messages) return true
-    rateTimer ??= setTimeout(() => {
-      rateTimer = undefined
+  /** Whether the rate limit lets a message start now (when not, a start leaving the window pumps again). */
+  const rateAllows = (): boolean => rate === undefined || inWindow.size < rate.messages
+
+  /** Count a start against the rate window until `perMs` from now. */
+  const countStart = (): void => {
+    if (rate === undefined) return
+    const leave = schedule(rate.perMs, () => {
+      inWindow.delete(leave)
       pump()
-    }, started[0]! + rate.perMs - now)
-    return false
+    })
+    inWindow.add(leave)
   }
 
   const finish = (slot: Slot, error: unknown, response?: string): void => {
@@ -247,7 +263,7 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
       if (!rateAllows()) return
       slot ??= { connection: undefined, socket: undefined, current: undefined, ready: false }
       slot.current = queue.shift()!
-      if (options.rate !== undefined) started.push(Date.now())
+      countStart()
       if (fresh) {
         slots.add(slot)
         open(slot)
@@ -268,7 +284,8 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
     },
     close() {
       closed = true
-      clearTimeout(rateTimer)
+      for (const cancel of inWindow) cancel()
+      inWindow.clear()
       for (const waiting of queue.splice(0)) waiting.reject(connectionError('The SMTP pool was closed'))
       for (const slot of slots) {
         if (slot.current === undefined) {

@@ -6,7 +6,9 @@
  */
 import { DateTime } from 'luxon'
 import type { Embargo } from '../types.js'
-import { formatInstantUtc, isValidZone, zoneLabel } from './time.js'
+import { toolWords, zoneNamesOf } from './lift-wording.js'
+import { formatInstantUtc, zoneLabel } from './time.js'
+import { isValidZone } from './zones.js'
 
 /**
  * An instant in a zone, then in UTC: `2031-06-10 09:00 EDT (13:00 UTC)`;
@@ -25,7 +27,7 @@ export function formatInstant(ms: number, zone?: string): string {
   const utc = DateTime.fromMillis(ms, { zone: 'UTC' })
   const clock = (dt: DateTime): string => (dt.second === 0 ? dt.toFormat('HH:mm') : dt.toFormat('HH:mm:ss'))
   const utcText = utc.toISODate() === local.toISODate() ? `${clock(utc)} UTC` : `${utc.toFormat('yyyy-MM-dd')} ${clock(utc)} UTC`
-  return `${local.toFormat('yyyy-MM-dd')} ${clock(local)} ${zoneLabel(ms, zone, 'en')} (${utcText})`
+  return `${local.toFormat('yyyy-MM-dd')} ${clock(local)} ${zoneLabel(ms, zone, zoneNamesOf(toolWords))} (${utcText})`
 }
 
 /**

@@ -6,9 +6,10 @@
  * module never adds or subtracts offsets itself, because a hand-rolled offset
  * is exactly how an embargo lifts an hour early.
  */
-import { closest, distance } from 'fastest-levenshtein'
 import { DateTime, FixedOffsetZone, IANAZone } from 'luxon'
 import type { Embargo, Lng } from '../types.js'
+import { toolWords, zoneNamesOf, type Words, type ZoneNames } from './lift-wording.js'
+import { canonicalCase, isValidZone, suggestZone } from './zones.js'
 
 /** Result of {@link parseEmbargo}: an embargo, or a reason with the diagnostic rule id. */
 export type ParsedEmbargo = { ok: true; embargo: Embargo } | { ok: false; reason: string; ruleId: string }
@@ -179,7 +180,7 @@ export function parseInstantText(value: string, zone: string | undefined, wordin
   const candidates = inZone.getPossibleOffsets()
   if (candidates.length > 1) {
     const options = candidates
-      .map((c) => `${localIso}${c.toFormat('ZZ')} (${zoneLabel(c.toMillis(), ianaZone, 'en')})`)
+      .map((c) => `${localIso}${c.toFormat('ZZ')} (${zoneLabel(c.toMillis(), ianaZone, zoneNamesOf(toolWords))})`)
       .join(' or ')
     return {
       ok: false,
@@ -222,7 +223,10 @@ function zoneHint(wording: InstantWording): (localIso: string) => { offset: stri
 /**
  * State the lift for a notice, in the embargo's own zone and then in each extra
  * zone (zones that would read the same as the primary, or as an earlier extra,
- * are skipped). 24-hour clock; seconds only when not zero.
+ * are skipped). 24-hour clock; seconds only when not zero. Every word and
+ * mark comes from the language's catalog (`embargo.*`, see
+ * `src/embargo/lift-wording.ts`); dates are Intl's in that language. With the
+ * sample office's catalogs:
  *
  * - `en`: `09:00 EDT, 14 March 2031 (13:00 UTC, 16:00 MSK)`
  * - `ru`: `09:00 (EDT), 14 марта 2031 г. (13:00 UTC, 16:00 МСК)`
@@ -230,41 +234,40 @@ function zoneHint(wording: InstantWording): (localIso: string) => { offset: stri
  *   `en` `23:00 EDT, 14 March 2031 (03:00 UTC on 15 March, 06:00 MSK on 15 March)`,
  *   `ru` `23:00 (EDT), 14 марта 2031 г. (03:00 UTC 15 марта, 06:00 МСК 15 марта)`;
  *   the year is added too when it differs.
- * - Zone names: the tz abbreviation where Intl knows one (`EDT`, `GMT`, `BST`,
- *   `CET`), `MSK`/`МСК` for Moscow, else the offset `UTC+09:00` / `UTC−04:00`
- *   (with U+2212 minus); a fixed-offset embargo zone shows as `UTC−04:00`.
+ * - Zone names: see {@link zoneLabel}.
  *
- * Other languages use the `en` shape (without "on") with Intl's dates for that language.
  * Throws a RangeError for a zone Luxon does not know (validate config zones
  * with {@link isValidZone}).
+ *
+ * @param embargo The embargo.
+ * @param lng The language, for Intl's dates.
+ * @param extraZones The office's `embargo.zones`.
+ * @param words The language's catalog look-up (a `Translate`), or `toolWords` for the tool's own English.
  */
-export function formatLift(embargo: Embargo, lng: Lng, extraZones: readonly string[]): string {
-  const ru = isRussian(lng)
+export function formatLift(embargo: Embargo, lng: Lng, extraZones: readonly string[], words: Words): string {
+  const names = zoneNamesOf(words)
   const primary = atZone(embargo.lift, embargo.zone)
-  const primaryLabel = zoneLabel(embargo.lift, embargo.zone, lng)
+  const primaryLabel = zoneLabel(embargo.lift, embargo.zone, names)
   const primaryDate = localDate(primary, lng, { day: 'numeric', month: 'long', year: 'numeric' })
-  const head = ru
-    ? `${clock(primary)} (${primaryLabel}), ${primaryDate}`
-    : `${clock(primary)} ${primaryLabel}, ${primaryDate}`
+  const head = words('embargo.lift', { time: clock(primary), zone: primaryLabel, date: primaryDate })
 
   const seen = new Set([`${clock(primary)} ${primaryLabel}|${primary.toISODate() ?? ''}`])
   const extras: string[] = []
   for (const z of extraZones) {
     const dt = atZone(embargo.lift, z)
-    const text = `${clock(dt)} ${zoneLabel(embargo.lift, z, lng)}`
-    const key = `${text}|${dt.toISODate() ?? ''}`
+    const label = zoneLabel(embargo.lift, z, names)
+    const key = `${clock(dt)} ${label}|${dt.toISODate() ?? ''}`
     if (seen.has(key)) continue
     seen.add(key)
     if (dt.year === primary.year && dt.month === primary.month && dt.day === primary.day) {
-      extras.push(text)
+      extras.push(words('embargo.inZone', { time: clock(dt), zone: label }))
     } else {
       const dateOpts: Intl.DateTimeFormatOptions =
         dt.year === primary.year ? { day: 'numeric', month: 'long' } : { day: 'numeric', month: 'long', year: 'numeric' }
-      const date = localDate(dt, lng, dateOpts)
-      extras.push(isEnglish(lng) ? `${text} on ${date}` : `${text} ${date}`)
+      extras.push(words('embargo.inZoneOnDate', { time: clock(dt), zone: label, date: localDate(dt, lng, dateOpts) }))
     }
   }
-  return extras.length === 0 ? head : `${head} (${extras.join(', ')})`
+  return extras.length === 0 ? head : words('embargo.liftInZones', { lift: head, zones: extras.join(words('embargo.zoneSeparator')) })
 }
 
 /**
@@ -329,18 +332,6 @@ export function clockMismatchWarning(ms: number): string | undefined {
   )
 }
 
-/**
- * True for an IANA place name Intl knows (`Europe/Moscow`, `America/New_York`,
- * `Etc/GMT-3`; any case) or `UTC`/`GMT`. False for abbreviations and legacy
- * names even where ICU accepts them: ICU reads `BST` as Asia/Dhaka, `IST` as
- * Asia/Kolkata and `EST` as America/Panama (no daylight saving) — each a
- * plausible way to lift an embargo at the wrong hour.
- */
-export function isValidZone(zone: string): boolean {
-  if (zone.trim() !== zone || zone === '' || !IANAZone.isValidZone(zone)) return false
-  return zone.includes('/') || /^(utc|gmt)$/i.test(zone)
-}
-
 /** True for a strict `YYYY-MM-DD` that exists on the calendar (`2031-02-30` is false). */
 export function isIsoDate(value: string): boolean {
   if (!DATE_ONLY.test(value)) return false
@@ -356,28 +347,28 @@ export function isIsoDate(value: string): boolean {
 
 /**
  * The short name of a zone at an instant, as {@link formatLift} prints it:
- * `EDT`, `UTC`, `GMT`, `CET`, `MSK` (`МСК` in Russian), else `UTC+09:00` /
- * `UTC−04:00`.
+ * the language's own name for the zone at that offset (`embargo.zoneNames`:
+ * `MSK`, `МСК`), else the first short name Intl gives in the language's
+ * `embargo.zoneNameLocales` that is not an offset (`EDT`, `GMT`, `CEST`;
+ * `MESZ` in `de`), else the offset: `UTC`, `UTC+09:00`, `UTC−04:00` (with
+ * U+2212 minus). A fixed-offset zone is always its offset.
+ *
+ * @param ms The instant, epoch ms.
+ * @param zone An IANA or fixed-offset zone.
+ * @param names The language's zone names ({@link zoneNamesOf}).
  */
-export function zoneLabel(ms: number, zone: string, lng: Lng): string {
+export function zoneLabel(ms: number, zone: string, names: ZoneNames): string {
   const dt = atZone(ms, zone)
   if (dt.zone.type === 'fixed') return offsetLabel(dt.offset)
-  const known = TZ_ABBREVIATIONS[dt.zoneName ?? '']?.[dt.offset]
-  if (known) return isRussian(lng) ? known.ru : known.en
+  const known = names.byZone.get(dt.zoneName ?? '')?.get(dt.offset)
+  if (known !== undefined) return known
   // en-US knows the North American abbreviations, en-GB the European ones;
-  // both fall back to "GMT+3"-style names, which we write as UTC offsets.
-  for (const locale of ['en-US', 'en-GB']) {
+  // all fall back to "GMT+3"-style names, which we write as UTC offsets.
+  for (const locale of names.locales) {
     const name = dt.setLocale(locale).offsetNameShort
     if (name && !/^(GMT|UTC)[+\-−]/.test(name)) return name
   }
   return offsetLabel(dt.offset)
-}
-
-// Abbreviations the tz database uses but Intl (CLDR) does not print in any
-// English or Russian locale. Keyed by the offset so a future change of the
-// zone's offset falls back to a plain UTC offset rather than a wrong name.
-const TZ_ABBREVIATIONS: Readonly<Record<string, Readonly<Record<number, { en: string; ru: string }>>>> = {
-  'Europe/Moscow': { 180: { en: 'MSK', ru: 'МСК' } },
 }
 
 type CheckedZone = { ok: true; zone: string } | { ok: false; reason: string }
@@ -405,31 +396,6 @@ function checkZone(zone: string, subject = `embargo_zone ${JSON.stringify(zone)}
       (suggestion === undefined ? '' : `; did you mean ${suggestion}?`) +
       ' (write an IANA time zone such as America/New_York or Europe/Moscow)',
   }
-}
-
-let zoneNames: readonly string[] | undefined
-function knownZones(): readonly string[] {
-  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC', 'GMT']
-  return zoneNames
-}
-
-// Intl accepts any case ("europe/moscow"); store the spelling people expect.
-function canonicalCase(zone: string): string {
-  const lower = zone.toLowerCase()
-  return knownZones().find((z) => z.toLowerCase() === lower) ?? zone
-}
-
-function suggestZone(input: string): string | undefined {
-  const norm = input.replace(/\s+/g, '_').toLowerCase()
-  if (norm.length < 4) return undefined // "PST" → "EST" helps nobody
-  const zones = knownZones()
-  const byCity = zones.find((z) => (z.split('/').pop() ?? '').toLowerCase() === norm)
-  if (byCity) return byCity
-  const lowered = zones.map((z) => z.toLowerCase())
-  const best = closest(norm, lowered)
-  const limit = Math.max(2, Math.floor(norm.length / 5))
-  if (distance(norm, best) > limit) return undefined
-  return zones[lowered.indexOf(best)]
 }
 
 function atZone(ms: number, zone: string): DateTime {
@@ -485,14 +451,6 @@ function gapReason(subject: string, shifted: DateTime, zone: string): string {
     `${subject} does not exist in ${zone}: the clocks jump from ${clock(from)} to ${clock(to)} on ${day} ` +
     `(write a time before ${clock(from)} or from ${clock(to)} on, or give the offset explicitly)`
   )
-}
-
-function isEnglish(lng: Lng): boolean {
-  return lng.toLowerCase().split(/[-_]/)[0] === 'en'
-}
-
-function isRussian(lng: Lng): boolean {
-  return lng.toLowerCase().split(/[-_]/)[0] === 'ru'
 }
 
 /**

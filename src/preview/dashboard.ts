@@ -7,6 +7,7 @@
 import type { Office } from '../office.js'
 import { isUnderEmbargo } from '../embargo/policy.js'
 import { formatInstant, reportZone } from '../embargo/format-instant.js'
+import { toolWords } from '../embargo/lift-wording.js'
 import { formatDate, formatLift } from '../embargo/time.js'
 import { htmlDocument } from '../render/html-document.js'
 import { escapeHtml } from '../render/template.js'
@@ -109,7 +110,7 @@ function matrix(office: Office, now: number, distribution: DashboardInput['distr
       const publicationPill = `<span class="pill p-${publication.state}">${escapeHtml(publication.state)}</span>`
       return `<td class="cell" data-label="${escapeHtml(state.lng)}">${publicationPill}${translation}<span class="links"><a href="${escapeHtml(page)}">page</a> · <a href="${escapeHtml(pdf)}" target="_blank">PDF</a></span></td>`
     })
-    const lift = release.embargo ? `<span class="note">lift ${escapeHtml(formatLift(release.embargo, 'en', config.embargo.zones))}</span>` : ''
+    const lift = release.embargo ? `<span class="note">lift ${escapeHtml(formatLift(release.embargo, 'en', config.embargo.zones, toolWords))}</span>` : ''
     let dist = ''
     if (withCounts) {
       const c = counts?.[release.slug]
@@ -140,7 +141,7 @@ function timeline(office: Office, now: number): string {
   const items = upcoming.map((release) => {
     const embargo = release.embargo!
     const draft = release.status === 'draft' ? ' <span class="pill p-draft">draft</span>' : ''
-    return `<li><span class="when">${escapeHtml(relativeTime(embargo.lift, now))}</span><span class="lift">${escapeHtml(formatLift(embargo, 'en', office.config.embargo.zones))}</span><a href="/${escapeHtml(release.source)}/${escapeHtml(release.slug)}/">${escapeHtml(release.texts[release.source]!.title)}</a>${draft}</li>`
+    return `<li><span class="when">${escapeHtml(relativeTime(embargo.lift, now))}</span><span class="lift">${escapeHtml(formatLift(embargo, 'en', office.config.embargo.zones, toolWords))}</span><a href="/${escapeHtml(release.source)}/${escapeHtml(release.slug)}/">${escapeHtml(release.texts[release.source]!.title)}</a>${draft}</li>`
   })
   return `<section>
 <h2>Upcoming lifts</h2>

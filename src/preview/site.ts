@@ -9,6 +9,7 @@
  */
 import type { Office } from '../office.js'
 import { isUnderEmbargo } from '../embargo/policy.js'
+import { toolWords } from '../embargo/lift-wording.js'
 import { formatLift } from '../embargo/time.js'
 import type { PdfJob } from '../render/pdf.js'
 import type { Templates } from '../render/template.js'
@@ -186,7 +187,7 @@ function makeSite(state: SiteState): PreviewSite {
         state: release.status === 'draft' ? 'draft' : embargoes.has(release.slug) ? 'embargoed' : 'published',
         underEmbargo: embargoes.has(release.slug),
         ...(release.embargo
-          ? { lift: release.embargo.lift, liftText: formatLift(release.embargo, 'en', office.config.embargo.zones) }
+          ? { lift: release.embargo.lift, liftText: formatLift(release.embargo, 'en', office.config.embargo.zones, toolWords) }
           : {}),
         ...(state.releaseOutputs.has(pdfPath) ? { pdfUrl: `/${pdfPath}` } : {}),
       })
@@ -200,7 +201,7 @@ function makeSite(state: SiteState): PreviewSite {
     listing.set(release.slug, {
       state: release.status === 'draft' ? 'draft' : 'embargoed',
       underEmbargo,
-      ...(underEmbargo && release.embargo ? { liftText: formatLift(release.embargo, 'en', office.config.embargo.zones) } : {}),
+      ...(underEmbargo && release.embargo ? { liftText: formatLift(release.embargo, 'en', office.config.embargo.zones, toolWords) } : {}),
     })
   }
 
@@ -302,7 +303,7 @@ function previewTemplates(templates: Templates, embargoes: ReadonlyMap<string, E
       const embargo = name === 'page' && typeof release?.['slug'] === 'string' ? embargoes.get(release['slug']) : undefined
       if (release && embargo && release['embargoed'] !== true) {
         const lng = String(data['lang'])
-        out['release'] = { ...release, embargoed: true, embargoNotice: helpers.t('release.embargoNotice', { lift: formatLift(embargo, lng, zones) }) }
+        out['release'] = { ...release, embargoed: true, embargoNotice: helpers.t('release.embargoNotice', { lift: formatLift(embargo, lng, zones, helpers.t) }) }
       }
       return templates.render(name, out, helpers)
     },

@@ -105,7 +105,7 @@ export function releaseData(input: ReleaseViewInput): Record<string, unknown> {
   const { release, text, lng, t, config } = input
   const embargoNotice =
     input.embargoed && release.embargo
-      ? t('release.embargoNotice', { lift: formatLift(release.embargo, lng, config.embargo.zones) })
+      ? t('release.embargoNotice', { lift: formatLift(release.embargo, lng, config.embargo.zones, t) })
       : ''
   const about = t(`boilerplate:${release.boilerplate}`)
   return {

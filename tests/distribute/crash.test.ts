@@ -61,11 +61,12 @@ interface ChildResult {
 
 function runChild(input: object, onSpawn?: (child: ChildProcess) => void): Promise<ChildResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [childEntry], { env: { ...process.env, CRASH_CHILD: JSON.stringify({ buildDir, ...input }) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const paused = (input as { pauseAfterFirstClaim?: boolean }).pauseAfterFirstClaim === true
+    const child = spawn(process.execPath, [childEntry], { env: { ...process.env, CRASH_CHILD: JSON.stringify({ buildDir, ...input }) }, stdio: [paused ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', reject)
     child.on('exit', (code, signal) => resolveRun({ code, signal, stdout, stderr }))
     onSpawn?.(child)
@@ -177,7 +178,23 @@ describe('two processes', () => {
         const people = crowd(45, wait ? 'wait.example' : 'nowait.example')
         await schedule(makeContext(office, [release], people, sink.url, { clock: { t: LIFT } }), slug, LIFT)
         const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, recipients: people, files: office.files, wait }
-        const results = await Promise.all([runChild(input), runChild(input)])
+        // The first holds the lock (it says so, and waits) while the second starts: they overlap on every machine.
+        let first: ChildProcess | undefined
+        let onHolding: () => void = () => {}
+        const holding = new Promise<void>((r) => (onHolding = r))
+        const firstResult = runChild({ ...input, pauseAfterFirstClaim: true }, (child) => {
+          first = child
+          child.stderr!.on('data', (d: Buffer) => {
+            if (d.toString().includes('holding the lock')) onHolding()
+          })
+        })
+        const ended = await Promise.race([holding.then(() => undefined), firstResult])
+        if (ended !== undefined) throw new Error(`the first dispatcher ended before it held the lock (exit ${String(ended.code)}): ${ended.stderr}`)
+        const second = runChild(input)
+        // Without --wait the second is refused while the first holds the lock; with it, it queues behind it.
+        if (!wait) await second
+        first!.stdin!.end('go')
+        const results = await Promise.all([firstResult, second])
         const codes = results.map((r) => r.code).sort()
         if (wait) {
           expect(codes).toEqual([0, 0])

@@ -358,11 +358,10 @@ describe('openLedger', () => {
         s.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
       })
     })
-    const started = Date.now()
+    // Fails rather than retrying forever (a hang would be the test's timeout), without the password.
     const error = await openLedger({ statePath: '/nonexistent', queueUrl: `redis://user:hunter2@127.0.0.1:${port}` }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(QueueUnavailableError)
     expect((error as Error).message).toMatch(/Cannot reach the queue at redis:\/\/user:\*\*\*\*@127\.0\.0\.1/)
     expect((error as Error).message).not.toContain('hunter2')
-    expect(Date.now() - started).toBeLessThan(5_000)
   })
 })

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { SMTPServer, type SMTPServerSession } from 'smtp-server'
 import { composeBase, composeMessage, type OutgoingMessage } from '../../src/distribute/compose.js'
 import { createMailer, SendError, type Mailer } from '../../src/distribute/mailer.js'
-import { smtpEnvelope } from '../../src/distribute/smtp-pool.js'
+import { createSmtpPool, smtpEnvelope, type Schedule } from '../../src/distribute/smtp-pool.js'
 import MimeNode from 'nodemailer/lib/mime-node/index.js'
 import { prng } from '../../bench/lib/prng.js'
 import { startSmtpSink, type SinkFault, type SmtpSink } from '../helpers/smtp-sink.js'
@@ -188,19 +188,55 @@ describe('SMTP pool', () => {
     expect(sessions).toHaveLength(2)
   })
 
-  test('the rate limit: never more than `messages` started in any `perSeconds` window', async () => {
+  test('the rate limit: never more than `messages` started in any `perMs` window (a manual clock)', async () => {
     const sink = await sinkWith()
+    // The pool's timer, driven by hand: time moves only when the test says so.
+    let now = 0
+    const pending: Array<{ at: number; fire: () => void; live: boolean }> = []
+    const schedule: Schedule = (ms, fire) => {
+      const timer = { at: now + ms, fire, live: true }
+      pending.push(timer)
+      return () => {
+        timer.live = false
+      }
+    }
+    const advance = (ms: number): void => {
+      now += ms
+      for (const timer of pending.filter((t) => t.live && t.at <= now)) {
+        timer.live = false
+        timer.fire()
+      }
+    }
     const starts: number[] = []
-    sink.hooks.onDataStart = () => starts.push(performance.now())
-    const mailer = mailerFor(sink.url, { maxConnections: 3, rate: { messages: 3, perSeconds: 0.3 } })
-    const started = performance.now()
-    await Promise.all(Array.from({ length: 7 }, async (_, i) => mailer.send(await message(`r${i}@example.com`))))
-    // 7 messages at 3 per 300 ms: the 4th waits for the first window, the 7th for the second.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(590)
-    expect(starts).toHaveLength(7)
-    // Counted when a message is handed to a connection, before the first connections are even open.
-    expect(starts[3]! - started).toBeGreaterThanOrEqual(290)
-    expect(starts[6]! - started).toBeGreaterThanOrEqual(590)
+    sink.hooks.onDataStart = () => starts.push(now)
+    const pool = createSmtpPool({ connection: { host: sink.host, port: sink.port, logger: false }, maxConnections: 3, rate: { messages: 3, perMs: 300 }, schedule })
+    closers.push(async () => pool.close())
+    const messages = await Promise.all(Array.from({ length: 7 }, (_, i) => message(`r${i}@example.com`)))
+    const done: boolean[] = messages.map(() => false)
+    const sends = messages.map((m, i) =>
+      pool.send({ from: m.envelope.from, to: m.envelope.to, chunks: [m.head, m.body] }).then((reply) => {
+        done[i] = true
+        return reply
+      }),
+    )
+    // The first window: three start at once, the other four wait however long the sends take.
+    await Promise.all(sends.slice(0, 3))
+    expect(done).toEqual([true, true, true, false, false, false, false])
+    expect(pending).toHaveLength(3)
+    advance(299)
+    expect(pending).toHaveLength(3)
+    // 300 ms after the first starts, the next three; 300 ms later, the last.
+    advance(1)
+    await Promise.all(sends.slice(3, 6))
+    expect(done).toEqual([true, true, true, true, true, true, false])
+    expect(pending).toHaveLength(6)
+    advance(300)
+    await sends[6]
+    expect(starts).toEqual([0, 0, 0, 300, 300, 300, 600])
+    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(messages.map((m) => m.to).sort())
+    pool.close()
+    // Closing cancels the windows still open: no timer keeps the process alive.
+    expect(pending.filter((t) => t.live)).toEqual([])
   })
 
   test('close: queued sends are rejected as temporary, nothing hangs', async () => {

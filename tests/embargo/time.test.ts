@@ -1,17 +1,25 @@
-import { describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import { DateTime } from 'luxon'
+import { toolWords, zoneNamesOf, type Words } from '../../src/embargo/lift-wording.js'
 import {
   clockMismatchWarning,
   formatDate,
   formatInstantUtc,
   formatLift,
   isIsoDate,
-  isValidZone,
   parseEmbargo,
   parseInstantText,
   zoneLabel,
 } from '../../src/embargo/time.js'
+import { isValidZone } from '../../src/embargo/zones.js'
 import type { Embargo } from '../../src/types.js'
+import { catalogWords } from '../helpers/catalog-words.js'
+
+// The sample office's catalogs (locales/en, locales/ru) word the lift.
+let words: Record<string, Words> = {}
+beforeAll(async () => {
+  words = await catalogWords()
+})
 
 const LIFT = Date.UTC(2031, 2, 14, 13, 0) // 2031-03-14T13:00Z = 09:00 EDT = 16:00 MSK
 
@@ -165,29 +173,29 @@ describe('formatLift', () => {
     ['2031-12-31T23:00', 'America/New_York', 'en', '23:00 EST, 31 December 2031 (04:00 UTC on 1 January 2032, 07:00 MSK on 1 January 2032)'],
     ['2031-03-14T09:00:30', 'America/New_York', 'en', '09:00:30 EDT, 14 March 2031 (13:00:30 UTC, 16:00:30 MSK)'],
   ])('%s %s %s', (value, zone, lng, expected) => {
-    expect(formatLift(lift(value, zone), lng, extras)).toBe(expected)
+    expect(formatLift(lift(value, zone), lng, extras, words[lng]!)).toBe(expected)
   })
 
   test('no extra zones', () => {
-    expect(formatLift(lift('2031-03-14T09:00', 'America/New_York'), 'en', [])).toBe('09:00 EDT, 14 March 2031')
-    expect(formatLift(lift('2031-03-14T09:00', 'America/New_York'), 'ru', [])).toBe('09:00 (EDT), 14 марта 2031 г.')
+    expect(formatLift(lift('2031-03-14T09:00', 'America/New_York'), 'en', [], words['en']!)).toBe('09:00 EDT, 14 March 2031')
+    expect(formatLift(lift('2031-03-14T09:00', 'America/New_York'), 'ru', [], words['ru']!)).toBe('09:00 (EDT), 14 марта 2031 г.')
   })
 
   test('European zones use their abbreviations; zones without one show the offset', () => {
     const e = lift('2031-07-01T09:00', 'Europe/London')
-    expect(formatLift(e, 'en', ['Europe/Berlin', 'Asia/Tokyo', 'Etc/UTC'])).toBe(
+    expect(formatLift(e, 'en', ['Europe/Berlin', 'Asia/Tokyo', 'Etc/UTC'], words['en']!)).toBe(
       '09:00 BST, 1 July 2031 (10:00 CEST, 17:00 UTC+09:00, 08:00 UTC)',
     )
   })
 
   test('duplicate extra zones are shown once', () => {
-    expect(formatLift(lift('2031-03-14T13:00Z'), 'en', ['Etc/UTC', 'UTC', 'Europe/Moscow', 'Europe/Moscow'])).toBe(
+    expect(formatLift(lift('2031-03-14T13:00Z'), 'en', ['Etc/UTC', 'UTC', 'Europe/Moscow', 'Europe/Moscow'], words['en']!)).toBe(
       '13:00 UTC, 14 March 2031 (16:00 MSK)',
     )
   })
 
   test('an unknown extra zone is a RangeError', () => {
-    expect(() => formatLift(lift('2031-03-14T13:00Z'), 'en', ['Mars/Base'])).toThrow(RangeError)
+    expect(() => formatLift(lift('2031-03-14T13:00Z'), 'en', ['Mars/Base'], words['en']!)).toThrow(RangeError)
   })
 })
 
@@ -203,7 +211,7 @@ describe('zoneLabel', () => {
     [LIFT, 'UTC-4', 'en', 'UTC−04:00'],
     [LIFT, 'UTC', 'ru', 'UTC'],
   ])('%i %s %s', (ms, zone, lng, expected) => {
-    expect(zoneLabel(ms, zone, lng)).toBe(expected)
+    expect(zoneLabel(ms, zone, zoneNamesOf(words[lng]!))).toBe(expected)
   })
 })
 
@@ -357,5 +365,55 @@ describe('one way to write an instant: frontmatter, --now, --at', () => {
     expect(r).toEqual({ ok: false, ruleId: 'embargo-no-zone', reason: '--at "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)' })
     const gap = parseInstantText('2031-03-30 02:30 Europe/Berlin', undefined, { name: '--now' })
     expect(gap.ok === false && gap.reason).toMatch(/^--now "2031-03-30 02:30 Europe\/Berlin" does not exist in Europe\/Berlin: the clocks jump from 02:00 to 03:00/)
+  })
+})
+
+describe('the wording of a lift comes from the catalogs', () => {
+  test('the tool\'s own English (reports, the preview) reads as the sample office\'s English catalog', () => {
+    for (const [value, zone] of [['2031-03-14T09:00', 'America/New_York'], ['2031-03-14T23:00', 'America/New_York'], ['2031-12-31T23:00', 'America/New_York'], ['2031-03-14T18:30+05:30', undefined], ['2031-07-01T09:00', 'Europe/London']] as const) {
+      const e = lift(value, zone)
+      const zones = ['UTC', 'Europe/Moscow', 'Europe/Berlin', 'Asia/Tokyo']
+      expect(formatLift(e, 'en', zones, toolWords)).toBe(formatLift(e, 'en', zones, words['en']!))
+    }
+  })
+
+  test('a catalog zone name holds only at its offset (Moscow was +04:00 in 2012)', () => {
+    expect(zoneLabel(Date.UTC(2012, 5, 1, 12), 'Europe/Moscow', zoneNamesOf(words['ru']!))).toBe('UTC+04:00')
+    expect(zoneLabel(Date.UTC(2031, 5, 1, 12), 'Europe/Moscow', zoneNamesOf(words['ru']!))).toBe('МСК')
+  })
+
+  test('every word is the catalog\'s: a made-up language changes each one', () => {
+    const catalog: Record<string, string> = {
+      'embargo.lift': '<{{date}}|{{time}}|{{zone}}>',
+      'embargo.liftInZones': '{{lift}} [{{zones}}]',
+      'embargo.inZone': '{{zone}}={{time}}',
+      'embargo.inZoneOnDate': '{{zone}}={{time}}@{{date}}',
+      'embargo.zoneSeparator': ' / ',
+      'embargo.zoneNameLocales': 'de',
+      'embargo.zoneNames': 'Europe/Moscow +03:00 Moskau; Asia/Tokyo +09:00 JST',
+    }
+    const made: Words = (key, values = {}) => catalog[key]!.replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(values[name]))
+    expect(formatLift(lift('2031-03-14T23:00', 'Europe/Berlin'), 'de', ['UTC', 'Europe/Moscow', 'Asia/Tokyo'], made)).toBe(
+      '<14. März 2031|23:00|MEZ> [UTC=22:00 / Moskau=01:00@15. März / JST=07:00@15. März]',
+    )
+  })
+})
+
+describe('parseZoneNames / parseZoneNameLocales (checked by press check)', () => {
+  test('entries, and what is not one', async () => {
+    const { parseZoneNames, parseZoneNameLocales } = await import('../../src/embargo/lift-wording.js')
+    const parsed = parseZoneNames('Europe/Moscow +03:00 MSK; Asia/Kolkata +05:30 IST;; America/St_Johns −03:30 NST')
+    expect(parsed.problems).toEqual([])
+    expect([...parsed.byZone].map(([zone, names]) => [zone, [...names]])).toEqual([
+      ['Europe/Moscow', [[180, 'MSK']]],
+      ['Asia/Kolkata', [[330, 'IST']]],
+      ['America/St_Johns', [[-210, 'NST']]],
+    ])
+    expect(parseZoneNames('MSK Europe/Moscow; Mars/Base +01:00 MBT').problems).toEqual([
+      '`MSK Europe/Moscow` is not `<IANA zone> <offset> <name>`, e.g. `Europe/Moscow +03:00 MSK`',
+      '`Mars/Base` is not an IANA time zone such as Europe/Moscow',
+    ])
+    expect(parseZoneNameLocales('en-US  en-GB')).toEqual({ locales: ['en-US', 'en-GB'], problems: [] })
+    expect(parseZoneNameLocales('de en_GB').problems).toEqual(['`en_GB` is not a language tag (write Intl locales such as `en-US en-GB` or `de`)'])
   })
 })
