@@ -11,14 +11,13 @@ import { readdirSync, type Dirent } from 'node:fs'
 import { access, copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { pdfCacheDir, type PlannedOutput, type SitePlan } from './build.js'
+import { pdfCacheDir } from '../render/pdf-cache.js'
+import type { PlannedOutput, SitePlan } from './plan-site.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import type { VFileMessage } from 'vfile-message'
 import { diagnostic } from '../diagnostics.js'
 import { writeAtomic } from '../write-atomic.js'
 import { PressError } from '../errors.js'
-
-export { writeAtomic }
 
 /** Where things go. */
 export interface WriteTargets {
