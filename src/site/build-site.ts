@@ -14,7 +14,8 @@ import type { Office } from '../office.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import { pdfCacheDir } from '../render/pdf-cache.js'
 import { planSite, type BuildOptions, type HeldRelease, type SitePlan } from './plan-site.js'
-import { manifestPathOf, readManifest, writeSite, type Manifest, type OnProgress, type WriteReport } from './write.js'
+import { manifestPathOf, readManifest, type Manifest } from './manifest.js'
+import { writeSite, type OnProgress, type WriteReport } from './write.js'
 
 /** The result of a build. */
 export interface BuildReport extends WriteReport {

@@ -19,7 +19,8 @@ import { hashOf } from '../hash.js'
 import { planSite } from './plan-site.js'
 import { buildSite, manifestChanges, type BuildReport, type BuildTarget, type SiteChanges } from './build-site.js'
 import { writeAtomic } from '../write-atomic.js'
-import { manifestPathOf, readManifest, swapIn, type Manifest } from './write.js'
+import { manifestPathOf, readManifest, type Manifest } from './manifest.js'
+import { swapIn } from './swap-in.js'
 
 /** A site built ahead for an instant, waiting in its staging folder. */
 export interface PreparedSite {
