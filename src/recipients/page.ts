@@ -2,6 +2,7 @@
  * The HTML of the unsubscribe pages: one small self-contained document (no
  * script, no external asset, inline CSS), in the recipient's language. Pure.
  */
+import { escapeHtml } from '../render/escape-html.js'
 
 /** What one page shows. */
 export interface PageContent {
@@ -16,13 +17,6 @@ export interface PageContent {
   readonly form?: { readonly action: string; readonly label: string }
   /** A line of text followed by a link (optional). */
   readonly link?: { readonly before: string; readonly href: string; readonly label: string }
-}
-
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-
-/** Escape text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => escapes[c]!)
 }
 
 const style = `
