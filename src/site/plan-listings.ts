@@ -1,8 +1,7 @@
 /**
  * The outputs of dist/ that list every public release: each language's
  * index and Atom feed, the language chooser and the sitemap (pure). Each is
- * keyed by what it shows, not by the releases' inputs, so editing a
- * release's body below its summary leaves them as they are.
+ * keyed by what it prints.
  */
 import type { Office } from '../office.js'
 import { formatDate } from '../embargo/time.js'
