@@ -7,11 +7,10 @@
 // are CommonJS so that src/cli/bundle.ts can load them with V8's code cache.
 //
 // Commands stay lazy: each `import()` in main.ts becomes a chunk of its own,
-// loaded only by the command that needs it. The render worker is an entry of
-// its own, written beside the chunks as render-worker.js, where
-// render-pool.ts looks for it. Packages that read files of their own at run
-// time, load native code or are large and used by one command only are not
-// bundled (see `bundled` below); Node loads them from node_modules as before.
+// loaded only by the command that needs it. Packages that read files of their
+// own at run time, load native code or are large and used by one command only
+// are not bundled (see `bundled` below); Node loads them from node_modules as
+// before.
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { builtinModules, createRequire } from 'node:module'
 import path from 'node:path'
@@ -94,20 +93,9 @@ await build({
     dir: out,
     format: 'cjs',
     entryFileNames: '[name].cjs',
-    // Flat: render-pool.ts finds the worker as ./render-worker.js beside its own chunk.
     chunkFileNames: '[name]-[hash].cjs',
   },
 })
-// The render worker as an ES module (it awaits at the top level), started by
-// render-pool.ts from the chunk that holds it: it must be in the same folder.
-await build({
-  input: { 'render-worker': path.join(root, 'build', 'src', 'site', 'render-worker.js') },
-  platform: 'node',
-  logLevel: 'warn',
-  external,
-  output: { dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'render-worker-[name]-[hash].js' },
-})
-
 // Every package a CommonJS chunk requires must have a CommonJS entry: Node
 // 20's require() of an ES module is too new to rely on (and its default
 // export interop differs). Such a package belongs in `bundled`.

@@ -16,16 +16,9 @@ import { didYouMeanSuffix } from './did-you-mean.js'
 import { PressError } from './errors.js'
 import { rememberSecretSetting } from './secrets.js'
 import { mailboxProblem } from './address.js'
-import { emailAddress } from './release/schema.js'
+import { contactSchema, emailAddress } from './release/schema.js'
 
 const source = 'press:config'
-
-const contactSchema = z.object({
-  name: z.string().min(1),
-  role: z.string().optional(),
-  phone: z.union([z.string(), z.number()]).transform(String).optional(),
-  email: emailAddress.optional(),
-})
 
 const configSchema = z.object({
   organisation: z
@@ -88,13 +81,8 @@ const configSchema = z.object({
     })
     .default('on'),
   hyphenation: z.union([z.enum(['on', 'off']), z.boolean()], { error: 'should be `on` or `off`' }).default('on'),
-  build: z
-    .object({
-      workers: z
-        .union([z.literal('auto'), z.number().int().min(0).max(64)], { error: 'should be `auto` or a number of worker threads from 0 (none) to 64' })
-        .default('auto'),
-    })
-    .default({ workers: 'auto' }),
+  // No longer used (pages render on the main thread); accepted with a warning so older offices still load.
+  build: z.unknown().optional(),
   paths: z
     .object({
       releases: z.string().default('releases'),
@@ -143,8 +131,6 @@ export interface Config {
   readonly typography: { readonly enabled: boolean; readonly disable: readonly string[] }
   /** Soft hyphens in PDFs (see render/hyphenate.ts). */
   readonly hyphenation: boolean
-  /** `build.workers`: worker threads rendering release pages (`auto`, or a count; 0 = none). */
-  readonly build: { readonly workers: 'auto' | number }
   /** Absolute paths. */
   readonly paths: Readonly<FileConfig['paths']>
   /** Hash of everything in the config that affects rendered output. */
@@ -221,6 +207,12 @@ export function resolveConfig(
       )
     }
   })
+  if (value.build !== undefined) {
+    const where = isWorkersSetting(value.build) ? ['build', 'workers'] : ['build']
+    messages.push(
+      diagnostic(configFileName, placeOf(data, where, 'key'), 'warning', '`build.workers` is no longer used: pages are rendered on the main thread (worker threads made builds no faster); remove `build:` from pressroom.yaml', 'config-obsolete', source),
+    )
+  }
   const contactsByLng = Array.isArray(value.contacts) ? {} : value.contacts
   for (const lng of Object.keys(contactsByLng)) {
     if (!value.locales.includes(lng)) {
@@ -257,7 +249,6 @@ export function resolveConfig(
   rememberSecretSetting(transport)
   const inbox = (env['PRESS_INBOX_URL'] || undefined) ?? value.mail.inbox
   const translations = envChoice(env, 'PRESS_TRANSLATIONS', ['lenient', 'strict'] as const) ?? value.translations
-  const workers = envWorkers(env) ?? value.build.workers
   const abs = (p: string): string => path.resolve(root, p)
   const paths = {
     releases: abs(value.paths.releases),
@@ -302,7 +293,6 @@ export function resolveConfig(
     ...(value.deploy === undefined ? {} : { deploy: typeof value.deploy === 'string' ? { command: value.deploy, timeout: deployTimeout } : { command: value.deploy.command, timeout: value.deploy.timeout ?? deployTimeout } }),
     typography,
     hyphenation,
-    build: { workers },
     paths,
     renderHash: createHash('sha256').update(JSON.stringify(renderRelevant)).digest('hex').slice(0, 16),
   }
@@ -365,14 +355,9 @@ function envChoice<C extends string>(env: NodeJS.ProcessEnv, name: string, choic
   return found
 }
 
-/** `PRESS_BUILD_WORKERS`: `auto` or a count of worker threads (0 = none); undefined when unset or empty; EnvError otherwise. */
-function envWorkers(env: NodeJS.ProcessEnv): 'auto' | number | undefined {
-  const raw = env['PRESS_BUILD_WORKERS']
-  if (raw === undefined || raw.trim() === '') return undefined
-  const value = raw.trim().toLowerCase()
-  if (value === 'auto') return 'auto'
-  if (/^\d{1,2}$/.test(value) && Number(value) <= 64) return Number(value)
-  throw new EnvError(`PRESS_BUILD_WORKERS=${JSON.stringify(raw)} is not \`auto\` or a number of worker threads from 0 to 64; fix or unset the environment variable`)
+/** `build:` as written by an office from before: a map with a `workers` key. */
+function isWorkersSetting(build: unknown): boolean {
+  return typeof build === 'object' && build !== null && Object.hasOwn(build, 'workers')
 }
 
 type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> }

@@ -12,7 +12,7 @@
 export { loadOffice, type Office, type LoadOfficeOptions } from './office.js'
 export { loadConfig, type Config } from './config.js'
 export { checkOffice, type CheckReport } from './check.js'
-export { buildSite, type BuildReport } from './site/run-build.js'
+export { buildSite, type BuildReport } from './site/build-site.js'
 export { planSends, type Plan, type SendJob } from './distribute/plan.js'
 export {
   dispatch,

@@ -105,22 +105,21 @@ describe('environment overrides', () => {
   })
 })
 
-describe('build.workers', () => {
-  test('auto by default; a count from pressroom.yaml; PRESS_BUILD_WORKERS wins', () => {
-    expect(resolveConfig(root, '', {}).config?.build.workers).toBe('auto')
-    expect(resolveConfig(root, 'build:\n  workers: 3\n', {}).config?.build.workers).toBe(3)
-    expect(resolveConfig(root, 'build:\n  workers: 3\n', { PRESS_BUILD_WORKERS: '0' }).config?.build.workers).toBe(0)
-    expect(resolveConfig(root, 'build:\n  workers: 3\n', { PRESS_BUILD_WORKERS: 'AUTO' }).config?.build.workers).toBe('auto')
-    expect(resolveConfig(root, 'build:\n  workers: 3\n', { PRESS_BUILD_WORKERS: '' }).config?.build.workers).toBe(3)
+describe('build.workers (no longer used)', () => {
+  test('an office that still sets it loads, with a located warning that says to remove it', () => {
+    for (const text of ['build:\n  workers: 3\n', 'build:\n  workers: many\n']) {
+      const { config, messages } = resolveConfig(root, text, {})
+      expect(config).toBeDefined()
+      expect(messages.map(formatDiagnostic)).toEqual([
+        'pressroom.yaml:2:3: warning: `build.workers` is no longer used: pages are rendered on the main thread (worker threads made builds no faster); remove `build:` from pressroom.yaml',
+      ])
+    }
+    expect(report('build: {}\n')).toEqual([expect.stringMatching(/^pressroom\.yaml:1:1: warning: `build\.workers` is no longer used/)])
+    expect(resolveConfig(root, '', {}).messages).toEqual([])
   })
 
-  test('a bad value is a positioned error; a bad environment value an EnvError', () => {
-    expect(report('build:\n  workers: many\n')).toEqual([
-      'pressroom.yaml:2:12: error: `build.workers`: should be `auto` or a number of worker threads from 0 (none) to 64, got "many"',
-    ])
-    expect(report('build:\n  workers: -1\n')).toEqual([expect.stringMatching(/^pressroom\.yaml:2:12: error: `build\.workers`/)])
-    expect(() => resolveConfig(root, '', { PRESS_BUILD_WORKERS: 'lots' })).toThrow(EnvError)
-    expect(() => resolveConfig(root, '', { PRESS_BUILD_WORKERS: '-1' })).toThrow(/PRESS_BUILD_WORKERS="-1"/)
+  test('PRESS_BUILD_WORKERS is not read: whatever it says, the config is the same', () => {
+    expect(resolveConfig(root, '', { PRESS_BUILD_WORKERS: 'lots' }).config).toEqual(resolveConfig(root, '', {}).config)
   })
 })
 

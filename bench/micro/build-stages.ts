@@ -20,7 +20,7 @@ const cpu = (): number => {
 }
 const t0 = cpu()
 const { loadOffice } = await import('../../src/office.js')
-const { planSite } = await import('../../src/site/build.js')
+const { planSite } = await import('../../src/site/plan-site.js')
 const { renderMarkdown } = await import('../../src/render/markdown.js')
 const t1 = cpu()
 const { office: loaded } = await loadOffice(office, { env: {} })

@@ -23,7 +23,7 @@ import puppeteer, { type Page } from 'puppeteer'
 import { loadOffice } from '../../src/office.js'
 import { findChromium } from '../../src/render/find-chromium.js'
 import { createPdfRenderer, type PdfRenderer } from '../../src/render/pdf.js'
-import { printJob } from '../../src/site/build.js'
+import { printJob } from '../../src/render/print-job.js'
 import { median } from '../lib/util.js'
 import { chromiumArgs, rawRound, startAssetServer } from '../sections/pdf.js'
 

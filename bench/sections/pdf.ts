@@ -21,7 +21,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer'
 import { loadOffice } from '../../src/office.js'
 import { findChromium } from '../../src/render/find-chromium.js'
 import { createPdfRenderer, type PdfJob } from '../../src/render/pdf.js'
-import { printJob } from '../../src/site/build.js'
+import { printJob } from '../../src/render/print-job.js'
 import { generateReleases, writeMarkdownFiles, writeOffice } from '../lib/corpus.js'
 import { log, median, pressBin, repoRoot, timeCommand, workDir } from '../lib/util.js'
 

@@ -101,6 +101,7 @@ export function loadBundle(entry: string, cacheDir: string): LoadedBundle {
         mkdirSync(cacheDir, { recursive: true })
         for (const chunk of stale) {
           // Renamed into place: a concurrent `press` reads the old cache or the new, never half.
+          // (Not through src/write-atomic.ts: bin/press.js loads this module alone, see above.)
           const tmp = `${chunk.cacheFile}.${process.pid}.tmp`
           writeFileSync(tmp, chunk.script.createCachedData())
           renameSync(tmp, chunk.cacheFile)

@@ -5,7 +5,7 @@
  * `press withdraw` / `press send --correction`.
  */
 import { displayPath } from '../config.js'
-import { buildSite, type BuildTarget, type SiteChanges } from '../site/run-build.js'
+import { buildSite, type BuildTarget, type SiteChanges } from '../site/build-site.js'
 import { deployFailure, runDeploy } from '../site/deploy.js'
 import { printDeploy } from './commands/build.js'
 import { openOffice } from './context.js'

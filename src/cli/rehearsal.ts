@@ -9,7 +9,7 @@
  */
 import path from 'node:path'
 import { EnvError } from '../config.js'
-import type { BuildTarget } from '../site/run-build.js'
+import type { BuildTarget } from '../site/build-site.js'
 import { nowIsGiven } from './context.js'
 import type { Reporter } from './io.js'
 

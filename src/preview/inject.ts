@@ -4,7 +4,7 @@
  * banner, and the error overlay. Only the preview adds these: the public
  * templates stay script-free.
  */
-import { escapeHtml } from '../render/template.js'
+import { escapeHtml } from '../render/escape-html.js'
 import { relativeTime } from './relative-time.js'
 import type { ListingMark, PageMark } from './site.js'
 

@@ -13,7 +13,9 @@ import { toolWords } from '../embargo/lift-wording.js'
 import { formatLift } from '../embargo/time.js'
 import type { PdfJob } from '../render/pdf.js'
 import type { Templates } from '../render/template.js'
-import { pdfCacheKey, planScanned, printJob, scanRelease, scanSite, type PlannedOutput, type ScannedSite } from '../site/build.js'
+import { pdfCacheKey } from '../render/pdf-cache.js'
+import { printJob } from '../render/print-job.js'
+import { planScanned, scanRelease, scanSite, type PlannedOutput, type ScannedSite } from '../site/plan-site.js'
 import type { Embargo, Release } from '../types.js'
 
 /** How a release page stands in the preview, for the banner. */

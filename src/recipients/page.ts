@@ -3,7 +3,7 @@
  * script, no external asset, inline CSS), in the recipient's language. Pure.
  */
 import { htmlDocument } from '../render/html-document.js'
-import { escapeHtml } from '../render/template.js'
+import { escapeHtml } from '../render/escape-html.js'
 
 /** What one page shows. */
 export interface PageContent {

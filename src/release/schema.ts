@@ -13,7 +13,8 @@ export const emailAddress = z.string().superRefine((value, ctx) => {
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
 })
 
-const contact = z.object({
+/** A media contact as frontmatter and pressroom.yaml write it (see `Contact`). */
+export const contactSchema = z.object({
   name: z.string().min(1),
   role: z.string().optional(),
   phone: z.union([z.string(), z.number()]).transform(String).optional(),
@@ -44,7 +45,7 @@ export const sourceSchema = z.object({
   dateline: z.string().optional(),
   embargo: z.string().optional(),
   embargo_zone: z.string().optional(),
-  contacts: z.array(contact).optional(),
+  contacts: z.array(contactSchema).optional(),
   tags: z.array(z.string()).optional(),
   lists: z.array(z.string()).optional(),
   attachments: z.array(z.string()).optional(),
@@ -69,7 +70,7 @@ export const translationSchema = z.object({
   embargo_zone: z.string().optional(),
   source: z.string().optional(),
   /** This language's media contacts (names, roles, a press officer who speaks it); the first with an email is this language's Reply-To. */
-  contacts: z.array(contact).optional(),
+  contacts: z.array(contactSchema).optional(),
   /** `draft`: the translation is not ready; the release is published without this language until it is. */
   status: z.enum(['draft', 'ready']).optional(),
   /** The same corrections as the source, with notes in this language. */

@@ -4,7 +4,7 @@
  * engines, inline style. The newsroom's own pages come from the office's
  * templates, not from here.
  */
-import { escapeHtml } from './template.js'
+import { escapeHtml } from './escape-html.js'
 
 /** What goes into the frame; `title` and `lang` are escaped here, `style`, `head` and `body` are markup. */
 export interface HtmlDocument {

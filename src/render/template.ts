@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { Liquid, type Template } from 'liquidjs'
 import { PressError } from '../errors.js'
+import { escapeHtml } from './escape-html.js'
 import { hashOf } from '../hash.js'
 import { inspectFile, readSafeFile, UnsafeFileError } from '../safe-file.js'
 import type { Translate } from '../i18n/localize.js'
@@ -73,12 +74,6 @@ export interface Templates {
   render(name: TemplateName, data: Readonly<Record<string, unknown>>, helpers: RenderHelpers): string
 }
 
-const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-
-/** Escape text for HTML. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => htmlEscapes[c]!)
-}
 
 
 /**

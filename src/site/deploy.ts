@@ -20,7 +20,7 @@ import path from 'node:path'
 import type { Config } from '../config.js'
 import { PressError } from '../errors.js'
 import { writeAtomic } from '../write-atomic.js'
-import type { SiteChanges } from './run-build.js'
+import type { SiteChanges } from './build-site.js'
 
 /** The last deploy attempt, as `.press/deploy.json` keeps it. */
 export interface DeployOutcome {

@@ -1,8 +1,6 @@
 /** The Atom feed of one language (pure), through the `feed` package. */
 import { Feed } from 'feed'
-
-const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => htmlEscapes[c]!)
+import { escapeHtml } from '../render/escape-html.js'
 
 /** One entry of a language's feed. */
 export interface FeedEntry {

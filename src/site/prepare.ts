@@ -16,9 +16,11 @@ import path from 'node:path'
 import { configFileName, type Config } from '../config.js'
 import type { Office } from '../office.js'
 import { hashOf } from '../hash.js'
-import { planSite } from './build.js'
-import { buildSite, manifestChanges, type BuildReport, type BuildTarget, type SiteChanges } from './run-build.js'
-import { manifestPathOf, readManifest, swapIn, writeAtomic, type Manifest } from './write.js'
+import { planSite } from './plan-site.js'
+import { buildSite, manifestChanges, type BuildReport, type BuildTarget, type SiteChanges } from './build-site.js'
+import { writeAtomic } from '../write-atomic.js'
+import { manifestPathOf, readManifest, type Manifest } from './manifest.js'
+import { swapIn } from './swap-in.js'
 
 /** A site built ahead for an instant, waiting in its staging folder. */
 export interface PreparedSite {

@@ -8,17 +8,18 @@
  * files into dist/.
  */
 import { readdirSync, type Dirent } from 'node:fs'
-import { access, copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
+import { access, copyFile, link, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { pdfCacheDir, type PlannedOutput, type SitePlan } from './build.js'
+import { pdfCacheDir } from '../render/pdf-cache.js'
+import type { PlannedOutput, SitePlan } from './plan-site.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import type { VFileMessage } from 'vfile-message'
 import { diagnostic } from '../diagnostics.js'
 import { writeAtomic } from '../write-atomic.js'
-import { PressError } from '../errors.js'
-
-export { writeAtomic }
+import { manifestPathOf, readManifest, type Manifest } from './manifest.js'
+import { assertOwnedDist, buildMarkerName, buildMarkerText } from './owned-dist.js'
+import { removeStaleTemps, swapIn } from './swap-in.js'
 
 /** Where things go. */
 export interface WriteTargets {
@@ -41,24 +42,6 @@ export interface WriteReport {
 /** Progress callback: one call per finished output. */
 export type OnProgress = (done: number, total: number, output: PlannedOutput) => void
 
-/** `.press/build-manifest.json`: the key each file in dist/ was written with. */
-export interface Manifest {
-  readonly version: 1
-  readonly files: Record<string, string>
-}
-
-const manifestName = 'build-manifest.json'
-
-/**
- * The manifest file of dist/.
- *
- * @param stateDir Absolute .press/ path.
- * @returns `<stateDir>/build-manifest.json`.
- */
-export function manifestPathOf(stateDir: string): string {
-  return path.join(stateDir, manifestName)
-}
-
 /**
  * Write `plan` to `targets.distDir`. Nothing in dist/ changes until every
  * output is rendered. When most of dist/ is already current (an edit to one
@@ -78,7 +61,7 @@ export async function writeSite(
   deps: { pdf?: () => Promise<PdfRenderer>; onProgress?: OnProgress; previous?: Manifest },
 ): Promise<WriteReport> {
   const { distDir, stateDir } = targets
-  const manifestPath = targets.manifestPath ?? path.join(stateDir, manifestName)
+  const manifestPath = targets.manifestPath ?? manifestPathOf(stateDir)
   const present = listTree(distDir)
   const old = deps.previous ?? (await readManifest(stateDir, manifestPath))
   const marked = present?.delete(buildMarkerName) === true
@@ -296,53 +279,6 @@ function listTree(dir: string): Set<string> | undefined {
   return files
 }
 
-/** The file that marks a folder as written by `press build` (kept out of the manifest). */
-export const buildMarkerName = '.pressroom-build'
-const buildMarkerText = 'This folder is written by Pressroom (`press build`) and replaced as a whole at each build.\nDo not keep other files here: they are removed.\n'
-
-/** A dist folder that holds files Pressroom did not write: it is never emptied. */
-export class DistNotOwnedError extends PressError {
-  override readonly code = 'PRESS_DIST_NOT_OURS'
-}
-
-/**
- * Refuse to build into a folder that is not empty and that Pressroom did
- * not write: no build marker, and no file of the last build's manifest in
- * it (a dist/ built by a version before the marker is recognised by its
- * manifest in .press/).
- */
-function assertOwnedDist(distDir: string, present: ReadonlySet<string>, old: Manifest): void {
-  let entries: string[]
-  try {
-    entries = readdirSync(distDir)
-  } catch {
-    return
-  }
-  if (entries.length === 0) return
-  for (const file of present) if (old.files[file] !== undefined) return
-  const examples = [...present].slice(0, 3)
-  const shown = (examples.length > 0 ? examples : entries.slice(0, 3)).join(', ')
-  throw new DistNotOwnedError(
-    `${distDir} is not empty and was not written by \`press build\` (it holds ${shown}${entries.length > 3 ? ', …' : ''}, and no ${buildMarkerName} marker); Pressroom never empties a folder it does not own. Point \`paths.dist\` in pressroom.yaml at a new folder, or empty this one yourself.`,
-  )
-}
-
-/**
- * The last build's manifest; empty when there is none or it cannot be read.
- *
- * @param stateDir Absolute .press/ path.
- * @param file The manifest file (optional; default dist/'s, `<stateDir>/build-manifest.json`).
- * @returns The manifest.
- */
-export async function readManifest(stateDir: string, file: string = manifestPathOf(stateDir)): Promise<Manifest> {
-  try {
-    const parsed = JSON.parse(await readFile(file, 'utf8')) as Manifest
-    return parsed.version === 1 && parsed.files ? parsed : { version: 1, files: {} }
-  } catch {
-    return { version: 1, files: {} }
-  }
-}
-
 /** Hard-link (or copy) `from` to `to`; false when `from` does not exist. */
 async function placeFile(from: string, to: string, mustExist = false): Promise<boolean> {
   try {
@@ -387,58 +323,4 @@ async function inBatches<T>(items: readonly T[], size: number, work: (item: T) =
   }
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, lane))
   if (failure) throw failure.error
-}
-
-/**
- * Replace `distDir` with the complete folder `tmp` in one rename (the old
- * folder is moved aside first and removed after; put back if the rename fails).
- *
- * @param tmp A complete output folder beside `distDir`.
- * @param distDir The folder to replace (may not exist yet).
- * @param stateDir Absolute .press/ path (created when missing).
- */
-export async function swapIn(tmp: string, distDir: string, stateDir: string): Promise<void> {
-  await mkdir(stateDir, { recursive: true })
-  const old = path.join(path.dirname(distDir), `.${path.basename(distDir)}.old-${process.pid}-${randomBytes(4).toString('hex')}`)
-  let moved = false
-  try {
-    await rename(distDir, old)
-    moved = true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-  }
-  try {
-    await rename(tmp, distDir)
-  } catch (error) {
-    if (moved) await rename(old, distDir)
-    throw error
-  }
-  if (moved) await rm(old, { recursive: true, force: true })
-}
-
-async function removeStaleTemps(parent: string, base: string): Promise<void> {
-  let names: string[] = []
-  try {
-    names = await readdir(parent)
-  } catch {
-    return
-  }
-  await Promise.all(
-    names
-      .filter((name) => name.startsWith(`.${base}.tmp-`) || name.startsWith(`.${base}.old-`))
-      // Leave the folders of a build still running (e.g. the worker's rebuild at a lift).
-      .filter((name) => !isAlive(Number(/\.(?:tmp|old)-(\d+)-/.exec(name)?.[1])))
-      .map((name) => rm(path.join(parent, name), { recursive: true, force: true })),
-  )
-}
-
-/** True when `pid` is a running process other than this one. */
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }

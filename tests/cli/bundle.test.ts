@@ -1,21 +1,17 @@
 /**
  * The bundled CLI (scripts/bundle.mjs → build/bundle/, what bin/press.js
- * loads): the same site as the compiled modules, and a render worker that
- * renders the same page. The bundle is made afresh into a folder of its own
- * inside build/ (externals resolve from node_modules/ there), so these tests
+ * loads): the same site, plans and messages as the compiled modules. The
+ * bundle is made afresh into a folder of its own inside build/ (externals
+ * resolve from node_modules/ there), so these tests
  * do not depend on, or race with, the bundle bin/press.js uses. They need
  * the compiled modules (`npx tsc -p tsconfig.json` first), like every test
  * that spawns the CLI.
  */
 import { execFile } from 'node:child_process'
-import { appendFile, readdir, readFile, rm } from 'node:fs/promises'
+import { appendFile, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { loadOffice } from '../../src/office.js'
-import { planSite, renderReleasePage, type PlannedOutput } from '../../src/site/build.js'
-import type { RenderTask, WorkerInit, WorkerMessage } from '../../src/site/render-protocol.js'
 import { copySampleOffice, hashTree, pressBin, removeOffices, repoRoot } from '../helpers/office.js'
 
 const run = promisify(execFile)
@@ -83,39 +79,4 @@ describe('bundled CLI', () => {
     expect(ea?.stderr).toBe(eb?.stderr)
   }, 60_000)
 
-  test('the render worker sits beside the chunk that starts it and renders the page the main thread renders', async () => {
-    const files = (await readdir(bundleDir)).filter((name) => /\.c?js$/.test(name))
-    const starters = []
-    for (const file of files) if ((await readFile(path.join(bundleDir, file), 'utf8')).includes('"./render-worker.js"')) starters.push(file)
-    expect(starters).toHaveLength(1)
-    expect(files).toContain('render-worker.js')
-
-    const dir = await copySampleOffice()
-    const { office } = await loadOffice(dir, { env: {} })
-    const plan = await planSite(office!, { now: Date.parse(now), pdf: false })
-    const output = plan.outputs.find((o): o is Extract<PlannedOutput, { kind: 'text' }> => o.kind === 'text' && o.page !== undefined)!
-    const expected = renderReleasePage(output.page!, { config: office!.config, templates: office!.templates, t: office!.translator.forLng(output.page!.lng) })
-
-    const { port1, port2 } = new MessageChannel()
-    const init: WorkerInit = { config: office!.config, resources: office!.catalogs.resources, templatesHash: office!.templates.hash, slots: new SharedArrayBuffer(4), port: port2 }
-    const worker = new Worker(path.join(bundleDir, 'render-worker.js'), { workerData: init, transferList: [port2] })
-    try {
-      const next = async (): Promise<WorkerMessage> => {
-        for (let waited = 0; waited < 30_000; waited += 20) {
-          const received = receiveMessageOnPort(port1)
-          if (received) return received.message as WorkerMessage
-          await new Promise((resolve) => setTimeout(resolve, 20))
-        }
-        throw new Error('the bundled worker did not answer')
-      }
-      expect(await next()).toEqual({ type: 'ready' })
-      worker.postMessage({ id: 0, page: output.page! } satisfies RenderTask)
-      const message = await next()
-      expect(message.type).toBe('page')
-      expect(message.type === 'page' ? message.rendered : undefined).toEqual(expected)
-    } finally {
-      port1.close()
-      await worker.terminate()
-    }
-  }, 60_000)
 })

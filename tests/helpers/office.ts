@@ -11,7 +11,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { BuildReport } from '../../src/site/run-build.js'
+import type { BuildReport } from '../../src/site/build-site.js'
 
 /** The repository root (the sample office). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -141,7 +141,7 @@ export interface BuildJson {
  */
 export async function buildInProcess(dir: string, now: string, pdf = false): Promise<BuildReport> {
   const { loadOffice } = await import('../../src/office.js')
-  const { buildSite } = await import('../../src/site/run-build.js')
+  const { buildSite } = await import('../../src/site/build-site.js')
   const { office, messages } = await loadOffice(dir, { env: {} })
   const errors = messages.filter((m) => m.fatal).map(String)
   if (!office || errors.length > 0) throw new Error(`the office has errors:\n${errors.join('\n')}`)

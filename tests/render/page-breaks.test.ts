@@ -13,7 +13,7 @@ import { findChromium } from '../../src/render/find-chromium.js'
 import { createPdfRenderer, type PdfRenderer } from '../../src/render/pdf.js'
 import { hyphenateWord } from '../../src/render/hyphenate.js'
 import { pageWeights } from '../../src/render/pdf-text.js'
-import { printJob } from '../../src/site/build.js'
+import { printJob } from '../../src/render/print-job.js'
 import { copySampleOffice, removeOffices } from '../helpers/office.js'
 import { pdfPageTexts } from '../helpers/pdf-tools.js'
 

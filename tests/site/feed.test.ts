@@ -1,7 +1,7 @@
 /** The Atom feed (pure): escaping of titles and summaries, `updated` from the entries. */
 import { describe, expect, test } from 'vitest'
 import { renderFeed } from '../../src/site/feed.js'
-import { plainSummary } from '../../src/site/build.js'
+import { plainSummary } from '../../src/site/plain-summary.js'
 
 const base = {
   title: 'Newsroom',

@@ -8,7 +8,7 @@ import { cp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadOffice } from '../../src/office.js'
-import { planSite } from '../../src/site/build.js'
+import { planSite } from '../../src/site/plan-site.js'
 import { writeSite } from '../../src/site/write.js'
 import { buildInProcess, hashTree, makeOffice, removeOffices } from '../helpers/office.js'
 

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { loadOffice, type Office } from '../../src/office.js'
 import { prepareSite, publishPrepared } from '../../src/site/prepare.js'
-import { buildSite } from '../../src/site/run-build.js'
+import { buildSite } from '../../src/site/build-site.js'
 import { buildInProcess, copySampleOffice, hashTree, removeOffices } from '../helpers/office.js'
 
 const slug = '2031-06-10-annual-report-2030'

@@ -13,7 +13,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { loadOffice } from '../../src/office.js'
 import { renderMarkdown } from '../../src/render/markdown.js'
-import { planSite } from '../../src/site/build.js'
+import { planSite } from '../../src/site/plan-site.js'
 import { fixturesDir, makeOffice, normalizeAssetHashes, removeOffices } from '../helpers/office.js'
 
 const base = path.join(fixturesDir, 'render')

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, expect, test } from 'vitest'
-import type { PlannedOutput, SitePlan } from '../../src/site/build.js'
+import type { PlannedOutput, SitePlan } from '../../src/site/plan-site.js'
 import type { PdfJob, PdfRenderer } from '../../src/render/pdf.js'
 import { writeSite } from '../../src/site/write.js'
 

@@ -1,5 +1,5 @@
 /**
- * When `press build` starts Chromium (src/site/run-build.ts): at once for a
+ * When `press build` starts Chromium (src/site/build-site.ts): at once for a
  * first build with PDFs, so that it comes up while the pages are written;
  * never for a build whose PDFs are all cached; and a browser that cannot
  * start is an error only when a PDF needs it. A wrapper script in place of
@@ -8,7 +8,9 @@
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { loadOffice } from '../../src/office.js'
 import { findChromium } from '../../src/render/find-chromium.js'
+import { buildSite } from '../../src/site/build-site.js'
 import { buildJson, makeOffice, removeOffices } from '../helpers/office.js'
 
 const now = '2031-04-01T00:00:00Z'
@@ -59,5 +61,32 @@ describe('when press build starts Chromium', () => {
     expect(second.run.code, second.run.stderr).toBe(0)
     expect(second.report.pdfs).toEqual({ rendered: 0, reused: 3 })
     expect(await countStarts()).toBe(1)
+  })
+})
+
+describe('the library reads no environment of its own', () => {
+  test('buildSite looks for Chromium through the env it is given, never through process.env', { timeout: 120_000 }, async () => {
+    const name = 'PUPPETEER_EXECUTABLE_PATH'
+    const saved = process.env[name]
+    // An explicit path that is not a browser is an error when it is read: here it must not be.
+    process.env[name] = path.join(dir, 'no-such-chromium')
+    try {
+      const load = async () => {
+        const { office } = await loadOffice(await makeOffice(), { env: {} })
+        if (!office) throw new Error('the office did not load')
+        return office
+      }
+      const before = await countStarts()
+      const given = await buildSite(await load(), { now: Date.parse(now) }, { env: { [name]: wrapper } })
+      expect(given.pdfs.rendered).toBe(3)
+      expect(await countStarts()).toBe(before + 1)
+      // No env: pdf.chromium and the well-known paths only.
+      const none = await buildSite(await load(), { now: Date.parse(now) })
+      expect(none.pdfs.rendered).toBe(3)
+      expect(await countStarts()).toBe(before + 1)
+    } finally {
+      if (saved === undefined) delete process.env[name]
+      else process.env[name] = saved
+    }
   })
 })

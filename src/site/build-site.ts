@@ -5,7 +5,6 @@
  * when a PDF actually needs rendering.
  */
 import { readdir } from 'node:fs/promises'
-import { availableParallelism, cpus, loadavg } from 'node:os'
 import type { VFileMessage } from 'vfile-message'
 import { checkRendered } from '../check-rendered.js'
 import { diagnostic, hasErrors } from '../diagnostics.js'
@@ -13,10 +12,10 @@ import { checkReadiness } from '../release/readiness.js'
 import { translationStates } from '../release/translation-status.js'
 import type { Office } from '../office.js'
 import type { PdfRenderer } from '../render/pdf.js'
-import { pdfCacheDir, planSite, type BuildOptions, type HeldRelease, type PlannedOutput, type ReleasePageInput, type SitePlan } from './build.js'
-import { idleCores, processStart, sampleCpu, type CpuSample } from './idle-cores.js'
-import { createRenderPool, workerCount, type RenderPool } from './render-pool.js'
-import { manifestPathOf, readManifest, writeSite, type Manifest, type OnProgress, type WriteReport } from './write.js'
+import { pdfCacheDir } from '../render/pdf-cache.js'
+import { planSite, type BuildOptions, type HeldRelease, type SitePlan } from './plan-site.js'
+import { manifestPathOf, readManifest, type Manifest } from './manifest.js'
+import { writeSite, type OnProgress, type WriteReport } from './write.js'
 
 /** The result of a build. */
 export interface BuildReport extends WriteReport {
@@ -63,13 +62,16 @@ export function manifestChanges(before: Manifest, after: Manifest): SiteChanges 
  * @param hooks `onProgress` (optional): after each output; `onPlanned` (optional):
  *   once the outputs are known, with how many of each kind (pages and other
  *   text files, PDFs, copied files), so progress can show real totals;
- *   `target`: another output folder and manifest than dist/'s (optional).
+ *   `env` (optional; default none): where Chromium is looked for
+ *   (`PUPPETEER_EXECUTABLE_PATH`, `PATH`) besides `pdf.chromium` and the
+ *   well-known paths; `target`: another output folder and manifest than
+ *   dist/'s (optional).
  * @returns The build report.
  */
 export async function buildSite(
   office: Office,
   options: BuildOptions,
-  hooks: { onProgress?: OnProgress; onPlanned?: (counts: { text: number; pdf: number; copy: number }) => void; env?: NodeJS.ProcessEnv; host?: { cpus: number; load: number; idle?: number }; target?: BuildTarget } = {},
+  hooks: { onProgress?: OnProgress; onPlanned?: (counts: { text: number; pdf: number; copy: number }) => void; env?: NodeJS.ProcessEnv; target?: BuildTarget } = {},
 ): Promise<BuildReport> {
   // What `press check` rejects in the catalogs and templates is not published:
   // an error stops the build before anything is rendered or written.
@@ -77,14 +79,11 @@ export async function buildSite(
   if (hasErrors(problems)) return { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 }, files: 0, messages: problems, published: [], held: [], changes: { changed: [], removed: [] } }
   const distDir = hooks.target?.distDir ?? office.config.paths.dist
   const manifestPath = hooks.target?.manifestPath ?? manifestPathOf(office.config.paths.state)
-  // Idle cores are measured while planning, or since the command started when
-  // planning was too short to tell (the main thread busy): see idle-cores.ts.
-  const before = sampleCpu()
   const startRenderer = async (): Promise<PdfRenderer> => {
     // Imported only when a PDF must be rendered: puppeteer takes a
     // noticeable time to load, and `--no-pdf` or cached builds never need it.
     const [{ createPdfRenderer }, { findChromium }] = await Promise.all([import('../render/pdf.js'), import('../render/find-chromium.js')])
-    const executablePath = findChromium(office.config.pdf.chromium, hooks.env ?? process.env)
+    const executablePath = findChromium(office.config.pdf.chromium, hooks.env ?? {})
     return createPdfRenderer({
       executablePath,
       timeoutMs: office.config.pdf.timeout,
@@ -92,52 +91,20 @@ export async function buildSite(
     })
   }
   // A first build with PDFs renders every one of them: start Chromium now, so
-  // that it comes up while the site is planned and the pages are written
-  // (its start-up took 1 s when it began beside the page writing, 0.3 s
-  // alone). Otherwise it starts when the writer finds a PDF to render.
+  // that it comes up while the site is planned and the pages are written.
+  // Otherwise it starts when the writer finds a PDF to render.
   let renderer: Promise<PdfRenderer> | undefined =
     options.pdf !== false && (await pdfCacheIsEmpty(office.config.paths.state)) ? startRenderer() : undefined
   // A failed early start is reported only if a PDF needs the renderer.
   renderer?.catch(() => undefined)
-  let pool: RenderPool | undefined
   try {
-    const planned = await planSite(office, options)
+    const plan = await planSite(office, options)
     if (hooks.onPlanned) {
       const counts = { text: 0, pdf: 0, copy: 0 }
-      for (const output of planned.outputs) counts[output.kind]++
+      for (const output of plan.outputs) counts[output.kind]++
       hooks.onPlanned(counts)
     }
-    // Read once: the pages to hand to workers, then the writer, come from it.
     const previous = await readManifest(office.config.paths.state, manifestPath)
-    const pages = office.config.build.workers === 0 ? [] : pagesToRender(planned, previous)
-    const workers = workerCount(office.config.build.workers, pages.length, hooks.host ?? host(before))
-    let plan: SitePlan = planned
-    if (workers > 0) {
-      const running = createRenderPool({
-        workers,
-        config: office.config,
-        resources: office.catalogs.resources,
-        templatesHash: office.templates.hash,
-        pages: pages.map((output) => output.page!),
-      })
-      pool = running
-      const ids = new Map<PlannedOutput, number>(pages.map((output, id) => [output, id]))
-      plan = {
-        ...planned,
-        outputs: planned.outputs.map((output) => {
-          const id = ids.get(output)
-          if (id === undefined || output.kind !== 'text' || !output.adopt) return output
-          const { adopt, produce } = output
-          return {
-            ...output,
-            produce: () => {
-              const rendered = running.take(id)
-              return rendered ? adopt(rendered) : produce()
-            },
-          }
-        }),
-      }
-    }
     const report = await writeSite(
       plan,
       { distDir, stateDir: office.config.paths.state, manifestPath },
@@ -147,11 +114,10 @@ export async function buildSite(
         ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
       },
     )
-    // planned.messages, not plan's: the producers add to the array while the writer runs.
     const changes = manifestChanges(previous, await readManifest(office.config.paths.state, manifestPath))
-    return { ...report, published: planned.published, held: planned.held, messages: [...problems, ...stalePublished(office, planned.published), ...planned.messages, ...report.messages], changes }
+    return { ...report, published: plan.published, held: plan.held, messages: [...problems, ...stalePublished(office, plan.published), ...plan.messages, ...report.messages], changes }
   } finally {
-    await Promise.all([renderer?.then((r) => r.close(), () => undefined), pool?.close()])
+    await renderer?.then((r) => r.close(), () => undefined)
   }
 }
 
@@ -174,21 +140,6 @@ function stalePublished(office: Office, published: SitePlan['published']): VFile
   return out
 }
 
-type PageOutput = Extract<PlannedOutput, { kind: 'text' }> & { readonly page: ReleasePageInput }
-
-/**
- * The release pages the writer will render: those whose key differs from
- * the last build's manifest (a page missing from dist/ with an unchanged key
- * is rendered on the main thread, as is any page no worker has).
- */
-function pagesToRender(plan: SitePlan, manifest: Manifest): PageOutput[] {
-  const previous = manifest.files
-  return plan.outputs.filter(
-    (output): output is PageOutput =>
-      output.kind === 'text' && output.page !== undefined && previous[output.path] !== output.key && !(output.keep === true && previous[output.path] !== undefined),
-  )
-}
-
 /** Whether no PDF was ever rendered into this state folder's cache. */
 async function pdfCacheIsEmpty(stateDir: string): Promise<boolean> {
   try {
@@ -196,12 +147,4 @@ async function pdfCacheIsEmpty(stateDir: string): Promise<boolean> {
   } catch {
     return true
   }
-}
-
-/** Cores, load average and the idle cores since `since` (or since the process started) for {@link workerCount}. */
-function host(since: CpuSample): { cpus: number; load: number; idle?: number } {
-  const now = sampleCpu()
-  const cores = cpus().length
-  const idle = idleCores(since, now, cores) ?? idleCores(processStart, now, cores)
-  return { cpus: availableParallelism(), load: loadavg()[0] ?? 0, ...(idle !== undefined ? { idle } : {}) }
 }

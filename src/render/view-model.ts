@@ -6,9 +6,10 @@
 import type { Config } from '../config.js'
 import { formatDate, formatLift } from '../embargo/time.js'
 import type { Translate } from '../i18n/localize.js'
-import type { RenderedBody } from '../render/markdown.js'
-import { SafeHtml, escapeHtml } from '../render/template.js'
-import { typesetText } from '../render/typography.js'
+import type { RenderedBody } from './markdown.js'
+import { escapeHtml } from './escape-html.js'
+import { SafeHtml } from './template.js'
+import { typesetText } from './typography.js'
 import { contactsFor } from '../release/contacts.js'
 import type { Release, ReleaseText } from '../types.js'
 
