@@ -12,6 +12,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { SMTPServer, type SMTPServerSession } from 'smtp-server'
 import { composeBase, composeMessage, type OutgoingMessage } from '../../src/distribute/compose.js'
 import nodemailer from 'nodemailer'
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js'
 import { classifySendError, createMailer, SendError, type Mailer } from '../../src/distribute/mailer.js'
 import { smtpEnvelope } from '../../src/distribute/smtp-pool.js'
 import MimeNode from 'nodemailer/lib/mime-node/index.js'
@@ -42,7 +43,9 @@ function mailerFor(url: string, options: Partial<Parameters<typeof createMailer>
  */
 function nodemailerPool(url: string, options: { maxConnections?: number; dkim: { domainName: string; keySelector: string; privateKey: string } }): Mailer {
   const { hostname, port } = new URL(url)
-  const transporter = nodemailer.createTransport({ host: hostname, port: Number(port), secure: false, pool: true, maxConnections: options.maxConnections ?? 5, maxRequeues: 0, dkim: options.dkim, logger: false })
+  // maxRequeues (not in @types/nodemailer): a failed message is not silently sent again by the pool.
+  const poolOptions: SMTPPool.Options & { maxRequeues: number } = { host: hostname, port: Number(port), secure: false, pool: true, maxConnections: options.maxConnections ?? 5, maxRequeues: 0, dkim: options.dkim, logger: false }
+  const transporter = nodemailer.createTransport(poolOptions)
   closers.push(async () => transporter.close())
   return {
     concurrency: options.maxConnections ?? 5,
