@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { isUnderEmbargo } from '../embargo/policy.js'
 import { LockedError } from '../errors.js'
 import { addSuppression, loadSuppressions } from '../press-list/suppressions.js'
-import { normalizeEmail } from '../press-list/validate.js'
+import { normalizeEmail } from '../address.js'
 import type { Recipient, Release } from '../types.js'
 import {
   checkAddress,

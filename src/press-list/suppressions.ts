@@ -13,7 +13,7 @@ import { mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { PressError, SuppressionFileError } from '../errors.js'
 import { writeAtomic } from '../write-atomic.js'
-import { normalizeEmail } from './validate.js'
+import { normalizeEmail } from '../address.js'
 
 export { normalizeEmail }
 
