@@ -10,7 +10,7 @@ import type { Place } from '../diagnostics.js'
 import { didYouMeanSuffix } from '../did-you-mean.js'
 import { addressProblem, normalizeEmail } from '../address.js'
 import type { Lng, Recipient } from '../types.js'
-import { fieldPlaces, readCsvRecords, type CsvRow } from './read-csv-records.js'
+import { fieldLocator, readCsvRecords, type CsvRow } from './read-csv-records.js'
 
 /** What the office accepts in its press list. */
 export interface PressListRules {
@@ -96,7 +96,9 @@ export function parsePressList(text: string, file: string, rules: PressListRules
     return { recipients, messages }
   }
 
-  const columnIndex = readHeader(header, report)
+  // Field positions are only worked out for rows that have a problem.
+  const locate = fieldLocator(source)
+  const columnIndex = readHeader(header, locate(header), report)
   if (columnIndex === undefined) {
     if (csvError) reportCsvError(csvError.error, csvError.line, report)
     return { recipients, messages }
@@ -104,13 +106,14 @@ export function parsePressList(text: string, file: string, rules: PressListRules
 
   const checks: RowChecks = {
     columnIndex,
+    locate,
     width: header.fields.length,
     locales: new Map<string, Lng>(rules.locales.map((lng) => [lng.toLowerCase(), lng])),
     knownLists: rules.lists === undefined ? undefined : new Set(rules.lists),
     firstSeen: new Map<string, number>(),
   }
-  for (const row of rows.slice(1)) {
-    const recipient = checkRow(row, checks, report)
+  for (let index = 1; index < rows.length; index++) {
+    const recipient = checkRow(rows[index]!, checks, report)
     if (recipient !== undefined) recipients.push(recipient)
   }
 
@@ -136,8 +139,7 @@ export function parsePressList(text: string, file: string, rules: PressListRules
  *
  * @returns The column positions, or undefined when the header is unusable.
  */
-function readHeader(header: CsvRow, report: Report): Map<Column, number> | undefined {
-  const places = fieldPlaces(header)
+function readHeader(header: CsvRow, places: readonly Place[], report: Report): Map<Column, number> | undefined {
   const columnIndex = new Map<Column, number>()
   const extras: Array<{ name: string; index: number }> = []
   let broken = false
@@ -201,6 +203,8 @@ function readHeader(header: CsvRow, report: Report): Map<Column, number> | undef
 /** What every row is checked against. */
 interface RowChecks {
   readonly columnIndex: ReadonlyMap<Column, number>
+  /** Where a row's fields start. */
+  readonly locate: (row: CsvRow) => Place[]
   /** Fields in the header. */
   readonly width: number
   /** Lowercased language -> the office's spelling. */
@@ -210,11 +214,29 @@ interface RowChecks {
   readonly firstSeen: Map<string, number>
 }
 
-/** One row being checked: its values by column and the places of its fields (worked out only for a row with a problem). */
-interface RowContext {
-  readonly line: number
-  get(column: Column): string
-  at(column: Column): Place
+/** One row being checked: its values by column, and the places of its fields (worked out only for a row with a problem). */
+class RowContext {
+  private places: Place[] | undefined
+  constructor(
+    private readonly row: CsvRow,
+    private readonly checks: RowChecks,
+  ) {}
+
+  get line(): number {
+    return this.row.line
+  }
+
+  /** The trimmed value in a column ('' for a column the header lacks). */
+  get(column: Column): string {
+    const fieldIndex = this.checks.columnIndex.get(column)
+    return fieldIndex === undefined ? '' : (this.row.fields[fieldIndex] ?? '').trim()
+  }
+
+  /** Where a column's value starts. */
+  at(column: Column): Place {
+    this.places ??= this.checks.locate(this.row)
+    return placeAt(this.places, this.checks.columnIndex.get(column) ?? -1, this.row.line)
+  }
 }
 
 /**
@@ -224,19 +246,7 @@ interface RowContext {
  */
 function checkRow(row: CsvRow, checks: RowChecks, report: Report): Recipient | undefined {
   if (!checkWidth(row, checks.width, report)) return undefined
-  const { columnIndex } = checks
-  let places: Place[] | undefined
-  const context: RowContext = {
-    line: row.line,
-    get: (column) => {
-      const fieldIndex = columnIndex.get(column)
-      return fieldIndex === undefined ? '' : (row.fields[fieldIndex] ?? '').trim()
-    },
-    at: (column) => {
-      places ??= fieldPlaces(row)
-      return placeAt(places, columnIndex.get(column) ?? -1, row.line)
-    },
-  }
+  const context = new RowContext(row, checks)
   // Every check runs, so that a row's problems are reported together.
   const email = checkEmailField(context, checks.firstSeen, report)
   const name = checkName(context, report)
