@@ -5,8 +5,8 @@
  * retried exactly like an unsigned one. The pieces are nodemailer's own
  * (`lib/dkim`: the header parser, the relaxed body hash and the signer that
  * its `dkim` transport option runs), so the `DKIM-Signature` line is the one
- * nodemailer's pooled transport wrote; tests/distribute/nodemailer-internals
- * pins that. The body hash depends on the body alone, and every recipient of
+ * nodemailer's pooled transport wrote (tests/distribute/nodemailer-internals.test.ts
+ * pins that). The body hash depends on the body alone, and every recipient of
  * a release in one language shares one body Buffer: it is hashed once.
  */
 import { createPrivateKey } from 'node:crypto'
