@@ -77,6 +77,22 @@ export function normalizeEmail(email: string): string {
 }
 
 /**
+ * Whether text has the shape of an address, for text the tool reads but
+ * never sends to: a line of the suppression file (which must not drop a
+ * real address because it fails the strict check above), a recipient in a
+ * bounce report, the text of a link. One `@`, something on both sides, a
+ * dot in the domain, no blanks, brackets, quotes or separators. Pure.
+ *
+ * @param text Trimmed text, e.g. `jane@example.com`.
+ * @returns True when it looks like one address.
+ */
+export function looksLikeAddress(text: string): boolean {
+  return addressShape.test(text)
+}
+
+const addressShape = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]+$/u
+
+/**
  * Why a mailbox (`Name <address>` or a bare address, as in `mail.from`) is
  * not usable (pure).
  *

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { isUnderEmbargo } from '../embargo/policy.js'
 import { LockedError } from '../errors.js'
 import { addSuppression, loadSuppressions } from '../press-list/suppressions.js'
-import { normalizeEmail } from '../press-list/validate.js'
+import { normalizeEmail } from '../address.js'
 import type { Recipient, Release } from '../types.js'
 import {
   checkAddress,
@@ -24,7 +24,8 @@ import { runDue, type ProgressEvent, type ReleaseLookup, type RetryOptions, type
 import { reconcileRelease, type ReconcileResult } from './reconcile.js'
 import { hashOf } from '../hash.js'
 import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from './errors.js'
-import { createMailer, redactUrl, type Mailer, type Receipt } from './mailer.js'
+import { createMailer, type Mailer, type Receipt } from './mailer.js'
+import { redactUrl } from '../secrets.js'
 import { planSends, type Plan } from './plan.js'
 import { sendStates, type EnqueueResult, type Ledger, type LedgerRow, type LedgerStats, type PlanRecord, type SendState } from './queue/ledger.js'
 import { openSqliteLedger } from './queue/sqlite-ledger.js'

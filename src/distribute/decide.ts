@@ -6,7 +6,7 @@
  * the caller loads the office; this only compares.
  */
 import { isPublic, isUnderEmbargo } from '../embargo/policy.js'
-import { normalizeEmail } from '../press-list/validate.js'
+import { normalizeEmail } from '../address.js'
 import type { Lng, Recipient, Release } from '../types.js'
 import type { Holding } from './deliveries.js'
 import { pickLanguage } from './plan.js'

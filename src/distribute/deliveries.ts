@@ -13,7 +13,7 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
-import { normalizeEmail } from '../press-list/validate.js'
+import { normalizeEmail } from '../address.js'
 import type { RowKind } from './queue/ledger.js'
 
 /** One accepted message. */

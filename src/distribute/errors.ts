@@ -52,3 +52,8 @@ export function releaseNotFoundMessage(slug: string, known: readonly string[]): 
   const suggestion = near.length === 0 ? '' : ` Did you mean ${near.map((s) => `\`${s}\``).join(', or ')}?`
   return `There is no release \`${slug}\`.${suggestion} The slug is the folder name under releases/; \`press translate status\` lists every release.`
 }
+
+/** The mail transport could not be set up (bad URL, unknown name, unreadable DKIM key). */
+export class TransportConfigError extends PressError {
+  override readonly code = 'PRESS_TRANSPORT'
+}

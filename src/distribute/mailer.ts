@@ -2,23 +2,24 @@
  * The mail transport behind a small interface: `outbox` (write `.eml` files,
  * the default, needs no server), `json` (nodemailer's JSON transport, for dry
  * runs and tests) or an `smtp://` / `smtps://` URL (our pool of nodemailer
- * SMTPConnections, `smtp-pool.ts`, with a rate limit; nodemailer's pooled
- * transport when DKIM signs). SMTP failures are classified here, once, as
+ * SMTPConnections, `smtp-pool.ts`, with a rate limit; a DKIM signature, when
+ * configured, is made in front of the pool, so signed and unsigned mail take
+ * the same path). SMTP failures are classified here, once, as
  * temporary (retry later) or permanent (record and go on); passwords are
  * scrubbed from everything that leaves this module.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
-import { connect } from 'node:net'
-import { Readable } from 'node:stream'
+import { connect, type NetConnectOpts, type Socket } from 'node:net'
 import nodemailer from 'nodemailer'
-import type { Transporter } from 'nodemailer'
 import { PressError } from '../errors.js'
 import type { OutgoingMessage } from './compose.js'
+import { createDkimSigner, type DkimOptions } from './dkim-signer.js'
+import { TransportConfigError } from './errors.js'
 import { installFastDataStream, shareChunk } from './smtp-data-stream.js'
 import { redactUrl, scrubSecrets } from '../secrets.js'
-import { createSmtpPool, type SmtpPool } from './smtp-pool.js'
+import { createSmtpPool } from './smtp-pool.js'
 
 /** What a transport says after accepting a message. */
 export interface Receipt {
@@ -45,8 +46,8 @@ export interface MailerOptions {
   readonly maxConnections?: number
   /** At most `messages` per `perSeconds` (optional; default unlimited). */
   readonly rate?: { readonly messages: number; readonly perSeconds: number }
-  /** DKIM signing (optional). */
-  readonly dkim?: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string }
+  /** DKIM signing of every SMTP message (optional; the outbox and json transports do not sign). */
+  readonly dkim?: DkimOptions
   /** SMTP socket inactivity timeout in ms (default 60,000). */
   readonly socketTimeout?: number
   /** SMTP connect and greeting timeouts in ms (default 15,000). */
@@ -87,11 +88,6 @@ export class SendError extends PressError {
     this.hardBounce = details.kind === 'permanent' && details.command === 'RCPT TO' && (details.responseCode ?? 0) >= 500
     this.uncertain = details.uncertain === true && details.responseCode === undefined
   }
-}
-
-/** The transport could not be set up (bad URL, unknown name). */
-export class TransportConfigError extends PressError {
-  override readonly code = 'PRESS_TRANSPORT'
 }
 
 const temporaryCodes = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETLS', 'EPROTOCOL'])
@@ -135,9 +131,6 @@ export function classifySendError(error: unknown, scrub: (text: string) => strin
   const uncertain = e.afterData === true && responseCode === undefined
   return new SendError(code && !message.includes(code) ? `${message} (${code})` : message, { kind, responseCode, command, response, uncertain })
 }
-
-// Redaction lives in one place, src/secrets.ts; re-exported here for the modules that import it from the mailer.
-export { redactUrl } from '../secrets.js'
 
 /**
  * A file name for an address or slug: lowercase, only `a-z0-9._@+-`; when
@@ -216,31 +209,24 @@ function createJsonMailer(): Mailer {
 }
 
 /**
- * A socket's write buffer threshold. With Node's 16 KB, writing a ~200 KB
- * message made the DATA stream pause, so its final `.` line waited for
- * `drain` and went out in a write of its own; above the message size, the
- * header block, the body and the `.` line leave in one `writev` while the
- * pool has the socket corked (4.4 instead of 5.1 writes a message; at
- * 100,000 recipients 0.143–0.149 instead of 0.148–0.167 ms of CPU a
- * message, alternating). It is only a threshold: nothing is allocated, and
- * a larger message just waits for `drain` as before.
+ * A socket's write buffer threshold, above the size of a message with its
+ * PDF: the header block, the body and the `.` line leave in one `writev`
+ * while the pool has the socket corked, instead of the `.` line waiting for
+ * `drain` in a write of its own (bench/notes/mail.md). It is only a
+ * threshold: nothing is allocated, and a larger message just waits for
+ * `drain`.
  */
 const socketHighWaterMark = 4 * 1024 * 1024
 
 /**
  * Open the TCP connection ourselves so Nagle's algorithm is off: otherwise
- * the last small write of each message (the `.` line) waits for a delayed
- * ACK, about 40 ms a message per connection. nodemailer adds TLS on top for
- * smtps (and STARTTLS for smtp) as usual.
+ * the last small write of each message (the `.` line) waits for the
+ * server's delayed ACK. nodemailer adds TLS on top for smtps (and STARTTLS
+ * for smtp) as usual.
  */
-function openSocket(
-  host: string,
-  port: number,
-  timeoutMs: number,
-  callback: (error: Error | null, socket?: { connection: import('node:net').Socket }) => void,
-): void {
+function openSocket(host: string, port: number, timeoutMs: number, callback: (error: Error | null, socket?: Socket) => void): void {
   // net.Socket hands its options to stream.Duplex, which honours the threshold; @types/node does not list it.
-  const socketOptions: import('node:net').NetConnectOpts & { writableHighWaterMark: number } = { host, port, noDelay: true, writableHighWaterMark: socketHighWaterMark }
+  const socketOptions: NetConnectOpts & { writableHighWaterMark: number } = { host, port, noDelay: true, writableHighWaterMark: socketHighWaterMark }
   const socket = connect(socketOptions)
   const timer = setTimeout(() => {
     socket.destroy()
@@ -253,28 +239,14 @@ function openSocket(
     clearTimeout(timer)
     socket.removeListener('error', done)
     if (error) callback(Object.assign(error, { code: (error as NodeJS.ErrnoException).code ?? 'ECONNECTION' }))
-    else callback(null, { connection: socket })
+    else callback(null, socket)
   }
   socket.once('error', done)
   socket.once('connect', () => done(null))
 }
 
-/**
- * The message as a stream of its two Buffers: the recipient's header block,
- * then the body every recipient shares (marked so the DATA transform
- * dot-stuffs it once, not once per recipient). Nothing is copied.
- */
-function messageStream(msg: OutgoingMessage): Readable {
-  shareChunk(msg.body)
-  const stream = new Readable({ read() {} })
-  stream.push(msg.head)
-  stream.push(msg.body)
-  stream.push(null)
-  return stream
-}
-
 function createSmtpMailer(url: string, options: MailerOptions): Mailer {
-  // Dot-stuffing byte by byte was over half of a dispatch's CPU; same bytes, indexOf-based.
+  // The same bytes as nodemailer's dot-stuffing transform, found with indexOf (smtp-data-stream.ts).
   installFastDataStream()
   let parsed: URL
   try {
@@ -292,111 +264,43 @@ function createSmtpMailer(url: string, options: MailerOptions): Mailer {
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = parsed.port ? Number(parsed.port) : secure ? 465 : 587
   const connectionTimeout = options.connectionTimeout ?? 15_000
-  // What nodemailer's SMTPConnection is told, on either path.
-  const connectionOptions = {
-    host,
-    port,
-    secure,
-    connectionTimeout,
-    greetingTimeout: connectionTimeout,
-    socketTimeout: options.socketTimeout ?? 60_000,
-    ...(query.get('requireTLS') === 'true' ? { requireTLS: true } : {}),
-    ...(query.get('ignoreTLS') === 'true' ? { ignoreTLS: true } : {}),
-    ...(query.get('rejectUnauthorized') === 'false' ? { tls: { rejectUnauthorized: false } } : {}),
-    logger: false,
-    debug: false,
-  }
-  const send = options.dkim
-    ? sendWithNodemailerPool(connectionOptions, { ...(user ? { user, pass } : {}), maxConnections, rate: options.rate, dkim: options.dkim }, description, scrub)
-    : sendWithSmtpPool(
-        createSmtpPool({
-          connection: connectionOptions,
-          ...(user ? { auth: { user, pass } } : {}),
-          maxConnections,
-          ...(options.rate ? { rate: { messages: options.rate.messages, perMs: Math.round(options.rate.perSeconds * 1000) } } : {}),
-          getSocket: (callback) => openSocket(host, port, connectionTimeout, (error, socket) => callback(error, socket?.connection)),
-        }),
-      )
+  // With DKIM the signature is one more chunk in front of the message: the
+  // same pool, rate limit and failure handling as without.
+  const sign = options.dkim ? createDkimSigner(options.dkim) : undefined
+  const pool = createSmtpPool({
+    connection: {
+      host,
+      port,
+      secure,
+      connectionTimeout,
+      greetingTimeout: connectionTimeout,
+      socketTimeout: options.socketTimeout ?? 60_000,
+      ...(query.get('requireTLS') === 'true' ? { requireTLS: true } : {}),
+      ...(query.get('ignoreTLS') === 'true' ? { ignoreTLS: true } : {}),
+      ...(query.get('rejectUnauthorized') === 'false' ? { tls: { rejectUnauthorized: false } } : {}),
+      logger: false,
+      debug: false,
+    },
+    ...(user ? { auth: { user, pass } } : {}),
+    maxConnections,
+    ...(options.rate ? { rate: { messages: options.rate.messages, perMs: Math.round(options.rate.perSeconds * 1000) } } : {}),
+    getSocket: (callback) => openSocket(host, port, connectionTimeout, callback),
+  })
   return {
     concurrency: maxConnections,
     description,
     async send(msg) {
       try {
-        return { messageId: msg.messageId, response: scrub(await send.send(msg)) }
+        // The shared body's dot-stuffed form is made once (see smtp-data-stream.ts).
+        shareChunk(msg.body)
+        const chunks = sign ? [await sign(msg.head, msg.body), msg.head, msg.body] : [msg.head, msg.body]
+        return { messageId: msg.messageId, response: scrub(await pool.send({ from: msg.envelope.from, to: msg.envelope.to, chunks })) }
       } catch (error) {
         throw classifySendError(error, scrub)
       }
     },
     async close() {
-      send.close()
+      pool.close()
     },
-  }
-}
-
-/** Sends a composed message and returns the server's reply (nodemailer's errors pass through). */
-interface RawSender {
-  send(msg: OutgoingMessage): Promise<string>
-  close(): void
-}
-
-/** Our own pool of nodemailer SMTPConnections: the raw message goes straight to `SMTPConnection#send`. */
-function sendWithSmtpPool(pool: SmtpPool): RawSender {
-  return {
-    send: (msg) => {
-      // The shared body's dot-stuffed form is made once (see smtp-data-stream.ts).
-      shareChunk(msg.body)
-      return pool.send({ from: msg.envelope.from, to: msg.envelope.to, chunks: [msg.head, msg.body] })
-    },
-    close: () => pool.close(),
-  }
-}
-
-/**
- * nodemailer's own pooled transport, kept for DKIM: its signer is a stream
- * plugin of `sendMail`, which the direct pool bypasses.
- */
-function sendWithNodemailerPool(
-  connectionOptions: Record<string, unknown> & { host: string; port: number; connectionTimeout: number },
-  extra: {
-    user?: string
-    pass?: string
-    maxConnections: number
-    rate: MailerOptions['rate']
-    dkim: NonNullable<MailerOptions['dkim']>
-  },
-  description: string,
-  scrub: (text: string) => string,
-): RawSender {
-  const transportOptions = {
-    ...connectionOptions,
-    ...(extra.user ? { auth: { user: extra.user, pass: extra.pass ?? '' } } : {}),
-    pool: true as const,
-    maxConnections: extra.maxConnections,
-    maxMessages: Infinity,
-    // The ledger retries with backoff and the same Message-ID; a silent
-    // requeue inside the pool would hide the attempt from it.
-    maxRequeues: 0,
-    ...(extra.rate ? { rateLimit: extra.rate.messages, rateDelta: Math.round(extra.rate.perSeconds * 1000) } : {}),
-    dkim: { ...extra.dkim },
-    getSocket: (target: { host?: string; port?: number }, callback: (error: Error | null, socket?: { connection: import('node:net').Socket }) => void) =>
-      openSocket(target.host ?? '127.0.0.1', target.port ?? 25, connectionOptions.connectionTimeout, callback),
-  }
-  let transporter: Transporter
-  try {
-    transporter = nodemailer.createTransport(transportOptions)
-  } catch (error) {
-    throw new TransportConfigError(`Cannot set up SMTP transport ${description}: ${scrub(error instanceof Error ? error.message : String(error))}`)
-  }
-  return {
-    async send(msg) {
-      const info = (await transporter.sendMail({
-        envelope: { from: msg.envelope.from, to: [msg.envelope.to] },
-        // Ours, so nodemailer does not make up (random bytes) one of its own for the log.
-        messageId: msg.messageId,
-        raw: messageStream(msg),
-      })) as { response?: unknown }
-      return typeof info.response === 'string' ? info.response : ''
-    },
-    close: () => transporter.close(),
   }
 }

@@ -5,7 +5,7 @@
  * `embargo/policy.ts`.
  */
 import { earliestSend, isUnderEmbargo } from '../embargo/policy.js'
-import { normalizeEmail } from '../press-list/validate.js'
+import { normalizeEmail } from '../address.js'
 import type { Lng, Recipient, Release } from '../types.js'
 import { releaseKey } from './queue/keys.js'
 

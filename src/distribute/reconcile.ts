@@ -12,7 +12,7 @@
  */
 import { hashOf } from '../hash.js'
 import { isUnderEmbargo } from '../embargo/policy.js'
-import { normalizeEmail } from '../press-list/validate.js'
+import { normalizeEmail } from '../address.js'
 import type { Recipient, Release } from '../types.js'
 import { messageIdFor } from './compose.js'
 import { holdings, loadDeliveries, type Delivery, type Holding } from './deliveries.js'

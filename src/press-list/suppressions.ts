@@ -13,7 +13,7 @@ import { mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { PressError, SuppressionFileError } from '../errors.js'
 import { writeAtomic } from '../write-atomic.js'
-import { normalizeEmail } from './validate.js'
+import { looksLikeAddress, normalizeEmail } from '../address.js'
 
 export { normalizeEmail }
 
@@ -38,11 +38,6 @@ export interface SuppressionProblem {
 }
 
 const isoTime = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i
-
-/** A practical check: one `@`, something on both sides, a dot in the domain, no spaces or brackets. */
-function looksLikeAddress(email: string): boolean {
-  return /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]+$/u.test(email)
-}
 
 /**
  * Read every line of the suppression file, with the problems a person may

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { writeAtomic } from '../write-atomic.js'
 import { parseSuppressions } from './suppressions.js'
-import { normalizeEmail } from './validate.js'
+import { normalizeEmail } from '../address.js'
 
 /**
  * Remove addresses from the suppression file.

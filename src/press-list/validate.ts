@@ -3,13 +3,14 @@
  * no file access, so `press check`, `press send` and tests share one code
  * path and every problem comes back as a positioned vfile message.
  */
-import { CsvError, parse } from 'csv-parse/sync'
+import type { CsvError } from 'csv-parse/sync'
 import type { VFileMessage } from 'vfile-message'
 import { diagnostic } from '../diagnostics.js'
 import type { Place } from '../diagnostics.js'
 import { didYouMeanSuffix } from '../did-you-mean.js'
 import { addressProblem, normalizeEmail } from '../address.js'
 import type { Lng, Recipient } from '../types.js'
+import { fieldLocator, readCsvRecords, type CsvRow } from './read-csv-records.js'
 
 /** What the office accepts in its press list. */
 export interface PressListRules {
@@ -56,9 +57,8 @@ const embargoValues: ReadonlyMap<string, boolean> = new Map([
   ['0', false],
 ])
 
-// One validator and one comparison key for every address (src/address.ts):
-// `ivan@пример.рф` and `ivan@xn--e1afmkfd.xn--p1ai` are the same mailbox.
-export { normalizeEmail }
+/** Reports one message; `extra` sets the message's `actual` and `expected`. */
+type Report = (reason: string, place: Place, ruleId: string, fatal: boolean, extra?: { actual?: string; expected?: string[] }) => void
 
 /**
  * Parse the press list and report every problem with its line.
@@ -76,50 +76,73 @@ export { normalizeEmail }
 export function parsePressList(text: string, file: string, rules: PressListRules): ParsedPressList {
   const messages: VFileMessage[] = []
   const recipients: Recipient[] = []
-
-  const report = (reason: string, place: Place, ruleId: string, fatal: boolean, extra?: { actual?: string; expected?: string[] }): void => {
+  const report: Report = (reason, place, ruleId, fatal, extra) => {
     const message = diagnostic(file, place, fatal ? 'error' : 'warning', reason, ruleId, pressListSource)
     if (extra?.actual !== undefined) message.actual = extra.actual
     if (extra?.expected !== undefined) message.expected = extra.expected
     messages.push(message)
   }
 
-  // Physical lines are counted here, not by csv-parse: its `info` option
-  // triples the parse time of a large list, and it counts the two characters
-  // of a CRLF as two lines. Normalising line endings keeps the count simple.
+  // One kind of line ending, so that a line is what follows a `\n`.
   let source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   if (source.includes('\r')) source = source.replace(/\r\n?/g, '\n')
 
-  const { rows: allRows, error: csvError } = readRecords(source)
+  const { rows: allRows, error: csvError } = readCsvRecords(source)
   const rows = allRows.filter((row) => row.fields.some((value) => value !== ''))
   const header = rows[0]
-
   if (!header) {
-    if (csvError) {
-      reportCsvError(csvError.error, csvError.line, report)
-    } else {
-      report(
-        `The press list is empty; start it with the header line \`${exampleHeader}\` and add one row per journalist`,
-        { line: 1, column: 1 },
-        'press-list-empty',
-        false,
-      )
-    }
+    if (csvError) reportCsvError(csvError.error, csvError.line, report)
+    else report(`The press list is empty; start it with the header line \`${exampleHeader}\` and add one row per journalist`, { line: 1, column: 1 }, 'press-list-empty', false)
     return { recipients, messages }
   }
 
-  let lineStarts: number[] | undefined
   // Field positions are only worked out for rows that have a problem.
-  const locate = (row: Row): Place[] => {
-    lineStarts ??= findLineStarts(source)
-    return locateFields(source, lineStarts[row.line - 1] ?? 0, row.line, row.fields.length)
+  const locate = fieldLocator(source)
+  const columnIndex = readHeader(header, locate(header), report)
+  if (columnIndex === undefined) {
+    if (csvError) reportCsvError(csvError.error, csvError.line, report)
+    return { recipients, messages }
   }
 
-  const headerLine = header.line
-  const headerPlaces = locate(header)
+  const checks: RowChecks = {
+    columnIndex,
+    locate,
+    width: header.fields.length,
+    locales: new Map<string, Lng>(rules.locales.map((lng) => [lng.toLowerCase(), lng])),
+    knownLists: rules.lists === undefined ? undefined : new Set(rules.lists),
+    firstSeen: new Map<string, number>(),
+  }
+  for (let index = 1; index < rows.length; index++) {
+    const recipient = checkRow(rows[index]!, checks, report)
+    if (recipient !== undefined) recipients.push(recipient)
+  }
+
+  // Reported last: the broken record comes after every row read before it.
+  if (csvError) reportCsvError(csvError.error, csvError.line, report)
+
+  if (rows.length === 1 && !csvError) {
+    report(
+      `The press list has a header but no recipients; add one row per journalist under \`${header.fields.join(',')}\``,
+      { line: header.line, column: 1 },
+      'press-list-empty',
+      false,
+    )
+  }
+
+  return { recipients, messages }
+}
+
+/**
+ * Read the header: which field holds which column. Reports duplicate and
+ * missing required columns (errors), missing optional and unknown columns
+ * (warnings).
+ *
+ * @returns The column positions, or undefined when the header is unusable.
+ */
+function readHeader(header: CsvRow, places: readonly Place[], report: Report): Map<Column, number> | undefined {
   const columnIndex = new Map<Column, number>()
   const extras: Array<{ name: string; index: number }> = []
-  let headerBroken = false
+  let broken = false
 
   header.fields.forEach((value, index) => {
     const name = value.trim().toLowerCase()
@@ -131,10 +154,10 @@ export function parsePressList(text: string, file: string, rules: PressListRules
     }
     const seen = columnIndex.get(column)
     if (seen !== undefined) {
-      headerBroken = true
+      broken = true
       report(
         `Column \`${column}\` appears twice in the header (fields ${seen + 1} and ${index + 1}); remove one of them`,
-        placeAt(headerPlaces, index, headerLine),
+        placeAt(places, index, header.line),
         'press-list-header',
         true,
       )
@@ -145,25 +168,21 @@ export function parsePressList(text: string, file: string, rules: PressListRules
 
   const missingRequired = requiredColumns.filter((column) => !columnIndex.has(column))
   if (missingRequired.length > 0) {
-    headerBroken = true
+    broken = true
     report(
       `Missing ${listCode(missingRequired)} column${missingRequired.length === 1 ? '' : 's'} in the header${headerHint(header.fields)}; the first line must name the columns, e.g. \`${exampleHeader}\``,
-      { line: headerLine, column: 1 },
+      { line: header.line, column: 1 },
       'press-list-header',
       true,
     )
   }
-
-  if (headerBroken) {
-    if (csvError) reportCsvError(csvError.error, csvError.line, report)
-    return { recipients, messages }
-  }
+  if (broken) return undefined
 
   const missingOptional = pressListColumns.filter((column) => !columnIndex.has(column))
   if (missingOptional.length > 0) {
     report(
       `No ${listCode(missingOptional)} column${missingOptional.length === 1 ? '' : 's'} in the header; ${missingOptional.length === 1 ? 'its values are' : 'their values are'} treated as empty${missingOptional.includes('embargo') ? ' (empty `embargo` means `no`: nobody receives before the lift)' : ''}. Add ${missingOptional.length === 1 ? 'the column' : 'the columns'} to silence this warning`,
-      { line: headerLine, column: 1 },
+      { line: header.line, column: 1 },
       'press-list-column-missing',
       false,
     )
@@ -173,150 +192,178 @@ export function parsePressList(text: string, file: string, rules: PressListRules
   if (firstExtra) {
     report(
       `Ignoring unknown column${extras.length === 1 ? '' : 's'} ${listCode(extras.map((extra) => extra.name))}; the tool reads ${listCode(pressListColumns)} (\`lang\` is accepted for \`language\`)`,
-      placeAt(headerPlaces, firstExtra.index, headerLine),
+      placeAt(places, firstExtra.index, header.line),
       'press-list-extra-column',
       false,
     )
   }
+  return columnIndex
+}
 
-  const locales = new Map<string, Lng>(rules.locales.map((lng) => [lng.toLowerCase(), lng]))
-  const knownLists = rules.lists === undefined ? undefined : new Set(rules.lists)
-  const firstSeen = new Map<string, number>()
-  const width = header.fields.length
-  const index = (column: Column): number => columnIndex.get(column) ?? -1
+/** What every row is checked against. */
+interface RowChecks {
+  readonly columnIndex: ReadonlyMap<Column, number>
+  /** Where a row's fields start. */
+  readonly locate: (row: CsvRow) => Place[]
+  /** Fields in the header. */
+  readonly width: number
+  /** Lowercased language -> the office's spelling. */
+  readonly locales: ReadonlyMap<string, Lng>
+  readonly knownLists: ReadonlySet<string> | undefined
+  /** Normalised address -> line of its first row (filled as rows are read). */
+  readonly firstSeen: Map<string, number>
+}
 
-  for (let rowIndex = 1; rowIndex < rows.length; rowIndex++) {
-    const row = rows[rowIndex]
-    if (!row) continue
-    const { fields, line } = row
-    let places: Place[] | undefined
-    const at = (column: Column | number): Place => {
-      places ??= locate(row)
-      const fieldIndex = typeof column === 'number' ? column : index(column)
-      return placeAt(places, fieldIndex, line)
-    }
+/** One row being checked: its values by column, and the places of its fields (worked out only for a row with a problem). */
+class RowContext {
+  private places: Place[] | undefined
+  constructor(
+    private readonly row: CsvRow,
+    private readonly checks: RowChecks,
+  ) {}
 
-    if (fields.length < width) {
-      report(
-        `Row has ${fields.length} field${fields.length === 1 ? '' : 's'} but the header has ${width}; add the missing fields, empty ones being fine (\`${show(fields.join(',') + ','.repeat(width - fields.length))}\`), so each value lands in its column`,
-        { line, column: 1 },
-        'press-list-columns',
-        true,
-      )
-      continue
-    }
-    if (fields.length > width) {
-      report(
-        `Row has ${fields.length} fields but the header has ${width}; put values that contain a comma in double quotes, e.g. \`"Daily, Example"\``,
-        { line, column: 1 },
-        'press-list-columns',
-        true,
-      )
-      continue
-    }
-
-    const get = (column: Column): string => {
-      const fieldIndex = columnIndex.get(column)
-      return fieldIndex === undefined ? '' : (fields[fieldIndex] ?? '').trim()
-    }
-
-    let ok = true
-    const email = get('email')
-    const emailProblem = checkEmail(email)
-    if (emailProblem) {
-      ok = false
-      report(emailProblem, at('email'), 'press-list-email', true, { actual: email })
-    } else {
-      const key = normalizeEmail(email)
-      const first = firstSeen.get(key)
-      if (first === undefined) {
-        firstSeen.set(key, line)
-      } else {
-        ok = false
-        report(
-          `Duplicate address \`${show(email)}\`: already on line ${first} (addresses are compared ignoring case); delete this row or merge it into line ${first}`,
-          at('email'),
-          'press-list-duplicate',
-          true,
-          { actual: email },
-        )
-      }
-    }
-
-    const name = get('name')
-    if (/[\r\n]/.test(name)) {
-      ok = false
-      report(
-        `Name \`${show(name)}\` contains a line break; names go into email headers, so write the name on one line`,
-        at('name'),
-        'press-list-name',
-        true,
-        { actual: name },
-      )
-    }
-
-    const written = get('language')
-    const lng = locales.get(written.toLowerCase())
-    if (lng === undefined) {
-      ok = false
-      const known = [...locales.values()]
-      report(
-        written === ''
-          ? `Missing language; write one of the office's languages: ${listCode(known)}`
-          : `Unknown language \`${show(written)}\`${didYouMeanSuffix(written, known)}; the office's languages are ${listCode(known)}`,
-        at('language'),
-        'press-list-language',
-        true,
-        { actual: written, expected: known },
-      )
-    }
-
-    const embargoWritten = get('embargo')
-    const embargo = embargoValues.get(embargoWritten.toLowerCase())
-    if (embargo === undefined) {
-      ok = false
-      report(
-        `\`${show(embargoWritten)}\` is not a valid \`embargo\` value; write \`yes\` (vetted: may receive before the lift) or \`no\` (empty also means \`no\`)`,
-        at('embargo'),
-        'press-list-embargo',
-        true,
-        { actual: embargoWritten, expected: ['yes', 'no'] },
-      )
-    }
-
-    const lists = splitLists(get('lists'))
-    if (knownLists !== undefined) {
-      const known = [...knownLists]
-      for (const list of lists) {
-        if (knownLists.has(list)) continue
-        ok = false
-        report(
-          `Unknown list \`${show(list)}\`${didYouMeanSuffix(list, known)}; ${known.length === 0 ? 'the office defines no lists' : `known lists are ${listCode(known)}`}. Fix the name or add the list to the office configuration`,
-          at('lists'),
-          'press-list-list',
-          true,
-          { actual: list, expected: known },
-        )
-      }
-    }
-
-    if (!ok || lng === undefined || embargo === undefined) continue
-    recipients.push({ email, name, lng, embargo, lists, outlet: get('outlet'), line })
+  get line(): number {
+    return this.row.line
   }
 
-  // Reported last: the broken record comes after every row read before it.
-  if (csvError) reportCsvError(csvError.error, csvError.line, report)
+  /** The trimmed value in a column ('' for a column the header lacks). */
+  get(column: Column): string {
+    const fieldIndex = this.checks.columnIndex.get(column)
+    return fieldIndex === undefined ? '' : (this.row.fields[fieldIndex] ?? '').trim()
+  }
 
-  if (rows.length === 1 && !csvError) {
+  /** Where a column's value starts. */
+  at(column: Column): Place {
+    this.places ??= this.checks.locate(this.row)
+    return placeAt(this.places, this.checks.columnIndex.get(column) ?? -1, this.row.line)
+  }
+}
+
+/**
+ * Check one row; report its problems.
+ *
+ * @returns The recipient, or undefined when the row has an error.
+ */
+function checkRow(row: CsvRow, checks: RowChecks, report: Report): Recipient | undefined {
+  if (!checkWidth(row, checks.width, report)) return undefined
+  const context = new RowContext(row, checks)
+  // Every check runs, so that a row's problems are reported together.
+  const email = checkEmailField(context, checks.firstSeen, report)
+  const name = checkName(context, report)
+  const lng = checkLanguage(context, checks.locales, report)
+  const embargo = checkEmbargo(context, report)
+  const lists = checkLists(context, checks.knownLists, report)
+  if (email === undefined || name === undefined || lng === undefined || embargo === undefined || lists === undefined) return undefined
+  return { email, name, lng, embargo, lists, outlet: context.get('outlet'), line: row.line }
+}
+
+/** A row with fewer or more fields than the header is an error: its values would land in the wrong columns. */
+function checkWidth(row: CsvRow, width: number, report: Report): boolean {
+  const { fields, line } = row
+  if (fields.length < width) {
     report(
-      `The press list has a header but no recipients; add one row per journalist under \`${header.fields.join(',')}\``,
-      { line: headerLine, column: 1 },
-      'press-list-empty',
-      false,
+      `Row has ${fields.length} field${fields.length === 1 ? '' : 's'} but the header has ${width}; add the missing fields, empty ones being fine (\`${show(fields.join(',') + ','.repeat(width - fields.length))}\`), so each value lands in its column`,
+      { line, column: 1 },
+      'press-list-columns',
+      true,
+    )
+    return false
+  }
+  if (fields.length > width) {
+    report(
+      `Row has ${fields.length} fields but the header has ${width}; put values that contain a comma in double quotes, e.g. \`"Daily, Example"\``,
+      { line, column: 1 },
+      'press-list-columns',
+      true,
+    )
+    return false
+  }
+  return true
+}
+
+/** The address, unless it is unusable or already on an earlier row. */
+function checkEmailField(row: RowContext, firstSeen: Map<string, number>, report: Report): string | undefined {
+  const email = row.get('email')
+  const problem = checkEmail(email)
+  if (problem) {
+    report(problem, row.at('email'), 'press-list-email', true, { actual: email })
+    return undefined
+  }
+  const key = normalizeEmail(email)
+  const first = firstSeen.get(key)
+  if (first === undefined) {
+    firstSeen.set(key, row.line)
+    return email
+  }
+  report(
+    `Duplicate address \`${show(email)}\`: already on line ${first} (addresses are compared ignoring case); delete this row or merge it into line ${first}`,
+    row.at('email'),
+    'press-list-duplicate',
+    true,
+    { actual: email },
+  )
+  return undefined
+}
+
+/** The name, unless it has a line break (it goes into email headers). */
+function checkName(row: RowContext, report: Report): string | undefined {
+  const name = row.get('name')
+  if (!/[\r\n]/.test(name)) return name
+  report(`Name \`${show(name)}\` contains a line break; names go into email headers, so write the name on one line`, row.at('name'), 'press-list-name', true, { actual: name })
+  return undefined
+}
+
+/** The office's language the row names (any case), or undefined. */
+function checkLanguage(row: RowContext, locales: ReadonlyMap<string, Lng>, report: Report): Lng | undefined {
+  const written = row.get('language')
+  const lng = locales.get(written.toLowerCase())
+  if (lng !== undefined) return lng
+  const known = [...locales.values()]
+  report(
+    written === ''
+      ? `Missing language; write one of the office's languages: ${listCode(known)}`
+      : `Unknown language \`${show(written)}\`${didYouMeanSuffix(written, known)}; the office's languages are ${listCode(known)}`,
+    row.at('language'),
+    'press-list-language',
+    true,
+    { actual: written, expected: known },
+  )
+  return undefined
+}
+
+/** Whether the recipient is vetted (may receive before the lift), or undefined for a value that is neither yes nor no. */
+function checkEmbargo(row: RowContext, report: Report): boolean | undefined {
+  const written = row.get('embargo')
+  const embargo = embargoValues.get(written.toLowerCase())
+  if (embargo !== undefined) return embargo
+  report(
+    `\`${show(written)}\` is not a valid \`embargo\` value; write \`yes\` (vetted: may receive before the lift) or \`no\` (empty also means \`no\`)`,
+    row.at('embargo'),
+    'press-list-embargo',
+    true,
+    { actual: written, expected: ['yes', 'no'] },
+  )
+  return undefined
+}
+
+/** The row's lists, or undefined when one is not among the office's lists (each unknown one is reported). */
+function checkLists(row: RowContext, knownLists: ReadonlySet<string> | undefined, report: Report): string[] | undefined {
+  const lists = splitLists(row.get('lists'))
+  if (knownLists === undefined) return lists
+  const known = [...knownLists]
+  let ok = true
+  for (const list of lists) {
+    if (knownLists.has(list)) continue
+    ok = false
+    report(
+      `Unknown list \`${show(list)}\`${didYouMeanSuffix(list, known)}; ${known.length === 0 ? 'the office defines no lists' : `known lists are ${listCode(known)}`}. Fix the name or add the list to the office configuration`,
+      row.at('lists'),
+      'press-list-list',
+      true,
+      { actual: list, expected: known },
     )
   }
-
-  return { recipients, messages }
+  return ok ? lists : undefined
 }
 
 function isColumn(name: string): name is Column {
@@ -367,113 +414,12 @@ function show(value: string): string {
   return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat
 }
 
-/**
- * Parse the CSV into rows with their first physical line. On a syntax error
- * the file is parsed again up to the error, so the rows before it are still
- * checked (errors are rare; the fast path stays free of callbacks).
- */
-function readRecords(source: string): { rows: Row[]; error?: { error: CsvError; line: number } } {
-  const options = {
-    trim: true,
-    relax_column_count: true,
-    // A stray quote inside an unquoted value (`Jane "JD" Doe`) is kept as
-    // written instead of failing the whole file.
-    relax_quotes: true,
-    // Empty lines stay records so that counting records counts lines.
-    skip_empty_lines: false,
-  } as const
-  try {
-    return { rows: numberRows(parse(source, options)) }
-  } catch (error) {
-    if (!(error instanceof CsvError)) throw error
-    const records: string[][] = []
-    try {
-      parse(source, {
-        ...options,
-        on_record: (record) => {
-          records.push(record)
-          return record
-        },
-      })
-    } catch {
-      // The same error again; `records` holds everything before it.
-    }
-    const rows = numberRows(records)
-    const last = rows.at(-1)
-    const line = last ? last.line + 1 + countBreaks(last.fields) : 1
-    return { rows, error: { error, line } }
-  }
-}
-
-/** One CSV record and the physical line it starts on. */
-interface Row {
-  readonly fields: readonly string[]
-  readonly line: number
-}
-
-function numberRows(records: readonly string[][]): Row[] {
-  const rows: Row[] = []
-  let line = 1
-  for (const fields of records) {
-    rows.push({ fields, line })
-    // Outside quotes a newline always ends the record, so the only other
-    // newlines are inside quoted values.
-    line += 1 + countBreaks(fields)
-  }
-  return rows
-}
-
-function countBreaks(fields: readonly string[]): number {
-  let breaks = 0
-  for (const field of fields) {
-    if (!field.includes('\n')) continue
-    for (const char of field) if (char === '\n') breaks++
-  }
-  return breaks
-}
-
-function findLineStarts(source: string): number[] {
-  const starts = [0]
-  for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1)) starts.push(index + 1)
-  return starts
-}
-
 function placeAt(places: readonly Place[], index: number, line: number): Place {
   return places[index] ?? { line, column: 1 }
 }
 
-/**
- * Where each of the `count` fields of the record at `offset` starts (after
- * leading spaces, which csv-parse trims), as physical line and column.
- */
-function locateFields(source: string, offset: number, line: number, count: number): Place[] {
-  const places: Place[] = []
-  let column = 1
-  let quoted = false
-  let fieldStart = true
-  for (let i = offset; i < source.length && places.length < count; i++) {
-    const char = source[i]
-    if (char === '\n' && !quoted) break
-    if (fieldStart && char !== ' ' && char !== '\t') {
-      places.push({ line, column })
-      fieldStart = false
-    }
-    if (char === '"') quoted = !quoted
-    else if (char === ',' && !quoted) fieldStart = true
-    if (char === '\n') {
-      line++
-      column = 1
-    } else {
-      column++
-    }
-  }
-  // A record ending in an empty field (`a,b,`) still has that field.
-  if (fieldStart && places.length < count) places.push({ line, column })
-  return places
-}
-
 /** Report a CSV syntax error at the line of the record it breaks. */
-function reportCsvError(error: CsvError, line: number, report: (reason: string, place: Place, ruleId: string, fatal: boolean) => void): void {
+function reportCsvError(error: CsvError, line: number, report: Report): void {
   // csv-parse reports where it gave up (for an unclosed quote, the end of the
   // file); the user needs the line where the broken record begins.
   const reason =

@@ -2,6 +2,7 @@
  * Delivery status notifications (RFC 3464): the `message/delivery-status`
  * part of a `multipart/report` bounce, as per-recipient records. Pure.
  */
+import { looksLikeAddress } from '../address.js'
 
 /** One recipient's block of a delivery-status part. */
 export interface DeliveryStatus {
@@ -34,7 +35,7 @@ function addressOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined
   const semi = value.indexOf(';')
   const address = (semi === -1 ? value : value.slice(semi + 1)).trim().replace(/^<(.*)>$/, '$1').trim().toLowerCase()
-  return /^[^\s@]+@[^\s@]+$/.test(address) ? address : undefined
+  return looksLikeAddress(address) ? address : undefined
 }
 
 /**

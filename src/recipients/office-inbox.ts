@@ -7,7 +7,7 @@ import { PressError } from '../errors.js'
 import { parseFrom } from '../distribute/compose.js'
 import type { Office } from '../office.js'
 import { loadPressList } from '../press-list/load.js'
-import { normalizeEmail } from '../press-list/validate.js'
+import { normalizeEmail } from '../address.js'
 import { processInbox, type InboxReport } from './inbox.js'
 import { openRecipientStore } from './store.js'
 

@@ -14,6 +14,7 @@
  */
 import typografImport from 'typograf'
 import type { Element, ElementContent, Root, Text } from 'hast'
+import { looksLikeAddress } from '../address.js'
 
 // The package's types describe its CommonJS build (the class as `.default`);
 // Node's import gives its ES build (the class itself). Either works here.
@@ -189,7 +190,7 @@ function isUrlText(node: Element, text: string): boolean {
   if (node.tagName !== 'a') return false
   const href = typeof node.properties?.['href'] === 'string' ? node.properties['href'] : ''
   const shown = text.trim()
-  return shown !== '' && (href === shown || href === `mailto:${shown}` || /^(https?:\/\/|www\.)\S+$|^\S+@\S+\.\S+$/i.test(shown))
+  return shown !== '' && (href === shown || href === `mailto:${shown}` || /^(https?:\/\/|www\.)\S+$/i.test(shown) || looksLikeAddress(shown))
 }
 
 function textOf(node: ElementContent): string {

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { composeBase, composeMessage } from '../../src/distribute/compose.js'
-import { createMailer, safeFileName, TransportConfigError } from '../../src/distribute/mailer.js'
+import { createMailer, safeFileName } from '../../src/distribute/mailer.js'
+import { TransportConfigError } from '../../src/distribute/errors.js'
 import { fakeContent, makeOffice } from './fixtures/office.js'
 
 async function message(office: ReturnType<typeof makeOffice>, email: string, name = 'N') {

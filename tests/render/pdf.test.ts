@@ -8,7 +8,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { PressError, RenderTimeoutError } from '../../src/errors.js'
-import { createPdfRenderer, setPdfMetadata, type PdfJob, type PdfRenderer } from '../../src/render/pdf.js'
+import { findChromium } from '../../src/render/find-chromium.js'
+import { createPdfRenderer, type PdfJob, type PdfRenderer } from '../../src/render/pdf.js'
+import { setPdfMetadata } from '../../src/render/set-pdf-metadata.js'
 import { pdfCatalogLang, pdfFonts, pdfInfo, pdfOutline, pdfPageTexts, pdfStructure, pdfText } from '../helpers/pdf-tools.js'
 
 const fixtures = fileURLToPath(new URL('../fixtures/pdf/', import.meta.url))
@@ -82,11 +84,13 @@ function job(overrides: Partial<PdfJob> & { html: string }): PdfJob {
   }
 }
 
+/** The caller finds the browser (the renderer reads no environment); tests use the machine's. */
+const chromium = findChromium(undefined, process.env)
 let renderer: PdfRenderer
 let scratch: string
 
 beforeAll(async () => {
-  renderer = await createPdfRenderer({ concurrency: 2 })
+  renderer = await createPdfRenderer({ executablePath: chromium, concurrency: 2 })
   scratch = await mkdtemp(path.join(os.tmpdir(), 'pressroom-pdf-'))
 }, 60_000)
 
@@ -375,7 +379,7 @@ ${hrefs.map((href) => `<link rel="stylesheet" href="${href}">`).join('\n')}
 
 describe('timeouts and shutdown', { timeout: 120_000 }, () => {
   test('a slow render fails with RenderTimeoutError, the page is replaced, and close() leaves no Chromium behind', async () => {
-    const slow = await createPdfRenderer({ concurrency: 1, timeoutMs: 1_000 })
+    const slow = await createPdfRenderer({ executablePath: chromium, concurrency: 1, timeoutMs: 1_000 })
     const { pid, userDataDir } = slow
     expect(pid).toBeTypeOf('number')
     expect(userDataDir).toBeTypeOf('string')
@@ -405,7 +409,7 @@ describe('timeouts and shutdown', { timeout: 120_000 }, () => {
   })
 
   test('close() right after a failed render also shuts Chromium down', async () => {
-    const failing = await createPdfRenderer({ concurrency: 1 })
+    const failing = await createPdfRenderer({ executablePath: chromium, concurrency: 1 })
     const { pid, userDataDir } = failing
     try {
       await expect(failing.render(job({ html: '<p>x</p>', mounts: { '/x/': '/nonexistent/pressroom' } }))).rejects.toThrow(PressError)

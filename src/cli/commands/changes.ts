@@ -25,7 +25,7 @@ import { openDistribution, type CliDistribution } from '../distribution.js'
 import type { Reporter } from '../io.js'
 import { publishSite } from '../publish.js'
 import { recipientEvents } from '../../recipients/store.js'
-import { normalizeEmail } from '../../press-list/validate.js'
+import { normalizeEmail } from '../../address.js'
 import { isRehearsal } from '../rehearsal.js'
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString())

@@ -1,5 +1,5 @@
 /** `press inbox`: read the mailbox once (for cron); also one worker round's inbox step. */
-import { redactUrl } from '../../distribute/mailer.js'
+import { redactUrl } from '../../secrets.js'
 import type { Office } from '../../office.js'
 import type { InboxItem, InboxReport } from '../../recipients/inbox.js'
 import { NoInboxError, noInboxMessage, readOfficeInbox } from '../../recipients/office-inbox.js'

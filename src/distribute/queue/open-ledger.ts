@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { UsageError } from '../../errors.js'
-import { redactUrl } from '../mailer.js'
+import { redactUrl } from '../../secrets.js'
 import type { Ledger } from './ledger.js'
 import { openRedisLedger, type RedisLedgerOptions } from './redis-ledger.js'
 import { openSqliteLedger } from './sqlite-ledger.js'

@@ -33,7 +33,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Redis, type RedisOptions } from 'ioredis'
 import { PressError } from '../../errors.js'
-import { redactUrl } from '../mailer.js'
+import { redactUrl } from '../../secrets.js'
 import {
   sendStates,
   type EnqueueResult,
