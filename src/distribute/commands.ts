@@ -301,7 +301,7 @@ function recordLookup(ctx: DistributeContext): (slug: string, email: string) => 
 /** Dispatch under the lock with an open ledger and mailer, checking every message against the office now. */
 export async function dispatchWith(ctx: DistributeContext, ledger: Ledger, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
   const { listNeeded } = await reconcileAll(ctx, ledger, options.slug)
-  const lock = await ledger.lock({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+  const lock = await ledger.session({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const writer = ctx.deliveriesPath === undefined ? undefined : createDeliveryWriter(ctx.deliveriesPath)
   let failed = false
   try {

@@ -64,7 +64,7 @@ async function leaseGone(prefix: string, lock: LedgerLock): Promise<void> {
 
 const redisHarness: LedgerHarness = {
   name: 'redis',
-  exclusive: false,
+  sharedSessions: true,
   async fresh() {
     const prefix = freshPrefix()
     return {
@@ -92,7 +92,7 @@ function deadPid(): number {
 
 const sqliteHarness: LedgerHarness = {
   name: 'sqlite',
-  exclusive: true,
+  sharedSessions: false,
   async fresh() {
     const path = join(makeOffice().statePath, 'queue.db')
     const open = (options = {}): Ledger => {
@@ -183,7 +183,7 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const n = 90
     const { deps } = await planInto(handles[0]!, n, 'many.example')
     const log: Delivery[] = []
-    const locks = await Promise.all(handles.map((l) => l.lock({ now: LIFT })))
+    const locks = await Promise.all(handles.map((l) => l.session({ now: LIFT })))
     const reports: RunReport[] = await Promise.all(
       handles.map((ledger, i) => runDue({ ...deps, ledger, lock: locks[i]!, mailer: memoryMailer(log, `d${i}`, { delayMs: 3 }) })),
     )
@@ -213,16 +213,16 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const log: Delivery[] = []
     const mailerA = memoryMailer(log, 'A', { hangFrom: 6 })
 
-    const lockA = await a.lock({ now: LIFT })
+    const lockA = await a.session({ now: LIFT })
     const runA = runDue({ ...deps, ledger: a, lock: lockA, mailer: mailerA })
     for (let i = 0; i < 500 && mailerA.hung < 3; i++) await sleep(10)
     expect(mailerA.hung).toBe(3) // A's pool is full of sends whose replies never come
     expect((await b.stats(slug)).counts).toMatchObject({ sent: 5, sending: 3 })
 
     // A is frozen: no heartbeat. Until its lease runs out, B sees A's rows as in flight and leaves them.
-    expect(await b.lock({ now: LIFT }).then((l) => l.release().then(() => l.recovered))).toBe(0)
+    expect(await b.session({ now: LIFT }).then((l) => l.release().then(() => l.recovered))).toBe(0)
     await leaseGone(prefix, lockA)
-    const lockB = await b.lock({ now: LIFT })
+    const lockB = await b.session({ now: LIFT })
     expect(lockB.recovered).toBe(3)
     const reportB = await runDue({ ...deps, ledger: b, lock: lockB, mailer: memoryMailer(log, 'B') })
     await lockB.release()
@@ -255,10 +255,10 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const a = await redisHandle(prefix, frozen(400))
     const b = await redisHandle(prefix)
     await b.enqueue('s', [job('a@x.com', true, LIFT), job('b@x.com', true, LIFT)], LIFT)
-    const lockA = await a.lock({ now: LIFT })
+    const lockA = await a.session({ now: LIFT })
     expect(await a.claim('s/a@x.com', lockA, LIFT)).toBe(true)
     await leaseGone(prefix, lockA)
-    const lockB = await b.lock({ now: LIFT })
+    const lockB = await b.session({ now: LIFT })
     expect(lockB.recovered).toBe(1)
     expect(await b.claim('s/a@x.com', lockB, LIFT + 1)).toBe(true)
     await a.markSent('s/a@x.com', { response: '250 late from A' }, LIFT + 2)
@@ -276,7 +276,7 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const a = await redisHandle(prefix)
     const b = await redisHandle(prefix)
     await a.enqueue('s', [job('a@x.com', true, LIFT)], LIFT)
-    const [lockA, lockB] = [await a.lock({ now: LIFT }), await b.lock({ now: LIFT })]
+    const [lockA, lockB] = [await a.session({ now: LIFT }), await b.session({ now: LIFT })]
     const seenByA: string[] = []
     for await (const row of a.due(() => LIFT)) seenByA.push(row.key)
     expect(seenByA).toEqual(['s/a@x.com'])
@@ -295,7 +295,7 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const prefix = freshPrefix()
     const ledger = await redisHandle(prefix, { leaseMs: 500, heartbeatMs: 50 })
     await ledger.enqueue('s', [job('a@x.com', false, 0)], 0)
-    const lock = await ledger.lock({ now: LIFT - 1 })
+    const lock = await ledger.session({ now: LIFT - 1 })
     // Years from real time either way: only the caller's now counts for due.
     expect((await ledger.stats()).nextDue).toBe(LIFT)
     const at = async (t: number): Promise<number> => {

@@ -29,22 +29,11 @@ import { dirname, join } from 'node:path'
 import { hostname, tmpdir } from 'node:os'
 import Database from 'better-sqlite3'
 import type { Database as Db } from 'better-sqlite3'
-import { LockedError } from '../../errors.js'
+import { clampSendAt } from './clamp-send-at.js'
 import { queueFileError } from './queue-file-error.js'
-import {
-  claimableStates,
-  sendStates,
-  type EnqueueResult,
-  type Ledger,
-  type LedgerLock,
-  type LedgerRow,
-  type LedgerStats,
-  type LockOptions,
-  type PlanRecord,
-  type QueuedJob,
-  type RowKind,
-  type SendState,
-} from './ledger.js'
+import { holderIsDead, ownersHere, takeLock } from './take-lock.js'
+import { claimableStates, emptyCounts } from './ledger.js'
+import type { EnqueueResult, Ledger, LedgerLock, LedgerRow, LedgerStats, LockOptions, PlanRecord, QueuedJob, RowKind, SendState } from './ledger.js'
 
 /** Options of `openSqliteLedger`. */
 export interface SqliteLedgerOptions {
@@ -114,12 +103,8 @@ CREATE TABLE IF NOT EXISTS locks (
  * The two indexes. Neither holds a row that is being sent or is done:
  * `sends_due` is partial (claimable rows only) and `sends_slug` is keyed
  * by slug alone, so a claim removes one index entry and `sent` touches no
- * index at all, only the row's own page. With `(state, due_at)` and
- * `(slug, state)` every claim and every `sent` moved an entry in both
- * (four index pages a message), and a group commit wrote about twice as
- * many pages: 50 µs of SQLite a message at ten writes a commit, 21 µs
- * with these (a 100,000-row queue, claims and `sent` in the dispatch
- * pattern). The price: status counts per release read rows, not an index.
+ * index at all, only the row's own page (see bench/notes/mail.md for what
+ * that saves). The price: status counts per release read rows, not an index.
  */
 const claimable = claimableStates.map((s) => `'${s}'`).join(',')
 const indexes: ReadonlyArray<{ readonly name: string; readonly sql: string }> = [
@@ -234,35 +219,6 @@ function toRow(r: RawRow): LedgerRow {
     ...(r.version === null ? {} : { version: r.version }),
   }
 }
-
-/** The earliest time a job may go: an unvetted row never before the lift. */
-function clampSendAt(job: Pick<QueuedJob, 'vetted' | 'lift' | 'sendAt'>): number {
-  return !job.vetted && job.lift !== undefined ? Math.max(job.sendAt, job.lift) : job.sendAt
-}
-
-function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
-}
-
-/** Lock owners held by this process, to tell our own live lock from one a dead process with a reused pid left. */
-const ownersHere = new Set<string>()
 
 const lockName = 'dispatch'
 
@@ -530,9 +486,8 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   function write<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       queued.push({ run, resolve: resolve as (value: unknown) => void, reject })
-      // Wait a millisecond for the writes of the other sends in flight (at
-      // 1,700 messages/s that makes about twice as many writes per commit and
-      // dispatch ~10 % faster); a full batch goes at the next turn.
+      // Wait groupCommitMs for the writes of the other sends in flight to share
+      // the commit (bench/notes/mail.md); a full batch goes at the next turn.
       if (queued.length >= groupCommitMax || groupCommitMs <= 0) flushSoon ??= setImmediate(scheduledFlush)
       else flushTimer ??= setTimeout(scheduledFlush, groupCommitMs)
     })
@@ -542,8 +497,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   const tryLock = db.transaction((owner: string, now: number): { ok: true; recovered: number } | { ok: false; holder: LockRow } => {
     const holder = s.lockGet.get()
     if (holder !== undefined) {
-      const dead =
-        holder.host === host && (holder.pid === process.pid ? !ownersHere.has(holder.owner) : !isPidAlive(holder.pid))
+      const dead = holderIsDead(holder)
       const stale = holder.clock - holder.heartbeat_at > staleLockMs
       if (!dead && !stale) return { ok: false, holder }
     }
@@ -561,23 +515,25 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
     async lock(opts: LockOptions) {
       const owner = randomBytes(12).toString('hex')
-      const started = s.lockClock.get()?.clock ?? 0
-      for (;;) {
-        flushWrites()
-        const result = tryLock.immediate(owner, opts.now)
-        if (result.ok) return startHeartbeat(owner, result.recovered)
-        const { holder } = result
-        const waited = (s.lockClock.get()?.clock ?? 0) - started
-        const timedOut = opts.timeoutMs !== undefined && waited >= opts.timeoutMs
-        if (!opts.wait || timedOut || opts.signal?.aborted) {
-          throw new LockedError(
-            `Another dispatch is already sending from ${path} (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.acquired_at).toISOString()}). ` +
-              'Wait for it to finish, or run with `--wait` to queue behind it. ' +
-              `If that process is gone, the lock is taken over automatically (at once on this machine, after ${Math.round(staleLockMs / 1000)} s without a heartbeat elsewhere).`,
-          )
-        }
-        await sleep(opts.pollMs ?? 250, opts.signal)
-      }
+      return takeLock<LedgerLock>(
+        {
+          where: path,
+          staleMs: staleLockMs,
+          clock: async () => s.lockClock.get()?.clock ?? 0,
+          async attempt() {
+            flushWrites()
+            const result = tryLock.immediate(owner, opts.now)
+            if (!result.ok) return { ok: false, holder: { pid: result.holder.pid, host: result.holder.host, since: result.holder.acquired_at } }
+            return { ok: true, lock: startHeartbeat(owner, result.recovered) }
+          },
+        },
+        opts,
+      )
+    },
+
+    // One writer sends at a time here: a session is the exclusive lock.
+    session(opts: LockOptions) {
+      return ledger.lock(opts)
     },
 
     async *due(now, opts = {}) {
@@ -634,12 +590,11 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
     async stats(slug) {
       flushWrites()
-      const empty = (): Record<SendState, number> => Object.fromEntries(sendStates.map((st) => [st, 0])) as Record<SendState, number>
-      const counts = empty()
+      const counts = emptyCounts()
       const bySlug: Record<string, Record<SendState, number>> = {}
       for (const { slug: sl, state, n } of slug === undefined ? s.counts.all() : s.countsSlug.all(slug)) {
         counts[state] += n
-        const per = (bySlug[sl] ??= empty())
+        const per = (bySlug[sl] ??= emptyCounts())
         per[state] += n
       }
       const next = slug === undefined ? s.nextDue.get() : s.nextDueSlug.get(slug)
