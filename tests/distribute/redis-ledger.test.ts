@@ -4,7 +4,7 @@
  * shared queue has: several dispatchers (runDue) sending one distribution
  * exactly once, a dispatcher frozen mid-run whose in-flight rows another one
  * resends as `unknown` with the same Message-ID, late reports of a session
- * that lost its rows, stale claims, and openLedger.
+ * that lost its rows, stale claims, and openQueueLedger.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -19,7 +19,7 @@ import { LockLostError, runDue, type RunDueDeps, type RunReport } from '../../sr
 import type { Mailer, Receipt } from '../../src/distribute/mailer.js'
 import type { OutgoingMessage } from '../../src/distribute/compose.js'
 import type { Ledger, LedgerLock } from '../../src/distribute/queue/ledger.js'
-import { openLedger } from '../../src/distribute/queue/open-ledger.js'
+import { openQueueLedger } from '../../src/distribute/queue/open-queue-ledger.js'
 import { openRedisLedger, QueueUnavailableError, type RedisLedgerOptions } from '../../src/distribute/queue/redis-ledger.js'
 import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
 import { useRedisServer } from '../helpers/redis-server.js'
@@ -313,12 +313,12 @@ describe('redis ledger: several dispatchers on one queue', () => {
   })
 })
 
-describe('openLedger', () => {
+describe('openQueueLedger', () => {
   test('refuses a server that may evict any key (allkeys-*), as rows could vanish', async () => {
     const raw = new Redis(redisServer().url)
     try {
       await raw.config('SET', 'maxmemory-policy', 'allkeys-lru')
-      await expect(openLedger({ statePath: '/nonexistent', queueUrl: redisServer().url })).rejects.toThrow(/maxmemory-policy allkeys-lru.*noeviction/)
+      await expect(openQueueLedger({ statePath: '/nonexistent', queueUrl: redisServer().url })).rejects.toThrow(/maxmemory-policy allkeys-lru.*noeviction/)
     } finally {
       await raw.config('SET', 'maxmemory-policy', 'noeviction')
       raw.disconnect()
@@ -327,17 +327,17 @@ describe('openLedger', () => {
 
   test('SQLite in the state folder by default; Redis for a redis:// URL, shared between handles', async () => {
     const office = makeOffice()
-    const local = await openLedger({ statePath: office.statePath })
+    const local = await openQueueLedger({ statePath: office.statePath })
     await local.ledger.enqueue('s', [job('a@x.com', true, 0)], 0)
     await local.close()
     expect(existsSync(join(office.statePath, 'queue.db'))).toBe(true)
-    const blank = await openLedger({ statePath: office.statePath, queueUrl: '' })
+    const blank = await openQueueLedger({ statePath: office.statePath, queueUrl: '' })
     expect((await blank.ledger.rows()).map((r) => r.key)).toEqual(['s/a@x.com'])
     await blank.close()
 
     const url = `${redisServer().url}/0?prefix=${freshPrefix()}`
-    const one = await openLedger({ statePath: office.statePath, queueUrl: url })
-    const two = await openLedger({ statePath: office.statePath, queueUrl: url })
+    const one = await openQueueLedger({ statePath: office.statePath, queueUrl: url })
+    const two = await openQueueLedger({ statePath: office.statePath, queueUrl: url })
     try {
       await one.ledger.enqueue('s', [job('b@x.com', true, 0)], 0)
       expect((await two.ledger.rows()).map((r) => r.key)).toEqual(['s/b@x.com'])
@@ -348,8 +348,8 @@ describe('openLedger', () => {
   })
 
   test('an unknown scheme is a usage error; an unreachable server fails fast without showing the password', async () => {
-    await expect(openLedger({ statePath: '/nonexistent', queueUrl: 'amqp://u:secret@host/q' })).rejects.toThrow(UsageError)
-    await expect(openLedger({ statePath: '/nonexistent', queueUrl: 'amqp://u:secret@host/q' })).rejects.toThrow(/u:\*\*\*\*@host/)
+    await expect(openQueueLedger({ statePath: '/nonexistent', queueUrl: 'amqp://u:secret@host/q' })).rejects.toThrow(UsageError)
+    await expect(openQueueLedger({ statePath: '/nonexistent', queueUrl: 'amqp://u:secret@host/q' })).rejects.toThrow(/u:\*\*\*\*@host/)
     const { createServer } = await import('node:net')
     const port = await new Promise<number>((resolve) => {
       const s = createServer()
@@ -359,7 +359,7 @@ describe('openLedger', () => {
       })
     })
     const started = Date.now()
-    const error = await openLedger({ statePath: '/nonexistent', queueUrl: `redis://user:hunter2@127.0.0.1:${port}` }).catch((e: unknown) => e)
+    const error = await openQueueLedger({ statePath: '/nonexistent', queueUrl: `redis://user:hunter2@127.0.0.1:${port}` }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(QueueUnavailableError)
     expect((error as Error).message).toMatch(/Cannot reach the queue at redis:\/\/user:\*\*\*\*@127\.0\.0\.1/)
     expect((error as Error).message).not.toContain('hunter2')

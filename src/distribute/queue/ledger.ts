@@ -39,6 +39,7 @@ export type RowKind = 'release' | 'notice' | 'correction'
 
 /** What the planner hands the ledger for one message. */
 export interface QueuedJob {
+  /** One row per key, ever: `slug/address` for the release, `slug#change/address` for a notice or correction (keys.ts). */
   readonly key: string
   /** Default `release`. */
   readonly kind?: RowKind
@@ -47,10 +48,14 @@ export interface QueuedJob {
   /** JSON details of a notice (old and new lift…), optional. */
   readonly payload?: string
   readonly slug: string
+  /** Address as written in the press list (trimmed). */
   readonly email: string
   readonly name: string
+  /** Language of the content sent. */
   readonly lng: Lng
+  /** Language the recipient asked for. */
   readonly wanted: Lng
+  /** The recipient agreed to embargo terms. */
   readonly vetted: boolean
   /** Epoch ms. The ledger raises it to `lift` for an unvetted row. */
   readonly sendAt: number
