@@ -199,6 +199,18 @@ const noTally: Tally = { attempted: 0, sent: 0, failed: 0, retried: 0, held: 0, 
 /** What happened to one row, as the tally counts it. */
 type Counted = 'claimed' | 'retry-claimed' | 'sent' | 'recorded' | 'held' | 'cancelled' | 'failed' | 'failed-attempt'
 
+/** The counts each event adds one to. */
+const countedIn: Readonly<Record<Counted, ReadonlyArray<keyof Tally>>> = {
+  claimed: ['attempted'],
+  'retry-claimed': ['attempted', 'retried'],
+  sent: ['sent'],
+  recorded: ['recorded'],
+  held: ['held'],
+  cancelled: ['cancelled'],
+  failed: ['failed'],
+  'failed-attempt': ['failedAttempts'],
+}
+
 /**
  * The tally after one more event (pure).
  *
@@ -207,24 +219,9 @@ type Counted = 'claimed' | 'retry-claimed' | 'sent' | 'recorded' | 'held' | 'can
  * @returns The new counts.
  */
 function count(tally: Tally, event: Counted): Tally {
-  switch (event) {
-    case 'claimed':
-      return { ...tally, attempted: tally.attempted + 1 }
-    case 'retry-claimed':
-      return { ...tally, attempted: tally.attempted + 1, retried: tally.retried + 1 }
-    case 'sent':
-      return { ...tally, sent: tally.sent + 1 }
-    case 'recorded':
-      return { ...tally, recorded: tally.recorded + 1 }
-    case 'held':
-      return { ...tally, held: tally.held + 1 }
-    case 'cancelled':
-      return { ...tally, cancelled: tally.cancelled + 1 }
-    case 'failed':
-      return { ...tally, failed: tally.failed + 1 }
-    case 'failed-attempt':
-      return { ...tally, failedAttempts: tally.failedAttempts + 1 }
-  }
+  const next = { ...tally }
+  for (const name of countedIn[event]) next[name] = tally[name] + 1
+  return next
 }
 
 /** One run: its dependencies, caches, queue and what it has found so far. */

@@ -39,7 +39,7 @@ import { isReleaseKey, slugOfKey } from './keys.js'
 import { emptyCounts } from './ledger.js'
 import type { EnqueueResult, Ledger, LedgerLock, LedgerRow, LedgerStats, LockOptions, PlanRecord, RowKind, SendState } from './ledger.js'
 import { redisKeys, redisScripts, type ScriptName } from './redis-scripts.js'
-import { holderIsDead, ownersHere, takeLock, type LockAttempt } from './take-lock.js'
+import { holderIsDead, holdLock, takeLock, type HeldLock, type LockAttempt } from './queue-lock.js'
 
 /** Options of `openRedisLedger`. */
 export interface RedisLedgerOptions {
@@ -218,8 +218,8 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
     }
   }
 
-  /** The locks and sessions this process holds, with what only the ledger may change: losing them. */
-  const held = new Map<string, { lock: LedgerLock; markLost(): void }>()
+  /** The locks and sessions this ledger holds, by owner, with what only the ledger may do: mark them lost. */
+  const held = new Map<string, HeldLock>()
   const host = hostname()
 
   /** The rows now in flight, with their release and session, to declare to the open script. */
@@ -240,47 +240,22 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
 
   /** Hold `owner`'s lease (and the lock's) with a heartbeat until released or lost. */
   const startHeartbeat = (owner: string, info: string, recovered: number, holdsLock: boolean): LedgerLock => {
-    let lost = false
-    let released = false
     const keys = redisKeys.session(P, owner)
-    const timer = setInterval(() => {
-      if (released || lost) return
-      run('pressBeat', keys, owner, String(leaseMs), holdsLock ? '1' : '0')
-        .then((ok) => {
-          // The lease ran out before this beat: other dispatchers may already have taken the rows over.
-          if (ok === 0 && !released) lost = true
-        })
-        .catch(() => {
-          // A dropped connection skips a beat; the lease covers a few.
-        })
-    }, heartbeatMs)
-    timer.unref()
-    ownersHere.add(owner)
-    const lock: LedgerLock = {
+    const handle = holdLock({
       owner,
       recovered,
-      get lost() {
-        return lost
-      },
-      async release() {
-        if (released) return
-        released = true
-        clearInterval(timer)
+      heartbeatMs,
+      beat: async () => (await run('pressBeat', keys, owner, String(leaseMs), holdsLock ? '1' : '0')) === 1,
+      async drop() {
         held.delete(owner)
-        ownersHere.delete(owner)
         if (redis.status !== 'ready') return
         // Ending the session frees anything it left in flight for the next lock to recover.
         if (holdsLock) await run('pressUnlock', keys, info, owner).catch(() => {})
         await redis.del(`${P}:o:${owner}`).catch(() => {})
       },
-    }
-    held.set(owner, {
-      lock,
-      markLost() {
-        if (!released) lost = true
-      },
     })
-    return lock
+    held.set(owner, handle)
+    return handle.lock
   }
 
   /** Take the lock (`lock`) or open a session (`session`), as SQLite's lock: the same error and waiting. */

@@ -31,7 +31,7 @@ import Database from 'better-sqlite3'
 import type { Database as Db } from 'better-sqlite3'
 import { clampSendAt } from './clamp-send-at.js'
 import { queueFileError } from './queue-file-error.js'
-import { holderIsDead, ownersHere, takeLock } from './take-lock.js'
+import { holderIsDead, holdLock, takeLock } from './queue-lock.js'
 import { claimableStates, emptyCounts } from './ledger.js'
 import type { EnqueueResult, Ledger, LedgerLock, LedgerRow, LedgerStats, LockOptions, PlanRecord, QueuedJob, RowKind, SendState } from './ledger.js'
 
@@ -659,36 +659,20 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   const held = new Set<LedgerLock>()
 
   function startHeartbeat(owner: string, recovered: number): LedgerLock {
-    let lost = false
-    let released = false
-    ownersHere.add(owner)
-    const timer = setInterval(() => {
-      if (released || !db.open) return
-      try {
-        if (s.lockBeat.run(owner).changes === 0) lost = true
-      } catch {
-        // A busy database skips one beat; the next one catches up.
-      }
-    }, heartbeatMs)
-    timer.unref()
-    const lock: LedgerLock = {
+    const { lock } = holdLock({
       owner,
       recovered,
-      get lost() {
-        return lost
-      },
-      async release() {
-        if (released) return
-        released = true
-        clearInterval(timer)
+      heartbeatMs,
+      // A busy database skips one beat (a throw); the next one catches up.
+      beat: () => (db.open ? s.lockBeat.run(owner).changes === 1 : undefined),
+      async drop() {
         held.delete(lock)
-        ownersHere.delete(owner)
         if (!db.open) return
         // This run's last outcomes are committed while it still holds the lock.
         flushWrites()
         s.lockDrop.run(owner)
       },
-    }
+    })
     held.add(lock)
     return lock
   }

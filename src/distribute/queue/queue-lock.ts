@@ -1,13 +1,15 @@
 /**
- * The lock-taking loop both ledgers share: try, and while another live run
- * holds the lock either fail with the same coded `LockedError` or (with
- * `wait`) poll until it is free, the wait timed out or the signal aborted.
+ * The queue lock as both ledgers take and hold it: the loop that tries, and
+ * while another live run holds the lock either fails with the same coded
+ * `LockedError` or (with `wait`) polls until it is free, the wait timed out
+ * or the signal aborted; who counts as gone; and the held lock with its
+ * heartbeat, which only the ledger that issued it can mark lost.
  */
 import { hostname } from 'node:os'
 import { LockedError } from '../../errors.js'
 import { isPidAlive } from '../../is-pid-alive.js'
 import { sleep } from '../../sleep.js'
-import type { LockOptions } from './ledger.js'
+import type { LedgerLock, LockOptions } from './ledger.js'
 
 /** Who holds a queue lock, as its backend recorded it. */
 export interface LockHolder {
@@ -18,7 +20,7 @@ export interface LockHolder {
 }
 
 /** Lock owners held by this process, to tell our own live lock from one a dead process with a reused pid left. */
-export const ownersHere = new Set<string>()
+const ownersHere = new Set<string>()
 
 /**
  * True when the holder of a lock is known to be gone: it ran on this machine
@@ -82,5 +84,71 @@ export async function takeLock<T>(backend: LockBackend<T>, options: LockOptions)
     const timedOut = options.timeoutMs !== undefined && waited >= options.timeoutMs
     if (!options.wait || timedOut || options.signal?.aborted) throw queueLockedError(backend.where, result.holder, backend.staleMs)
     await sleep(options.pollMs ?? 250, options.signal)
+  }
+}
+
+/** A lock as its ledger holds it: the handle callers get, and the one thing only the ledger may do to it. */
+export interface HeldLock {
+  readonly lock: LedgerLock
+  /** The backend found the right gone (a refused claim): `lock.lost` is true from now on. */
+  markLost(): void
+}
+
+/** What `holdLock` needs of a backend. */
+export interface HoldOptions {
+  readonly owner: string
+  readonly recovered: number
+  readonly heartbeatMs: number
+  /** Refresh the lease: false when it is gone (the lock is lost), undefined or a rejection when this beat was skipped (busy, reconnecting). */
+  beat(): boolean | undefined | Promise<boolean | undefined>
+  /** Give the lock up in the backend (called once, by the first `release`). */
+  drop(): Promise<void>
+}
+
+/**
+ * Hold a lock just taken: a heartbeat every `heartbeatMs` (unref'd, so it
+ * never keeps the process alive) until released or lost.
+ *
+ * @param options Owner, recovered rows, heartbeat and how to drop it.
+ * @returns The held lock.
+ */
+export function holdLock(options: HoldOptions): HeldLock {
+  let lost = false
+  let released = false
+  ownersHere.add(options.owner)
+  const timer = setInterval(() => {
+    if (released || lost) return
+    void Promise.resolve()
+      .then(() => options.beat())
+      .then(
+        (alive) => {
+          // The lease ran out before this beat: another run may already have taken the rows over.
+          if (alive === false && !released) lost = true
+        },
+        () => {
+          // A skipped beat; the lease covers a few.
+        },
+      )
+  }, options.heartbeatMs)
+  timer.unref()
+  const lock: LedgerLock = {
+    owner: options.owner,
+    recovered: options.recovered,
+    get lost() {
+      return lost
+    },
+    async release() {
+      if (released) return
+      released = true
+      clearInterval(timer)
+      ownersHere.delete(options.owner)
+      await options.drop()
+    },
+  }
+  return {
+    lock,
+    markLost() {
+      if (!released) lost = true
+    },
   }
 }
