@@ -65,6 +65,13 @@ const scanBatch = 500
 /** Row versions remembered for stale-claim checks (oldest forgotten first). */
 const seenLimit = 50_000
 
+/** A row's hash, from HGETALL's flat field/value list. */
+function toFields(flat: readonly string[]): Map<string, string> {
+  const h = new Map<string, string>()
+  for (let i = 0; i + 1 < flat.length; i += 2) h.set(flat[i]!, flat[i + 1]!)
+  return h
+}
+
 function toRow(h: ReadonlyMap<string, string>): LedgerRow {
   const str = (name: string): string => h.get(name) ?? ''
   const num = (name: string): number => Number(h.get(name) ?? 0)
@@ -193,11 +200,11 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
 
   /**
    * Walk an index by seq after `after`, returning up to `limit` rows that
-   * `match` (their state and due time first, then the whole row). Plain
-   * reads, a batch a round trip: a row that changes meanwhile is read as it
-   * is then, as a next page would read it.
+   * match (`due`: claimable and due at `arg`; `states`: in the comma list
+   * `arg`, any when empty): the index a batch a round trip, the rows of
+   * that batch filtered in one read-only script that declares them.
    */
-  const scan = async (index: string, after: string, limit: number, match: (state: string | null, dueAt: string | null) => boolean): Promise<{ cursor: string; done: boolean; rows: Array<Map<string, string>> }> => {
+  const scan = async (index: string, after: string, limit: number, mode: 'due' | 'states', arg: string): Promise<{ cursor: string; done: boolean; rows: Array<Map<string, string>> }> => {
     const rows: Array<Map<string, string>> = []
     let cursor = after
     for (;;) {
@@ -205,15 +212,9 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       if (batch.length === 0) return { cursor, done: true, rows }
       const keys: string[] = []
       for (let i = 0; i + 1 < batch.length; i += 2) keys.push(batch[i]!)
-      const heads = await redis.pipeline(keys.map((key) => ['hmget', `${P}:r:${key}`, 'state', 'dueAt'])).exec()
-      const wanted: number[] = []
-      for (let i = 0; i < keys.length && rows.length + wanted.length < limit; i++) {
-        const [state, dueAt] = (heads?.[i]?.[1] ?? [null, null]) as [string | null, string | null]
-        cursor = batch[2 * i + 1]!
-        if (match(state, dueAt)) wanted.push(i)
-      }
-      const full = await redis.pipeline(wanted.map((i) => ['hgetall', `${P}:r:${keys[i]!}`])).exec()
-      for (const [, fields] of full ?? []) rows.push(new Map(Object.entries(fields as Record<string, string>)))
+      const [scanned, found] = (await run('pressRead', redisKeys.read(P, keys), limit - rows.length, mode, arg, ...keys)) as [number, string[][]]
+      cursor = batch[2 * scanned - 1] ?? cursor
+      for (const flat of found) rows.push(toFields(flat))
       if (rows.length >= limit) return { cursor, done: false, rows }
     }
   }
@@ -341,8 +342,7 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       const index = opts.slug === undefined ? ':c' : `:c:${opts.slug}`
       let after = '0'
       for (;;) {
-        const t = now()
-        const page = await scan(index, after, pageSize, (state, dueAt) => state !== null && (state === 'planned' || state === 'deferred' || state === 'unknown') && Number(dueAt) <= t)
+        const page = await scan(index, after, pageSize, 'due', String(now()))
         after = page.cursor
         for (const fields of page.rows) yield remember(fields)
         if (page.done) return
@@ -412,10 +412,10 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       const out: LedgerRow[] = []
       if (limit === 0 || filter.states?.length === 0) return out
       const index = filter.slug === undefined ? ':all' : `:s:${filter.slug}`
-      const states = filter.states === undefined ? undefined : new Set<string>(filter.states)
+      const states = filter.states?.join(',') ?? ''
       let after = '0'
       for (;;) {
-        const page = await scan(index, after, Math.min(500, limit - out.length), (state) => state !== null && (states === undefined || states.has(state)))
+        const page = await scan(index, after, Math.min(500, limit - out.length), 'states', states)
         after = page.cursor
         for (const fields of page.rows) out.push(toRow(fields))
         if (page.done || out.length >= limit) return out

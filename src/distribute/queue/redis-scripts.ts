@@ -6,9 +6,10 @@
  * Redis that routes or checks by the declared keys sees them all): the
  * caller lists them with the `*Keys` functions below, and the scripts reach
  * a key only through `K(name)`, which raises `press: undeclared key …` for
- * a name not in KEYS. Rows a script finds through data (the rows in flight
- * a lock recovers) are read first by the caller and declared; the script
- * checks they are still what was read and leaves any other alone.
+ * a name not in KEYS. Rows found through data are read first by the caller
+ * and declared: the rows in flight a lock recovers (the script checks they
+ * are still what was read and leaves any other alone), and the rows of an
+ * index batch `due()` and `rows()` filter.
  *
  * Key layout, all under the hash tag `{prefix}` (one cluster slot):
  * `:r:<key>` a row (hash); `:all` and `:s:<slug>` every row by seq;
@@ -280,6 +281,33 @@ reindex(key, h[3], h[4], state, new, due)
 return 1
 `
 
+/**
+ * Read rows a caller found in an index, filtered. ARGV: P, limit, mode
+ * ('due': claimable with dueAt <= arg; 'states': state in the comma list,
+ * or any when empty), arg, then the row keys in index order. Returns
+ * {scanned, rows}: how many keys it looked at (it stops at the limit-th
+ * match) and each matching row as a flat HGETALL. Writes nothing.
+ */
+const readLua = `${prelude}
+local limit, mode, arg = tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local wanted, any = {}, true
+if mode == 'states' then
+  for st in string.gmatch(arg, '[^,]+') do wanted[st] = true; any = false end
+end
+local out, scanned = {}, 0
+for i = 5, #ARGV do
+  if #out >= limit then break end
+  scanned = scanned + 1
+  local r = rk(ARGV[i])
+  local h = redis.call('HMGET', r, 'state', 'dueAt')
+  local match
+  if mode == 'due' then match = CLAIMABLE[h[1] or ''] and tonumber(h[2]) <= tonumber(arg)
+  else match = h[1] and (any or wanted[h[1]]) end
+  if match then out[#out + 1] = redis.call('HGETALL', r) end
+end
+return { scanned, out }
+`
+
 /** Every script, by the command name ioredis defines for it. */
 export const redisScripts = {
   pressUpsert: upsertLua,
@@ -289,6 +317,7 @@ export const redisScripts = {
   pressUnlock: unlockLua,
   pressClaim: claimLua,
   pressMark: markLua,
+  pressRead: readLua,
 } as const
 
 /** A script's command name. */
@@ -314,6 +343,8 @@ export const redisKeys = {
     `${P}:ln`,
     ...keys.map((key) => `${P}:r:${key}`),
   ],
+  /** `pressRead` of rows found in an index. */
+  read: (P: string, keys: readonly string[]): string[] => keys.map((key) => `${P}:r:${key}`),
   /** `pressCancel` and `pressMark` of rows of one release. */
   rows: (P: string, slug: string, keys: readonly string[]): string[] => [...rowIndexKeys(P, slug), ...keys.map((key) => `${P}:r:${key}`)],
   /** `pressClaim` of one row by a session. */
