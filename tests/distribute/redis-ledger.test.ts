@@ -109,7 +109,8 @@ const sqliteHarness: LedgerHarness = {
         db.close()
       },
       async lostLock() {
-        const ledger = open({ staleLockMs: 1000, heartbeatMs: 50 })
+        // No heartbeat in the test's time: only the refused claim can tell the lock is lost.
+        const ledger = open({ staleLockMs: 1000, heartbeatMs: 3_600_000 })
         const lock = await ledger.lock({ now: 0 })
         const db = new Database(path)
         db.prepare("UPDATE locks SET owner = 'thief'").run()

@@ -31,7 +31,7 @@ import Database from 'better-sqlite3'
 import type { Database as Db } from 'better-sqlite3'
 import { clampSendAt } from './clamp-send-at.js'
 import { queueFileError } from './queue-file-error.js'
-import { holderIsDead, holdLock, takeLock } from './queue-lock.js'
+import { holderIsDead, holdLock, takeLock, type HeldLock } from './queue-lock.js'
 import { claimableStates, emptyCounts } from './ledger.js'
 import type { EnqueueResult, Ledger, LedgerLock, LedgerRow, LedgerStats, LockOptions, PlanRecord, QueuedJob, RowKind, SendState } from './ledger.js'
 
@@ -564,7 +564,10 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
     async claim(key, lock, now) {
       if (lock.lost) return false
-      return write(() => s.claim.run({ key, owner: lock.owner, now }).changes === 1)
+      const claimed = await write(() => s.claim.run({ key, owner: lock.owner, now }).changes === 1)
+      // Refused because another run holds the lock now: this one is lost, for this claim and every later one.
+      if (!claimed && s.lockGet.get()?.owner !== lock.owner) held.get(lock.owner)?.markLost()
+      return claimed
     },
 
     async markSent(key, receipt, now) {
@@ -651,30 +654,31 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
     async close() {
       scheduledFlush()
-      for (const lock of held) await lock.release()
+      for (const { lock } of [...held.values()]) await lock.release()
       db.close()
     },
   }
 
-  const held = new Set<LedgerLock>()
+  /** The locks this ledger holds, by owner, with what only the ledger may do: mark them lost. */
+  const held = new Map<string, HeldLock>()
 
   function startHeartbeat(owner: string, recovered: number): LedgerLock {
-    const { lock } = holdLock({
+    const handle = holdLock({
       owner,
       recovered,
       heartbeatMs,
       // A busy database skips one beat (a throw); the next one catches up.
       beat: () => (db.open ? s.lockBeat.run(owner).changes === 1 : undefined),
       async drop() {
-        held.delete(lock)
+        held.delete(owner)
         if (!db.open) return
         // This run's last outcomes are committed while it still holds the lock.
         flushWrites()
         s.lockDrop.run(owner)
       },
     })
-    held.add(lock)
-    return lock
+    held.set(owner, handle)
+    return handle.lock
   }
 
   return ledger
