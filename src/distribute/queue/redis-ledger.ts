@@ -262,25 +262,18 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
   /** Take the lock (`lock`) or open a session (`session`), as SQLite's lock: the same error and waiting. */
   const open = (mode: 'lock' | 'session', opts: LockOptions): Promise<LedgerLock> => {
     const owner = randomBytes(12).toString('hex')
-    return takeLock<LedgerLock>(
-      {
-        where,
-        staleMs: leaseMs,
-        clock,
-        async attempt(): Promise<LockAttempt<LedgerLock>> {
-          const info = JSON.stringify({ owner, host, pid: process.pid, since: await clock() })
-          const rows = await inFlight()
-          const args = rows.flatMap((row) => [row.key, row.slug, row.owner])
-          const [ok, value] = (await run('pressOpen', redisKeys.open(P, owner, rows), String(opts.now), owner, String(leaseMs), info, mode, ...args)) as [number, number | string]
-          if (ok === 1) return { ok: true, lock: startHeartbeat(owner, info, Number(value), mode === 'lock') }
-          const holder = JSON.parse(String(value)) as { owner: string; host: string; pid: number; since: number }
-          // A holder that died on this machine is taken over at once; elsewhere its lease runs out.
-          if (holderIsDead(holder) && (await run('pressUnlock', redisKeys.session(P, holder.owner), String(value), holder.owner)) === 1) return this.attempt()
-          return { ok: false, holder }
-        },
-      },
-      opts,
-    )
+    const attempt = async (): Promise<LockAttempt<LedgerLock>> => {
+      const info = JSON.stringify({ owner, host, pid: process.pid, since: await clock() })
+      const rows = await inFlight()
+      const args = rows.flatMap((row) => [row.key, row.slug, row.owner])
+      const [ok, value] = (await run('pressOpen', redisKeys.open(P, owner, rows), String(opts.now), owner, String(leaseMs), info, mode, ...args)) as [number, number | string]
+      if (ok === 1) return { ok: true, lock: startHeartbeat(owner, info, Number(value), mode === 'lock') }
+      const holder = JSON.parse(String(value)) as { owner: string; host: string; pid: number; since: number }
+      // A holder that died on this machine is taken over at once; elsewhere its lease runs out.
+      if (holderIsDead(holder) && (await run('pressUnlock', redisKeys.session(P, holder.owner), String(value), holder.owner)) === 1) return attempt()
+      return { ok: false, holder }
+    }
+    return takeLock<LedgerLock>({ where, staleMs: leaseMs, clock, attempt }, opts)
   }
 
   const ledger: Ledger = {
