@@ -17,7 +17,7 @@ export { planSends, type Plan, type SendJob } from './distribute/plan.js'
 export {
   dispatch,
   dryRun,
-  planDistribution,
+  planAndSend,
   schedule,
   sendTest,
   status,

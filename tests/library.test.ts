@@ -23,7 +23,7 @@ const api = [
   'liftEmbargo',
   'loadConfig',
   'loadOffice',
-  'planDistribution',
+  'planAndSend',
   'planSends',
   'recipientsStatus',
   'retryRelease',

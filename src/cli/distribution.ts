@@ -15,7 +15,7 @@ import { loadPressList } from '../press-list/load.js'
 import { findChromium } from '../render/find-chromium.js'
 import type { PdfRenderer } from '../render/pdf.js'
 import type { Recipient } from '../types.js'
-import { openLedger } from '../distribute/queue/open-ledger.js'
+import { openQueueLedger } from '../distribute/queue/open-queue-ledger.js'
 import { openOffice } from './context.js'
 import type { ContentFor } from '../distribute/compose.js'
 import { unsubscribeTokenMaker } from '../recipients/secret.js'
@@ -131,7 +131,7 @@ export async function openDistribution(
   // a dry run must not create .press/queue.db).
   // A rehearsal never touches the real queue (a Redis one included).
   const queueUrl = rehearsal ? undefined : reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
-  const queue = queueUrl ? await openLedger({ statePath: config.paths.state, queueUrl }) : undefined
+  const queue = queueUrl ? await openQueueLedger({ statePath: config.paths.state, queueUrl }) : undefined
   const contents = { started: 0, done: 0, listeners: [] as Array<() => void>, watch(listener: () => void) { this.listeners.push(listener) } }
   const ctx: DistributeContext = {
     // A rehearsal's queue.db and outbox/ live in .press/rehearsal/.

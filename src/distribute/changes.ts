@@ -19,11 +19,11 @@ import { addCorrection, setFrontmatterScalar } from '../release/edit-frontmatter
 import type { Recipient, Release } from '../types.js'
 import { writeAtomic } from '../write-atomic.js'
 import { parseFrom } from './compose.js'
-import { dispatchWith, openLedger, openMailer, reconcileWith, type DistributeContext, type SendOptions } from './commands.js'
+import { dispatchWith, openContextLedger, openMailer, reconcileWith, type DistributeContext, type SendOptions } from './commands.js'
 import { loadDeliveries, type Delivery } from './deliveries.js'
 import type { RunReport } from './dispatch.js'
 import { ReleaseNotFoundError } from './errors.js'
-import { claimableStates, type Ledger, type LedgerRow, type SendState } from './queue/ledger.js'
+import { claimableStates, type LedgerRow, type PlanStore, type QueueReader, type SendState } from './queue/ledger.js'
 import { changeJob, holdingsOf, rowAsDelivery } from './reconcile.js'
 
 /** A release file could not be changed. */
@@ -73,8 +73,8 @@ async function reread(ctx: DistributeContext, slug: string): Promise<Release> {
 }
 
 /** Run `fn` with the ledger and a mailer open. */
-async function withQueue<T>(ctx: DistributeContext, fn: (ledger: Ledger, send: (options: SendOptions & { slug?: string }) => Promise<RunReport>) => Promise<T>): Promise<T> {
-  const { ledger, close } = openLedger(ctx)
+async function withQueue<T>(ctx: DistributeContext, fn: (ledger: PlanStore, send: (options: SendOptions & { slug?: string }) => Promise<RunReport>) => Promise<T>): Promise<T> {
+  const { ledger, close } = openContextLedger(ctx)
   try {
     let mailer: ReturnType<typeof openMailer> | undefined
     try {
@@ -209,7 +209,7 @@ export async function withdrawRelease(ctx: DistributeContext, slug: string, opti
 }
 
 /** One notice or correction row for everyone who holds the release now (not suppressed). */
-async function holderJobs(ctx: DistributeContext, ledger: Ledger, release: Release, change: string, kind: 'notice' | 'correction') {
+async function holderJobs(ctx: DistributeContext, ledger: PlanStore, release: Release, change: string, kind: 'notice' | 'correction') {
   const now = ctx.now()
   const suppressed = await loadSuppressions(ctx.suppressionsPath)
   const recipients = new Map<string, Recipient>()
@@ -388,7 +388,7 @@ export interface RecipientLine {
  * @param slug Release.
  * @returns One line per message, in queue order, then record-only lines.
  */
-export async function recipientsStatus(ctx: DistributeContext, slug: string, ledger: Ledger | undefined): Promise<RecipientLine[]> {
+export async function recipientsStatus(ctx: DistributeContext, slug: string, ledger: QueueReader | undefined): Promise<RecipientLine[]> {
   const rows = ledger === undefined ? [] : await ledger.rows({ slug })
   const lines: RecipientLine[] = rows.map((row) => {
     const d = rowAsDelivery(row)

@@ -23,11 +23,12 @@ import { createDeliveryWriter, holdings, loadDeliveries, type Holding } from './
 import { runDue, type ProgressEvent, type ReleaseLookup, type RetryOptions, type RunReport } from './dispatch.js'
 import { reconcileRelease, type ReconcileResult } from './reconcile.js'
 import { hashOf } from '../hash.js'
+import { sleep, type WakeUp } from '../sleep.js'
 import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from './errors.js'
 import { createMailer, type Mailer, type Receipt } from './mailer.js'
 import { redactUrl } from '../secrets.js'
 import { planSends, type Plan } from './plan.js'
-import { sendStates, type EnqueueResult, type Ledger, type LedgerRow, type LedgerStats, type PlanRecord, type SendState } from './queue/ledger.js'
+import { emptyCounts, type EnqueueResult, type Ledger, type LedgerRow, type LedgerStats, type PlanRecord, type PlanStore, type SendQueue, type SendRights } from './queue/ledger.js'
 import { openSqliteLedger } from './queue/sqlite-ledger.js'
 
 /** The `mail` part of the config, as distribution uses it. */
@@ -191,7 +192,7 @@ async function makePlan(ctx: DistributeContext, release: Release, at?: number): 
 }
 
 /** Open the context's ledger (or the SQLite queue in the state folder; `readOnly` for status). */
-export function openLedger(ctx: DistributeContext, options: { readOnly?: boolean } = {}): { ledger: Ledger; close: () => Promise<void> } {
+export function openContextLedger(ctx: DistributeContext, options: { readOnly?: boolean } = {}): { ledger: Ledger; close: () => Promise<void> } {
   if (ctx.ledger) return { ledger: ctx.ledger, close: async () => {} }
   const ledger = openSqliteLedger(join(ctx.statePath, 'queue.db'), options)
   return { ledger, close: () => ledger.close() }
@@ -226,7 +227,7 @@ function checkPlan(release: Release, plan: Plan): void {
  * @param force Re-plan even when nothing changed.
  * @returns What changed.
  */
-export async function reconcileWith(ctx: DistributeContext, ledger: Ledger, release: Release, record: PlanRecord, force = false): Promise<ReconcileResult> {
+export async function reconcileWith(ctx: DistributeContext, ledger: PlanStore, release: Release, record: PlanRecord, force = false): Promise<ReconcileResult> {
   const recipients = [...(await loadRecipients(ctx))]
   return reconcileRelease({
     ledger,
@@ -257,7 +258,7 @@ function inputsKey(ctx: DistributeContext, release: Release, record: PlanRecord)
  *   press list as it is now (false only when every plan was made from the
  *   list files as they are: then the list need not be read at all).
  */
-async function reconcileAll(ctx: DistributeContext, ledger: Ledger, slug?: string): Promise<{ results: ReconcileResult[]; listNeeded: boolean }> {
+async function reconcileAll(ctx: DistributeContext, ledger: PlanStore, slug?: string): Promise<{ results: ReconcileResult[]; listNeeded: boolean }> {
   const results: ReconcileResult[] = []
   let listNeeded = ctx.inputsStamp === undefined
   for (const { slug: s, plan } of await ledger.plans()) {
@@ -276,7 +277,7 @@ async function reconcileAll(ctx: DistributeContext, ledger: Ledger, slug?: strin
 }
 
 /** Plan (or re-plan) a release into the queue, as `press send` and `press schedule` do. */
-async function planInto(ctx: DistributeContext, ledger: Ledger, release: Release, at: number | undefined): Promise<{ result: ReconcileResult; enqueued: EnqueueResult }> {
+async function planInto(ctx: DistributeContext, ledger: PlanStore, release: Release, at: number | undefined): Promise<{ result: ReconcileResult; enqueued: EnqueueResult }> {
   const previous = await ledger.plan(release.slug)
   const record: PlanRecord = { plannedAt: previous?.plannedAt ?? ctx.now(), ...(at === undefined ? {} : { at }) }
   const result = await reconcileWith(ctx, ledger, release, record, true)
@@ -300,9 +301,9 @@ function recordLookup(ctx: DistributeContext): (slug: string, email: string) => 
 }
 
 /** Dispatch under the lock with an open ledger and mailer, checking every message against the office now. */
-export async function dispatchWith(ctx: DistributeContext, ledger: Ledger, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
+export async function dispatchWith(ctx: DistributeContext, ledger: PlanStore & SendQueue & SendRights, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
   const { listNeeded } = await reconcileAll(ctx, ledger, options.slug)
-  const lock = await ledger.lock({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+  const lock = await ledger.session({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
   const writer = ctx.deliveriesPath === undefined ? undefined : createDeliveryWriter(ctx.deliveriesPath)
   let failed = false
   try {
@@ -380,12 +381,12 @@ export async function dryRun(ctx: DistributeContext, slug: string, options: { at
  *   The plan, what the queue did with it, and the run report.
  * @throws {ReleaseNotFoundError | DraftReleaseError | StrictTranslationError | LockedError}
  */
-export async function planDistribution(ctx: DistributeContext, slug: string, options: SendOptions = {}): Promise<SendResult> {
+export async function planAndSend(ctx: DistributeContext, slug: string, options: SendOptions = {}): Promise<SendResult> {
   const release = await findRelease(ctx, slug)
   const plan = await makePlan(ctx, release)
   checkPlan(release, plan)
   options.onPlanned?.(plan)
-  const { ledger, close } = openLedger(ctx)
+  const { ledger, close } = openContextLedger(ctx)
   try {
     const { enqueued } = await planInto(ctx, ledger, release, undefined)
     const { mailer, close: closeMailer } = openMailer(ctx)
@@ -418,7 +419,7 @@ export async function schedule(ctx: DistributeContext, slug: string, at: number)
   const release = await findRelease(ctx, slug)
   const plan = await makePlan(ctx, release, at)
   checkPlan(release, plan)
-  const { ledger, close } = openLedger(ctx)
+  const { ledger, close } = openContextLedger(ctx)
   try {
     return { plan, enqueued: (await planInto(ctx, ledger, release, at)).enqueued }
   } finally {
@@ -439,7 +440,7 @@ export async function schedule(ctx: DistributeContext, slug: string, at: number)
  *   When another dispatch holds the queue and `wait` is not set (exit 75).
  */
 export async function dispatch(ctx: DistributeContext, options: SendOptions = {}): Promise<RunReport> {
-  const { ledger, close } = openLedger(ctx)
+  const { ledger, close } = openContextLedger(ctx)
   try {
     const { mailer, close: closeMailer } = openMailer(ctx)
     try {
@@ -504,11 +505,10 @@ export async function sendTest(ctx: DistributeContext, slug: string, address: st
  */
 export async function status(ctx: DistributeContext, slug?: string): Promise<StatusResult> {
   if (!ctx.ledger && !existsSync(join(ctx.statePath, 'queue.db'))) {
-    const counts = Object.fromEntries(sendStates.map((s) => [s, 0])) as Record<SendState, number>
-    return { counts, bySlug: {}, nextDue: undefined, failures: [], retrying: [] }
+    return { counts: emptyCounts(), bySlug: {}, nextDue: undefined, failures: [], retrying: [] }
   }
   // Read-only: status works on a queue file this user may not write.
-  const { ledger, close } = openLedger(ctx, { readOnly: true })
+  const { ledger, close } = openContextLedger(ctx, { readOnly: true })
   try {
     const filter = slug === undefined ? {} : { slug }
     const stats = await ledger.stats(slug)
@@ -518,21 +518,6 @@ export async function status(ctx: DistributeContext, slug?: string): Promise<Sta
   } finally {
     await close()
   }
-}
-
-function sleep(ms: number, signal: AbortSignal, wakeUp?: { wake: (() => void) | undefined }): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const timer = setTimeout(done, Math.max(0, ms))
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      if (wakeUp) wakeUp.wake = undefined
-      resolve()
-    }
-    if (wakeUp) wakeUp.wake = done
-    signal.addEventListener('abort', done, { once: true })
-  })
 }
 
 /**
@@ -552,7 +537,7 @@ function sleep(ms: number, signal: AbortSignal, wakeUp?: { wake: (() => void) | 
 export async function worker(ctx: DistributeContext, options: WorkerOptions): Promise<WorkerReport> {
   const { signal } = options
   const maxSleep = options.maxSleepMs ?? 60_000
-  const { ledger, close } = openLedger(ctx)
+  const { ledger, close } = openContextLedger(ctx)
   const { mailer, close: closeMailer } = openMailer(ctx)
   const fired = new Set<string>()
   const lifts: Array<{ slug: string; lift: number }> = []
@@ -578,7 +563,7 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
     return [...found].map(([k, lift]) => ({ slug: k.slice(0, k.lastIndexOf('@')), lift })).sort((a, b) => a.lift - b.lift)
   }
 
-  const wakeUp: { wake: (() => void) | undefined } = { wake: undefined }
+  const wakeUp: WakeUp = { wake: undefined }
   let dirty = false
   const unwatch = options.watch?.(() => {
     dirty = true

@@ -8,6 +8,7 @@
  */
 import PQueue from 'p-queue'
 import { PressError } from '../errors.js'
+import { sleep } from '../sleep.js'
 import type { Lng, Recipient, Release } from '../types.js'
 import {
   composeBase,
@@ -22,7 +23,7 @@ import {
 import { decide, type HandOver } from './decide.js'
 import type { Delivery, Holding } from './deliveries.js'
 import { classifySendError, type Mailer } from './mailer.js'
-import type { Ledger, LedgerLock, LedgerRow } from './queue/ledger.js'
+import type { LedgerLock, LedgerRow, SendQueue } from './queue/ledger.js'
 
 /** Backoff for temporary failures. */
 export interface RetryOptions {
@@ -59,8 +60,8 @@ export interface ProgressEvent {
 
 /** What `runDue` needs. */
 export interface RunDueDeps {
-  readonly ledger: Ledger
-  /** The lock this run holds (from `ledger.lock`). */
+  readonly ledger: SendQueue
+  /** The lock or session this run holds (from `ledger.session` or `ledger.lock`). */
   readonly lock: LedgerLock
   readonly mailer: Mailer
   readonly content: ContentFor
@@ -90,8 +91,7 @@ export interface RunDueDeps {
   /**
    * Sends in flight at once (default four times the mailer's pool size, so no
    * connection idles while the next message's claim waits for its group
-   * commit: twice the pool size left dispatch idle 40 % of the time, and
-   * four times sent 4,120 messages/s instead of 2,810).
+   * commit; bench/notes/mail.md has the measurements).
    */
   readonly concurrency?: number
   readonly onProgress?: (event: ProgressEvent) => void
@@ -180,6 +180,366 @@ export function backoffDelay(attempt: number, retry: RetryOptions = {}): number 
   return Math.min(maxMs, Math.round(baseMs * factor ** Math.max(0, attempt - 1)))
 }
 
+/** What a run counts as it goes. */
+interface Tally {
+  /** SMTP hand-overs (claims). */
+  readonly attempted: number
+  readonly sent: number
+  readonly failed: number
+  readonly retried: number
+  readonly held: number
+  readonly cancelled: number
+  readonly recorded: number
+  /** Hand-overs that failed, temporary or not (for the failure threshold). */
+  readonly failedAttempts: number
+}
+
+const noTally: Tally = { attempted: 0, sent: 0, failed: 0, retried: 0, held: 0, cancelled: 0, recorded: 0, failedAttempts: 0 }
+
+/** What happened to one row, as the tally counts it. */
+type Counted = 'claimed' | 'retry-claimed' | 'sent' | 'recorded' | 'held' | 'cancelled' | 'failed' | 'failed-attempt'
+
+/** The counts each event adds one to. */
+const countedIn: Readonly<Record<Counted, ReadonlyArray<keyof Tally>>> = {
+  claimed: ['attempted'],
+  'retry-claimed': ['attempted', 'retried'],
+  sent: ['sent'],
+  recorded: ['recorded'],
+  held: ['held'],
+  cancelled: ['cancelled'],
+  failed: ['failed'],
+  'failed-attempt': ['failedAttempts'],
+}
+
+/**
+ * The tally after one more event (pure).
+ *
+ * @param tally The counts so far.
+ * @param event What happened.
+ * @returns The new counts.
+ */
+function count(tally: Tally, event: Counted): Tally {
+  const next = { ...tally }
+  for (const name of countedIn[event]) next[name] = tally[name] + 1
+  return next
+}
+
+/** One run: its dependencies, caches, queue and what it has found so far. */
+interface Run {
+  readonly deps: RunDueDeps
+  readonly retry: typeof retryDefaults
+  readonly concurrency: number
+  readonly queue: PQueue
+  readonly releases: Map<string, Promise<Release | undefined>>
+  readonly bases: Map<string, Promise<MessageBase>>
+  /** Failed or deferred rows by key (a later success removes one). */
+  readonly failures: Map<string, RunFailure>
+  readonly suppressedNow: string[]
+  readonly warnings: string[]
+  readonly retryTimers: Set<NodeJS.Timeout>
+  tally: Tally
+  pendingRetries: number
+  finished: boolean
+  paused: { reason: string } | undefined
+  /** The first error that stops the run (rethrown at the end). */
+  fatal: unknown
+  lockLost: boolean
+}
+
+/** The send decided on for a row, and the message body it goes with. */
+interface Prepared {
+  readonly base: MessageBase
+  readonly chosen: Extract<HandOver, { action: 'send' }>
+}
+
+function tally(run: Run, event: Counted): void {
+  run.tally = count(run.tally, event)
+}
+
+function stopped(run: Run): boolean {
+  return run.finished || run.paused !== undefined || run.fatal !== undefined || run.lockLost || run.deps.signal?.aborted === true
+}
+
+function emit(run: Run, event: ProgressEvent): void {
+  run.deps.onProgress?.(event)
+}
+
+/** The release of a slug, looked up once per run. */
+function releaseOf(run: Run, slug: string): Promise<Release | undefined> {
+  let found = run.releases.get(slug)
+  if (found === undefined) {
+    found = Promise.resolve(run.deps.releases(slug))
+    run.releases.set(slug, found)
+  }
+  return found
+}
+
+/** The message body of a release, language and variant, composed once per run. */
+function baseOf(run: Run, rel: Release, lng: Lng, variant: ContentVariant): Promise<MessageBase> {
+  const key = `${rel.slug}\0${lng}\0${variantKey(variant)}`
+  let found = run.bases.get(key)
+  if (found === undefined) {
+    const replyTo = rel.contacts.find((c) => c.email)?.email
+    found = run.deps.content(rel.slug, lng, variant).then((content) => composeBase(rel.slug, lng, variant, content, replyTo, run.deps.compose))
+    run.bases.set(key, found)
+  }
+  return found
+}
+
+/** Pause the run once the failure threshold is reached (after at least 10 attempts). */
+function checkThreshold(run: Run): void {
+  const threshold = run.deps.failureThreshold
+  const { attempted, failedAttempts } = run.tally
+  if (threshold === undefined || run.paused !== undefined || attempted < 10) return
+  if (failedAttempts / attempted >= threshold) {
+    run.paused = {
+      reason: `${failedAttempts} of ${attempted} attempts failed (threshold ${Math.round(threshold * 100)}%); the run was paused. Check the failures, then run \`press dispatch\` again.`,
+    }
+  }
+}
+
+/** The row's decision at `at`, against the office as it is now. */
+function decideNow(run: Run, row: LedgerRow, rel: Release | undefined, at: number): HandOver {
+  const { deps } = run
+  return decide(
+    row,
+    {
+      release: () => rel,
+      recipient: deps.recipient,
+      suppressed: (email) => deps.suppressed?.has(email) ?? false,
+      holding: deps.holding,
+      locales: deps.locales ?? (rel ? Object.keys(rel.texts) : []),
+      translations: deps.translations ?? 'lenient',
+    },
+    at,
+  )
+}
+
+/** `markSent`, retried while the queue is briefly unwritable (locked, reconnecting). */
+async function markSentDurably(run: Run, row: LedgerRow, response: string, version: string): Promise<void> {
+  const delays = run.retry.ledgerRetryMs
+  for (let i = 0; ; i++) {
+    try {
+      await run.deps.ledger.markSent(row.key, { response, version }, run.deps.now())
+      return
+    } catch (error) {
+      if (i >= delays.length) throw new LedgerWriteError(row, error)
+      await sleep(delays[i]!)
+    }
+  }
+}
+
+/** Claim the row; a refused claim of a lock that is gone stops the run. */
+async function claimRow(run: Run, row: LedgerRow): Promise<boolean> {
+  const { ledger, lock, now } = run.deps
+  if (await ledger.claim(row.key, lock, now())) return true
+  if (lock.lost) run.lockLost = true
+  return false
+}
+
+/**
+ * Decide, compose (may await a render), then decide again with a fresh
+ * clock: the answer that counts is the one right before the send. A row
+ * cancelled, held or settled from the delivery record is dealt with here.
+ *
+ * @returns What to send, or undefined when there is nothing to send.
+ */
+async function prepare(run: Run, row: LedgerRow, rel: Release | undefined): Promise<Prepared | undefined> {
+  const { ledger, now } = run.deps
+  let messageBase: MessageBase | undefined
+  let chosen: Extract<HandOver, { action: 'send' }> | undefined
+  for (let round = 0; round < 3; round++) {
+    const decision = decideNow(run, row, rel, now())
+    if (decision.action === 'cancel') {
+      await ledger.cancel(row.key, decision.reason, now())
+      tally(run, 'cancelled')
+      emit(run, { type: 'cancelled', key: row.key, slug: row.slug, email: row.email, error: decision.reason })
+      return undefined
+    }
+    if (decision.action === 'hold') {
+      if (decision.until !== undefined) await ledger.hold(row.key, decision.until, now())
+      tally(run, 'held')
+      emit(run, { type: 'held', key: row.key, slug: row.slug, email: row.email, error: decision.reason, ...(decision.until === undefined ? {} : { until: decision.until }) })
+      return undefined
+    }
+    if (decision.action === 'recorded') {
+      // The delivery record shows the server took this very message (a crash
+      // or a failed queue write after the 250): record it, send nothing.
+      if (!(await claimRow(run, row))) return undefined
+      await markSentDurably(run, row, `already accepted ${new Date(decision.at).toISOString()} (delivery record)`, decision.version)
+      tally(run, 'recorded')
+      emit(run, { type: 'sent', key: row.key, slug: row.slug, email: row.email })
+      return undefined
+    }
+    if (messageBase !== undefined && chosen?.lng === decision.lng && chosen.embargoed === decision.embargoed) break
+    chosen = decision
+    const variant: ContentVariant = {
+      embargoed: decision.embargoed,
+      test: false,
+      ...(row.kind === 'notice' || row.kind === 'correction' ? { change: { id: row.change ?? '', payload: row.payload } } : {}),
+    }
+    try {
+      messageBase = await baseOf(run, rel!, decision.lng, variant)
+    } catch (error) {
+      run.fatal ??= error
+      return undefined
+    }
+  }
+  if (messageBase === undefined || chosen === undefined || stopped(run)) return undefined
+  return { base: messageBase, chosen }
+}
+
+/** A message that cannot be composed for this recipient: failed for good, no attempt. */
+async function failUncomposable(run: Run, row: LedgerRow, error: ComposeError): Promise<void> {
+  await run.deps.ledger.markFailed(row.key, { error: error.message }, run.deps.now())
+  tally(run, 'failed')
+  run.failures.set(row.key, { key: row.key, email: row.email, kind: 'permanent', error: error.message, deferred: false })
+  emit(run, { type: 'failed', key: row.key, slug: row.slug, email: row.email, error: error.message })
+}
+
+/** The transport refused the message: deferred (retried in this run when soon enough) or failed. */
+async function recordSendFailure(run: Run, row: LedgerRow, attemptNo: number, raw: unknown): Promise<void> {
+  const { ledger, now } = run.deps
+  const error = classifySendError(raw)
+  tally(run, 'failed-attempt')
+  const text = error.response ? `${error.response}` : error.message
+  const code = error.responseCode
+  if (error.kind === 'temporary' && attemptNo < run.retry.maxAttempts) {
+    const delay = backoffDelay(attemptNo, run.retry)
+    const nextAt = now() + delay
+    // Connection lost after the whole message was handed over: the server may
+    // have taken it, so the row is `unknown` (resent with the same Message-ID).
+    await ledger.markDeferred(row.key, { error: text, responseCode: code }, nextAt, now(), { uncertain: error.uncertain })
+    run.failures.set(row.key, { key: row.key, email: row.email, kind: 'temporary', error: text, ...(code === undefined ? {} : { responseCode: code }), deferred: true })
+    emit(run, { type: 'deferred', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo, error: text, until: nextAt })
+    if (delay <= run.retry.inRunMaxWaitMs) scheduleRetry(run, row.key, delay)
+  } else {
+    const reason = error.kind === 'temporary' ? `gave up after ${attemptNo} attempts: ${text}; \`press retry ${row.slug}\` sends it again` : text
+    await ledger.markFailed(row.key, { error: reason, responseCode: code }, now())
+    tally(run, 'failed')
+    run.failures.set(row.key, { key: row.key, email: row.email, kind: 'permanent', error: reason, ...(code === undefined ? {} : { responseCode: code }), deferred: false })
+    emit(run, { type: 'failed', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo, error: reason })
+    if (error.hardBounce && run.deps.onHardBounce) {
+      try {
+        await run.deps.onHardBounce(row.email, `hard bounce: ${text}`, now())
+        run.suppressedNow.push(row.email)
+      } catch (e) {
+        run.warnings.push(`Could not add ${row.email} to the suppression file: ${e instanceof Error ? e.message : String(e)}`)
+      }
+    }
+  }
+  checkThreshold(run)
+}
+
+/**
+ * The server accepted the message. From here on it is never sent as a plain
+ * retry: the delivery record is written first (so even a lost queue knows),
+ * then the row; a queue write that keeps failing stops the run with the row
+ * still `sending`, which the next run finds `unknown` and settles from the record.
+ */
+async function recordAccepted(run: Run, row: LedgerRow, chosen: Prepared['chosen'], response: string, attemptNo: number): Promise<void> {
+  const sentAt = run.deps.now()
+  try {
+    run.deps.onDelivered?.({ sentAt, email: row.email, lng: chosen.lng, kind: row.kind ?? 'release', version: chosen.version, messageId: row.messageId }, row.slug)
+  } catch (e) {
+    run.warnings.push(`Could not write the delivery record of ${row.slug}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  try {
+    await markSentDurably(run, row, response, chosen.version)
+  } catch (error) {
+    run.fatal ??= error
+    return
+  }
+  tally(run, 'sent')
+  run.failures.delete(row.key)
+  emit(run, { type: 'sent', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo })
+}
+
+/** One row through decide, compose, claim, send and record. */
+async function attempt(run: Run, row: LedgerRow, isRetry: boolean): Promise<void> {
+  if (stopped(run)) return
+  const prepared = await prepare(run, row, await releaseOf(run, row.slug))
+  if (prepared === undefined) return
+
+  let message
+  try {
+    message = composeMessage(prepared.base, { key: row.key, email: row.email, name: row.name, messageId: row.messageId }, run.deps.now())
+    // A notice or correction gets its own outbox file beside the release's (`moved-…-jane@….eml`).
+    if (row.kind === 'notice' || row.kind === 'correction') message = { ...message, label: `${(row.change ?? '').replace(/[^a-z0-9-]/gi, '')}-` }
+  } catch (error) {
+    if (!(error instanceof ComposeError)) throw error
+    return failUncomposable(run, row, error)
+  }
+
+  if (!(await claimRow(run, row))) return
+  const attemptNo = row.attempts + 1
+  tally(run, isRetry ? 'retry-claimed' : 'claimed')
+  emit(run, { type: 'claim', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo })
+
+  let receipt
+  try {
+    receipt = await run.deps.mailer.send(message)
+  } catch (raw) {
+    return recordSendFailure(run, row, attemptNo, raw)
+  }
+  await recordAccepted(run, row, prepared.chosen, receipt.response, attemptNo)
+}
+
+/** Queue one row's attempt; its error, if any, stops the run. */
+function enqueue(run: Run, row: LedgerRow, isRetry: boolean): void {
+  void run.queue.add(() =>
+    attempt(run, row, isRetry).catch((error: unknown) => {
+      run.fatal ??= error
+    }),
+  )
+}
+
+/** Try a deferred row again after `delay`, within this run. */
+function scheduleRetry(run: Run, key: string, delay: number): void {
+  if (stopped(run)) return
+  run.pendingRetries++
+  const timer = setTimeout(() => {
+    run.retryTimers.delete(timer)
+    const requeue = async (): Promise<void> => {
+      const row = stopped(run) ? undefined : await run.deps.ledger.get(key)
+      if (row !== undefined && (row.state === 'deferred' || row.state === 'unknown')) enqueue(run, row, true)
+    }
+    requeue()
+      .catch((error: unknown) => {
+        run.fatal ??= error
+      })
+      .finally(() => {
+        run.pendingRetries--
+      })
+  }, delay)
+  run.retryTimers.add(timer)
+}
+
+/** Feed the due rows to the queue (a couple of pool-fulls at a time), then wait for sends and in-run retries. */
+async function drain(run: Run): Promise<void> {
+  const { deps, queue, concurrency } = run
+  try {
+    for await (const row of deps.ledger.due(deps.now, deps.slug === undefined ? {} : { slug: deps.slug })) {
+      if (stopped(run)) break
+      enqueue(run, row, false)
+      // Keep only a couple of pool-fulls in memory, however long the list.
+      if (queue.size >= concurrency * 2) await queue.onSizeLessThan(concurrency)
+    }
+    // Wait for in-flight sends and for in-run retries (a timer, then a send).
+    for (;;) {
+      await queue.onIdle()
+      if (queue.size + queue.pending > 0) continue
+      if (run.pendingRetries === 0 || (stopped(run) && run.retryTimers.size === run.pendingRetries)) break
+      await sleep(10)
+    }
+  } finally {
+    run.finished = true
+    for (const timer of run.retryTimers) clearTimeout(timer)
+    run.retryTimers.clear()
+    await queue.onIdle()
+  }
+}
+
 /**
  * Send every due row of the ledger (streamed a page at a time), with the
  * embargo checked again right before each message goes to the transport.
@@ -193,274 +553,32 @@ export function backoffDelay(attempt: number, retry: RetryOptions = {}): number 
  *   When another run took the lock over mid-run (after in-flight sends settle).
  */
 export async function runDue(deps: RunDueDeps): Promise<RunReport> {
-  const { ledger, lock, mailer, now } = deps
-  const retry = { ...retryDefaults, ...deps.retry }
-  const concurrency = Math.max(1, deps.concurrency ?? mailer.concurrency * 4)
-  const queue = new PQueue({ concurrency })
-  const releases = new Map<string, Promise<Release | undefined>>()
-  const bases = new Map<string, Promise<MessageBase>>()
-  const failures = new Map<string, RunFailure>()
-  const suppressedNow: string[] = []
-  const warnings: string[] = []
-  const retryTimers = new Set<NodeJS.Timeout>()
-  let pendingRetries = 0
-  let finished = false
-  let attempted = 0
-  let sent = 0
-  let failed = 0
-  let retried = 0
-  let held = 0
-  let cancelled = 0
-  let recorded = 0
-  let failedAttempts = 0
-  let paused: { reason: string } | undefined
-  let fatal: unknown
-  let lockLost = false
-
-  const stopped = (): boolean => finished || paused !== undefined || fatal !== undefined || lockLost || deps.signal?.aborted === true
-  const emit = (event: ProgressEvent): void => deps.onProgress?.(event)
-
-  const release = (slug: string): Promise<Release | undefined> => {
-    let found = releases.get(slug)
-    if (found === undefined) {
-      found = Promise.resolve(deps.releases(slug))
-      releases.set(slug, found)
-    }
-    return found
+  const concurrency = Math.max(1, deps.concurrency ?? deps.mailer.concurrency * 4)
+  const run: Run = {
+    deps,
+    retry: { ...retryDefaults, ...deps.retry },
+    concurrency,
+    queue: new PQueue({ concurrency }),
+    releases: new Map(),
+    bases: new Map(),
+    failures: new Map(),
+    suppressedNow: [],
+    warnings: [],
+    retryTimers: new Set(),
+    tally: noTally,
+    pendingRetries: 0,
+    finished: false,
+    paused: undefined,
+    fatal: undefined,
+    lockLost: false,
   }
+  await drain(run)
 
-  const base = (rel: Release, lng: Lng, variant: ContentVariant): Promise<MessageBase> => {
-    const key = `${rel.slug}\0${lng}\0${variantKey(variant)}`
-    let found = bases.get(key)
-    if (found === undefined) {
-      const replyTo = rel.contacts.find((c) => c.email)?.email
-      found = deps.content(rel.slug, lng, variant).then((content) => composeBase(rel.slug, lng, variant, content, replyTo, deps.compose))
-      bases.set(key, found)
-    }
-    return found
-  }
-
-  const checkThreshold = (): void => {
-    const threshold = deps.failureThreshold
-    if (threshold === undefined || paused !== undefined || attempted < 10) return
-    if (failedAttempts / attempted >= threshold) {
-      paused = {
-        reason: `${failedAttempts} of ${attempted} attempts failed (threshold ${Math.round(threshold * 100)}%); the run was paused. Check the failures, then run \`press dispatch\` again.`,
-      }
-    }
-  }
-
-  /** The row's decision at `at`, against the office as it is now. */
-  const decideNow = (row: LedgerRow, rel: Release | undefined, at: number): HandOver =>
-    decide(
-      row,
-      {
-        release: () => rel,
-        recipient: deps.recipient,
-        suppressed: (email) => deps.suppressed?.has(email) ?? false,
-        holding: deps.holding,
-        locales: deps.locales ?? (rel ? Object.keys(rel.texts) : []),
-        translations: deps.translations ?? 'lenient',
-      },
-      at,
-    )
-
-  /** `markSent`, retried while the queue is briefly unwritable (locked, reconnecting). */
-  const markSentDurably = async (row: LedgerRow, response: string, version: string): Promise<void> => {
-    const delays = retry.ledgerRetryMs
-    for (let i = 0; ; i++) {
-      try {
-        await ledger.markSent(row.key, { response, version }, now())
-        return
-      } catch (error) {
-        if (i >= delays.length) throw new LedgerWriteError(row, error)
-        await new Promise((resolve) => setTimeout(resolve, delays[i]))
-      }
-    }
-  }
-
-  const attempt = async (row: LedgerRow, isRetry: boolean): Promise<void> => {
-    if (stopped()) return
-    const rel = await release(row.slug)
-
-    // Decide, compose (may await a render), then decide again with a fresh
-    // clock: the answer that counts is the one right before the send.
-    let messageBase: MessageBase | undefined
-    let chosen: Extract<HandOver, { action: 'send' }> | undefined
-    for (let round = 0; round < 3; round++) {
-      const decision = decideNow(row, rel, now())
-      if (decision.action === 'cancel') {
-        await ledger.cancel(row.key, decision.reason, now())
-        cancelled++
-        emit({ type: 'cancelled', key: row.key, slug: row.slug, email: row.email, error: decision.reason })
-        return
-      }
-      if (decision.action === 'hold') {
-        if (decision.until !== undefined) await ledger.hold(row.key, decision.until, now())
-        held++
-        emit({ type: 'held', key: row.key, slug: row.slug, email: row.email, error: decision.reason, ...(decision.until === undefined ? {} : { until: decision.until }) })
-        return
-      }
-      if (decision.action === 'recorded') {
-        // The delivery record shows the server took this very message (a crash
-        // or a failed queue write after the 250): record it, send nothing.
-        if (!(await ledger.claim(row.key, lock, now()))) {
-          if (lock.lost) lockLost = true
-          return
-        }
-        await markSentDurably(row, `already accepted ${new Date(decision.at).toISOString()} (delivery record)`, decision.version)
-        recorded++
-        emit({ type: 'sent', key: row.key, slug: row.slug, email: row.email })
-        return
-      }
-      if (messageBase !== undefined && chosen?.lng === decision.lng && chosen.embargoed === decision.embargoed) break
-      chosen = decision
-      const variant: ContentVariant = {
-        embargoed: decision.embargoed,
-        test: false,
-        ...(row.kind === 'notice' || row.kind === 'correction' ? { change: { id: row.change ?? '', payload: row.payload } } : {}),
-      }
-      try {
-        messageBase = await base(rel!, decision.lng, variant)
-      } catch (error) {
-        fatal ??= error
-        return
-      }
-    }
-    if (messageBase === undefined || chosen === undefined || stopped()) return
-
-    let message
-    try {
-      message = composeMessage(messageBase, { key: row.key, email: row.email, name: row.name, messageId: row.messageId }, now())
-      // A notice or correction gets its own outbox file beside the release's (`moved-…-jane@….eml`).
-      if (row.kind === 'notice' || row.kind === 'correction') message = { ...message, label: `${(row.change ?? '').replace(/[^a-z0-9-]/gi, '')}-` }
-    } catch (error) {
-      if (!(error instanceof ComposeError)) throw error
-      await ledger.markFailed(row.key, { error: error.message }, now())
-      failed++
-      failures.set(row.key, { key: row.key, email: row.email, kind: 'permanent', error: error.message, deferred: false })
-      emit({ type: 'failed', key: row.key, slug: row.slug, email: row.email, error: error.message })
-      return
-    }
-
-    if (!(await ledger.claim(row.key, lock, now()))) {
-      if (lock.lost) lockLost = true
-      return
-    }
-    const attemptNo = row.attempts + 1
-    attempted++
-    if (isRetry) retried++
-    emit({ type: 'claim', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo })
-
-    let receipt
-    try {
-      receipt = await mailer.send(message)
-    } catch (raw) {
-      const error = classifySendError(raw)
-      failedAttempts++
-      const text = error.response ? `${error.response}` : error.message
-      const code = error.responseCode
-      if (error.kind === 'temporary' && attemptNo < retry.maxAttempts) {
-        const delay = backoffDelay(attemptNo, retry)
-        const nextAt = now() + delay
-        // Connection lost after the whole message was handed over: the server may
-        // have taken it, so the row is `unknown` (resent with the same Message-ID).
-        await ledger.markDeferred(row.key, { error: text, responseCode: code }, nextAt, now(), { uncertain: error.uncertain })
-        failures.set(row.key, { key: row.key, email: row.email, kind: 'temporary', error: text, ...(code === undefined ? {} : { responseCode: code }), deferred: true })
-        emit({ type: 'deferred', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo, error: text, until: nextAt })
-        if (delay <= retry.inRunMaxWaitMs) scheduleRetry(row.key, delay)
-      } else {
-        const reason = error.kind === 'temporary' ? `gave up after ${attemptNo} attempts: ${text}; \`press retry ${row.slug}\` sends it again` : text
-        await ledger.markFailed(row.key, { error: reason, responseCode: code }, now())
-        failed++
-        failures.set(row.key, { key: row.key, email: row.email, kind: 'permanent', error: reason, ...(code === undefined ? {} : { responseCode: code }), deferred: false })
-        emit({ type: 'failed', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo, error: reason })
-        if (error.hardBounce && deps.onHardBounce) {
-          try {
-            await deps.onHardBounce(row.email, `hard bounce: ${text}`, now())
-            suppressedNow.push(row.email)
-          } catch (e) {
-            warnings.push(`Could not add ${row.email} to the suppression file: ${e instanceof Error ? e.message : String(e)}`)
-          }
-        }
-      }
-      checkThreshold()
-      return
-    }
-
-    // The server accepted the message. From here on it is never sent as a plain
-    // retry: the delivery record is written first (so even a lost queue knows),
-    // then the row; a queue write that keeps failing stops the run with the row
-    // still `sending`, which the next run finds `unknown` and settles from the record.
-    const sentAt = now()
-    try {
-      deps.onDelivered?.({ sentAt, email: row.email, lng: chosen.lng, kind: row.kind ?? 'release', version: chosen.version, messageId: row.messageId }, row.slug)
-    } catch (e) {
-      warnings.push(`Could not write the delivery record of ${row.slug}: ${e instanceof Error ? e.message : String(e)}`)
-    }
-    try {
-      await markSentDurably(row, receipt.response, chosen.version)
-    } catch (error) {
-      fatal ??= error
-      return
-    }
-    sent++
-    failures.delete(row.key)
-    emit({ type: 'sent', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo })
-  }
-  const enqueue = (row: LedgerRow, isRetry: boolean): void => {
-    void queue.add(() =>
-      attempt(row, isRetry).catch((error: unknown) => {
-        fatal ??= error
-      }),
-    )
-  }
-
-  function scheduleRetry(key: string, delay: number): void {
-    if (stopped()) return
-    pendingRetries++
-    const timer = setTimeout(() => {
-      retryTimers.delete(timer)
-      const requeue = async (): Promise<void> => {
-        const row = stopped() ? undefined : await ledger.get(key)
-        if (row !== undefined && (row.state === 'deferred' || row.state === 'unknown')) enqueue(row, true)
-      }
-      requeue()
-        .catch((error: unknown) => {
-          fatal ??= error
-        })
-        .finally(() => {
-          pendingRetries--
-        })
-    }, delay)
-    retryTimers.add(timer)
-  }
-
-  try {
-    for await (const row of ledger.due(now, deps.slug === undefined ? {} : { slug: deps.slug })) {
-      if (stopped()) break
-      enqueue(row, false)
-      // Keep only a couple of pool-fulls in memory, however long the list.
-      if (queue.size >= concurrency * 2) await queue.onSizeLessThan(concurrency)
-    }
-    // Wait for in-flight sends and for in-run retries (a timer, then a send).
-    for (;;) {
-      await queue.onIdle()
-      if (queue.size + queue.pending > 0) continue
-      if (pendingRetries === 0 || (stopped() && retryTimers.size === pendingRetries)) break
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-  } finally {
-    finished = true
-    for (const timer of retryTimers) clearTimeout(timer)
-    retryTimers.clear()
-    await queue.onIdle()
-  }
-
-  if (fatal !== undefined) throw fatal
-  if (lockLost) throw new LockLostError()
-  const stats = await ledger.stats(deps.slug)
-  const list = [...failures.values()]
+  if (run.fatal !== undefined) throw run.fatal
+  if (run.lockLost) throw new LockLostError()
+  const stats = await deps.ledger.stats(deps.slug)
+  const list = [...run.failures.values()]
+  const { attempted, sent, failed, retried, held, cancelled, recorded } = run.tally
   return {
     attempted,
     sent,
@@ -470,12 +588,12 @@ export async function runDue(deps: RunDueDeps): Promise<RunReport> {
     held,
     cancelled,
     recorded,
-    recovered: lock.recovered,
-    suppressed: suppressedNow,
-    ...(paused === undefined ? {} : { paused }),
+    recovered: deps.lock.recovered,
+    suppressed: run.suppressedNow,
+    ...(run.paused === undefined ? {} : { paused: run.paused }),
     aborted: deps.signal?.aborted === true,
     failures: list,
-    warnings,
+    warnings: run.warnings,
     nextDue: stats.nextDue,
   }
 }

@@ -8,30 +8,23 @@ import { earliestSend, isUnderEmbargo } from '../embargo/policy.js'
 import { normalizeEmail } from '../address.js'
 import type { Lng, Recipient, Release } from '../types.js'
 import { releaseKey } from './queue/keys.js'
+import type { QueuedJob } from './queue/ledger.js'
 
 /** Why a job is sent when it is. */
 export type SendWhy = 'vetted-under-embargo' | 'general-at-lift' | 'no-embargo' | 'scheduled'
 
-/** One message to send: one release to one recipient. */
-export interface SendJob {
-  /** `${slug}/${normalizedEmail}`: one ledger row per key, ever. */
-  readonly key: string
-  readonly slug: string
-  /** Address as written in the press list (trimmed). */
-  readonly email: string
-  readonly name: string
-  /** Language of the content sent. */
-  readonly lng: Lng
-  /** Language the recipient asked for. */
-  readonly wanted: Lng
+/**
+ * One message the plan decided on: one release to one recipient, with why.
+ * Its queue fields are those of the `QueuedJob` it becomes (`planJobs` adds
+ * the lift and the Message-ID): `key` is `${slug}/${normalizedEmail}`, one
+ * ledger row per key, ever; `email` as written in the press list (trimmed);
+ * `lng` the language of the content sent, `wanted` the one asked for.
+ */
+export interface SendJob extends Pick<QueuedJob, 'key' | 'slug' | 'email' | 'name' | 'lng' | 'wanted' | 'vetted' | 'sendAt'> {
   /** The recipient's language is missing, so the source language is sent. */
   readonly fallback: boolean
   /** The translation sent is older than the source (its `source_hash` differs). */
   readonly stale: boolean
-  /** Epoch ms; never before the lift for an unvetted recipient. */
-  readonly sendAt: number
-  /** The recipient agreed to embargo terms. */
-  readonly vetted: boolean
   readonly why: SendWhy
   /** Line in the press list. */
   readonly line: number

@@ -17,12 +17,12 @@ import type { Recipient, Release } from '../types.js'
 import { messageIdFor } from './compose.js'
 import { holdings, loadDeliveries, type Delivery, type Holding } from './deliveries.js'
 import { planSends, type Plan, type SkipReason } from './plan.js'
-import type { EnqueueResult, Ledger, LedgerRow, PlanRecord, QueuedJob } from './queue/ledger.js'
+import type { EnqueueResult, LedgerRow, PlanRecord, PlanStore, QueuedJob, QueueReader } from './queue/ledger.js'
 import { changeKey } from './queue/keys.js'
 
 /** What reconciling needs to know about the office. */
 export interface ReconcileInput {
-  readonly ledger: Ledger
+  readonly ledger: PlanStore
   readonly release: Release
   readonly record: PlanRecord
   readonly recipients: readonly Recipient[]
@@ -75,7 +75,7 @@ export function rowAsDelivery(row: LedgerRow): Delivery | undefined {
  *
  * @returns Holdings by normalised address.
  */
-export async function holdingsOf(ledger: Ledger, slug: string, deliveriesPath: string | undefined): Promise<Map<string, Holding & { email: string; lng: string }>> {
+export async function holdingsOf(ledger: QueueReader, slug: string, deliveriesPath: string | undefined): Promise<Map<string, Holding & { email: string; lng: string }>> {
   const fromRecord = deliveriesPath === undefined ? [] : loadDeliveries(deliveriesPath, slug)
   const fromQueue = (await ledger.rows({ slug, states: ['sent'] })).map(rowAsDelivery).filter((d): d is Delivery => d !== undefined)
   const all = [...fromRecord, ...fromQueue]
@@ -90,24 +90,13 @@ export async function holdingsOf(ledger: Ledger, slug: string, deliveriesPath: s
 }
 
 /**
- * The release jobs of a plan as queue rows.
+ * The release jobs of a plan as queue rows: each `SendJob` with the lift
+ * and its stable Message-ID (the plan's reasons ride along unread).
  *
  * @returns Jobs for `ledger.enqueue`.
  */
 export function planJobs(plan: Plan, domain: string): QueuedJob[] {
-  return plan.jobs.map((job) => ({
-    key: job.key,
-    slug: job.slug,
-    email: job.email,
-    name: job.name,
-    lng: job.lng,
-    wanted: job.wanted,
-    vetted: job.vetted,
-    sendAt: job.sendAt,
-    lift: plan.lift,
-    messageId: messageIdFor(job.slug, normalizeEmail(job.email), domain),
-    kind: 'release' as const,
-  }))
+  return plan.jobs.map((job) => ({ ...job, lift: plan.lift, messageId: messageIdFor(job.slug, normalizeEmail(job.email), domain), kind: 'release' as const }))
 }
 
 /**

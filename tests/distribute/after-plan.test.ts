@@ -13,7 +13,7 @@ import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { retryRelease } from '../../src/distribute/changes.js'
-import { dispatch, planDistribution, status } from '../../src/distribute/commands.js'
+import { dispatch, planAndSend, status } from '../../src/distribute/commands.js'
 import { loadDeliveries } from '../../src/distribute/deliveries.js'
 import { LedgerWriteError } from '../../src/distribute/dispatch.js'
 import { openRedisLedger } from '../../src/distribute/queue/redis-ledger.js'
@@ -75,7 +75,7 @@ describe('the press list as it is now', () => {
     const release = makeRelease({ lists: ['health'] })
     let list: Recipient[] = [vetEn, genEn, genRu]
     const ctx = makeContext(office, [release], [], sink.url, { clock: { t: LIFT - HOUR }, recipients: () => list })
-    await planDistribution(ctx, release.slug)
+    await planAndSend(ctx, release.slug)
     expect(sink.messages.map((m) => m.to[0])).toEqual(['vet.en@example.com'])
 
     // Between plan and lift: gen.en leaves the list, gen.ru leaves the release's lists.
@@ -102,7 +102,7 @@ describe('the press list as it is now', () => {
     const office = makeOffice()
     const release = makeRelease()
     const ctx = makeContext(office, [release], [vetEn, vetRu, genEn], sink.url, { clock: { t: LIFT - HOUR } })
-    await planDistribution(ctx, release.slug, {})
+    await planAndSend(ctx, release.slug, {})
     expect(sink.messages).toHaveLength(2)
     write(office.suppressionsPath, 'gen.en@example.com # unsubscribed, 2031-03-14T12:00:00Z\n')
     ctx.clock.t = LIFT
@@ -122,7 +122,7 @@ describe('press retry', () => {
     // An outage longer than the budget: every attempt gets 421; gen.ru's mailbox is gone (550 on RCPT).
     sink.faults.push({ stage: 'rcpt', code: 550, message: 'No such user', to: 'gen.ru@example.com' })
     sink.faults.push({ stage: 'rcpt', code: 421, message: 'Service not available' })
-    const first = await planDistribution(ctx, release.slug)
+    const first = await planAndSend(ctx, release.slug)
     expect(first.run.failed).toBe(3)
     expect(first.run.failures.find((f) => f.email === 'gen.en@example.com')?.error).toMatch(/gave up after 3 attempts.*press retry/)
     expect((await status(ctx)).counts).toMatchObject({ failed: 3, sent: 0 })
@@ -163,7 +163,7 @@ describe('a queue write that fails after the server said 250', () => {
         other = new Database(dbPath)
         other.exec('BEGIN EXCLUSIVE')
       }
-      await expect(planDistribution(ctx, release.slug)).rejects.toBeInstanceOf(LedgerWriteError)
+      await expect(planAndSend(ctx, release.slug)).rejects.toBeInstanceOf(LedgerWriteError)
       sink.hooks.beforeReply = undefined
       other!.exec('ROLLBACK')
       other!.close()
@@ -212,7 +212,7 @@ describe('a queue write that fails after the server said 250', () => {
       proxy.cut(1_000)
     }
     try {
-      await expect(planDistribution(ctx, release.slug)).rejects.toBeInstanceOf(LedgerWriteError)
+      await expect(planAndSend(ctx, release.slug)).rejects.toBeInstanceOf(LedgerWriteError)
       sink.hooks.beforeReply = undefined
       const first = sink.messages.length
       expect(first).toBeGreaterThanOrEqual(1)
@@ -245,7 +245,7 @@ describe('a lost 250', () => {
       dropped = true
       return 'drop'
     }
-    const first = await planDistribution(ctx, release.slug)
+    const first = await planAndSend(ctx, release.slug)
     expect(first.run.sent).toBe(0)
     expect(sink.messages).toHaveLength(1)
     const ledger = openSqliteLedger(join(office.statePath, 'queue.db'))
@@ -267,7 +267,7 @@ describe('a moved embargo', () => {
     const office = makeOffice()
     let release = makeRelease()
     const ctx = makeContext(office, [], [vetEn, vetRu, genEn], sink.url, { clock: { t: LIFT - 2 * HOUR }, releases: () => release })
-    await planDistribution(ctx, release.slug)
+    await planAndSend(ctx, release.slug)
     expect(sink.messages).toHaveLength(2)
 
     release = makeRelease({ embargo: LIFT + HOUR })

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import { afterEach, describe, expect, test } from 'vitest'
-import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker } from '../../src/distribute/commands.js'
+import { dispatch, dryRun, planAndSend, schedule, sendTest, status, worker } from '../../src/distribute/commands.js'
 import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from '../../src/distribute/errors.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
 import { HOUR, LIFT, makeContext, makeOffice, makeRelease, person, write } from './fixtures/office.js'
@@ -58,7 +58,7 @@ describe('outbox transport', () => {
   test('writes one .eml per recipient atomically under .press/outbox/<slug>/', async () => {
     const office = makeOffice()
     const ctx = makeContext(office, [makeRelease()], list.slice(0, 3), 'outbox', { clock: { t: LIFT } })
-    const result = await planDistribution(ctx, slug)
+    const result = await planAndSend(ctx, slug)
     expect(result.run.sent).toBe(3)
     const dir = join(office.statePath, 'outbox', slug)
     expect(readdirSync(dir).sort()).toEqual(['greta@example.de.eml', 'ivan@example.ru.eml', 'vet@example.com.eml'])
@@ -92,7 +92,7 @@ describe('refusals', () => {
     const office = makeOffice()
     const strict = makeContext(office, [makeRelease({ staleRu: true })], list.slice(0, 3), 'outbox', { clock: { t: LIFT } })
     const ctx = { ...strict, mail: { ...strict.mail, translations: 'strict' as const } }
-    const error = await planDistribution(ctx, slug).catch((e: unknown) => e)
+    const error = await planAndSend(ctx, slug).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StrictTranslationError)
     expect((error as Error).message).toMatch(/translations: strict.*2 recipients/s)
     expect((error as Error).message).toMatch(/no de translation for greta@example\.de/)
@@ -105,7 +105,7 @@ describe('refusals', () => {
       ['greta@example.de', true, false],
     ])
     const draft = makeContext(office, [makeRelease({ status: 'draft' })], list, 'outbox', { clock: { t: LIFT } })
-    await expect(planDistribution(draft, slug)).rejects.toThrow(DraftReleaseError)
+    await expect(planAndSend(draft, slug)).rejects.toThrow(DraftReleaseError)
     await expect(schedule(draft, 'missing', LIFT)).rejects.toThrow(ReleaseNotFoundError)
   })
 })

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { planDistribution, schedule } from '../../src/distribute/commands.js'
+import { planAndSend, schedule } from '../../src/distribute/commands.js'
 import { changeJob } from '../../src/distribute/reconcile.js'
 import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
@@ -229,7 +229,7 @@ describe('notices across a SIGKILL', () => {
         const people = crowd(15, `${change}.example`)
         const vetted = people.filter((p) => p.embargo)
         const ctx = makeContext(office, [release], people, sink.url, { clock: { t: LIFT - 2 * HOUR }, deliveriesPath })
-        await planDistribution(ctx, slug)
+        await planAndSend(ctx, slug)
         expect(sink.messages).toHaveLength(vetted.length)
         const before = sink.messages.length
 

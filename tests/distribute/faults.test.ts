@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, test } from 'vitest'
 import { LockedError } from '../../src/errors.js'
-import { dispatch, planDistribution, schedule, status } from '../../src/distribute/commands.js'
+import { dispatch, planAndSend, schedule, status } from '../../src/distribute/commands.js'
 import { classifySendError, createMailer } from '../../src/distribute/mailer.js'
 import { redactUrl } from '../../src/secrets.js'
 import { startSmtpSink, type SinkFault, type SmtpSink } from '../helpers/smtp-sink.js'
@@ -39,7 +39,7 @@ describe('fault matrix', () => {
     const office = makeOffice()
     const ctx = makeContext(office, [makeRelease({ embargo: false })], names.map((n) => person(`${n}@example.com`, 'en', false)), sink.url, { clock: { t: LIFT } })
     const events: string[] = []
-    const result = await planDistribution(ctx, slug, { onProgress: (e) => events.push(`${e.type}:${e.email}`) })
+    const result = await planAndSend(ctx, slug, { onProgress: (e) => events.push(`${e.type}:${e.email}`) })
     const run = result.run
     expect(run).toMatchObject({ sent: 7, failed: 2, deferred: 0 })
     expect(run.retried).toBeGreaterThanOrEqual(4)
@@ -60,7 +60,7 @@ describe('fault matrix', () => {
     expect(suppressions).toMatch(/^gone@example\.com # hard bounce: 550/m)
     expect(suppressions).not.toContain('refused@')
     // Planning again: the bounced address is skipped as suppressed; nothing is re-sent.
-    const again = await planDistribution(ctx, slug)
+    const again = await planAndSend(ctx, slug)
     expect(again.plan.skipped).toEqual([expect.objectContaining({ email: 'gone@example.com', reason: 'suppressed' })])
     expect(again.run.sent).toBe(0)
     expect(sink.messages).toHaveLength(7)
@@ -77,7 +77,7 @@ describe('fault matrix', () => {
       retry: { baseMs: 60_000, inRunMaxWaitMs: 1_000 },
       smtpTimeouts: { socket: 700, connection: 2_000 },
     })
-    const first = await planDistribution(ctx, slug)
+    const first = await planAndSend(ctx, slug)
     expect(first.run).toMatchObject({ sent: 0, deferred: 2, failed: 0 })
     expect(first.run.nextDue).toBe(LIFT + 60_000)
     expect(first.run.failures.map((f) => f.kind)).toEqual(['temporary', 'temporary'])
@@ -105,7 +105,7 @@ describe('fault matrix', () => {
       clock: { t: LIFT },
       retry: { baseMs: 10, maxMs: 20, maxAttempts: 3, inRunMaxWaitMs: 1_000 },
     })
-    const paused = await planDistribution({ ...ctx, mail: { ...ctx.mail, failureThreshold: 0.5 } }, slug)
+    const paused = await planAndSend({ ...ctx, mail: { ...ctx.mail, failureThreshold: 0.5 } }, slug)
     expect(paused.run.paused?.reason).toMatch(/attempts failed \(threshold 50%\); the run was paused/)
     const left = (await status(ctx)).counts
     expect(left.planned).toBeGreaterThan(0)
@@ -130,7 +130,7 @@ describe('credentials', () => {
       clock: { t: LIFT },
       retry: { maxAttempts: 1 },
     })
-    const result = await planDistribution(ctx, slug)
+    const result = await planAndSend(ctx, slug)
     expect(result.run.failed).toBe(1)
     const everything = JSON.stringify([result, await status(ctx)]) + String((await import('node:fs')).readFileSync(`${office.statePath}/queue.db`))
     expect(everything).not.toContain(secret)
@@ -142,7 +142,7 @@ describe('credentials', () => {
     expect(redactUrl('smtps://u:p%40ss@mail.example.org:465')).toBe('smtps://u:****@mail.example.org:465')
     expect(() => createMailer(`ftp://u:${secret}@x`, { statePath: office.statePath })).toThrow(/`ftp:\/\/\*\*\*\*`/)
     // The right password works.
-    const good = await planDistribution({ ...ctx, mail: { ...ctx.mail, transport: sink.url }, statePath: `${office.statePath}-2` }, slug)
+    const good = await planAndSend({ ...ctx, mail: { ...ctx.mail, transport: sink.url }, statePath: `${office.statePath}-2` }, slug)
     expect(good.run.sent).toBe(1)
   })
 

@@ -21,8 +21,8 @@ export interface LedgerStore {
 /** How to run the contract against one ledger implementation. */
 export interface LedgerHarness {
   readonly name: string
-  /** True when a second lock is refused (SQLite: one run at a time); false when several runs send at once, claiming rows one by one (Redis). */
-  readonly exclusive: boolean
+  /** True when several sessions may send at once, claiming rows one by one (Redis); false when a session is the exclusive lock (SQLite). */
+  readonly sharedSessions: boolean
   /** A fresh, empty store. */
   fresh(): Promise<LedgerStore>
   /** Close every handle the harness opened (after each test). */
@@ -239,30 +239,48 @@ export function ledgerContract(h: LedgerHarness): void {
       expect(await collect(ledger.due(() => LIFT))).toHaveLength(2200)
     })
 
-    if (h.exclusive) {
-      test('one run at a time: a second lock fails with LockedError (exit 75)', async () => {
-        const store = await h.fresh()
-        const one = await store.open()
-        const two = await store.open()
-        const lock = await one.lock({ now: 0 })
-        const error = await two.lock({ now: 0 }).catch((e: unknown) => e)
-        expect(error).toBeInstanceOf(LockedError)
-        expect((error as LockedError).exitCode).toBe(75)
-        await lock.release()
-      })
-    } else {
-      test('several runs at once: every row is claimed by exactly one of them', async () => {
+    test('lock() is exclusive: a second lock while the first is live fails with LockedError (exit 75), and is free again once released', async () => {
+      const store = await h.fresh()
+      const one = await store.open()
+      const two = await store.open()
+      const lock = await one.lock({ now: 0 })
+      const error = await two.lock({ now: 0 }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(LockedError)
+      expect((error as LockedError).code).toBe('PRESS_LOCKED')
+      expect((error as LockedError).exitCode).toBe(75)
+      expect((error as LockedError).message).toMatch(/^Another dispatch is already sending from .* \(pid \d+ on .*, since \d{4}-\d\d-\d\dT.*Z\)\. Wait for it to finish, or run with `--wait` to queue behind it\./)
+      await expect(two.session({ now: 0 })).rejects.toBeInstanceOf(LockedError)
+      const waiting = two.lock({ now: 0, wait: true, pollMs: 20 })
+      await lock.release()
+      const next = await waiting
+      expect(next.lost).toBe(false)
+      await next.release()
+    })
+
+    if (h.sharedSessions) {
+      test('several sessions at once: every row is claimed by exactly one of them', async () => {
         const store = await h.fresh()
         const handles = await Promise.all([store.open(), store.open(), store.open()])
         const now = LIFT
         const keys = Array.from({ length: 60 }, (_, i) => `s/r${i}@x.com`)
         await handles[0]!.enqueue('s', keys.map((_, i) => job(`r${i}@x.com`, true, now)), now)
-        const locks = await Promise.all(handles.map((l) => l.lock({ now })))
+        const locks = await Promise.all(handles.map((l) => l.session({ now })))
         expect(new Set(locks.map((l) => l.owner)).size).toBe(3)
         const wins = await Promise.all(handles.map((l, i) => Promise.all(keys.map((k) => l.claim(k, locks[i]!, now)))))
         for (let k = 0; k < keys.length; k++) expect(wins.filter((w) => w[k]).length, keys[k]).toBe(1)
         for (const row of await handles[0]!.rows()) expect(row).toMatchObject({ state: 'sending', attempts: 1 })
+        await expect(handles[0]!.lock({ now })).resolves.toBeDefined()
         for (const lock of locks) await lock.release()
+      })
+    } else {
+      test('one session at a time: a session is the exclusive lock', async () => {
+        const store = await h.fresh()
+        const one = await store.open()
+        const two = await store.open()
+        const session = await one.session({ now: 0 })
+        await expect(two.session({ now: 0 })).rejects.toBeInstanceOf(LockedError)
+        await expect(two.lock({ now: 0 })).rejects.toBeInstanceOf(LockedError)
+        await session.release()
       })
     }
 
@@ -290,8 +308,9 @@ export function ledgerContract(h: LedgerHarness): void {
       await ledger.enqueue('s', [job('a@x.com', true, 0)], 0)
       const lost = await store.lostLock()
       expect(await lost.ledger.claim('s/a@x.com', lost.lock, 0)).toBe(false)
-      for (let i = 0; i < 50 && !lost.lock.lost; i++) await new Promise((r) => setTimeout(r, 20))
+      // The refused claim itself tells: no heartbeat needed.
       expect(lost.lock.lost).toBe(true)
+      expect(await lost.ledger.claim('s/a@x.com', lost.lock, 0)).toBe(false)
       expect((await ledger.get('s/a@x.com'))!.state).toBe('planned')
     })
   })

@@ -4,7 +4,7 @@
  * shared queue has: several dispatchers (runDue) sending one distribution
  * exactly once, a dispatcher frozen mid-run whose in-flight rows another one
  * resends as `unknown` with the same Message-ID, late reports of a session
- * that lost its rows, stale claims, and openLedger.
+ * that lost its rows, stale claims, and openQueueLedger.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -19,7 +19,7 @@ import { LockLostError, runDue, type RunDueDeps, type RunReport } from '../../sr
 import type { Mailer, Receipt } from '../../src/distribute/mailer.js'
 import type { OutgoingMessage } from '../../src/distribute/compose.js'
 import type { Ledger, LedgerLock } from '../../src/distribute/queue/ledger.js'
-import { openLedger } from '../../src/distribute/queue/open-ledger.js'
+import { openQueueLedger } from '../../src/distribute/queue/open-queue-ledger.js'
 import { openRedisLedger, QueueUnavailableError, type RedisLedgerOptions } from '../../src/distribute/queue/redis-ledger.js'
 import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
 import { useRedisServer } from '../helpers/redis-server.js'
@@ -64,7 +64,7 @@ async function leaseGone(prefix: string, lock: LedgerLock): Promise<void> {
 
 const redisHarness: LedgerHarness = {
   name: 'redis',
-  exclusive: false,
+  sharedSessions: true,
   async fresh() {
     const prefix = freshPrefix()
     return {
@@ -92,7 +92,7 @@ function deadPid(): number {
 
 const sqliteHarness: LedgerHarness = {
   name: 'sqlite',
-  exclusive: true,
+  sharedSessions: false,
   async fresh() {
     const path = join(makeOffice().statePath, 'queue.db')
     const open = (options = {}): Ledger => {
@@ -109,7 +109,8 @@ const sqliteHarness: LedgerHarness = {
         db.close()
       },
       async lostLock() {
-        const ledger = open({ staleLockMs: 1000, heartbeatMs: 50 })
+        // No heartbeat in the test's time: only the refused claim can tell the lock is lost.
+        const ledger = open({ staleLockMs: 1000, heartbeatMs: 3_600_000 })
         const lock = await ledger.lock({ now: 0 })
         const db = new Database(path)
         db.prepare("UPDATE locks SET owner = 'thief'").run()
@@ -183,7 +184,7 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const n = 90
     const { deps } = await planInto(handles[0]!, n, 'many.example')
     const log: Delivery[] = []
-    const locks = await Promise.all(handles.map((l) => l.lock({ now: LIFT })))
+    const locks = await Promise.all(handles.map((l) => l.session({ now: LIFT })))
     const reports: RunReport[] = await Promise.all(
       handles.map((ledger, i) => runDue({ ...deps, ledger, lock: locks[i]!, mailer: memoryMailer(log, `d${i}`, { delayMs: 3 }) })),
     )
@@ -213,16 +214,16 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const log: Delivery[] = []
     const mailerA = memoryMailer(log, 'A', { hangFrom: 6 })
 
-    const lockA = await a.lock({ now: LIFT })
+    const lockA = await a.session({ now: LIFT })
     const runA = runDue({ ...deps, ledger: a, lock: lockA, mailer: mailerA })
     for (let i = 0; i < 500 && mailerA.hung < 3; i++) await sleep(10)
     expect(mailerA.hung).toBe(3) // A's pool is full of sends whose replies never come
     expect((await b.stats(slug)).counts).toMatchObject({ sent: 5, sending: 3 })
 
     // A is frozen: no heartbeat. Until its lease runs out, B sees A's rows as in flight and leaves them.
-    expect(await b.lock({ now: LIFT }).then((l) => l.release().then(() => l.recovered))).toBe(0)
+    expect(await b.session({ now: LIFT }).then((l) => l.release().then(() => l.recovered))).toBe(0)
     await leaseGone(prefix, lockA)
-    const lockB = await b.lock({ now: LIFT })
+    const lockB = await b.session({ now: LIFT })
     expect(lockB.recovered).toBe(3)
     const reportB = await runDue({ ...deps, ledger: b, lock: lockB, mailer: memoryMailer(log, 'B') })
     await lockB.release()
@@ -255,10 +256,10 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const a = await redisHandle(prefix, frozen(400))
     const b = await redisHandle(prefix)
     await b.enqueue('s', [job('a@x.com', true, LIFT), job('b@x.com', true, LIFT)], LIFT)
-    const lockA = await a.lock({ now: LIFT })
+    const lockA = await a.session({ now: LIFT })
     expect(await a.claim('s/a@x.com', lockA, LIFT)).toBe(true)
     await leaseGone(prefix, lockA)
-    const lockB = await b.lock({ now: LIFT })
+    const lockB = await b.session({ now: LIFT })
     expect(lockB.recovered).toBe(1)
     expect(await b.claim('s/a@x.com', lockB, LIFT + 1)).toBe(true)
     await a.markSent('s/a@x.com', { response: '250 late from A' }, LIFT + 2)
@@ -276,7 +277,7 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const a = await redisHandle(prefix)
     const b = await redisHandle(prefix)
     await a.enqueue('s', [job('a@x.com', true, LIFT)], LIFT)
-    const [lockA, lockB] = [await a.lock({ now: LIFT }), await b.lock({ now: LIFT })]
+    const [lockA, lockB] = [await a.session({ now: LIFT }), await b.session({ now: LIFT })]
     const seenByA: string[] = []
     for await (const row of a.due(() => LIFT)) seenByA.push(row.key)
     expect(seenByA).toEqual(['s/a@x.com'])
@@ -295,7 +296,7 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const prefix = freshPrefix()
     const ledger = await redisHandle(prefix, { leaseMs: 500, heartbeatMs: 50 })
     await ledger.enqueue('s', [job('a@x.com', false, 0)], 0)
-    const lock = await ledger.lock({ now: LIFT - 1 })
+    const lock = await ledger.session({ now: LIFT - 1 })
     // Years from real time either way: only the caller's now counts for due.
     expect((await ledger.stats()).nextDue).toBe(LIFT)
     const at = async (t: number): Promise<number> => {
@@ -313,12 +314,12 @@ describe('redis ledger: several dispatchers on one queue', () => {
   })
 })
 
-describe('openLedger', () => {
+describe('openQueueLedger', () => {
   test('refuses a server that may evict any key (allkeys-*), as rows could vanish', async () => {
     const raw = new Redis(redisServer().url)
     try {
       await raw.config('SET', 'maxmemory-policy', 'allkeys-lru')
-      await expect(openLedger({ statePath: '/nonexistent', queueUrl: redisServer().url })).rejects.toThrow(/maxmemory-policy allkeys-lru.*noeviction/)
+      await expect(openQueueLedger({ statePath: '/nonexistent', queueUrl: redisServer().url })).rejects.toThrow(/maxmemory-policy allkeys-lru.*noeviction/)
     } finally {
       await raw.config('SET', 'maxmemory-policy', 'noeviction')
       raw.disconnect()
@@ -327,17 +328,17 @@ describe('openLedger', () => {
 
   test('SQLite in the state folder by default; Redis for a redis:// URL, shared between handles', async () => {
     const office = makeOffice()
-    const local = await openLedger({ statePath: office.statePath })
+    const local = await openQueueLedger({ statePath: office.statePath })
     await local.ledger.enqueue('s', [job('a@x.com', true, 0)], 0)
     await local.close()
     expect(existsSync(join(office.statePath, 'queue.db'))).toBe(true)
-    const blank = await openLedger({ statePath: office.statePath, queueUrl: '' })
+    const blank = await openQueueLedger({ statePath: office.statePath, queueUrl: '' })
     expect((await blank.ledger.rows()).map((r) => r.key)).toEqual(['s/a@x.com'])
     await blank.close()
 
     const url = `${redisServer().url}/0?prefix=${freshPrefix()}`
-    const one = await openLedger({ statePath: office.statePath, queueUrl: url })
-    const two = await openLedger({ statePath: office.statePath, queueUrl: url })
+    const one = await openQueueLedger({ statePath: office.statePath, queueUrl: url })
+    const two = await openQueueLedger({ statePath: office.statePath, queueUrl: url })
     try {
       await one.ledger.enqueue('s', [job('b@x.com', true, 0)], 0)
       expect((await two.ledger.rows()).map((r) => r.key)).toEqual(['s/b@x.com'])
@@ -348,8 +349,8 @@ describe('openLedger', () => {
   })
 
   test('an unknown scheme is a usage error; an unreachable server fails fast without showing the password', async () => {
-    await expect(openLedger({ statePath: '/nonexistent', queueUrl: 'amqp://u:secret@host/q' })).rejects.toThrow(UsageError)
-    await expect(openLedger({ statePath: '/nonexistent', queueUrl: 'amqp://u:secret@host/q' })).rejects.toThrow(/u:\*\*\*\*@host/)
+    await expect(openQueueLedger({ statePath: '/nonexistent', queueUrl: 'amqp://u:secret@host/q' })).rejects.toThrow(UsageError)
+    await expect(openQueueLedger({ statePath: '/nonexistent', queueUrl: 'amqp://u:secret@host/q' })).rejects.toThrow(/u:\*\*\*\*@host/)
     const { createServer } = await import('node:net')
     const port = await new Promise<number>((resolve) => {
       const s = createServer()
@@ -359,7 +360,7 @@ describe('openLedger', () => {
       })
     })
     // Fails rather than retrying forever (a hang would be the test's timeout), without the password.
-    const error = await openLedger({ statePath: '/nonexistent', queueUrl: `redis://user:hunter2@127.0.0.1:${port}` }).catch((e: unknown) => e)
+    const error = await openQueueLedger({ statePath: '/nonexistent', queueUrl: `redis://user:hunter2@127.0.0.1:${port}` }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(QueueUnavailableError)
     expect((error as Error).message).toMatch(/Cannot reach the queue at redis:\/\/user:\*\*\*\*@127\.0\.0\.1/)
     expect((error as Error).message).not.toContain('hunter2')

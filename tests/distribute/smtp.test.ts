@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import type { ParsedMail } from 'mailparser'
-import { dispatch, planDistribution, status } from '../../src/distribute/commands.js'
+import { dispatch, planAndSend, status } from '../../src/distribute/commands.js'
 import { messageIdFor } from '../../src/distribute/compose.js'
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js'
 import { crowd, HOUR, LIFT, makeContext, makeOffice, makeRelease, person } from './fixtures/office.js'
@@ -42,7 +42,7 @@ describe('embargo timing over SMTP', () => {
   test('at lift − 1 s only vetted recipients get it (marked embargoed); at the lift everyone else does', async () => {
     const office = makeOffice()
     const ctx = makeContext(office, [makeRelease()], list, sink.url, { clock: { t: LIFT - 1000 } })
-    const sent = await planDistribution(ctx, '2031-03-14-water-report')
+    const sent = await planAndSend(ctx, '2031-03-14-water-report')
     expect(sent.plan.counts).toMatchObject({ jobs: 5, due: 2, later: 3, fallback: 1 })
     expect(sent.run).toMatchObject({ sent: 2, failed: 0 })
     expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(['vet.en@example.com', 'vet.ru@example.ru'])
@@ -67,7 +67,7 @@ describe('embargo timing over SMTP', () => {
     let release = makeRelease()
     const ctx = makeContext(office, [], [vetEn, genEn], sink.url, { clock: { t: LIFT - HOUR } })
     const withRelease = { ...ctx, releases: () => release }
-    await planDistribution(withRelease, release.slug)
+    await planAndSend(withRelease, release.slug)
     expect(sink.messages).toHaveLength(1)
     // The office pushes the lift back an hour after planning; the queued row still says LIFT.
     release = makeRelease({ embargo: LIFT + HOUR })
@@ -90,7 +90,7 @@ describe('message content over SMTP', () => {
   test('per-language content and attachments, one To, no Cc/Bcc, headers', async () => {
     const office = makeOffice()
     const ctx = makeContext(office, [makeRelease()], list, sink.url, { clock: { t: LIFT } })
-    await planDistribution(ctx, '2031-03-14-water-report')
+    await planAndSend(ctx, '2031-03-14-water-report')
     expect(sink.messages).toHaveLength(5)
     for (const message of sink.messages) {
       const mail = await message.parse()
@@ -120,9 +120,9 @@ describe('message content over SMTP', () => {
 
   test('Message-IDs are stable across runs and offices', async () => {
     const first = makeContext(makeOffice(), [makeRelease()], list, sink.url, { clock: { t: LIFT } })
-    await planDistribution(first, '2031-03-14-water-report')
+    await planAndSend(first, '2031-03-14-water-report')
     const second = makeContext(makeOffice(), [makeRelease()], list, sink.url, { clock: { t: LIFT + 5 * HOUR } })
-    await planDistribution(second, '2031-03-14-water-report')
+    await planAndSend(second, '2031-03-14-water-report')
     const ids = (to: string): Array<string | undefined> => sink.to(to).map((m) => m.messageId)
     for (const r of list) {
       const [a, b] = ids(r.email)
@@ -145,7 +145,7 @@ describe('message content over SMTP', () => {
         subject: 'Hello\r\nBcc: victim3@evil.example\nCc: victim4@evil.example',
       }),
     }
-    await planDistribution(ctx, '2031-03-14-water-report')
+    await planAndSend(ctx, '2031-03-14-water-report')
     expect(sink.messages).toHaveLength(2)
     expect([...sink.rcptAttempts.keys()].sort()).toEqual(['eve@example.com', 'mallory@example.com'])
     for (const message of sink.messages) {
@@ -163,11 +163,11 @@ describe('message content over SMTP', () => {
     const office = makeOffice()
     const people = crowd(300)
     const ctx = makeContext(office, [makeRelease({ embargo: false })], people, sink.url, { clock: { t: LIFT } })
-    const result = await planDistribution(ctx, '2031-03-14-water-report')
+    const result = await planAndSend(ctx, '2031-03-14-water-report')
     expect(result.run.sent).toBe(300)
     expect(new Set(sink.messages.map((m) => m.to[0])).size).toBe(300)
     expect(sink.connections).toBeLessThanOrEqual(3)
-    const again = await planDistribution(ctx, '2031-03-14-water-report')
+    const again = await planAndSend(ctx, '2031-03-14-water-report')
     expect(again.enqueued).toMatchObject({ added: 0, kept: 300 })
     expect(again.run.sent).toBe(0)
     expect(sink.messages).toHaveLength(300)
@@ -189,7 +189,7 @@ describe('transport options', () => {
       },
     }
     const started = performance.now()
-    const result = await planDistribution(ctx, '2031-03-14-water-report')
+    const result = await planAndSend(ctx, '2031-03-14-water-report')
     expect(result.run.sent).toBe(6)
     // 6 messages at 2 per 400 ms: at least two full waits.
     expect(performance.now() - started).toBeGreaterThanOrEqual(750)

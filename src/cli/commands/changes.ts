@@ -16,7 +16,7 @@ import {
   withdrawRelease,
   type RecipientLine,
 } from '../../distribute/changes.js'
-import { openLedger } from '../../distribute/commands.js'
+import { openContextLedger } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
 import { ReleaseNotFoundError } from '../../distribute/errors.js'
 import { join } from 'node:path'
@@ -182,7 +182,7 @@ export async function runRecipients(reporter: Reporter, slug: string): Promise<n
   try {
     await known(dist, slug)
     const hasQueue = dist.ctx.ledger !== undefined || existsSync(join(dist.ctx.statePath, 'queue.db'))
-    const opened = hasQueue ? openLedger(dist.ctx) : undefined
+    const opened = hasQueue ? openContextLedger(dist.ctx) : undefined
     let lines: RecipientLine[]
     try {
       lines = await recipientsStatus(dist.ctx, slug, opened?.ledger)

@@ -8,7 +8,7 @@ import { formatInstantUtc } from '../../embargo/time.js'
 import { displayPath } from '../../config.js'
 import { embargoedPdfs } from '../embargoed-pdfs.js'
 import { instantFormatter } from '../format-instant.js'
-import { dispatch, dryRun, planDistribution, schedule, sendTest, status, worker } from '../../distribute/commands.js'
+import { dispatch, dryRun, planAndSend, schedule, sendTest, status, worker } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../secrets.js'
 import type { Plan, SendJob } from '../../distribute/plan.js'
@@ -232,7 +232,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     const progress = progressFor(reporter, dist)
     let result
     try {
-      result = await planDistribution(dist.ctx, slug, { wait: flags.wait, onProgress: progress.onProgress, onPlanned: progress.onPlanned })
+      result = await planAndSend(dist.ctx, slug, { wait: flags.wait, onProgress: progress.onProgress, onPlanned: progress.onPlanned })
     } catch (error) {
       // The plan was saved before the lock was asked for; say so, so nobody re-plans by hand.
       if (error instanceof LockedError) throw new LockedError(`${error.message} The plan of ${slug} was saved in the queue; the next \`press dispatch\` (or the worker) sends what is due.`)

@@ -39,3 +39,16 @@ export function isReleaseKey(key: string): boolean {
   const slash = key.indexOf('/')
   return !(slash === -1 ? key : key.slice(0, slash)).includes('#')
 }
+
+/**
+ * The release a key belongs to.
+ *
+ * @param key A ledger key (`slug/address` or `slug#change/address`).
+ * @returns The slug.
+ */
+export function slugOfKey(key: string): string {
+  const slash = key.indexOf('/')
+  const head = slash === -1 ? key : key.slice(0, slash)
+  const hash = head.indexOf('#')
+  return hash === -1 ? head : head.slice(0, hash)
+}

@@ -22,6 +22,11 @@ export type SendState = 'planned' | 'sending' | 'sent' | 'deferred' | 'failed' |
 /** Every state, in display order. */
 export const sendStates: readonly SendState[] = ['planned', 'sending', 'deferred', 'unknown', 'sent', 'failed', 'cancelled']
 
+/** A count of zero for every state. */
+export function emptyCounts(): Record<SendState, number> {
+  return Object.fromEntries(sendStates.map((s) => [s, 0])) as Record<SendState, number>
+}
+
 /** States a row may be claimed from. */
 export const claimableStates: readonly SendState[] = ['planned', 'deferred', 'unknown']
 
@@ -34,6 +39,7 @@ export type RowKind = 'release' | 'notice' | 'correction'
 
 /** What the planner hands the ledger for one message. */
 export interface QueuedJob {
+  /** One row per key, ever: `slug/address` for the release, `slug#change/address` for a notice or correction (keys.ts). */
   readonly key: string
   /** Default `release`. */
   readonly kind?: RowKind
@@ -42,10 +48,14 @@ export interface QueuedJob {
   /** JSON details of a notice (old and new lift…), optional. */
   readonly payload?: string
   readonly slug: string
+  /** Address as written in the press list (trimmed). */
   readonly email: string
   readonly name: string
+  /** Language of the content sent. */
   readonly lng: Lng
+  /** Language the recipient asked for. */
   readonly wanted: Lng
+  /** The recipient agreed to embargo terms. */
   readonly vetted: boolean
   /** Epoch ms. The ledger raises it to `lift` for an unvetted row. */
   readonly sendAt: number
@@ -108,7 +118,7 @@ export interface RecordedFailure {
   readonly responseCode?: number | undefined
 }
 
-/** Options of `Ledger.lock`. */
+/** Options of `SendRights.lock` and `SendRights.session`. */
 export interface LockOptions {
   /** Wait for the other run to finish instead of failing (default false). */
   readonly wait?: boolean
@@ -122,13 +132,17 @@ export interface LockOptions {
   readonly now: number
 }
 
-/** The exclusive right to send, held by one run. */
+/**
+ * The right to claim rows, held by one run until released or lost. The
+ * ledger that issued it sets `lost` itself, from its heartbeat or from a
+ * claim that found the right gone; a lost lock never claims again.
+ */
 export interface LedgerLock {
   /** Random token identifying the holder. */
   readonly owner: string
   /** Rows found `sending` (a crashed run) and turned `unknown` when the lock was taken. */
   readonly recovered: number
-  /** True once another run took the lock over (this run stalled past the stale limit). */
+  /** True once this run lost the right: another run took the lock over, or its lease ran out (it stalled past the stale limit). */
   readonly lost: boolean
   /** Release the lock (idempotent). */
   release(): Promise<void>
@@ -143,20 +157,53 @@ export interface LedgerStats {
   readonly nextDue: number | undefined
 }
 
-/** The ledger: a small storage interface so SQLite and Redis can both back it. */
-export interface Ledger {
+/** What status and the planners read: rows, counts, lifts. */
+export interface QueueReader {
+  get(key: string): Promise<LedgerRow | undefined>
+  /** Rows, optionally of one release and/or in some states, in row order. */
+  rows(filter?: { slug?: string; states?: readonly SendState[]; limit?: number }): Promise<LedgerRow[]>
+  stats(slug?: string): Promise<LedgerStats>
+  /** Distinct embargo lifts after `after` of releases with rows, earliest first. */
+  lifts(after: number): Promise<Array<{ slug: string; lift: number }>>
+}
+
+/** The plan records of the releases, shared by every dispatcher of the queue. */
+export interface PlanBook {
+  /** The plan record of a release, if it was ever planned. */
+  plan(slug: string): Promise<PlanRecord | undefined>
+  /** Every plan record. */
+  plans(): Promise<Array<{ slug: string; plan: PlanRecord }>>
+  /** Write (replace) a plan record. */
+  setPlan(slug: string, plan: PlanRecord): Promise<void>
+}
+
+/** The planners' writes: rows in, rows out, rows back. */
+export interface QueuePlanner {
   /**
    * Insert or update the rows of a plan. Idempotent: sent, sending, unknown
    * and failed rows are never touched; planned/deferred rows take the new
    * details, but an unvetted row's time is never set before its lift.
    */
   enqueue(slug: string, jobs: Iterable<QueuedJob>, now: number, options?: { cancelMissing?: boolean; retryFailed?: boolean }): Promise<EnqueueResult>
-  /** Take the exclusive send lock; turns rows left `sending` by a crashed run into `unknown`. */
-  lock(options: LockOptions): Promise<LedgerLock>
+  /** claimable → cancelled (e.g. suppressed since planning). */
+  cancel(key: string, reason: string, now: number): Promise<void>
+  /**
+   * `press retry`: failed and/or deferred rows of a release → planned, due
+   * at `now` (an unvetted row still not before its lift), attempts from 0.
+   * Returns the keys requeued.
+   */
+  requeue(slug: string, states: readonly SendState[], now: number, filter?: (row: LedgerRow) => boolean): Promise<string[]>
+}
+
+/** What the dispatcher does with rows: read what is due, claim one, record its outcome. */
+export interface SendQueue {
   /** Stream claimable rows due at `now()`, in row order, a page at a time. */
   due(now: () => number, options?: { slug?: string; pageSize?: number }): AsyncIterable<LedgerRow>
   get(key: string): Promise<LedgerRow | undefined>
-  /** planned/deferred/unknown → sending, attempts + 1; false when the row is not claimable or `lock` is no longer held. */
+  /**
+   * planned/deferred/unknown → sending, attempts + 1; false when the row is
+   * not claimable or `lock` is no longer held (then `lock.lost` is true).
+   */
   claim(key: string, lock: LedgerLock, now: number): Promise<boolean>
   /** sending → sent, recording which version went out. */
   markSent(key: string, receipt: { response: string; version?: string }, now: number): Promise<void>
@@ -173,21 +220,34 @@ export interface Ledger {
   /** claimable → cancelled (e.g. suppressed since planning). */
   cancel(key: string, reason: string, now: number): Promise<void>
   stats(slug?: string): Promise<LedgerStats>
-  /** Rows, optionally of one release and/or in some states, in row order. */
-  rows(filter?: { slug?: string; states?: readonly SendState[]; limit?: number }): Promise<LedgerRow[]>
-  /** Distinct embargo lifts after `after` of releases with rows, earliest first. */
-  lifts(after: number): Promise<Array<{ slug: string; lift: number }>>
+}
+
+/**
+ * Who may claim rows. Both take over what a dead holder left: rows found
+ * `sending` become `unknown` (counted in `recovered`).
+ */
+export interface SendRights {
   /**
-   * `press retry`: failed and/or deferred rows of a release → planned, due
-   * at `now` (an unvetted row still not before its lift), attempts from 0.
-   * Returns the keys requeued.
+   * The exclusive lock: one live holder per queue, in every backend. While
+   * another live run holds it (or, in a shared queue, while it is held and
+   * a session is asked for), this fails with `LockedError` (exit 75), or
+   * waits with `wait`. A holder that died is taken over at once on its own
+   * machine, and after the stale limit without a heartbeat elsewhere.
    */
-  requeue(slug: string, states: readonly SendState[], now: number, filter?: (row: LedgerRow) => boolean): Promise<string[]>
-  /** The plan record of a release, if it was ever planned. */
-  plan(slug: string): Promise<PlanRecord | undefined>
-  /** Every plan record. */
-  plans(): Promise<Array<{ slug: string; plan: PlanRecord }>>
-  /** Write (replace) a plan record. */
-  setPlan(slug: string, plan: PlanRecord): Promise<void>
+  lock(options: LockOptions): Promise<LedgerLock>
+  /**
+   * A sending session, what a dispatcher takes. A shared queue (Redis) lets
+   * any number of sessions send beside each other, each row claimed by one
+   * of them, but none while `lock()` is held; a queue that cannot share
+   * (SQLite) makes the session its exclusive lock.
+   */
+  session(options: LockOptions): Promise<LedgerLock>
+}
+
+/** Planning: reading rows and plan records, writing rows and plan records. */
+export type PlanStore = QueueReader & QueuePlanner & PlanBook
+
+/** The ledger: every role, so SQLite and Redis can both back it; callers take the role they use. */
+export interface Ledger extends QueueReader, PlanBook, QueuePlanner, SendQueue, SendRights {
   close(): Promise<void>
 }

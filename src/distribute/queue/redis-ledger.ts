@@ -2,15 +2,17 @@
  * The shared ledger: Redis, so several dispatchers on several machines send
  * one distribution together (`--queue redis://…`).
  *
- * Same rows, states and guarantees as the SQLite ledger; the difference is
- * the lock. SQLite lets one run send at a time. Here `lock()` opens a
- * *session* (a key with a lease, `PX`, refreshed by a heartbeat), any number
- * of sessions may be open at once, and each row is claimed on its own: the
- * claim records the session as the row's owner. A session whose lease ran
- * out (its process died or froze) owns nothing any more: the next `lock()`,
- * by any dispatcher, turns its `sending` rows into `unknown`, and they are
- * resent with the same Message-ID. A run that lost its lease cannot claim
- * again, and its late `markSent`/`markDeferred` no longer touch a row.
+ * Same rows, states, guarantees and lock as the SQLite ledger; what it adds
+ * is sessions. `lock()` is the exclusive lock, as in SQLite (a `:lock` key
+ * with a lease, `PX`, refreshed by a heartbeat; a second live holder gets
+ * `LockedError`). `session()` opens a session (a key with a lease): any
+ * number may be open at once, but none while the lock is held, and each row
+ * is claimed on its own, the claim recording the session as the row's
+ * owner. A session whose lease ran out (its process died or froze) owns
+ * nothing any more: the next `lock()` or `session()`, by any dispatcher,
+ * turns its `sending` rows into `unknown`, and they are resent with the same
+ * Message-ID. A run that lost its lease cannot claim again (its lock reads
+ * `lost`), and its late `markSent`/`markDeferred` no longer touch a row.
  *
  * Why Lua on ioredis and not BullMQ jobs: BullMQ's delayed jobs become due by
  * Redis's clock, while the ledger compares due times with the caller's `now`
@@ -19,34 +21,25 @@
  * a stalled job instead of recording that it may have been sent. Above all,
  * a BullMQ job plus a ledger row would be two records that no single Redis
  * step updates together, which is the window the ledger exists to close. So
- * every state change is one Lua script (atomic in Redis), due times and
+ * every state change is one Lua script (redis-scripts.ts), due times and
  * timestamps come from the caller, and only lease ages use Redis's own clock
- * (`PX` expiry), as SQLite's lock uses SQLite's clock. The client is ioredis,
- * the one BullMQ ships with.
+ * (`PX` expiry, `TIME`), as SQLite's lock uses SQLite's clock.
  *
  * Keys share the hash tag `{prefix}` (default `press`; `?prefix=` in the URL
- * to keep several offices apart), so a Redis Cluster keeps them in one slot.
- * Every script is safe to replay (ioredis resends a command whose reply was
- * lost in a reconnect): each one checks the row's state first.
+ * to keep several offices apart), so a Redis Cluster keeps them in one slot,
+ * and every script declares each key it touches.
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Redis, type RedisOptions } from 'ioredis'
 import { PressError } from '../../errors.js'
 import { redactUrl } from '../../secrets.js'
-import {
-  sendStates,
-  type EnqueueResult,
-  type Ledger,
-  type LedgerLock,
-  type LedgerRow,
-  type LedgerStats,
-  type PlanRecord,
-  type QueuedJob,
-  type RowKind,
-  type SendState,
-} from './ledger.js'
-import { isReleaseKey } from './keys.js'
+import { clampSendAt } from './clamp-send-at.js'
+import { isReleaseKey, slugOfKey } from './keys.js'
+import { emptyCounts } from './ledger.js'
+import type { EnqueueResult, Ledger, LedgerLock, LedgerRow, LedgerStats, LockOptions, PlanRecord, RowKind, SendState } from './ledger.js'
+import { redisKeys, redisScripts, type ScriptName } from './redis-scripts.js'
+import { holderIsDead, holdLock, takeLock, type HeldLock, type LockAttempt } from './queue-lock.js'
 
 /** Options of `openRedisLedger`. */
 export interface RedisLedgerOptions {
@@ -65,272 +58,10 @@ export class QueueUnavailableError extends PressError {
   override readonly code = 'PRESS_QUEUE_UNAVAILABLE'
 }
 
-/**
- * Shared Lua: key names and the bookkeeping every state change needs. The
- * indexes: `:all` and `:s:<slug>` (every row by seq), `:c`/`:c:<slug>`
- * (claimable rows by seq: what `due()` walks), `:d`/`:d:<slug>` (claimable
- * rows by due time: next due), `:sending` (rows in flight), `:n` (counts per
- * slug and state), `:l`/`:ln` (lifts with reference counts), `:o:<owner>`
- * (sessions, with a lease). Numbers are passed and stored as strings, so Lua
- * never formats a 13-digit epoch itself.
- */
-const prelude = `
-local P = ARGV[1]
-local CLAIMABLE = { planned = true, deferred = true, unknown = true }
-local function rk(key) return P .. ':r:' .. key end
-local function reindex(key, slug, seq, old, new, due)
-  if old ~= new then
-    if old then redis.call('HINCRBY', P .. ':n', slug .. '\\t' .. old, -1) end
-    redis.call('HINCRBY', P .. ':n', slug .. '\\t' .. new, 1)
-    if old == 'sending' then redis.call('SREM', P .. ':sending', key) end
-    if new == 'sending' then redis.call('SADD', P .. ':sending', key) end
-  end
-  if CLAIMABLE[new] then
-    redis.call('ZADD', P .. ':c', seq, key)
-    redis.call('ZADD', P .. ':c:' .. slug, seq, key)
-    redis.call('ZADD', P .. ':d', due, key)
-    redis.call('ZADD', P .. ':d:' .. slug, due, key)
-  elseif old == nil or CLAIMABLE[old] then
-    redis.call('ZREM', P .. ':c', key)
-    redis.call('ZREM', P .. ':c:' .. slug, key)
-    redis.call('ZREM', P .. ':d', key)
-    redis.call('ZREM', P .. ':d:' .. slug, key)
-  end
-end
-local function liftAdd(slug, lift)
-  if not lift or lift == '' then return end
-  local m = slug .. '\\t' .. lift
-  if redis.call('HINCRBY', P .. ':ln', m, 1) == 1 then redis.call('ZADD', P .. ':l', lift, m) end
-end
-local function liftDel(slug, lift)
-  if not lift or lift == '' then return end
-  local m = slug .. '\\t' .. lift
-  if redis.call('HINCRBY', P .. ':ln', m, -1) <= 0 then
-    redis.call('HDEL', P .. ':ln', m)
-    redis.call('ZREM', P .. ':l', m)
-  end
-end
-local function later(a, b) if tonumber(a) >= tonumber(b) then return a end return b end
-local function setCode(r, code) if code == '' then redis.call('HDEL', r, 'responseCode') else redis.call('HSET', r, 'responseCode', code) end end
-`
-
-/** ARGV: P, now, retryFailed, then 13 per job. Returns {added, updated, kept}. */
-const upsertLua = `${prelude}
-local now, retry = ARGV[2], ARGV[3] == '1'
-local added, updated, kept = 0, 0, 0
-for i = 4, #ARGV, 13 do
-  local key, slug, email, name, lng, wanted, vetted, lift, sendAt, mid, kind, change, payload =
-    ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7], ARGV[i+8], ARGV[i+9], ARGV[i+10], ARGV[i+11], ARGV[i+12]
-  -- The rule SQLite states as a CHECK: an unvetted row is never due before its lift.
-  if vetted == '0' and lift ~= '' then sendAt = later(sendAt, lift) end
-  local r = rk(key)
-  local h = redis.call('HMGET', r, 'state', 'email', 'name', 'lng', 'wanted', 'vetted', 'lift', 'sendAt', 'dueAt', 'seq', 'payload')
-  local state = h[1]
-  if not state then
-    local seq = redis.call('INCR', P .. ':seq')
-    redis.call('HSET', r, 'seq', seq, 'key', key, 'slug', slug, 'email', email, 'name', name, 'lng', lng, 'wanted', wanted,
-      'vetted', vetted, 'sendAt', sendAt, 'dueAt', sendAt, 'state', 'planned', 'attempts', 0, 'recoveries', 0,
-      'messageId', mid, 'plannedAt', now, 'updatedAt', now, 'ver', 1, 'kind', kind, 'change', change)
-    if lift ~= '' then redis.call('HSET', r, 'lift', lift) end
-    if payload ~= '' then redis.call('HSET', r, 'payload', payload) end
-    redis.call('ZADD', P .. ':all', seq, key)
-    redis.call('ZADD', P .. ':s:' .. slug, seq, key)
-    reindex(key, slug, seq, nil, 'planned', sendAt)
-    liftAdd(slug, lift)
-    added = added + 1
-  elseif not (retry and state == 'failed') and state ~= 'planned' and state ~= 'deferred' and state ~= 'cancelled' then
-    kept = kept + 1
-  else
-    -- A deferred row keeps its retry time unless the plan asks for later.
-    local new = 'planned'
-    local due = sendAt
-    if state == 'deferred' then new = 'deferred'; due = later(h[9], sendAt) end
-    local oldLift = h[7] or ''
-    if state == new and h[2] == email and h[3] == name and h[4] == lng and h[5] == wanted and h[6] == vetted
-      and oldLift == lift and h[8] == sendAt and h[9] == due and (h[11] or '') == payload then
-      kept = kept + 1
-    else
-      redis.call('HSET', r, 'email', email, 'name', name, 'lng', lng, 'wanted', wanted, 'vetted', vetted,
-        'sendAt', sendAt, 'dueAt', due, 'state', new, 'updatedAt', now)
-      if lift == '' then redis.call('HDEL', r, 'lift') else redis.call('HSET', r, 'lift', lift) end
-      if payload == '' then redis.call('HDEL', r, 'payload') else redis.call('HSET', r, 'payload', payload) end
-      if new == 'planned' then redis.call('HDEL', r, 'error') end
-      redis.call('HINCRBY', r, 'ver', 1)
-      reindex(key, slug, h[10], state, new, due)
-      if oldLift ~= lift then liftDel(slug, oldLift); liftAdd(slug, lift) end
-      updated = updated + 1
-    end
-  end
-end
-return { added, updated, kept }
-`
-
-/**
- * ARGV: P, now, reason, onlyActive ('1': planned/deferred only, as re-planning
- * cancels; '0': any claimable state), keys… Returns how many were cancelled.
- */
-const cancelLua = `${prelude}
-local now, reason, onlyActive = ARGV[2], ARGV[3], ARGV[4] == '1'
-local n = 0
-for i = 5, #ARGV do
-  local key = ARGV[i]
-  local r = rk(key)
-  local h = redis.call('HMGET', r, 'state', 'slug', 'seq', 'dueAt')
-  local ok = CLAIMABLE[h[1] or ''] and (not onlyActive or h[1] ~= 'unknown')
-  if ok then
-    redis.call('HSET', r, 'state', 'cancelled', 'error', reason, 'updatedAt', now)
-    redis.call('HINCRBY', r, 'ver', 1)
-    reindex(key, h[2], h[3], h[1], 'cancelled', h[4])
-    n = n + 1
-  end
-end
-return n
-`
-
-/** Rows in flight whose session is gone become `unknown`. ARGV: P, now. */
-const recoverBody = `
-local function recover(now)
-  local n = 0
-  for _, key in ipairs(redis.call('SMEMBERS', P .. ':sending')) do
-    local r = rk(key)
-    local h = redis.call('HMGET', r, 'state', 'owner', 'slug', 'seq', 'dueAt')
-    if h[1] ~= 'sending' then
-      redis.call('SREM', P .. ':sending', key)
-    elseif not h[2] or redis.call('EXISTS', P .. ':o:' .. h[2]) == 0 then
-      redis.call('HSET', r, 'state', 'unknown', 'updatedAt', now)
-      redis.call('HINCRBY', r, 'recoveries', 1)
-      redis.call('HINCRBY', r, 'ver', 1)
-      reindex(key, h[3], h[4], 'sending', 'unknown', h[5])
-      n = n + 1
-    end
-  end
-  return n
-end
-`
-
-/** Open a session and recover dead ones' rows. ARGV: P, now, owner, leaseMs, info. Returns recovered. */
-const lockLua = `${prelude}${recoverBody}
-redis.call('SET', P .. ':o:' .. ARGV[3], ARGV[5], 'PX', ARGV[4])
-return recover(ARGV[2])
-`
-
-/** ARGV: P, now, key, owner, expectedVer (or ''). Returns 1 claimed, 0 not claimable or changed, -1 session gone. */
-const claimLua = `${prelude}
-local now, key, owner, ver = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if redis.call('EXISTS', P .. ':o:' .. owner) == 0 then return -1 end
-local r = rk(key)
-local h = redis.call('HMGET', r, 'state', 'ver', 'slug', 'seq', 'dueAt')
-if not CLAIMABLE[h[1] or ''] then return 0 end
--- Another dispatcher changed the row since this one read it (sent, deferred, held): its view is stale.
-if ver ~= '' and h[2] ~= ver then return 0 end
-redis.call('HSET', r, 'state', 'sending', 'owner', owner, 'claimedAt', now, 'updatedAt', now)
-redis.call('HINCRBY', r, 'attempts', 1)
-redis.call('HINCRBY', r, 'ver', 1)
-reindex(key, h[3], h[4], h[1], 'sending', h[5])
-return 1
-`
-
-/**
- * Outcome of a send or a decision about a row. ARGV: P, now, op, key, owner
- * (the claiming session, or '' when unknown), then per op:
- * sent: response, version; deferred: error, code, nextAt, uncertain ('1':
- * the row becomes `unknown`); failed: error, code; hold: until; requeue
- * (failed/deferred → planned, due now or at the lift, attempts 0). Returns 1
- * when the row changed.
- */
-const markLua = `${prelude}
-local now, op, key, owner = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local r = rk(key)
-local h = redis.call('HMGET', r, 'state', 'owner', 'slug', 'seq', 'dueAt', 'vetted', 'lift')
-local state = h[1]
-if not state then return 0 end
--- A late report from a session that lost the row (it was recovered and maybe reclaimed) changes nothing.
-local mine = state == 'sending' and (owner == '' or h[2] == owner)
-local new, due
-if op == 'sent' then
-  if not mine then return 0 end
-  new, due = 'sent', h[5]
-  redis.call('HSET', r, 'response', ARGV[6], 'sentAt', now)
-  if ARGV[7] and ARGV[7] ~= '' then redis.call('HSET', r, 'version', ARGV[7]) end
-  redis.call('HDEL', r, 'responseCode', 'error')
-elseif op == 'deferred' then
-  if not mine then return 0 end
-  new, due = 'deferred', ARGV[8]
-  if ARGV[9] == '1' then
-    new = 'unknown'
-    redis.call('HINCRBY', r, 'recoveries', 1)
-  end
-  if h[6] == '0' and h[7] then due = later(due, h[7]) end
-  redis.call('HSET', r, 'error', ARGV[6], 'dueAt', due)
-  setCode(r, ARGV[7])
-elseif op == 'failed' then
-  if not mine and not CLAIMABLE[state] then return 0 end
-  new, due = 'failed', h[5]
-  redis.call('HSET', r, 'error', ARGV[6])
-  setCode(r, ARGV[7])
-elseif op == 'requeue' then
-  if state ~= 'failed' and state ~= 'deferred' then return 0 end
-  new, due = 'planned', now
-  if h[6] == '0' and h[7] then due = later(due, h[7]) end
-  redis.call('HSET', r, 'dueAt', due, 'attempts', 0)
-  redis.call('HDEL', r, 'error', 'responseCode')
-elseif op == 'hold' then
-  if not CLAIMABLE[state] then return 0 end
-  new, due = state, later(h[5], ARGV[6])
-  redis.call('HSET', r, 'dueAt', due)
-else
-  return redis.error_reply('unknown op ' .. op)
-end
-redis.call('HSET', r, 'state', new, 'updatedAt', now)
-redis.call('HINCRBY', r, 'ver', 1)
-reindex(key, h[3], h[4], state, new, due)
-return 1
-`
-
-/**
- * Walk an index by seq from `after`, returning matching rows. ARGV: P,
- * index, after, limit, budget, mode ('due': dueAt <= arg; 'states': state in
- * the comma list, or any when empty), arg. Returns {cursor, done, rows}, each
- * row a flat HGETALL. The budget bounds the work of one call, so a long list
- * never blocks Redis; the caller continues from the cursor.
- */
-const scanLua = `${prelude}
-local idx, cursor, limit, budget, mode, arg = P .. ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
-local wanted = {}
-local any = true
-if mode == 'states' then
-  for s in string.gmatch(arg, '[^,]+') do wanted[s] = true; any = false end
-end
-local out, scanned, done = {}, 0, 0
-while #out < limit and scanned < budget do
-  local batch = redis.call('ZRANGEBYSCORE', idx, '(' .. cursor, '+inf', 'WITHSCORES', 'LIMIT', 0, 200)
-  if #batch == 0 then done = 1; break end
-  for i = 1, #batch, 2 do
-    local key = batch[i]
-    cursor = batch[i + 1]
-    scanned = scanned + 1
-    local r = rk(key)
-    local h = redis.call('HMGET', r, 'state', 'dueAt')
-    local match
-    if mode == 'due' then match = CLAIMABLE[h[1] or ''] and tonumber(h[2]) <= tonumber(arg)
-    else match = h[1] and (any or wanted[h[1]]) end
-    if match then
-      out[#out + 1] = redis.call('HGETALL', r)
-      if #out >= limit then break end
-    end
-    if scanned >= budget then break end
-  end
-end
-return { cursor, done, out }
-`
-
-const scripts = { pressUpsert: upsertLua, pressCancel: cancelLua, pressLock: lockLua, pressClaim: claimLua, pressMark: markLua, pressScan: scanLua }
-type ScriptName = keyof typeof scripts
-
 /** Jobs per upsert script call: one call is atomic, and short enough not to stall Redis. */
 const upsertChunk = 200
-/** Rows one scan call may look at. */
-const scanBudget = 2_000
+/** Index entries read per round trip while walking an index. */
+const scanBatch = 500
 /** Row versions remembered for stale-claim checks (oldest forgotten first). */
 const seenLimit = 50_000
 
@@ -379,13 +110,6 @@ function toRow(h: ReadonlyMap<string, string>): LedgerRow {
   }
 }
 
-/** The earliest time a job may go: an unvetted row never before the lift. */
-function clampSendAt(job: Pick<QueuedJob, 'vetted' | 'lift' | 'sendAt'>): number {
-  return !job.vetted && job.lift !== undefined ? Math.max(job.sendAt, job.lift) : job.sendAt
-}
-
-const emptyCounts = (): Record<SendState, number> => Object.fromEntries(sendStates.map((s) => [s, 0])) as Record<SendState, number>
-
 /**
  * Split a queue URL into what ioredis takes and the key prefix.
  *
@@ -418,7 +142,6 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
   const prefix = options.prefix ?? urlPrefix ?? 'press'
   if (/[{}]/.test(prefix)) throw new QueueUnavailableError(`The queue prefix "${prefix}" may not contain { or }; choose a plain name, e.g. ?prefix=office-a.`)
   const P = `{${prefix}}`
-  const routeKey = `${P}:seq`
   const leaseMs = Math.max(1, Math.round(options.leaseMs ?? 30_000))
   const heartbeatMs = Math.max(10, Math.round(options.heartbeatMs ?? leaseMs / 3))
   const where = redactUrl(url)
@@ -426,7 +149,8 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
   const redis = new Redis(cleanUrl, { lazyConnect: true, connectTimeout: 5_000, ...options.redis })
   // ioredis reports connection errors as events too; the failing command carries the error.
   redis.on('error', () => {})
-  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { lua, numberOfKeys: 1 })
+  // No fixed key count: each call passes how many keys it declares first.
+  for (const [name, lua] of Object.entries(redisScripts)) redis.defineCommand(name, { lua })
   let policy: string | undefined
   try {
     await redis.connect()
@@ -448,10 +172,13 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
     )
   }
 
-  const run = async (name: ScriptName, ...args: Array<string | number>): Promise<unknown> => {
+  /** Run a script with the keys it touches declared. */
+  const run = async (name: ScriptName, keys: readonly string[], ...args: Array<string | number>): Promise<unknown> => {
     const fn = (redis as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<unknown>>)[name]
-    return fn.call(redis, routeKey, P, ...args)
+    return fn.call(redis, keys.length, ...keys, P, ...args)
   }
+  const mark = async (key: string, now: number, op: string, owner: string, ...args: string[]): Promise<unknown> =>
+    run('pressMark', redisKeys.rows(P, slugOfKey(key), [key]), String(now), op, key, owner, ...args)
 
   // Which session claimed a row in this process, so a late report of a session that lost it is ignored.
   const claimedBy = new Map<string, string>()
@@ -471,13 +198,83 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
     if (changed === 1) claimedBy.delete(key)
   }
 
-  const scan = async (index: string, after: string, limit: number, mode: 'due' | 'states', arg: string): Promise<{ cursor: string; done: boolean; rows: string[][] }> => {
-    const [cursor, done, rows] = (await run('pressScan', index, after, limit, scanBudget, mode, arg)) as [string, number, string[][]]
-    return { cursor: String(cursor), done: done === 1, rows }
+  /**
+   * Walk an index by seq after `after`, returning up to `limit` rows that
+   * match (`due`: claimable and due at `arg`; `states`: in the comma list
+   * `arg`, any when empty): the index a batch a round trip, the rows of
+   * that batch filtered in one read-only script that declares them.
+   */
+  const scan = async (index: string, after: string, limit: number, mode: 'due' | 'states', arg: string): Promise<{ cursor: string; done: boolean; rows: Array<Map<string, string>> }> => {
+    const rows: Array<Map<string, string>> = []
+    let cursor = after
+    for (;;) {
+      const batch = await redis.zrangebyscore(`${P}${index}`, `(${cursor}`, '+inf', 'WITHSCORES', 'LIMIT', 0, scanBatch)
+      if (batch.length === 0) return { cursor, done: true, rows }
+      const keys: string[] = []
+      for (let i = 0; i + 1 < batch.length; i += 2) keys.push(batch[i]!)
+      const [scanned, found] = (await run('pressRead', redisKeys.read(P, keys), limit - rows.length, mode, arg, ...keys)) as [number, string[][]]
+      cursor = batch[2 * scanned - 1] ?? cursor
+      for (const flat of found) rows.push(toFields(flat))
+      if (rows.length >= limit) return { cursor, done: false, rows }
+    }
   }
 
-  const held = new Set<LedgerLock>()
+  /** The locks and sessions this ledger holds, by owner, with what only the ledger may do: mark them lost. */
+  const held = new Map<string, HeldLock>()
   const host = hostname()
+
+  /** The rows now in flight, with their release and session, to declare to the open script. */
+  const inFlight = async (): Promise<Array<{ key: string; slug: string; owner: string }>> => {
+    const keys = await redis.smembers(`${P}:sending`)
+    const heads = await redis.pipeline(keys.map((key) => ['hmget', `${P}:r:${key}`, 'owner', 'slug'])).exec()
+    return keys.map((key, i) => {
+      const [owner, slug] = (heads?.[i]?.[1] ?? [null, null]) as [string | null, string | null]
+      return { key, slug: slug ?? slugOfKey(key), owner: owner ?? '' }
+    })
+  }
+
+  /** The Redis clock, epoch ms. */
+  const clock = async (): Promise<number> => {
+    const [seconds, micros] = await redis.time()
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+  }
+
+  /** Hold `owner`'s lease (and the lock's) with a heartbeat until released or lost. */
+  const startHeartbeat = (owner: string, info: string, recovered: number, holdsLock: boolean): LedgerLock => {
+    const keys = redisKeys.session(P, owner)
+    const handle = holdLock({
+      owner,
+      recovered,
+      heartbeatMs,
+      beat: async () => (await run('pressBeat', keys, owner, String(leaseMs), holdsLock ? '1' : '0')) === 1,
+      async drop() {
+        held.delete(owner)
+        if (redis.status !== 'ready') return
+        // Ending the session frees anything it left in flight for the next lock to recover.
+        if (holdsLock) await run('pressUnlock', keys, info, owner).catch(() => {})
+        await redis.del(`${P}:o:${owner}`).catch(() => {})
+      },
+    })
+    held.set(owner, handle)
+    return handle.lock
+  }
+
+  /** Take the lock (`lock`) or open a session (`session`), as SQLite's lock: the same error and waiting. */
+  const open = (mode: 'lock' | 'session', opts: LockOptions): Promise<LedgerLock> => {
+    const owner = randomBytes(12).toString('hex')
+    const attempt = async (): Promise<LockAttempt<LedgerLock>> => {
+      const info = JSON.stringify({ owner, host, pid: process.pid, since: await clock() })
+      const rows = await inFlight()
+      const args = rows.flatMap((row) => [row.key, row.slug, row.owner])
+      const [ok, value] = (await run('pressOpen', redisKeys.open(P, owner, rows), String(opts.now), owner, String(leaseMs), info, mode, ...args)) as [number, number | string]
+      if (ok === 1) return { ok: true, lock: startHeartbeat(owner, info, Number(value), mode === 'lock') }
+      const holder = JSON.parse(String(value)) as { owner: string; host: string; pid: number; since: number }
+      // A holder that died on this machine is taken over at once; elsewhere its lease runs out.
+      if (holderIsDead(holder) && (await run('pressUnlock', redisKeys.session(P, holder.owner), String(value), holder.owner)) === 1) return attempt()
+      return { ok: false, holder }
+    }
+    return takeLock<LedgerLock>({ where, staleMs: leaseMs, clock, attempt }, opts)
+  }
 
   const ledger: Ledger = {
     async enqueue(slug, jobs, now, opts = {}) {
@@ -487,8 +284,9 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       let updated = 0
       let kept = 0
       for (let i = 0; i < list.length; i += upsertChunk) {
+        const chunk = list.slice(i, i + upsertChunk)
         const args: string[] = []
-        for (const job of list.slice(i, i + upsertChunk)) {
+        for (const job of chunk) {
           args.push(
             job.key,
             job.slug,
@@ -505,7 +303,8 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
             job.payload ?? '',
           )
         }
-        const [a, u, k] = (await run('pressUpsert', String(now), opts.retryFailed ? '1' : '0', ...args)) as [number, number, number]
+        const keys = redisKeys.upsert(P, slug, chunk.map((job) => job.key))
+        const [a, u, k] = (await run('pressUpsert', keys, String(now), opts.retryFailed ? '1' : '0', ...args)) as [number, number, number]
         added += a
         updated += u
         kept += k
@@ -515,51 +314,20 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
         const inPlan = new Set(list.map((j) => j.key))
         const gone = (await redis.zrange(`${P}:c:${slug}`, 0, -1)).filter((key) => isReleaseKey(key) && !inPlan.has(key))
         for (let i = 0; i < gone.length; i += upsertChunk) {
-          cancelled += (await run('pressCancel', String(now), 'no longer in the plan (suppressed, removed from the list or its lists)', '1', ...gone.slice(i, i + upsertChunk))) as number
+          const chunk = gone.slice(i, i + upsertChunk)
+          cancelled += (await run('pressCancel', redisKeys.rows(P, slug, chunk), String(now), 'no longer in the plan (suppressed, removed from the list or its lists)', '1', ...chunk)) as number
         }
       }
       const result: EnqueueResult = { added, updated, kept, cancelled }
       return result
     },
 
-    async lock(opts) {
-      const owner = randomBytes(12).toString('hex')
-      const recovered = (await run('pressLock', String(opts.now), owner, String(leaseMs), JSON.stringify({ host, pid: process.pid }))) as number
-      let lost = false
-      let released = false
-      const timer = setInterval(() => {
-        if (released || lost) return
-        redis
-          .set(`${P}:o:${owner}`, JSON.stringify({ host, pid: process.pid }), 'PX', leaseMs, 'XX')
-          .then((ok) => {
-            // The lease ran out before this beat: other dispatchers may already have taken the rows over.
-            if (ok === null && !released) lost = true
-          })
-          .catch(() => {
-            // A dropped connection skips a beat; the lease covers a few.
-          })
-      }, heartbeatMs)
-      timer.unref()
-      const lock: LedgerLock & { markLost(): void } = {
-        owner,
-        recovered,
-        get lost() {
-          return lost
-        },
-        markLost() {
-          if (!released) lost = true
-        },
-        async release() {
-          if (released) return
-          released = true
-          clearInterval(timer)
-          held.delete(lock)
-          // Ending the session frees anything it left in flight for the next lock to recover.
-          if (redis.status === 'ready') await redis.del(`${P}:o:${owner}`).catch(() => {})
-        },
-      }
-      held.add(lock)
-      return lock
+    lock(opts) {
+      return open('lock', opts)
+    },
+
+    session(opts) {
+      return open('session', opts)
     },
 
     async *due(now, opts = {}) {
@@ -569,7 +337,7 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       for (;;) {
         const page = await scan(index, after, pageSize, 'due', String(now()))
         after = page.cursor
-        for (const flat of page.rows) yield remember(toFields(flat))
+        for (const fields of page.rows) yield remember(fields)
         if (page.done) return
       }
     },
@@ -581,10 +349,12 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
     },
 
     async claim(key, lock, now) {
+      const mine = held.get(lock.owner)
       if (lock.lost) return false
-      const result = (await run('pressClaim', String(now), key, lock.owner, seen.get(key) ?? '')) as number
+      const result = (await run('pressClaim', redisKeys.claim(P, key, lock.owner), String(now), key, lock.owner, seen.get(key) ?? '')) as number
       if (result === -1) {
-        ;(lock as Partial<{ markLost(): void }>).markLost?.()
+        // The session's lease ran out: the lock is lost, for this claim and every later one.
+        mine?.markLost()
         return false
       }
       if (result === 1) claimedBy.set(key, lock.owner)
@@ -592,24 +362,24 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
     },
 
     async markSent(key, receipt, now) {
-      settle(key, await run('pressMark', String(now), 'sent', key, claimedBy.get(key) ?? '', receipt.response, receipt.version ?? ''))
+      settle(key, await mark(key, now, 'sent', claimedBy.get(key) ?? '', receipt.response, receipt.version ?? ''))
     },
 
     async markDeferred(key, failure, nextAt, now, opts = {}) {
       const code = failure.responseCode === undefined ? '' : String(failure.responseCode)
-      settle(key, await run('pressMark', String(now), 'deferred', key, claimedBy.get(key) ?? '', failure.error, code, String(nextAt), opts.uncertain ? '1' : '0'))
+      settle(key, await mark(key, now, 'deferred', claimedBy.get(key) ?? '', failure.error, code, String(nextAt), opts.uncertain ? '1' : '0'))
     },
 
     async markFailed(key, failure, now) {
-      settle(key, await run('pressMark', String(now), 'failed', key, claimedBy.get(key) ?? '', failure.error, failure.responseCode === undefined ? '' : String(failure.responseCode)))
+      settle(key, await mark(key, now, 'failed', claimedBy.get(key) ?? '', failure.error, failure.responseCode === undefined ? '' : String(failure.responseCode)))
     },
 
     async hold(key, until, now) {
-      await run('pressMark', String(now), 'hold', key, '', String(until))
+      await mark(key, now, 'hold', '', String(until))
     },
 
     async cancel(key, reason, now) {
-      await run('pressCancel', String(now), reason, '0', key)
+      await run('pressCancel', redisKeys.rows(P, slugOfKey(key), [key]), String(now), reason, '0', key)
     },
 
     async stats(slug) {
@@ -640,7 +410,7 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       for (;;) {
         const page = await scan(index, after, Math.min(500, limit - out.length), 'states', states)
         after = page.cursor
-        for (const flat of page.rows) out.push(toRow(toFields(flat)))
+        for (const fields of page.rows) out.push(toRow(fields))
         if (page.done || out.length >= limit) return out
       }
     },
@@ -662,7 +432,7 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       const keys: string[] = []
       for (const row of await ledger.rows({ slug, states: wanted })) {
         if (filter !== undefined && !filter(row)) continue
-        if ((await run('pressMark', String(now), 'requeue', row.key, '')) === 1) keys.push(row.key)
+        if ((await mark(row.key, now, 'requeue', '')) === 1) keys.push(row.key)
       }
       return keys
     },
@@ -684,7 +454,7 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
     },
 
     async close() {
-      for (const lock of [...held]) await lock.release()
+      for (const { lock } of [...held.values()]) await lock.release()
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect())
       else redis.disconnect()
     },

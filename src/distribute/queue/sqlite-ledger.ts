@@ -24,27 +24,12 @@
  * commit the queued writes first, so every read sees them.
  */
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { hostname, tmpdir } from 'node:os'
-import Database from 'better-sqlite3'
-import type { Database as Db } from 'better-sqlite3'
-import { LockedError } from '../../errors.js'
-import { queueFileError } from './queue-file-error.js'
-import {
-  claimableStates,
-  sendStates,
-  type EnqueueResult,
-  type Ledger,
-  type LedgerLock,
-  type LedgerRow,
-  type LedgerStats,
-  type LockOptions,
-  type PlanRecord,
-  type QueuedJob,
-  type RowKind,
-  type SendState,
-} from './ledger.js'
+import { hostname } from 'node:os'
+import { clampSendAt } from './clamp-send-at.js'
+import { holderIsDead, holdLock, takeLock, type HeldLock } from './queue-lock.js'
+import { emptyCounts } from './ledger.js'
+import { claimable, openQueueFile } from './sqlite-queue-file.js'
+import type { EnqueueResult, Ledger, LedgerLock, LedgerRow, LedgerStats, LockOptions, PlanRecord, QueuedJob, RowKind, SendState } from './ledger.js'
 
 /** Options of `openSqliteLedger`. */
 export interface SqliteLedgerOptions {
@@ -64,106 +49,6 @@ export interface SqliteLedgerOptions {
 
 /** Queued writes that are committed at the next turn without waiting. */
 const groupCommitMax = 64
-
-const schema = `
-CREATE TABLE IF NOT EXISTS sends (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  key TEXT NOT NULL UNIQUE,
-  slug TEXT NOT NULL,
-  email TEXT NOT NULL,
-  name TEXT NOT NULL,
-  lng TEXT NOT NULL,
-  wanted TEXT NOT NULL,
-  vetted INTEGER NOT NULL,
-  lift INTEGER,
-  send_at INTEGER NOT NULL,
-  due_at INTEGER NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('planned','sending','sent','deferred','failed','unknown','cancelled')),
-  attempts INTEGER NOT NULL DEFAULT 0,
-  recoveries INTEGER NOT NULL DEFAULT 0,
-  message_id TEXT NOT NULL,
-  response TEXT,
-  response_code INTEGER,
-  error TEXT,
-  planned_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  claimed_at INTEGER,
-  sent_at INTEGER,
-  kind TEXT NOT NULL DEFAULT 'release',
-  change TEXT NOT NULL DEFAULT '',
-  payload TEXT,
-  version TEXT,
-  -- The one rule that must hold whatever code writes here.
-  CHECK (vetted = 1 OR lift IS NULL OR state IN ('sent','failed','cancelled') OR due_at >= lift)
-);
-CREATE TABLE IF NOT EXISTS plans (
-  slug TEXT PRIMARY KEY,
-  json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS locks (
-  name TEXT PRIMARY KEY,
-  owner TEXT NOT NULL,
-  pid INTEGER NOT NULL,
-  host TEXT NOT NULL,
-  acquired_at INTEGER NOT NULL,
-  heartbeat_at INTEGER NOT NULL
-);
-`
-
-/**
- * The two indexes. Neither holds a row that is being sent or is done:
- * `sends_due` is partial (claimable rows only) and `sends_slug` is keyed
- * by slug alone, so a claim removes one index entry and `sent` touches no
- * index at all, only the row's own page. With `(state, due_at)` and
- * `(slug, state)` every claim and every `sent` moved an entry in both
- * (four index pages a message), and a group commit wrote about twice as
- * many pages: 50 µs of SQLite a message at ten writes a commit, 21 µs
- * with these (a 100,000-row queue, claims and `sent` in the dispatch
- * pattern). The price: status counts per release read rows, not an index.
- */
-const claimable = claimableStates.map((s) => `'${s}'`).join(',')
-const indexes: ReadonlyArray<{ readonly name: string; readonly sql: string }> = [
-  { name: 'sends_due', sql: `CREATE INDEX sends_due ON sends(due_at) WHERE state IN (${claimable})` },
-  { name: 'sends_slug', sql: 'CREATE INDEX sends_slug ON sends(slug)' },
-]
-
-/**
- * Create the indexes, or replace those an older version made with other
- * columns (same names, so an older Pressroom opening this file keeps them
- * and does not add its own back). Runs in one immediate transaction, so two
- * processes opening an old file at once migrate it once.
- */
-function ensureIndexes(db: Db): void {
-  const current = db.prepare<[], { name: string; sql: string | null }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sends'")
-  const migrate = db.transaction(() => {
-    const have = new Map(current.all().map((r) => [r.name, r.sql]))
-    for (const index of indexes) {
-      const sql = have.get(index.name)
-      if (sql === index.sql) continue
-      if (sql !== undefined) db.exec(`DROP INDEX ${index.name}`)
-      db.exec(index.sql)
-    }
-  })
-  const have = new Map(current.all().map((r) => [r.name, r.sql]))
-  if (indexes.some((index) => have.get(index.name) !== index.sql)) migrate.immediate()
-}
-
-/** Columns added after the first version; a queue file without them gets them when opened. */
-const addedColumns: ReadonlyArray<{ readonly name: string; readonly sql: string }> = [
-  { name: 'kind', sql: "ALTER TABLE sends ADD COLUMN kind TEXT NOT NULL DEFAULT 'release'" },
-  { name: 'change', sql: "ALTER TABLE sends ADD COLUMN change TEXT NOT NULL DEFAULT ''" },
-  { name: 'payload', sql: 'ALTER TABLE sends ADD COLUMN payload TEXT' },
-  { name: 'version', sql: 'ALTER TABLE sends ADD COLUMN version TEXT' },
-]
-
-function ensureColumns(db: Db): void {
-  const have = (): Set<string> => new Set(db.prepare<[], { name: string }>('PRAGMA table_info(sends)').all().map((c) => c.name))
-  if (addedColumns.every((c) => have().has(c.name))) return
-  db.transaction(() => {
-    const now = have()
-    for (const column of addedColumns) if (!now.has(column.name)) db.exec(column.sql)
-  }).immediate()
-}
 
 /** SQLite's wall clock in epoch ms: lock ages are real time even when `--now` simulates another instant. */
 const dbClock = `CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`
@@ -235,87 +120,7 @@ function toRow(r: RawRow): LedgerRow {
   }
 }
 
-/** The earliest time a job may go: an unvetted row never before the lift. */
-function clampSendAt(job: Pick<QueuedJob, 'vetted' | 'lift' | 'sendAt'>): number {
-  return !job.vetted && job.lift !== undefined ? Math.max(job.sendAt, job.lift) : job.sendAt
-}
-
-function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
-}
-
-/** Lock owners held by this process, to tell our own live lock from one a dead process with a reused pid left. */
-const ownersHere = new Set<string>()
-
 const lockName = 'dispatch'
-
-/** A private copy of a queue (and its write-ahead log) in a temp folder, removed at exit. */
-function openSnapshot(path: string, openWaitMs: number): Db {
-  const dir = mkdtempSync(join(tmpdir(), 'press-queue-'))
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-  copyFileSync(path, join(dir, 'queue.db'))
-  if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, join(dir, 'queue.db-wal'))
-  const db = new Database(join(dir, 'queue.db'), { fileMustExist: true, timeout: openWaitMs })
-  db.prepare('SELECT COUNT(*) FROM sqlite_master').get()
-  return db
-}
-
-/**
- * Open the queue file, with what is wrong with it as a coded error
- * (damaged, read-only, locked, unopenable) instead of SQLite's own.
- */
-function openQueueFile(path: string, readOnly: boolean, busyTimeoutMs = 10_000): Db {
-  // A file locked by another program for this long at open is reported (PRESS_QUEUE_BUSY), not waited on for ever.
-  const openWaitMs = 5_000
-  let db: Db | undefined
-  try {
-    if (readOnly) {
-      try {
-        db = new Database(path, { readonly: true, fileMustExist: true, timeout: openWaitMs })
-        // Reading a page proves the file is a database (the header alone is not checked on open).
-        db.prepare('SELECT COUNT(*) FROM sqlite_master').get()
-        return db
-      } catch (error) {
-        // A WAL queue in a folder this user cannot write: SQLite cannot make its
-        // shared-memory file beside it, so status reads a snapshot copy instead.
-        if (!/^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code))) throw error
-        db?.close()
-        db = openSnapshot(path, openWaitMs)
-        return db
-      }
-    }
-    mkdirSync(dirname(path), { recursive: true })
-    db = new Database(path, { timeout: openWaitMs })
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    db.exec(schema)
-    ensureColumns(db)
-    ensureIndexes(db)
-    // Opened: later writes wait longer for a busy moment of another dispatcher.
-    db.pragma(`busy_timeout = ${Math.max(0, Math.round(busyTimeoutMs))}`)
-    return db
-  } catch (error) {
-    db?.close()
-    throw queueFileError(path, error) ?? error
-  }
-}
 
 /**
  * Open (or create) the SQLite ledger.
@@ -530,9 +335,8 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   function write<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       queued.push({ run, resolve: resolve as (value: unknown) => void, reject })
-      // Wait a millisecond for the writes of the other sends in flight (at
-      // 1,700 messages/s that makes about twice as many writes per commit and
-      // dispatch ~10 % faster); a full batch goes at the next turn.
+      // Wait groupCommitMs for the writes of the other sends in flight to share
+      // the commit (bench/notes/mail.md); a full batch goes at the next turn.
       if (queued.length >= groupCommitMax || groupCommitMs <= 0) flushSoon ??= setImmediate(scheduledFlush)
       else flushTimer ??= setTimeout(scheduledFlush, groupCommitMs)
     })
@@ -542,8 +346,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   const tryLock = db.transaction((owner: string, now: number): { ok: true; recovered: number } | { ok: false; holder: LockRow } => {
     const holder = s.lockGet.get()
     if (holder !== undefined) {
-      const dead =
-        holder.host === host && (holder.pid === process.pid ? !ownersHere.has(holder.owner) : !isPidAlive(holder.pid))
+      const dead = holderIsDead(holder)
       const stale = holder.clock - holder.heartbeat_at > staleLockMs
       if (!dead && !stale) return { ok: false, holder }
     }
@@ -561,23 +364,25 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
     async lock(opts: LockOptions) {
       const owner = randomBytes(12).toString('hex')
-      const started = s.lockClock.get()?.clock ?? 0
-      for (;;) {
-        flushWrites()
-        const result = tryLock.immediate(owner, opts.now)
-        if (result.ok) return startHeartbeat(owner, result.recovered)
-        const { holder } = result
-        const waited = (s.lockClock.get()?.clock ?? 0) - started
-        const timedOut = opts.timeoutMs !== undefined && waited >= opts.timeoutMs
-        if (!opts.wait || timedOut || opts.signal?.aborted) {
-          throw new LockedError(
-            `Another dispatch is already sending from ${path} (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.acquired_at).toISOString()}). ` +
-              'Wait for it to finish, or run with `--wait` to queue behind it. ' +
-              `If that process is gone, the lock is taken over automatically (at once on this machine, after ${Math.round(staleLockMs / 1000)} s without a heartbeat elsewhere).`,
-          )
-        }
-        await sleep(opts.pollMs ?? 250, opts.signal)
-      }
+      return takeLock<LedgerLock>(
+        {
+          where: path,
+          staleMs: staleLockMs,
+          clock: async () => s.lockClock.get()?.clock ?? 0,
+          async attempt() {
+            flushWrites()
+            const result = tryLock.immediate(owner, opts.now)
+            if (!result.ok) return { ok: false, holder: { pid: result.holder.pid, host: result.holder.host, since: result.holder.acquired_at } }
+            return { ok: true, lock: startHeartbeat(owner, result.recovered) }
+          },
+        },
+        opts,
+      )
+    },
+
+    // One writer sends at a time here: a session is the exclusive lock.
+    session(opts: LockOptions) {
+      return ledger.lock(opts)
     },
 
     async *due(now, opts = {}) {
@@ -608,7 +413,10 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
     async claim(key, lock, now) {
       if (lock.lost) return false
-      return write(() => s.claim.run({ key, owner: lock.owner, now }).changes === 1)
+      const claimed = await write(() => s.claim.run({ key, owner: lock.owner, now }).changes === 1)
+      // Refused because another run holds the lock now: this one is lost, for this claim and every later one.
+      if (!claimed && s.lockGet.get()?.owner !== lock.owner) held.get(lock.owner)?.markLost()
+      return claimed
     },
 
     async markSent(key, receipt, now) {
@@ -634,12 +442,11 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
     async stats(slug) {
       flushWrites()
-      const empty = (): Record<SendState, number> => Object.fromEntries(sendStates.map((st) => [st, 0])) as Record<SendState, number>
-      const counts = empty()
+      const counts = emptyCounts()
       const bySlug: Record<string, Record<SendState, number>> = {}
       for (const { slug: sl, state, n } of slug === undefined ? s.counts.all() : s.countsSlug.all(slug)) {
         counts[state] += n
-        const per = (bySlug[sl] ??= empty())
+        const per = (bySlug[sl] ??= emptyCounts())
         per[state] += n
       }
       const next = slug === undefined ? s.nextDue.get() : s.nextDueSlug.get(slug)
@@ -696,46 +503,31 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
 
     async close() {
       scheduledFlush()
-      for (const lock of held) await lock.release()
+      for (const { lock } of [...held.values()]) await lock.release()
       db.close()
     },
   }
 
-  const held = new Set<LedgerLock>()
+  /** The locks this ledger holds, by owner, with what only the ledger may do: mark them lost. */
+  const held = new Map<string, HeldLock>()
 
   function startHeartbeat(owner: string, recovered: number): LedgerLock {
-    let lost = false
-    let released = false
-    ownersHere.add(owner)
-    const timer = setInterval(() => {
-      if (released || !db.open) return
-      try {
-        if (s.lockBeat.run(owner).changes === 0) lost = true
-      } catch {
-        // A busy database skips one beat; the next one catches up.
-      }
-    }, heartbeatMs)
-    timer.unref()
-    const lock: LedgerLock = {
+    const handle = holdLock({
       owner,
       recovered,
-      get lost() {
-        return lost
-      },
-      async release() {
-        if (released) return
-        released = true
-        clearInterval(timer)
-        held.delete(lock)
-        ownersHere.delete(owner)
+      heartbeatMs,
+      // A busy database skips one beat (a throw); the next one catches up.
+      beat: () => (db.open ? s.lockBeat.run(owner).changes === 1 : undefined),
+      async drop() {
+        held.delete(owner)
         if (!db.open) return
         // This run's last outcomes are committed while it still holds the lock.
         flushWrites()
         s.lockDrop.run(owner)
       },
-    }
-    held.add(lock)
-    return lock
+    })
+    held.set(owner, handle)
+    return handle.lock
   }
 
   return ledger

@@ -33,7 +33,7 @@ export interface LedgerSpec {
  * @throws {QueueUnavailableError}
  *   When the Redis server cannot be reached.
  */
-export async function openLedger(spec: LedgerSpec): Promise<{ ledger: Ledger; close(): Promise<void> }> {
+export async function openQueueLedger(spec: LedgerSpec): Promise<{ ledger: Ledger; close(): Promise<void> }> {
   const url = spec.queueUrl?.trim()
   if (url === undefined || url === '') {
     const ledger = openSqliteLedger(join(spec.statePath, 'queue.db'))
