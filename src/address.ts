@@ -33,7 +33,7 @@ export function addressProblem(value: string): string | undefined {
   const quoted = `\`${shown(email)}\``
   if (email === '') return 'the address is empty; write one such as `name@example.com`'
   if (/[\r\n]/.test(email)) return `address ${quoted} contains a line break; write one address on one line`
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/.test(email)) return `address ${quoted} contains an invisible control character; retype it`
   if (/[,;]/.test(email)) return `address ${quoted} contains \`,\` or \`;\`; give one address`
   if (/[<>]/.test(email)) return `address ${quoted} contains \`<\` or \`>\`; write the bare address (\`jane@example.com\`)`
@@ -103,7 +103,7 @@ export function mailboxProblem(value: string): string | undefined {
   const match = /^\s*(?:(.*?)\s*<([^<>]*)>|([^<>]*))\s*$/s.exec(value)
   if (!match) return `\`${shown(value.trim())}\` should be one address, e.g. \`Press Office <press@example.org>\``
   const name = match[1] ?? ''
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f]/.test(name)) return `the name in \`${shown(value.trim())}\` contains a line break or control character; write it on one line`
   if (/[,;]/.test(name) && !/^".*"$/.test(name)) return `\`${shown(value.trim())}\` looks like several addresses; give one, e.g. \`Press Office <press@example.org>\``
   return addressProblem(match[2] ?? match[3] ?? '')

@@ -45,6 +45,8 @@ interface OptionSpec {
 }
 
 /** What a command's action gets: the reporter, then Commander's positional arguments and options. */
+// Commander passes positional arguments and options untyped; each action declares its own.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type CommandAction = (reporter: Reporter, ...args: any[]) => Promise<number>
 
 /** A command that runs: its help (description, arguments, options) and its action. */
@@ -293,6 +295,7 @@ const commandTable: readonly CommandSpec[] = [
 ]
 
 /** Give a command its arguments, options, the global options and its action. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Commander's action arguments
 function register(command: Command, spec: RunSpec, run: (action: CommandAction) => (...args: any[]) => Promise<void>): void {
   for (const [name, description] of spec.arguments ?? []) command.argument(name, description)
   for (const o of spec.options ?? []) {
@@ -325,6 +328,7 @@ export async function main(argv: readonly string[], rawIo: Io = { stdout: proces
   let reporter: Reporter | undefined
   const program = new Command('press')
   const run = (action: CommandAction) =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Commander's action arguments
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command
       reporter = new Reporter(io, globalFlags(command))

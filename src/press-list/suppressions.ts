@@ -11,7 +11,7 @@
  */
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { PressError, SuppressionFileError } from '../errors.js'
+import { SuppressionFileError } from '../errors.js'
 import { writeAtomic } from '../write-atomic.js'
 import { looksLikeAddress, normalizeEmail } from '../address.js'
 
@@ -227,7 +227,7 @@ function checkKey(email: string): string {
  *   When it happened (written as ISO 8601 UTC).
  * @returns
  *   True when the line was added, false when the address was already suppressed.
- * @throws {PressError}
+ * @throws {SuppressionFileError}
  *   When `email` cannot be written as one line of the file.
  */
 export async function suppress(path: string, email: string, reason: string, at: Date): Promise<boolean> {

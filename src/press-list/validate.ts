@@ -377,7 +377,7 @@ function checkEmail(email: string): string | undefined {
   if (/[\r\n]/.test(email)) return `Address ${shown} contains a line break; write one address on one line`
   if (/[,;]/.test(email)) return `Address ${shown} contains \`,\` or \`;\`; put one address per row`
   if (/[<>]/.test(email)) return `Address ${shown} contains \`<\` or \`>\`; write the bare address (\`jane@example.com\`) and the person's name in the \`name\` column`
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f]/.test(email)) return `Address ${shown} contains an invisible control character; retype it`
   if (/\s/.test(email)) return `Address ${shown} contains a space; remove it`
   if (addressProblem(email) !== undefined) {

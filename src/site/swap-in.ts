@@ -38,7 +38,7 @@ export async function swapIn(tmp: string, distDir: string, stateDir: string): Pr
  * @param base The output folder's name.
  */
 export async function removeStaleTemps(parent: string, base: string): Promise<void> {
-  let names: string[] = []
+  let names: string[]
   try {
     names = await readdir(parent)
   } catch {
