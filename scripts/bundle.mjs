@@ -32,7 +32,6 @@ const bundled = new Set([
   'commander',
   'fastest-levenshtein',
   'feed',
-  'hast-util-to-text',
   'i18next',
   'liquidjs',
   'luxon',
@@ -54,7 +53,6 @@ const bundled = new Set([
   'cli-progress',
   'rehype-raw',
   'rehype-sanitize',
-  'rehype-slug',
   'rehype-stringify',
   'remark-gfm',
   'remark-parse',
@@ -65,7 +63,6 @@ const bundled = new Set([
   'unist-util-visit',
   'vfile',
   'vfile-message',
-  'vfile-reporter',
   'yaml',
   'zod',
 ])

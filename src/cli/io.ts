@@ -79,6 +79,11 @@ export class Reporter {
     if (this.flags.verbose && !this.flags.quiet) this.io.stderr.write(`${this.color ? colours.dim(text) : text}\n`)
   }
 
+  /** A line on stderr about what the command is doing, e.g. waiting (hidden by --quiet; stdout stays the result). */
+  note(text: string): void {
+    if (!this.flags.quiet) this.io.stderr.write(`${text}\n`)
+  }
+
   /** A warning line on stderr (hidden by --quiet). */
   warn(text: string): void {
     if (this.flags.quiet) return

@@ -28,7 +28,7 @@ import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from 
 import { createMailer, type Mailer, type Receipt } from './mailer.js'
 import { redactUrl } from '../secrets.js'
 import { planSends, type Plan } from './plan.js'
-import { emptyCounts, type EnqueueResult, type Ledger, type LedgerRow, type LedgerStats, type PlanRecord, type PlanStore, type SendQueue, type SendRights } from './queue/ledger.js'
+import { emptyCounts, type EnqueueResult, type Ledger, type LockOptions, type LedgerRow, type LedgerStats, type PlanRecord, type PlanStore, type SendQueue, type SendRights } from './queue/ledger.js'
 import { openSqliteLedger } from './queue/sqlite-ledger.js'
 
 /** The `mail` part of the config, as distribution uses it. */
@@ -98,6 +98,8 @@ export interface DistributeContext {
 export interface SendOptions {
   /** Wait for a running dispatch instead of failing with LockedError (exit 75). */
   readonly wait?: boolean
+  /** With `wait`: called once when another run has the queue and this one starts waiting. */
+  readonly onWait?: LockOptions['onWait']
   readonly signal?: AbortSignal
   readonly onProgress?: (event: ProgressEvent) => void
   /** `send`: called with the plan before anything is sent, so progress can show real totals (optional). */
@@ -303,7 +305,12 @@ function recordLookup(ctx: DistributeContext): (slug: string, email: string) => 
 /** Dispatch under the lock with an open ledger and mailer, checking every message against the office now. */
 export async function dispatchWith(ctx: DistributeContext, ledger: PlanStore & SendQueue & SendRights, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
   const { listNeeded } = await reconcileAll(ctx, ledger, options.slug)
-  const lock = await ledger.session({ now: ctx.now(), ...(options.wait ? { wait: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+  const lock = await ledger.session({
+    now: ctx.now(),
+    ...(options.wait ? { wait: true } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onWait ? { onWait: options.onWait } : {}),
+  })
   const writer = ctx.deliveriesPath === undefined ? undefined : createDeliveryWriter(ctx.deliveriesPath)
   let failed = false
   try {

@@ -12,6 +12,7 @@
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { SuppressionFileError } from '../errors.js'
+import { sleep } from '../sleep.js'
 import { writeAtomic } from '../write-atomic.js'
 import { looksLikeAddress, normalizeEmail } from '../address.js'
 
@@ -184,7 +185,7 @@ async function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T>
         // A lock older than any real change belongs to a process that died holding it.
         if (age !== undefined && performance.timeOrigin + performance.now() - age > staleLockMs) await rm(lock, { force: true })
         if (attempt > 2_000) throw new SuppressionFileError(`The suppression file is locked by \`${lock}\`; if no press command is running, delete that file.`)
-        await new Promise((r) => setTimeout(r, 10))
+        await sleep(10)
       }
     }
     try {

@@ -2,6 +2,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { isPidAlive } from '../is-pid-alive.js'
 
 /**
  * Replace `distDir` with the complete folder `tmp` in one rename (the old
@@ -53,13 +54,7 @@ export async function removeStaleTemps(parent: string, base: string): Promise<vo
   )
 }
 
-/** True when `pid` is a running process other than this one. */
+/** True when `pid` is a running process other than this one (this process's own leftovers are stale). */
 function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isPidAlive(pid)
 }

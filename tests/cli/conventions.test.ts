@@ -199,11 +199,15 @@ describe('exit 75 when another run holds the queue', () => {
       expect(send.stderr).toContain('The plan of 2026-05-12-river-sampling was saved in the queue; the next `press dispatch` (or the worker) sends what is due.')
 
       // Nothing is due in 2020: the waiting run only has to get the lock.
-      const waiting = pressInBackground(['dispatch', '--wait', '--now', '2020-01-01T00:00:00Z', '-C', dir])
-      await new Promise((resolve) => setTimeout(resolve, 2500))
+      // It says it waits, and for whom; the lock is released only once it does (no sleep-and-hope).
+      let isWaiting!: () => void
+      const waitingSaid = new Promise<void>((resolve) => (isWaiting = resolve))
+      const waiting = pressInBackground(['dispatch', '--wait', '--now', '2020-01-01T00:00:00Z', '-C', dir], { onStderr: (text) => text.includes('waiting: ') && isWaiting() })
+      await waitingSaid
       await lock.release()
       const waited = await waiting
       expect(waited.code, waited.stderr).toBe(0)
+      expect(waited.stderr).toMatch(new RegExp(`^waiting: another dispatch \\(pid ${process.pid} on .+, since \\d{4}-.+Z\\) is sending from this queue…$`, 'm'))
       expect(waited.stdout).toContain('sent 0, failed 0')
     } finally {
       await lock.release()

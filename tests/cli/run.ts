@@ -25,6 +25,8 @@ export interface PressOptions {
   readonly cwd?: string
   /** Kill it after this long, ms (default 120,000). */
   readonly timeoutMs?: number
+  /** `pressInBackground`: called with all of stderr so far, after each chunk. */
+  readonly onStderr?: (stderr: string) => void
 }
 
 /** The environment of this process without anything that changes press's output. */
@@ -67,7 +69,10 @@ export function pressInBackground(args: readonly string[], options: PressOptions
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s
+      options.onStderr?.(stderr)
+    })
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
   })
 }

@@ -3,6 +3,7 @@
  * suite run against each. A harness opens a fresh store and simulates what
  * only the store itself can (a run that died mid-send, a lock lost).
  */
+import { hostname } from 'node:os'
 import { afterEach, describe, expect, test } from 'vitest'
 import { LockedError } from '../../src/errors.js'
 import type { Ledger, LedgerLock, LedgerRow, QueuedJob } from '../../src/distribute/queue/ledger.js'
@@ -250,9 +251,16 @@ export function ledgerContract(h: LedgerHarness): void {
       expect((error as LockedError).exitCode).toBe(75)
       expect((error as LockedError).message).toMatch(/^Another dispatch is already sending from .* \(pid \d+ on .*, since \d{4}-\d\d-\d\dT.*Z\)\. Wait for it to finish, or run with `--wait` to queue behind it\./)
       await expect(two.session({ now: 0 })).rejects.toBeInstanceOf(LockedError)
-      const waiting = two.lock({ now: 0, wait: true, pollMs: 20 })
+      // With `wait`, the second is told once who has it, and gets it when it is released.
+      const told: Array<{ pid: number; host: string }> = []
+      let isWaiting!: () => void
+      const waitBegan = new Promise<void>((resolve) => (isWaiting = resolve))
+      const waiting = two.lock({ now: 0, wait: true, pollMs: 20, onWait: (holder) => (told.push(holder), isWaiting()) })
+      await waitBegan
+      await new Promise((resolve) => setTimeout(resolve, 100)) // several more polls: still told only once
       await lock.release()
       const next = await waiting
+      expect(told).toEqual([expect.objectContaining({ pid: process.pid, host: hostname() })])
       expect(next.lost).toBe(false)
       await next.release()
     })

@@ -8,7 +8,7 @@ import { formatInstantUtc } from '../../embargo/time.js'
 import { displayPath } from '../../config.js'
 import { embargoedPdfs } from '../embargoed-pdfs.js'
 import { instantFormatter } from '../format-instant.js'
-import { dispatch, dryRun, planAndSend, schedule, sendTest, status, worker } from '../../distribute/commands.js'
+import { dispatch, dryRun, planAndSend, schedule, sendTest, status, worker, type SendOptions } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../secrets.js'
 import type { Plan, SendJob } from '../../distribute/plan.js'
@@ -232,7 +232,7 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     const progress = progressFor(reporter, dist)
     let result
     try {
-      result = await planAndSend(dist.ctx, slug, { wait: flags.wait, onProgress: progress.onProgress, onPlanned: progress.onPlanned })
+      result = await planAndSend(dist.ctx, slug, { wait: flags.wait, onWait: waitingNote(reporter), onProgress: progress.onProgress, onPlanned: progress.onPlanned })
     } catch (error) {
       // The plan was saved before the lock was asked for; say so, so nobody re-plans by hand.
       if (error instanceof LockedError) throw new LockedError(`${error.message} The plan of ${slug} was saved in the queue; the next \`press dispatch\` (or the worker) sends what is due.`)
@@ -292,12 +292,17 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
 }
 
 /** `press dispatch`. */
+/** `--wait`: say who has the queue, once, so a silent wait is not mistaken for a hang. */
+function waitingNote(reporter: Reporter): NonNullable<SendOptions['onWait']> {
+  return (holder) => reporter.note(`waiting: another dispatch (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.since).toISOString()}) is sending from this queue…`)
+}
+
 export async function runDispatch(reporter: Reporter, flags: { wait: boolean }): Promise<number> {
   const { office, dist, now } = await open(reporter, false)
   const show = instantFormatter(office)
   const progress = progressFor(reporter, dist)
   try {
-    const run = await dispatch(dist.ctx, { wait: flags.wait, onProgress: progress.onProgress })
+    const run = await dispatch(dist.ctx, { wait: flags.wait, onWait: waitingNote(reporter), onProgress: progress.onProgress })
     progress.stop()
     if (reporter.flags.json) reporter.json({ ok: run.failed === 0, now: iso(now), rehearsal: dist.rehearsal, ...(jsonTimes(run) as object) })
     else printRun(reporter, run, show)

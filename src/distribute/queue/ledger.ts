@@ -128,6 +128,8 @@ export interface LockOptions {
   readonly pollMs?: number
   /** Stop waiting when aborted. */
   readonly signal?: AbortSignal
+  /** Called once, when `wait` is on and another run has the lock: who it is (for a "waiting for …" line). */
+  readonly onWait?: (holder: { readonly pid: number; readonly host: string; readonly since: number }) => void
   /** The (possibly simulated) current time, for row timestamps. */
   readonly now: number
 }

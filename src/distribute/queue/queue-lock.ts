@@ -71,18 +71,19 @@ export function queueLockedError(where: string, holder: LockHolder, staleMs: num
  * Take a lock through `backend`, as `options` say.
  *
  * @param backend How to try, and the clock that measures the wait.
- * @param options `wait`, `timeoutMs`, `pollMs` (default 250), `signal`.
+ * @param options `wait`, `timeoutMs`, `pollMs` (default 250), `signal`, `onWait` (told once when the wait begins).
  * @returns The lock.
  * @throws {LockedError} When another live run holds it and waiting is off, timed out or aborted.
  */
 export async function takeLock<T>(backend: LockBackend<T>, options: LockOptions): Promise<T> {
   const started = await backend.clock()
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const result = await backend.attempt()
     if (result.ok) return result.lock
     const waited = (await backend.clock()) - started
     const timedOut = options.timeoutMs !== undefined && waited >= options.timeoutMs
     if (!options.wait || timedOut || options.signal?.aborted) throw queueLockedError(backend.where, result.holder, backend.staleMs)
+    if (attempt === 0) options.onWait?.(result.holder)
     await sleep(options.pollMs ?? 250, options.signal)
   }
 }
