@@ -59,7 +59,10 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Time is a parameter: take `now` from the caller (only src/cli reads the clock).' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Time is a parameter: take `now` from the caller (only src/cli reads the clock).',
+        },
       ],
     },
   },
@@ -69,7 +72,11 @@ export default tseslint.config(
   boundary('render', ['site', 'distribute', 'preview', 'cli', 'recipients'], 'rendering is below publishing'),
   boundary('release', ['render', 'site', 'distribute', 'preview', 'cli', 'recipients'], 'loading is the first stage'),
   boundary('i18n', ['render', 'site', 'distribute', 'preview', 'cli', 'recipients'], 'translation is below rendering'),
-  boundary('embargo', ['render', 'site', 'distribute', 'preview', 'cli', 'recipients'], 'the embargo rule is pure and below every stage that applies it'),
+  boundary(
+    'embargo',
+    ['render', 'site', 'distribute', 'preview', 'cli', 'recipients'],
+    'the embargo rule is pure and below every stage that applies it',
+  ),
   boundary('press-list', ['render', 'site', 'distribute', 'preview', 'cli', 'recipients'], 'the press list is loaded before distribution'),
   boundary('recipients', ['site', 'preview', 'cli'], 'the recipients’ loop talks to the queue, not to the site build'),
   {
@@ -84,7 +91,17 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+        module: 'writable',
+        require: 'readonly',
+        __dirname: 'readonly',
+      },
     },
   },
 )

@@ -79,7 +79,10 @@ async function main(): Promise<void> {
     html_cold: async (side) => press(side, await officeOf(template, 'html', side), 'build', '--no-pdf', '--quiet'),
     html_incremental: async (side, round) => {
       const office = path.join(base, `html-${side}`)
-      await appendFile(path.join(office, 'releases', corpus[Math.floor(corpus.length / 2)]!.slug, 'en.md'), `\nAn update added in comparison round ${round}.\n`)
+      await appendFile(
+        path.join(office, 'releases', corpus[Math.floor(corpus.length / 2)]!.slug, 'en.md'),
+        `\nAn update added in comparison round ${round}.\n`,
+      )
       return press(side, office, 'build', '--no-pdf', '--quiet')
     },
     pdf_cold: async (side) => press(side, await officeOf(pdfTemplate, 'pdf', side), 'build', '--quiet'),
@@ -100,9 +103,18 @@ async function main(): Promise<void> {
     log(`compare: round ${round}${round === 0 ? ' (warm-up)' : ''} done`)
   }
   await rm(trash, { recursive: true, force: true })
-  const lines = [`A = ${args.a}`, `B = ${args.b}`, `${args.rounds} alternating rounds, ${args.releases} releases × 2 locales`, '', '| measure | A median s | B median s | B/A | A samples | B samples |', '|---|---|---|---|---|---|']
+  const lines = [
+    `A = ${args.a}`,
+    `B = ${args.b}`,
+    `${args.rounds} alternating rounds, ${args.releases} releases × 2 locales`,
+    '',
+    '| measure | A median s | B median s | B/A | A samples | B samples |',
+    '|---|---|---|---|---|---|',
+  ]
   for (const [name, { A, B }] of Object.entries(samples)) {
-    lines.push(`| ${name} | ${round(median(A))} | ${round(median(B))} | ${round(median(B) / median(A), 2)} | ${A.map((s) => round(s, 2)).join(', ')} | ${B.map((s) => round(s, 2)).join(', ')} |`)
+    lines.push(
+      `| ${name} | ${round(median(A))} | ${round(median(B))} | ${round(median(B) / median(A), 2)} | ${A.map((s) => round(s, 2)).join(', ')} | ${B.map((s) => round(s, 2)).join(', ')} |`,
+    )
   }
   process.stdout.write(`${lines.join('\n')}\n`)
 }

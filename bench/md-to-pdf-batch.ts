@@ -18,7 +18,12 @@ if (!packageDir || !configFile || !concurrencyArg || files.length === 0) {
   process.exit(2)
 }
 const require = createRequire(path.join(path.resolve(packageDir), 'package.json'))
-type Config = Record<string, unknown> & { port: number; basedir: string; pdf_options: Record<string, unknown>; launch_options: Record<string, unknown> }
+type Config = Record<string, unknown> & {
+  port: number
+  basedir: string
+  pdf_options: Record<string, unknown>
+  launch_options: Record<string, unknown>
+}
 const { defaultConfig } = require('./dist/lib/config.js') as { defaultConfig: Config }
 const { convertMdToPdf } = require('./dist/lib/md-to-pdf.js') as {
   convertMdToPdf(input: { path: string }, config: Config, options: { browser: unknown }): Promise<unknown>

@@ -44,13 +44,24 @@ export interface ProfileSummary {
 
 /** Which stage a module belongs to, for the roll-up. */
 function stageOf(module: string): string {
-  if (/^(micromark|mdast|hast|unist|remark|rehype|unified|vfile|stringify-entities|zwitch|trough|property-information|character-|parse5|hastscript|web-namespaces|space-separated|comma-separated|html-void|ccount|decode-named|devlop|bail|is-plain-obj|markdown-table|longest-streak|github-slugger|entities)/.test(module)) return 'markdown (unified/micromark/hast)'
+  if (
+    /^(micromark|mdast|hast|unist|remark|rehype|unified|vfile|stringify-entities|zwitch|trough|property-information|character-|parse5|hastscript|web-namespaces|space-separated|comma-separated|html-void|ccount|decode-named|devlop|bail|is-plain-obj|markdown-table|longest-streak|github-slugger|entities)/.test(
+      module,
+    )
+  )
+    return 'markdown (unified/micromark/hast)'
   if (module === 'liquidjs' || module === 'src/render/template') return 'templates (liquidjs)'
   if (module === 'i18next' || module.startsWith('src/i18n')) return 'i18n (i18next)'
-  if (module === 'yaml' || module === 'zod' || module === 'src/yaml-data' || module.startsWith('src/release')) return 'release loading (yaml, zod)'
+  if (module === 'yaml' || module === 'zod' || module === 'src/yaml-data' || module.startsWith('src/release'))
+    return 'release loading (yaml, zod)'
   if (module === 'luxon' || module.startsWith('src/embargo')) return 'dates (luxon)'
   if (/^(xml-js|feed)$/.test(module) || module === 'src/site/feed' || module === 'src/site/sitemap') return 'feeds/sitemap (feed, xml-js)'
-  if (/^(juice|cheerio|html-to-text|htmlparser2|domhandler|domutils|css-select|mensch|slick|web-resource-inliner|dom-serializer|selderee|parseley)/.test(module)) return 'email body (juice, html-to-text)'
+  if (
+    /^(juice|cheerio|html-to-text|htmlparser2|domhandler|domutils|css-select|mensch|slick|web-resource-inliner|dom-serializer|selderee|parseley)/.test(
+      module,
+    )
+  )
+    return 'email body (juice, html-to-text)'
   if (/^(nodemailer|smtp)/.test(module) || module.startsWith('src/distribute')) return 'distribution (nodemailer, queue)'
   if (module === 'better-sqlite3') return 'sqlite'
   if (module === 'node internals') return 'node internals (fs, modules, streams)'
@@ -100,7 +111,8 @@ export function summarizeProfile(file: string, top = 25, inclusiveNames: readonl
     fn.set(key, (fn.get(key) ?? 0) + us)
     const m = moduleOf(frame.url)
     mod.set(m, (mod.get(m) ?? 0) + us)
-    const st = frame.functionName === '(garbage collector)' ? '(garbage collector)' : frame.functionName === '(idle)' ? '(idle)' : stageOf(m)
+    const st =
+      frame.functionName === '(garbage collector)' ? '(garbage collector)' : frame.functionName === '(idle)' ? '(idle)' : stageOf(m)
     stage.set(st, (stage.get(st) ?? 0) + us)
     // Inclusive: each named ancestor counted once per sample path.
     if (inclusiveNames.length > 0) {

@@ -25,8 +25,30 @@ const allSections: readonly Section[] = ['help', 'html', 'pdf', 'mail', 'lift', 
 
 /** Corpus sizes and rounds per mode. */
 const sizes = {
-  quick: { htmlReleases: 200, htmlRounds: 3, pdfReleases: 8, pdfRounds: 3, mailRecipients: 2_000, mailRounds: 2, helpRuns: 5, liftRounds: 2, previewReleases: 200, previewRounds: 5 },
-  full: { htmlReleases: 1_000, htmlRounds: 5, pdfReleases: 50, pdfRounds: 5, mailRecipients: 100_000, mailRounds: 2, helpRuns: 11, liftRounds: 3, previewReleases: 1_000, previewRounds: 15 },
+  quick: {
+    htmlReleases: 200,
+    htmlRounds: 3,
+    pdfReleases: 8,
+    pdfRounds: 3,
+    mailRecipients: 2_000,
+    mailRounds: 2,
+    helpRuns: 5,
+    liftRounds: 2,
+    previewReleases: 200,
+    previewRounds: 5,
+  },
+  full: {
+    htmlReleases: 1_000,
+    htmlRounds: 5,
+    pdfReleases: 50,
+    pdfRounds: 5,
+    mailRecipients: 100_000,
+    mailRounds: 2,
+    helpRuns: 11,
+    liftRounds: 3,
+    previewReleases: 1_000,
+    previewRounds: 15,
+  },
 } as const
 
 /** The issue's targets: key, direction, bound. */
@@ -53,7 +75,7 @@ function parseArgs(argv: readonly string[]): { quick: boolean; only: Section[]; 
     if (arg === '--quick') quick = true
     else if (arg === '--experiments') experiments = true
     else if (arg === '--only' || arg.startsWith('--only=')) {
-      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i] ?? ''
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (argv[++i] ?? '')
       only = value.split(',').map((s) => s.trim()) as Section[]
       const unknown = only.filter((s) => !allSections.includes(s))
       if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; choose from ${allSections.join(', ')}`)
@@ -108,7 +130,9 @@ async function main(): Promise<void> {
       const met = t.op === '>=' ? value >= t.bound : value <= t.bound
       return { ...t, value, met }
     })
-  const mdToPdfVersion = mdToPdf ? (JSON.parse(readFileSync(path.join(path.dirname(mdToPdf), '..', 'package.json'), 'utf8')) as { version: string }).version : undefined
+  const mdToPdfVersion = mdToPdf
+    ? (JSON.parse(readFileSync(path.join(path.dirname(mdToPdf), '..', 'package.json'), 'utf8')) as { version: string }).version
+    : undefined
   const report = {
     generated_at: new Date().toISOString(),
     mode,
@@ -138,19 +162,29 @@ async function main(): Promise<void> {
   await writeFile(out, JSON.stringify(report, null, 2) + '\n')
 
   const lines: string[] = []
-  lines.push(`Pressroom benchmark (${mode}) — ${report.machine.nproc} CPUs, load average ${loadStart.join(' ')} at start, ${report.machine.load_average_end.join(' ')} at end`)
+  lines.push(
+    `Pressroom benchmark (${mode}) — ${report.machine.nproc} CPUs, load average ${loadStart.join(' ')} at start, ${report.machine.load_average_end.join(' ')} at end`,
+  )
   const corpus: string[] = []
   if (results['html_releases'] !== undefined) corpus.push(`html ${results['html_releases']} releases × 2 locales`)
   if (results['pdf_documents'] !== undefined) corpus.push(`pdf ${results['pdf_documents']} documents`)
   if (results['preview_releases'] !== undefined) corpus.push(`preview ${results['preview_releases']} releases × 2 locales`)
-  if (results['mail_recipients'] !== undefined) corpus.push(`mail ${results['mail_recipients']} recipients, ${results['mail_connections']} connections, ${results['mail_message_bytes']} B/message`)
+  if (results['mail_recipients'] !== undefined)
+    corpus.push(
+      `mail ${results['mail_recipients']} recipients, ${results['mail_connections']} connections, ${results['mail_message_bytes']} B/message`,
+    )
   if (corpus.length > 0) lines.push(`corpus: ${corpus.join('; ')}`)
   lines.push('')
   const rows: string[][] = [['key', 'what', 'value', 'target', '']]
   for (const v of verdicts) rows.push([v.key, v.what, String(round(v.value, 3)), `${v.op} ${v.bound}`, v.met ? 'ok' : 'MISSED'])
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
   for (const [i, row] of rows.entries()) {
-    lines.push(row.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd())
+    lines.push(
+      row
+        .map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     if (i === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('  '))
   }
   lines.push('')
@@ -181,7 +215,11 @@ async function main(): Promise<void> {
     ['hugo_server_reload_ms', 'hugo server, save → painted, ms'],
   ]
   for (const [key, label] of detail) if (results[key] !== undefined) lines.push(`  ${label.padEnd(44)} ${round(results[key]!, 3)}`)
-  lines.push('', `missed: ${report.missed.length === 0 ? 'none' : report.missed.join(', ')}`, `written: ${path.relative(process.cwd(), out)} (${report.seconds} s)`)
+  lines.push(
+    '',
+    `missed: ${report.missed.length === 0 ? 'none' : report.missed.join(', ')}`,
+    `written: ${path.relative(process.cwd(), out)} (${report.seconds} s)`,
+  )
   process.stdout.write(lines.join('\n') + '\n')
 }
 

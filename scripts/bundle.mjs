@@ -72,7 +72,11 @@ const direct = new Set(Object.keys(manifest.dependencies ?? {}))
 const builtins = new Set(builtinModules)
 
 /** The package a bare import names: `@scope/name/x` → `@scope/name`, `name/x` → `name`. */
-const packageOf = (id) => id.split('/').slice(0, id.startsWith('@') ? 2 : 1).join('/')
+const packageOf = (id) =>
+  id
+    .split('/')
+    .slice(0, id.startsWith('@') ? 2 : 1)
+    .join('/')
 
 const external = (id) => id.startsWith('node:') || builtins.has(id) || (direct.has(packageOf(id)) && !bundled.has(packageOf(id)))
 
@@ -114,6 +118,9 @@ for (const name of (await readdir(out)).filter((file) => file.endsWith('.cjs')))
         if (path.dirname(dir) === dir) break
       }
     }
-    if (esm) throw new Error(`bundle: ${name} requires "${id}", which is an ES module only (${file}); add "${packageOf(id)}" to \`bundled\` in scripts/bundle.mjs`)
+    if (esm)
+      throw new Error(
+        `bundle: ${name} requires "${id}", which is an ES module only (${file}); add "${packageOf(id)}" to \`bundled\` in scripts/bundle.mjs`,
+      )
   }
 }

@@ -33,8 +33,9 @@ export function addressProblem(value: string): string | undefined {
   const quoted = `\`${shown(email)}\``
   if (email === '') return 'the address is empty; write one such as `name@example.com`'
   if (/[\r\n]/.test(email)) return `address ${quoted} contains a line break; write one address on one line`
-   
-  if (/[\u0000-\u001f\u007f\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/.test(email)) return `address ${quoted} contains an invisible control character; retype it`
+
+  if (/[\u0000-\u001f\u007f\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/.test(email))
+    return `address ${quoted} contains an invisible control character; retype it`
   if (/[,;]/.test(email)) return `address ${quoted} contains \`,\` or \`;\`; give one address`
   if (/[<>]/.test(email)) return `address ${quoted} contains \`<\` or \`>\`; write the bare address (\`jane@example.com\`)`
   if (/\s/.test(email)) return `address ${quoted} contains a space; remove it`
@@ -42,10 +43,12 @@ export function addressProblem(value: string): string | undefined {
   if (at <= 0 || email.indexOf('@') !== at) return `${quoted} is not a valid email address; write it as \`name@example.com\``
   const local = email.slice(0, at)
   const domain = email.slice(at + 1)
-  if (local.length > 64 || !localPart.test(local)) return `${quoted} is not a valid email address (the part before \`@\` may use only Latin letters, digits and . _ + - ' and similar); write it as \`name@example.com\``
+  if (local.length > 64 || !localPart.test(local))
+    return `${quoted} is not a valid email address (the part before \`@\` may use only Latin letters, digits and . _ + - ' and similar); write it as \`name@example.com\``
   // domainToASCII parses a URL host: it would cut `example.com\\x` at the backslash, so such characters are refused first.
   const ascii = /[\\/?#[\]@:%"'`^|{}*!$&()+=~]/.test(domain) ? '' : domainToASCII(domain)
-  if (ascii === '' || !asciiDomain.test(ascii) || email.length > 254) return `${quoted} is not a valid email address (the domain \`${shown(domain)}\` is not a valid host name); write it as \`name@example.com\``
+  if (ascii === '' || !asciiDomain.test(ascii) || email.length > 254)
+    return `${quoted} is not a valid email address (the domain \`${shown(domain)}\` is not a valid host name); write it as \`name@example.com\``
   return undefined
 }
 
@@ -103,8 +106,10 @@ export function mailboxProblem(value: string): string | undefined {
   const match = /^\s*(?:(.*?)\s*<([^<>]*)>|([^<>]*))\s*$/s.exec(value)
   if (!match) return `\`${shown(value.trim())}\` should be one address, e.g. \`Press Office <press@example.org>\``
   const name = match[1] ?? ''
-   
-  if (/[\u0000-\u001f\u007f]/.test(name)) return `the name in \`${shown(value.trim())}\` contains a line break or control character; write it on one line`
-  if (/[,;]/.test(name) && !/^".*"$/.test(name)) return `\`${shown(value.trim())}\` looks like several addresses; give one, e.g. \`Press Office <press@example.org>\``
+
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    return `the name in \`${shown(value.trim())}\` contains a line break or control character; write it on one line`
+  if (/[,;]/.test(name) && !/^".*"$/.test(name))
+    return `\`${shown(value.trim())}\` looks like several addresses; give one, e.g. \`Press Office <press@example.org>\``
   return addressProblem(match[2] ?? match[3] ?? '')
 }

@@ -24,7 +24,11 @@ export function checkRendered(office: Pick<Office, 'config' | 'catalogs' | 'temp
   const { config, catalogs, templates } = office
   const messages = [
     ...checkCatalogs(catalogs, config.locales),
-    ...checkTemplateKeys(templateKeyUses(templates.sources, displayPath(config, config.paths.templates) || 'templates'), catalogs, config.locales),
+    ...checkTemplateKeys(
+      templateKeyUses(templates.sources, displayPath(config, config.paths.templates) || 'templates'),
+      catalogs,
+      config.locales,
+    ),
     ...checkLiftWording(catalogs, config.locales, displayPath(config, config.paths.locales) || 'locales'),
   ]
   if (config.typography.disable.length > 0) {
@@ -32,7 +36,16 @@ export function checkRendered(office: Pick<Office, 'config' | 'catalogs' | 'temp
     for (const rule of config.typography.disable) {
       const pattern = new RegExp(`^${rule.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
       if (!names.some((name) => pattern.test(name))) {
-        messages.push(diagnostic('pressroom.yaml', undefined, 'error', `typography.disable: no Typograf rule \`${rule}\`${didYouMeanSuffix(rule, names)}; rules are named like \`common/nbsp/afterShortWord\` or \`ru/dash/*\``, 'typography-rule', 'press:config'))
+        messages.push(
+          diagnostic(
+            'pressroom.yaml',
+            undefined,
+            'error',
+            `typography.disable: no Typograf rule \`${rule}\`${didYouMeanSuffix(rule, names)}; rules are named like \`common/nbsp/afterShortWord\` or \`ru/dash/*\``,
+            'typography-rule',
+            'press:config',
+          ),
+        )
       }
     }
   }
@@ -45,7 +58,14 @@ export function checkRendered(office: Pick<Office, 'config' | 'catalogs' | 'temp
       if (reported.has(`${lng} ${release.boilerplate}`)) continue
       reported.add(`${lng} ${release.boilerplate}`)
       messages.push(
-        diagnostic(release.texts[release.source]!.path, undefined, 'error', `boilerplate \`${release.boilerplate}\` is not in ${shownLocales}/${lng}/boilerplate.json; add it there or name another key with \`boilerplate:\``, 'boilerplate-missing', 'press:i18n'),
+        diagnostic(
+          release.texts[release.source]!.path,
+          undefined,
+          'error',
+          `boilerplate \`${release.boilerplate}\` is not in ${shownLocales}/${lng}/boilerplate.json; add it there or name another key with \`boilerplate:\``,
+          'boilerplate-missing',
+          'press:i18n',
+        ),
       )
     }
   }
@@ -58,7 +78,14 @@ export function checkRendered(office: Pick<Office, 'config' | 'catalogs' | 'temp
       const missing = release.tags.filter((tag) => !(labels && typeof labels[tag] === 'string'))
       if (missing.length > 0) {
         messages.push(
-          diagnostic(text.path, undefined, 'warning', `tag${missing.length > 1 ? 's' : ''} ${missing.map((t) => `\`${t}\``).join(', ')} ha${missing.length > 1 ? 've' : 's'} no ${lng} label; add ${missing.length > 1 ? 'them' : 'it'} to ${shownLocales}/${lng}/tags.json`, 'tag-untranslated', 'press:i18n'),
+          diagnostic(
+            text.path,
+            undefined,
+            'warning',
+            `tag${missing.length > 1 ? 's' : ''} ${missing.map((t) => `\`${t}\``).join(', ')} ha${missing.length > 1 ? 've' : 's'} no ${lng} label; add ${missing.length > 1 ? 'them' : 'it'} to ${shownLocales}/${lng}/tags.json`,
+            'tag-untranslated',
+            'press:i18n',
+          ),
         )
       }
     }

@@ -41,7 +41,16 @@ export async function checkOffice(office: Office, now: number): Promise<CheckRep
     try {
       await access(path.join(config.paths.templates, `${name}.liquid`))
     } catch {
-      messages.push(diagnostic(displayPath(config, config.paths.templates), undefined, 'error', `templates/${name}.liquid is missing; restore it from the sample office`, 'template-missing', 'press:templates'))
+      messages.push(
+        diagnostic(
+          displayPath(config, config.paths.templates),
+          undefined,
+          'error',
+          `templates/${name}.liquid is missing; restore it from the sample office`,
+          'template-missing',
+          'press:templates',
+        ),
+      )
     }
   }
   for (const release of office.releases) {
@@ -51,7 +60,14 @@ export async function checkOffice(office: Office, now: number): Promise<CheckRep
       // At the `embargo:` line, so an editor jumps to the value being echoed.
       const place = await keyPlace(path.join(config.root, source.path), 'embargo')
       messages.push(
-        diagnostic(source.path, place, 'info', `embargo lifts at ${formatInstant(lift, release.embargo.zone)}${lift <= now ? ', already lifted' : ''}`, 'embargo-utc', 'press:embargo'),
+        diagnostic(
+          source.path,
+          place,
+          'info',
+          `embargo lifts at ${formatInstant(lift, release.embargo.zone)}${lift <= now ? ', already lifted' : ''}`,
+          'embargo-utc',
+          'press:embargo',
+        ),
       )
       const mismatch = lift > now ? clockMismatchWarning(lift) : undefined
       if (mismatch) messages.push(diagnostic(source.path, place, 'warning', mismatch, 'embargo-dst-gap', 'press:embargo'))
@@ -59,7 +75,14 @@ export async function checkOffice(office: Office, now: number): Promise<CheckRep
     for (const state of translationStates(release, config.locales)) {
       if (state.state === 'stale') {
         messages.push(
-          diagnostic(state.path!, await keyPlace(path.join(config.root, state.path!), 'source_hash'), 'warning', `translation is stale: ${release.source}.md changed since it was translated (source_hash ${state.recorded}, now ${state.current}); update the text, then set source_hash: ${state.current}`, 'translation-stale', 'press:translate'),
+          diagnostic(
+            state.path!,
+            await keyPlace(path.join(config.root, state.path!), 'source_hash'),
+            'warning',
+            `translation is stale: ${release.source}.md changed since it was translated (source_hash ${state.recorded}, now ${state.current}); update the text, then set source_hash: ${state.current}`,
+            'translation-stale',
+            'press:translate',
+          ),
         )
       }
     }
@@ -72,7 +95,16 @@ export async function checkOffice(office: Office, now: number): Promise<CheckRep
   const suppressions = await loadSuppressionFile(config.paths.suppressions)
   const shown = displayPath(config, config.paths.suppressions)
   for (const problem of suppressions.problems) {
-    messages.push(diagnostic(shown, { line: problem.line, column: problem.column }, problem.severity, problem.message, 'suppression-malformed', 'press:suppressions'))
+    messages.push(
+      diagnostic(
+        shown,
+        { line: problem.line, column: problem.column },
+        problem.severity,
+        problem.message,
+        'suppression-malformed',
+        'press:suppressions',
+      ),
+    )
   }
   return { messages, releases: office.releases.length, recipients: list.recipients.length }
 }

@@ -54,20 +54,26 @@ const configSchema = z.object({
       transport: z.string().default('outbox'),
       maxConnections: z.number().int().positive().default(5),
       rate: z.object({ messages: z.number().int().positive(), perSeconds: z.number().positive() }).optional(),
-      dkim: z
-        .object({ domainName: z.string(), keySelector: z.string(), privateKey: z.string() })
-        .optional(),
+      dkim: z.object({ domainName: z.string(), keySelector: z.string(), privateKey: z.string() }).optional(),
       unsubscribe: z.object({ mailto: emailAddress.optional(), url: z.string().optional() }).default({}),
       failureThreshold: z.number().min(0).max(1).optional(),
       inbox: z.string().optional(),
       bounces: z
         .object({
           folder: z.string().min(1).default('Processed'),
-          temporary: z.object({ count: z.number().int().positive().default(3), days: z.number().positive().default(7) }).default({ count: 3, days: 7 }),
+          temporary: z
+            .object({ count: z.number().int().positive().default(3), days: z.number().positive().default(7) })
+            .default({ count: 3, days: 7 }),
         })
         .default({ folder: 'Processed', temporary: { count: 3, days: 7 } }),
     })
-    .default({ from: 'Press Office <press@example.org>', transport: 'outbox', maxConnections: 5, unsubscribe: {}, bounces: { folder: 'Processed', temporary: { count: 3, days: 7 } } }),
+    .default({
+      from: 'Press Office <press@example.org>',
+      transport: 'outbox',
+      maxConnections: 5,
+      unsubscribe: {},
+      bounces: { folder: 'Processed', temporary: { count: 3, days: 7 } },
+    }),
   translations: z.enum(['lenient', 'strict']).default('lenient'),
   // A shell command run after every build that changed dist/ (see site/deploy.ts).
   deploy: z
@@ -197,44 +203,102 @@ export function resolveConfig(
   const defaultLocale = value.defaultLocale ?? value.locales[0] ?? 'en'
   if (!value.locales.includes(defaultLocale)) {
     messages.push(
-      diagnostic(configFileName, placeOf(data, ['defaultLocale']), 'error', `defaultLocale \`${defaultLocale}\` is not in locales (${value.locales.join(', ')}); add it to \`locales\``, 'config-default-locale', source),
+      diagnostic(
+        configFileName,
+        placeOf(data, ['defaultLocale']),
+        'error',
+        `defaultLocale \`${defaultLocale}\` is not in locales (${value.locales.join(', ')}); add it to \`locales\``,
+        'config-default-locale',
+        source,
+      ),
     )
   }
   value.embargo.zones.forEach((zone, index) => {
     if (!isValidZone(zone)) {
       messages.push(
-        diagnostic(configFileName, placeOf(data, ['embargo', 'zones', index]), 'error', `unknown time zone \`${zone}\`; use an IANA name such as \`Europe/Moscow\` or \`UTC\`${didYouMeanSuffix(zone, knownZones())}`, 'config-bad-zone', source),
+        diagnostic(
+          configFileName,
+          placeOf(data, ['embargo', 'zones', index]),
+          'error',
+          `unknown time zone \`${zone}\`; use an IANA name such as \`Europe/Moscow\` or \`UTC\`${didYouMeanSuffix(zone, knownZones())}`,
+          'config-bad-zone',
+          source,
+        ),
       )
     }
   })
   if (value.build !== undefined) {
     const where = isWorkersSetting(value.build) ? ['build', 'workers'] : ['build']
     messages.push(
-      diagnostic(configFileName, placeOf(data, where, 'key'), 'warning', '`build.workers` is no longer used: pages are rendered on the main thread (worker threads made builds no faster); remove `build:` from pressroom.yaml', 'config-obsolete', source),
+      diagnostic(
+        configFileName,
+        placeOf(data, where, 'key'),
+        'warning',
+        '`build.workers` is no longer used: pages are rendered on the main thread (worker threads made builds no faster); remove `build:` from pressroom.yaml',
+        'config-obsolete',
+        source,
+      ),
     )
   }
   const contactsByLng = Array.isArray(value.contacts) ? {} : value.contacts
   for (const lng of Object.keys(contactsByLng)) {
     if (!value.locales.includes(lng)) {
-      messages.push(diagnostic(configFileName, placeOf(data, ['contacts', lng], 'key'), 'error', `contacts for \`${lng}\`, which is not in locales (${value.locales.join(', ')})`, 'config-contacts-locale', source))
+      messages.push(
+        diagnostic(
+          configFileName,
+          placeOf(data, ['contacts', lng], 'key'),
+          'error',
+          `contacts for \`${lng}\`, which is not in locales (${value.locales.join(', ')})`,
+          'config-contacts-locale',
+          source,
+        ),
+      )
     }
   }
-  const defaultContacts = Array.isArray(value.contacts) ? value.contacts : (value.contacts[defaultLocale] ?? Object.values(value.contacts)[0] ?? [])
+  const defaultContacts = Array.isArray(value.contacts)
+    ? value.contacts
+    : (value.contacts[defaultLocale] ?? Object.values(value.contacts)[0] ?? [])
   if (!/^https?:\/\//.test(value.site.url)) {
     messages.push(
-      diagnostic(configFileName, placeOf(data, ['site', 'url']), 'error', `site.url should be an absolute http(s) URL such as https://press.example.org, got "${value.site.url}"`, 'config-site-url', source),
+      diagnostic(
+        configFileName,
+        placeOf(data, ['site', 'url']),
+        'error',
+        `site.url should be an absolute http(s) URL such as https://press.example.org, got "${value.site.url}"`,
+        'config-site-url',
+        source,
+      ),
     )
   }
   // Links printed on every page and in every email: only web and mail addresses, never `javascript:` or `data:`.
   const links: ReadonlyArray<[readonly string[], string | undefined, RegExp, string]> = [
     [['organisation', 'url'], value.organisation.url, /^(?:https?:\/\/|mailto:)/i, 'an http(s) or mailto: URL such as https://example.org'],
-    [['organisation', 'logo'], value.organisation.logo, /^(?:https?:\/\/|(?![a-z][a-z0-9+.-]*:)[^\\]*$)/i, 'an http(s) URL or a file under templates/assets/, e.g. logo.svg'],
-    [['mail', 'unsubscribe', 'url'], value.mail.unsubscribe.url, /^https?:\/\//i, 'an https URL such as https://press.example.org/unsubscribe'],
+    [
+      ['organisation', 'logo'],
+      value.organisation.logo,
+      /^(?:https?:\/\/|(?![a-z][a-z0-9+.-]*:)[^\\]*$)/i,
+      'an http(s) URL or a file under templates/assets/, e.g. logo.svg',
+    ],
+    [
+      ['mail', 'unsubscribe', 'url'],
+      value.mail.unsubscribe.url,
+      /^https?:\/\//i,
+      'an https URL such as https://press.example.org/unsubscribe',
+    ],
   ]
   for (const [where, link, allowed, expected] of links) {
     if (link === undefined) continue
     if (!allowed.test(link.trim()) || /[\u0000-\u001f\u007f]/.test(link)) {
-      messages.push(diagnostic(configFileName, placeOf(data, [...where]), 'error', `${where.join('.')} should be ${expected}; got "${link.replace(/[\u0000-\u001f\u007f]/g, '?')}"`, 'config-url-scheme', source))
+      messages.push(
+        diagnostic(
+          configFileName,
+          placeOf(data, [...where]),
+          'error',
+          `${where.join('.')} should be ${expected}; got "${link.replace(/[\u0000-\u001f\u007f]/g, '?')}"`,
+          'config-url-scheme',
+          source,
+        ),
+      )
     }
   }
   if (messages.some((m) => m.fatal)) return { messages }
@@ -264,7 +328,9 @@ export function resolveConfig(
   if (messages.some((m) => m.fatal)) return { messages }
   const siteUrl = value.site.url.replace(/\/+$/, '')
   const typography =
-    typeof value.typography === 'object' ? { enabled: true, disable: value.typography.disable } : { enabled: value.typography === 'on' || value.typography === true, disable: [] }
+    typeof value.typography === 'object'
+      ? { enabled: true, disable: value.typography.disable }
+      : { enabled: value.typography === 'on' || value.typography === true, disable: [] }
   const hyphenation = value.hyphenation === 'on' || value.hyphenation === true
   const renderRelevant = {
     typography,
@@ -290,7 +356,14 @@ export function resolveConfig(
     pdf: stripUndefined({ format, chromium, timeout: value.pdf.timeout, concurrency: value.pdf.concurrency }),
     mail: { ...stripUndefined({ ...value.mail, inbox }), transport } as FileConfig['mail'],
     translations,
-    ...(value.deploy === undefined ? {} : { deploy: typeof value.deploy === 'string' ? { command: value.deploy, timeout: deployTimeout } : { command: value.deploy.command, timeout: value.deploy.timeout ?? deployTimeout } }),
+    ...(value.deploy === undefined
+      ? {}
+      : {
+          deploy:
+            typeof value.deploy === 'string'
+              ? { command: value.deploy, timeout: deployTimeout }
+              : { command: value.deploy.command, timeout: value.deploy.timeout ?? deployTimeout },
+        }),
     typography,
     hyphenation,
     paths,
@@ -330,12 +403,21 @@ function checkOwnedPaths(root: string, paths: Readonly<FileConfig['paths']>, dat
     if (within(target, root)) problem = target === root ? 'is the office folder itself' : 'is a folder above the office'
     else {
       const other = key === 'dist' ? paths.state : paths.dist
-      const clash = [...sources, ...(key === 'dist' ? [['paths.state', other] as [string, string]] : [])].find(([, source]) => within(source, target) || within(target, source))
+      const clash = [...sources, ...(key === 'dist' ? [['paths.state', other] as [string, string]] : [])].find(
+        ([, source]) => within(source, target) || within(target, source),
+      )
       if (clash) problem = `overlaps ${clash[0]} (${displayPath({ root }, clash[1]) || '.'})`
     }
     if (problem === undefined) continue
     messages.push(
-      diagnostic(configFileName, placeOf(data, ['paths', key]), 'error', `${shown} ${problem}; ${owner}, so it must be a folder of its own, e.g. \`${key === 'dist' ? 'dist' : '.press'}\``, 'config-paths-owned', source),
+      diagnostic(
+        configFileName,
+        placeOf(data, ['paths', key]),
+        'error',
+        `${shown} ${problem}; ${owner}, so it must be a folder of its own, e.g. \`${key === 'dist' ? 'dist' : '.press'}\``,
+        'config-paths-owned',
+        source,
+      ),
     )
   }
   return messages
@@ -351,7 +433,8 @@ function envChoice<C extends string>(env: NodeJS.ProcessEnv, name: string, choic
   const raw = env[name]
   if (raw === undefined || raw.trim() === '') return undefined
   const found = choices.find((c) => c.toLowerCase() === raw.trim().toLowerCase())
-  if (found === undefined) throw new EnvError(`${name}=${JSON.stringify(raw)} is not one of ${choices.join(', ')}; fix or unset the environment variable`)
+  if (found === undefined)
+    throw new EnvError(`${name}=${JSON.stringify(raw)} is not one of ${choices.join(', ')}; fix or unset the environment variable`)
   return found
 }
 

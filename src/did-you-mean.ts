@@ -10,7 +10,10 @@ import { closest, distance } from 'fastest-levenshtein'
  */
 export function didYouMean(value: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0) return undefined
-  const best = closest(value.toLowerCase(), candidates.map((c) => c.toLowerCase()))
+  const best = closest(
+    value.toLowerCase(),
+    candidates.map((c) => c.toLowerCase()),
+  )
   const index = candidates.findIndex((c) => c.toLowerCase() === best)
   // At least 2 so swapped letters (`titel` for `title`) are still recognised.
   const limit = Math.max(2, Math.floor(value.length / 3))

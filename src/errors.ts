@@ -114,6 +114,8 @@ export class ChromiumNotFoundError extends PressError {
 export class RenderTimeoutError extends PressError {
   override readonly code = 'PRESS_RENDER_TIMEOUT'
   constructor(what: string, ms: number) {
-    super(`Rendering ${what} took longer than ${ms} ms and was stopped. Check the release for very large images or tables, or raise \`pdf.timeout\` in pressroom.yaml.`)
+    super(
+      `Rendering ${what} took longer than ${ms} ms and was stopped. Check the release for very large images or tables, or raise \`pdf.timeout\` in pressroom.yaml.`,
+    )
   }
 }

@@ -42,14 +42,13 @@ export interface LoadOfficeOptions {
  * @param options Environment, flag overrides, release filter (optional).
  * @returns The office (undefined when the config itself is broken) and all messages.
  */
-export async function loadOffice(
-  root: string,
-  options: LoadOfficeOptions = {},
-): Promise<{ office?: Office; messages: VFileMessage[] }> {
+export async function loadOffice(root: string, options: LoadOfficeOptions = {}): Promise<{ office?: Office; messages: VFileMessage[] }> {
   const { config, messages } = await loadConfig(root, options.env ?? {}, options.overrides)
   if (!config) return { messages }
   const [loaded, catalogs, templates] = await Promise.all([
-    (options.releaseCache ? openReleaseCache(config) : Promise.resolve(undefined)).then((cache) => loadReleases(config, options.only, cache, options.onProgress)),
+    (options.releaseCache ? openReleaseCache(config) : Promise.resolve(undefined)).then((cache) =>
+      loadReleases(config, options.only, cache, options.onProgress),
+    ),
     loadCatalogs(config.paths.locales, displayPath(config, config.paths.locales), config.locales),
     // A template file that is a link out of templates/ (or a FIFO, …) is a located error like any other.
     loadTemplates(config.paths.templates).catch((error: unknown) => {

@@ -82,21 +82,30 @@ export function inspectFile(file: string, root: string, limit = maxReleaseFileBy
       real = realpathSync.native(file)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ELOOP') return { ok: false, reason: 'link-loop', message: 'is a symbolic link that loops back on itself; replace it with the file itself' }
+      if (code === 'ELOOP')
+        return { ok: false, reason: 'link-loop', message: 'is a symbolic link that loops back on itself; replace it with the file itself' }
       let target = ''
       try {
         target = ` to \`${readlinkSync(file)}\``
       } catch {
         // the target text is only for the message
       }
-      return { ok: false, reason: 'dangling-link', message: `is a symbolic link${target} that points at nothing; replace it with the file itself or remove it` }
+      return {
+        ok: false,
+        reason: 'dangling-link',
+        message: `is a symbolic link${target} that points at nothing; replace it with the file itself or remove it`,
+      }
     }
   } else {
     real = path.join(realRoot(path.dirname(file)), path.basename(file))
   }
   const base = realRoot(root)
   if (!isInside(base, real)) {
-    return { ok: false, reason: 'outside', message: `is a symbolic link to \`${real}\`, outside ${path.basename(root)}/; Pressroom reads only files inside the folder they belong to. Copy the file in instead of linking it` }
+    return {
+      ok: false,
+      reason: 'outside',
+      message: `is a symbolic link to \`${real}\`, outside ${path.basename(root)}/; Pressroom reads only files inside the folder they belong to. Copy the file in instead of linking it`,
+    }
   }
   let info: Stats
   try {
@@ -104,8 +113,14 @@ export function inspectFile(file: string, root: string, limit = maxReleaseFileBy
   } catch (error) {
     return { ok: false, reason: 'unreadable', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` }
   }
-  if (!info.isFile()) return { ok: false, reason: 'not-regular', message: `is ${kindOf(info)}; only regular files are read. Remove it from the folder` }
-  if (info.size > limit) return { ok: false, reason: 'too-large', message: `is ${mib(info.size)}, over the limit of ${mib(limit)} for a file here; make it smaller or publish it elsewhere and link to it` }
+  if (!info.isFile())
+    return { ok: false, reason: 'not-regular', message: `is ${kindOf(info)}; only regular files are read. Remove it from the folder` }
+  if (info.size > limit)
+    return {
+      ok: false,
+      reason: 'too-large',
+      message: `is ${mib(info.size)}, over the limit of ${mib(limit)} for a file here; make it smaller or publish it elsewhere and link to it`,
+    }
   return { ok: true, real, size: info.size }
 }
 
@@ -152,16 +167,31 @@ function readOpened(file: string, root: string, shown: string, limit: number, ve
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | constants.O_NOFOLLOW)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ELOOP') throw new UnsafeFileError(shown, { ok: false, reason: 'outside', message: 'became a symbolic link while being read; run again' })
+    if (code === 'ELOOP')
+      throw new UnsafeFileError(shown, { ok: false, reason: 'outside', message: 'became a symbolic link while being read; run again' })
     throw new UnsafeFileError(shown, { ok: false, reason: 'unreadable', message: `cannot be read (${code ?? 'error'})` })
   }
   try {
     const info = fstatSync(fd)
-    if (!info.isFile()) throw new UnsafeFileError(shown, { ok: false, reason: 'not-regular', message: `is ${kindOf(info)}; only regular files are read. Remove it from the folder` })
-    if (info.size > limit) throw new UnsafeFileError(shown, { ok: false, reason: 'too-large', message: `is ${mib(info.size)}, over the limit of ${mib(limit)} for a file here; make it smaller or publish it elsewhere and link to it` })
+    if (!info.isFile())
+      throw new UnsafeFileError(shown, {
+        ok: false,
+        reason: 'not-regular',
+        message: `is ${kindOf(info)}; only regular files are read. Remove it from the folder`,
+      })
+    if (info.size > limit)
+      throw new UnsafeFileError(shown, {
+        ok: false,
+        reason: 'too-large',
+        message: `is ${mib(info.size)}, over the limit of ${mib(limit)} for a file here; make it smaller or publish it elsewhere and link to it`,
+      })
     const opened = verifyPath ? openedPath(fd) : undefined
     if (opened !== undefined && !isInside(realRoot(root), opened)) {
-      throw new UnsafeFileError(shown, { ok: false, reason: 'outside', message: `is outside ${path.basename(root)}/ (\`${opened}\`); Pressroom reads only files inside the folder they belong to. Copy the file in instead of linking it` })
+      throw new UnsafeFileError(shown, {
+        ok: false,
+        reason: 'outside',
+        message: `is outside ${path.basename(root)}/ (\`${opened}\`); Pressroom reads only files inside the folder they belong to. Copy the file in instead of linking it`,
+      })
     }
     const buffer = Buffer.allocUnsafe(info.size)
     let done = 0

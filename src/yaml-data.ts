@@ -31,12 +31,7 @@ type Path = ReadonlyArray<string | number>
  * @param source Message source, e.g. `press:release`.
  * @returns The data (when it parsed) and the messages.
  */
-export function parseYaml(
-  text: string,
-  file: string,
-  lineOffset: number,
-  source: string,
-): { data?: YamlData; messages: VFileMessage[] } {
+export function parseYaml(text: string, file: string, lineOffset: number, source: string): { data?: YamlData; messages: VFileMessage[] } {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, schema: 'core', prettyErrors: false, uniqueKeys: true })
   const messages: VFileMessage[] = []
@@ -66,7 +61,10 @@ function yamlReason(code: string, message: string, at: string): string {
   // yaml's message ("Map keys must be unique") does not say which key; the
   // error's position is the second occurrence, so name it from the text.
   if (code === 'DUPLICATE_KEY') {
-    const key = /^[^:\n]*/.exec(at)?.[0]?.trim().replace(/^["']|["']$/g, '')
+    const key = /^[^:\n]*/
+      .exec(at)?.[0]
+      ?.trim()
+      .replace(/^["']|["']$/g, '')
     return key ? `invalid YAML: \`${key}\` appears twice; remove one of the two` : `invalid YAML: ${first} (remove one of the two)`
   }
   // The usual cause: an unquoted value with ": " in it (`title: Water: a report`).
@@ -97,7 +95,7 @@ function offsetOf(doc: Document, path: Path, at: 'key' | 'value'): number {
     if (isMap(parent)) {
       const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key)
       if (pair && isPair(pair)) {
-        const node = (at === 'key' || depth < path.length ? pair.key : pair.value ?? pair.key) as Node | null
+        const node = (at === 'key' || depth < path.length ? pair.key : (pair.value ?? pair.key)) as Node | null
         if (node?.range) return node.range[0]
       }
     } else if (isSeq(parent) && typeof key === 'number') {
@@ -148,15 +146,15 @@ export function validateYaml<S extends z.ZodType>(
   if (result.success) return { value: result.data, messages }
   for (const issue of result.error.issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol')
-    messages.push(
-      diagnostic(data.file, placeOf(data, path), 'error', issueReason(issue, path, raw), issueRule(issue), source),
-    )
+    messages.push(diagnostic(data.file, placeOf(data, path), 'error', issueReason(issue, path, raw), issueRule(issue), source))
   }
   return { messages }
 }
 
 function issueRule(issue: z.core.$ZodIssue): string {
-  return issue.code === 'custom' && typeof issue.params?.['rule'] === 'string' ? issue.params['rule'] : `schema-${issue.code.replace(/_/g, '-')}`
+  return issue.code === 'custom' && typeof issue.params?.['rule'] === 'string'
+    ? issue.params['rule']
+    : `schema-${issue.code.replace(/_/g, '-')}`
 }
 
 function issueReason(issue: z.core.$ZodIssue, path: Path, raw: unknown): string {

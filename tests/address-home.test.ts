@@ -18,7 +18,10 @@ const notAddressPatterns: ReadonlyMap<string, string> = new Map([
   ['secrets.ts: /\\b[a-z][a-z0-9+.-]*:\\/\\/[^\\s/?#"\'`<>()[\\]{},;]*@[^\\s"\'`<>()[\\]{},;]*/', 'a URL with user info, to redact'],
   ['secrets.ts: /^[^/]*\\/\\/(?:[^:@]*:)?\\*{4}@/', 'a URL whose password is already redacted'],
   ['recipients/classify.ts: /^([^+@]+)\\+([^=@]+)=([^@]+)@(.+)$/', 'our own VERP return path, taken apart'],
-  ['distribute/smtp-pool.ts: /^[\\w!#$%&\'*+\\-/=?^`{|}~.]+@[\\w!#$%&\'*+\\-/=?^`{|}~.]+$/', "addresses nodemailer's envelope parser takes unchanged (a fast path, compared with nodemailer's own result in tests)"],
+  [
+    "distribute/smtp-pool.ts: /^[\\w!#$%&'*+\\-/=?^`{|}~.]+@[\\w!#$%&'*+\\-/=?^`{|}~.]+$/",
+    "addresses nodemailer's envelope parser takes unchanged (a fast path, compared with nodemailer's own result in tests)",
+  ],
   ['render/parse-markdown.ts: /(?:^|\\s)[\\w.+-]+@/', 'whether a body may hold an e-mail autolink literal (the GFM extension decides)'],
 ])
 
@@ -46,12 +49,26 @@ describe('one home for address patterns', () => {
         if (/[+*}]\)?@/.test(match[1]!) && !notAddressPatterns.has(key)) found.push(key)
       }
     }
-    expect(found, 'an address pattern outside src/address.ts: use addressProblem (strict) or looksLikeAddress (read-only text) instead').toEqual([])
+    expect(
+      found,
+      'an address pattern outside src/address.ts: use addressProblem (strict) or looksLikeAddress (read-only text) instead',
+    ).toEqual([])
   })
 
   test('looksLikeAddress: one @, text on both sides, a dot in the domain, no blanks or brackets', () => {
-    for (const text of ['jane@example.com', 'ivan@пример.рф', 'o.neil+press@news.example.co.uk']) expect(looksLikeAddress(text), text).toBe(true)
-    for (const text of ['jane@localhost', 'a b@example.com', '<jane@example.com>', 'a@b@example.com', 'jane@example.com,', '"j"@example.com', '@example.com', 'jane@', 'jane@example.']) {
+    for (const text of ['jane@example.com', 'ivan@пример.рф', 'o.neil+press@news.example.co.uk'])
+      expect(looksLikeAddress(text), text).toBe(true)
+    for (const text of [
+      'jane@localhost',
+      'a b@example.com',
+      '<jane@example.com>',
+      'a@b@example.com',
+      'jane@example.com,',
+      '"j"@example.com',
+      '@example.com',
+      'jane@',
+      'jane@example.',
+    ]) {
       expect(looksLikeAddress(text), text).toBe(false)
     }
     // Everything the strict validator accepts also looks like an address.
@@ -62,7 +79,8 @@ describe('one home for address patterns', () => {
   })
 
   test('a bounce report names its recipient only when it looks like an address', () => {
-    const report = (recipient: string): string => `Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; ${recipient}\nAction: failed\nStatus: 5.1.1\n`
+    const report = (recipient: string): string =>
+      `Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; ${recipient}\nAction: failed\nStatus: 5.1.1\n`
     expect(parseDeliveryStatus(report('<Jane@Example.com>')).map((s) => s.recipient)).toEqual(['jane@example.com'])
     expect(parseDeliveryStatus(report('not an address')).map((s) => s.recipient)).toEqual([])
   })

@@ -20,8 +20,34 @@ import { startSmtpSink } from './helpers/smtp-sink.js'
 
 afterAll(removeOffices)
 
-const good = ['jane@example.com', 'ivan@пример.рф', 'ivan@xn--e1afmkfd.xn--p1ai', "o'neil+press@news.example.co.uk", 'a@münchen.de', 'UPPER@EXAMPLE.COM']
-const bad = ['media\0x@example.org', 'a@example.com\\nb', 'a@example.com/x', 'media@exa\0mple.org', 'a b@example.org', 'a@b@example.org', 'a@example', 'a@-example.org', 'a@exa_mple.org', 'a..b@example.org', '.a@example.org', 'иван@пример.рф', 'a@example.org\u200b', 'a@example..org', '@example.org', 'a@', `${'a'.repeat(65)}@example.org`, 'a\r\nBcc: x@example.org@example.org']
+const good = [
+  'jane@example.com',
+  'ivan@пример.рф',
+  'ivan@xn--e1afmkfd.xn--p1ai',
+  "o'neil+press@news.example.co.uk",
+  'a@münchen.de',
+  'UPPER@EXAMPLE.COM',
+]
+const bad = [
+  'media\0x@example.org',
+  'a@example.com\\nb',
+  'a@example.com/x',
+  'media@exa\0mple.org',
+  'a b@example.org',
+  'a@b@example.org',
+  'a@example',
+  'a@-example.org',
+  'a@exa_mple.org',
+  'a..b@example.org',
+  '.a@example.org',
+  'иван@пример.рф',
+  'a@example.org\u200b',
+  'a@example..org',
+  '@example.org',
+  'a@',
+  `${'a'.repeat(65)}@example.org`,
+  'a\r\nBcc: x@example.org@example.org',
+]
 
 describe('the validator', () => {
   test.each(good)('accepts %s', (address) => {
@@ -51,7 +77,8 @@ describe('the validator', () => {
 
 describe('every place an address is accepted', () => {
   test('the press list: the two spellings of one IDN mailbox are duplicates; a NUL is an error', () => {
-    const text = 'email,name,language,embargo,lists,outlet\nivan@пример.рф,Иван,ru,no,,X\nIVAN@xn--e1afmkfd.xn--p1ai,Иван,ru,no,,X\nmedia\0x@example.org,M,en,no,,Y\n'
+    const text =
+      'email,name,language,embargo,lists,outlet\nivan@пример.рф,Иван,ru,no,,X\nIVAN@xn--e1afmkfd.xn--p1ai,Иван,ru,no,,X\nmedia\0x@example.org,M,en,no,,Y\n'
     const parsed = parsePressList(text, 'press-list.csv', { locales: ['en', 'ru'] })
     const lines = parsed.messages.map((m) => `${m.line}: ${m.reason}`)
     expect(lines).toContainEqual(expect.stringMatching(/^3: Duplicate address `IVAN@xn--e1afmkfd\.xn--p1ai`: already on line 2/))
@@ -63,15 +90,31 @@ describe('every place an address is accepted', () => {
     const list = [person('ivan@пример.рф', 'ru', false), person('IVAN@xn--e1afmkfd.xn--p1ai', 'ru', false)]
     const plan = planSends(makeRelease({ embargo: false }), list, { now: LIFT, suppressed: new Set(), locales: ['en', 'ru'] })
     expect(plan.jobs).toHaveLength(1)
-    const suppressed = planSends(makeRelease({ embargo: false }), list, { now: LIFT, suppressed: new Set([normalizeEmail('ivan@xn--e1afmkfd.xn--p1ai')]), locales: ['en', 'ru'] })
+    const suppressed = planSends(makeRelease({ embargo: false }), list, {
+      now: LIFT,
+      suppressed: new Set([normalizeEmail('ivan@xn--e1afmkfd.xn--p1ai')]),
+      locales: ['en', 'ru'],
+    })
     expect(suppressed.jobs).toHaveLength(0)
   })
 
   test.each([
-    ['contacts[].email in pressroom.yaml', 'contacts:\n  - { name: A, email: "media\\0x@example.org" }\n', /pressroom\.yaml:2:\d+: `contacts\.0\.email`: address `media\\u0000x@example\.org` contains an invisible control character/],
-    ['mail.from', 'mail:\n  from: "Press <press@exa mple.org>"\n', /pressroom\.yaml:2:9: `mail\.from`: address `press@exa mple\.org` contains a space/],
+    [
+      'contacts[].email in pressroom.yaml',
+      'contacts:\n  - { name: A, email: "media\\0x@example.org" }\n',
+      /pressroom\.yaml:2:\d+: `contacts\.0\.email`: address `media\\u0000x@example\.org` contains an invisible control character/,
+    ],
+    [
+      'mail.from',
+      'mail:\n  from: "Press <press@exa mple.org>"\n',
+      /pressroom\.yaml:2:9: `mail\.from`: address `press@exa mple\.org` contains a space/,
+    ],
     ['mail.from with two addresses', 'mail:\n  from: "a@example.org, b@example.org"\n', /`mail\.from`/],
-    ['mail.unsubscribe.mailto', 'mail:\n  unsubscribe:\n    mailto: "unsub@example"\n', /pressroom\.yaml:3:13: `unsub@example` is not a valid email address/],
+    [
+      'mail.unsubscribe.mailto',
+      'mail:\n  unsubscribe:\n    mailto: "unsub@example"\n',
+      /pressroom\.yaml:3:13: `unsub@example` is not a valid email address/,
+    ],
   ])('%s: a located config error', (_name, yaml, pattern) => {
     const { config, messages } = resolveConfig('/office', yaml, {})
     expect(config).toBeUndefined()
@@ -85,7 +128,9 @@ describe('every place an address is accepted', () => {
     await writeFile(file, text.replace('status: ready', 'contacts:\n  - { name: Ana, email: "media\\0x@example.org" }\nstatus: ready'))
     const run = await press(['check', '-C', dir])
     expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/en\.md:5:\d+: error: `contacts\.0\.email`: address `media\\u0000x@example\.org` contains an invisible control character/)
+    expect(run.stderr).toMatch(
+      /en\.md:5:\d+: error: `contacts\.0\.email`: address `media\\u0000x@example\.org` contains an invisible control character/,
+    )
   })
 
   test('send: one message to an IDN mailbox, envelope and To in the ASCII form', async () => {
@@ -93,7 +138,9 @@ describe('every place an address is accepted', () => {
     await writeFile(path.join(dir, 'press-list.csv'), 'email,name,language,embargo,lists,outlet\nivan@пример.рф,Иван,ru,no,health-desk,X\n')
     const sink = await startSmtpSink()
     try {
-      const run = await press(['send', '2031-03-14-water-report', '--now', '2031-04-01T00:00:00Z', '-C', dir], { env: { PRESS_SMTP_URL: sink.url } })
+      const run = await press(['send', '2031-03-14-water-report', '--now', '2031-04-01T00:00:00Z', '-C', dir], {
+        env: { PRESS_SMTP_URL: sink.url },
+      })
       expect(run.code, run.stderr).toBe(0)
       // smtp-server shows the envelope domain decoded again; the header bytes are what was sent.
       expect(sink.messages).toHaveLength(1)

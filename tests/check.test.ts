@@ -20,10 +20,17 @@ interface TranslateJson {
 
 describe('press check', () => {
   test('malformed lines of suppressions.csv are errors with line and column; a bad time is a warning', async () => {
-    const dir = await makeOffice({ files: { 'suppressions.csv': 'email\njane@example.com # unsubscribed (one-click), 2031-03-14T09:00:00.000Z\nJane Doe\nivan@example.ru # hard bounce, yesterday-ish 2031-99-99\n' } })
+    const dir = await makeOffice({
+      files: {
+        'suppressions.csv':
+          'email\njane@example.com # unsubscribed (one-click), 2031-03-14T09:00:00.000Z\nJane Doe\nivan@example.ru # hard bounce, yesterday-ish 2031-99-99\n',
+      },
+    })
     const run = await runPress(['check', '-C', dir, '--now', '2031-01-01T00:00:00Z'])
     expect(run.code).toBe(1)
-    expect(run.stderr).toContain('suppressions.csv:3:1: error: `Jane Doe` is not an email address; write one address at the start of the line')
+    expect(run.stderr).toContain(
+      'suppressions.csv:3:1: error: `Jane Doe` is not an email address; write one address at the start of the line',
+    )
     expect(run.stderr).not.toContain('suppressions.csv:2:')
     const { office } = await loadOffice(dir, {})
     const report = await checkOffice(office!, Date.parse('2031-01-01T00:00:00Z'))
@@ -42,21 +49,34 @@ describe('press check', () => {
     const parsed = JSON.parse(json.stdout) as { ok: boolean; errors: number; diagnostics: Array<{ rule: string; message: string }> }
     expect(parsed.ok).toBe(true)
     expect(parsed.errors).toBe(0)
-    expect(parsed.diagnostics).toContainEqual(expect.objectContaining({ rule: 'embargo-utc', message: expect.stringContaining('2031-06-10 09:00 EDT (13:00 UTC)') }))
+    expect(parsed.diagnostics).toContainEqual(
+      expect.objectContaining({ rule: 'embargo-utc', message: expect.stringContaining('2031-06-10 09:00 EDT (13:00 UTC)') }),
+    )
   })
 
   test('a lift in the weeks when US and European clocks differ is a warning; a lifted embargo is not', async () => {
     const dir = await makeOffice()
     const file = path.join(dir, 'releases/2031-03-14-water-report/en.md')
-    await writeFile(file, (await readFile(file, 'utf8')).replace('dateline: Geneva', 'dateline: Geneva\nembargo: 2031-03-14T09:00:00-04:00'))
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('dateline: Geneva', 'dateline: Geneva\nembargo: 2031-03-14T09:00:00-04:00'),
+    )
     const line = (await readFile(file, 'utf8')).split('\n').indexOf('embargo: 2031-03-14T09:00:00-04:00') + 1
     expect(line).toBeGreaterThan(1)
     const { office } = await loadOffice(dir)
     const before = (await checkOffice(office!, Date.parse('2031-03-01T00:00:00Z'))).messages.map(formatDiagnostic)
-    expect(before).toContain(`releases/2031-03-14-water-report/en.md:${line}:10: info: embargo lifts at 2031-03-14 09:00 UTC−04:00 (13:00 UTC)`)
-    expect(before).toContainEqual(expect.stringMatching(/en\.md:\d+:10: warning: the lift falls in the weeks when US and European daylight-saving time differ \(New York is 4 h behind London, not 5\)/))
+    expect(before).toContain(
+      `releases/2031-03-14-water-report/en.md:${line}:10: info: embargo lifts at 2031-03-14 09:00 UTC−04:00 (13:00 UTC)`,
+    )
+    expect(before).toContainEqual(
+      expect.stringMatching(
+        /en\.md:\d+:10: warning: the lift falls in the weeks when US and European daylight-saving time differ \(New York is 4 h behind London, not 5\)/,
+      ),
+    )
     const after = (await checkOffice(office!, Date.parse('2031-03-15T00:00:00Z'))).messages.map(formatDiagnostic)
-    expect(after).toContain(`releases/2031-03-14-water-report/en.md:${line}:10: info: embargo lifts at 2031-03-14 09:00 UTC−04:00 (13:00 UTC), already lifted`)
+    expect(after).toContain(
+      `releases/2031-03-14-water-report/en.md:${line}:10: info: embargo lifts at 2031-03-14 09:00 UTC−04:00 (13:00 UTC), already lifted`,
+    )
     expect(after.some((m) => m.includes('daylight-saving'))).toBe(false)
   })
 
@@ -76,7 +96,9 @@ describe('press check', () => {
     await writeFile(file, (await readFile(file, 'utf8')).replace(/\n\s*"count_few": "[^"]*",/, ''))
     const run = await runPress(['check', '-C', dir])
     expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/locales\/ru\/common\.json:\d+:\d+: error: plural `common:index\.count` lacks the ru form `index\.count_few`/)
+    expect(run.stderr).toMatch(
+      /locales\/ru\/common\.json:\d+:\d+: error: plural `common:index\.count` lacks the ru form `index\.count_few`/,
+    )
   })
 })
 
@@ -111,11 +133,17 @@ describe('press translate status', () => {
     const unrecorded = await runPress(['translate', 'status', '-C', dir, '--now', '2031-03-01 10:00 Europe/Moscow'])
     expect(unrecorded.code).toBe(0)
     expect(unrecorded.stdout).toMatch(new RegExp(`${slug}\\s+source\\s+no hash`))
-    expect(unrecorded.stdout).toContain(`releases/${slug}/ru.md: no source_hash; if it matches en.md as it is now, add the line source_hash: ${current.current} to its frontmatter`)
+    expect(unrecorded.stdout).toContain(
+      `releases/${slug}/ru.md: no source_hash; if it matches en.md as it is now, add the line source_hash: ${current.current} to its frontmatter`,
+    )
     const ru = path.join(dir, 'releases', slug, 'ru.md')
     await writeFile(ru, (await readFile(ru, 'utf8')).replace('dateline: Женева', `dateline: Женева\nsource_hash: ${current.current}`))
     const json = JSON.parse((await runPress(['translate', 'status', '-C', dir, '--json'])).stdout) as TranslateJson
-    expect(json.releases.find((r) => r.slug === slug)!.languages[1]).toMatchObject({ lng: 'ru', state: 'up-to-date', recorded: current.current })
+    expect(json.releases.find((r) => r.slug === slug)!.languages[1]).toMatchObject({
+      lng: 'ru',
+      state: 'up-to-date',
+      recorded: current.current,
+    })
     const en = path.join(dir, 'releases', slug, 'en.md')
     await writeFile(en, (await readFile(en, 'utf8')).replace('unsafe to drink.', 'unsafe to drink or wash with.'))
     const third = await runPress(['translate', 'status', '-C', dir])

@@ -97,7 +97,10 @@ describe('environment overrides', () => {
   })
 
   test('an empty variable is unset; any case is accepted; anything else is an error, not silently ignored', () => {
-    expect(resolveConfig(root, text, { PRESS_SMTP_URL: '', PRESS_PDF_FORMAT: '' }).config).toMatchObject({ mail: { transport: 'outbox' }, pdf: { format: 'A4' } })
+    expect(resolveConfig(root, text, { PRESS_SMTP_URL: '', PRESS_PDF_FORMAT: '' }).config).toMatchObject({
+      mail: { transport: 'outbox' },
+      pdf: { format: 'A4' },
+    })
     expect(resolveConfig(root, text, { PRESS_PDF_FORMAT: 'letter' }).config?.pdf.format).toBe('Letter')
     expect(() => resolveConfig(root, text, { PRESS_PDF_FORMAT: 'A3' })).toThrow(EnvError)
     expect(() => resolveConfig(root, text, { PRESS_PDF_FORMAT: 'A3' })).toThrow('PRESS_PDF_FORMAT="A3" is not one of A4, Letter')
@@ -138,9 +141,13 @@ describe('typography, hyphenation and contacts per language (issue 14)', () => {
   })
 
   test('contacts per language: the default language is the default list', () => {
-    const c = config('locales: [en, ru]\ncontacts:\n  en: [{ name: Mira Castell, email: media@example.org }]\n  ru: [{ name: Нина Орлова, email: press.ru@example.org }]\n')
+    const c = config(
+      'locales: [en, ru]\ncontacts:\n  en: [{ name: Mira Castell, email: media@example.org }]\n  ru: [{ name: Нина Орлова, email: press.ru@example.org }]\n',
+    )
     expect(c.contacts).toEqual([{ name: 'Mira Castell', email: 'media@example.org' }])
     expect(c.contactsByLng['ru']).toEqual([{ name: 'Нина Орлова', email: 'press.ru@example.org' }])
-    expect(report('locales: [en, ru]\ncontacts:\n  de: [{ name: X }]\n')).toEqual([expect.stringMatching(/^pressroom\.yaml:3:3: error: contacts for `de`, which is not in locales \(en, ru\)/)])
+    expect(report('locales: [en, ru]\ncontacts:\n  de: [{ name: X }]\n')).toEqual([
+      expect.stringMatching(/^pressroom\.yaml:3:3: error: contacts for `de`, which is not in locales \(en, ru\)/),
+    ])
   })
 })

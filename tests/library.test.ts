@@ -45,7 +45,9 @@ describe('the library', () => {
     rmSync(work, { recursive: true, force: true })
     const into = path.join(work, 'node_modules', 'pressroom')
     mkdirSync(into, { recursive: true })
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8' }),
+    ) as Array<{ filename: string; files: Array<{ path: string }> }>
     const files = packed[0]!.files.map((f) => f.path)
     expect(files).toContain('build/src/index.js')
     expect(files).toContain('build/src/index.d.ts')
@@ -63,7 +65,11 @@ const names = Object.keys(await import('pressroom')).sort()
 console.log(JSON.stringify({ releases: office.releases.length, errors: report.messages.filter((m) => m.fatal).length, names }))
 `,
     )
-    const out = JSON.parse(execFileSync(process.execPath, [script], { cwd: work, encoding: 'utf8' })) as { releases: number; errors: number; names: string[] }
+    const out = JSON.parse(execFileSync(process.execPath, [script], { cwd: work, encoding: 'utf8' })) as {
+      releases: number
+      errors: number
+      names: string[]
+    }
     expect(out.names).toEqual(api)
     expect(out.releases).toBeGreaterThanOrEqual(3)
     expect(out.errors).toBe(0)

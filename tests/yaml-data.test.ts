@@ -30,7 +30,9 @@ describe('parseYaml', () => {
     expect(parse('title: !!js/function "function () {}"\n').messages.map(formatDiagnostic)).toEqual([
       expect.stringMatching(/^x\/en\.md:2:8: error: invalid YAML: .*custom tags such as !!js\/function are not allowed/),
     ])
-    expect(parse('title: !custom x\n').messages.map(formatDiagnostic)).toEqual([expect.stringMatching(/^x\/en\.md:2:8: error: invalid YAML: /)])
+    expect(parse('title: !custom x\n').messages.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/^x\/en\.md:2:8: error: invalid YAML: /),
+    ])
   })
 
   test('a duplicate key names the key, at its second occurrence', () => {
@@ -46,7 +48,8 @@ describe('parseYaml', () => {
   })
 
   test('an alias bomb is a located error, not a crash', () => {
-    const bomb = 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n'
+    const bomb =
+      'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n'
     const result = parse(bomb)
     expect(result.data).toBeUndefined()
     expect(result.messages.map(formatDiagnostic)).toEqual([expect.stringMatching(/^x\/en\.md:\d+:\d+: error: invalid YAML: .*alias/i)])
@@ -81,6 +84,8 @@ describe('validateYaml', () => {
 
   test('a missing required key says how to add it', () => {
     const { data } = parse('count: 1\n')
-    expect(validateYaml(schema, data!, 'test', known).messages.map(formatDiagnostic)).toEqual(['x/en.md:2:1: error: `title` is required; add a line `title: …`'])
+    expect(validateYaml(schema, data!, 'test', known).messages.map(formatDiagnostic)).toEqual([
+      'x/en.md:2:1: error: `title` is required; add a line `title: …`',
+    ])
   })
 })

@@ -144,7 +144,9 @@ export async function writePressList(file: string, count: number): Promise<void>
   const lists = ['health-desk', 'detention', 'eurasia', 'wire']
   const lines = ['email,name,language,embargo,lists,outlet']
   for (let i = 0; i < count; i++) {
-    lines.push(`journalist${i}@outlet${i % 97}.example.com,Journalist ${i},${i % 2 === 0 ? 'en' : 'ru'},no,${lists[i % 4]},Outlet ${i % 97}`)
+    lines.push(
+      `journalist${i}@outlet${i % 97}.example.com,Journalist ${i},${i % 2 === 0 ? 'en' : 'ru'},no,${lists[i % 4]},Outlet ${i % 97}`,
+    )
   }
   await writeFile(file, lines.join('\n') + '\n')
 }

@@ -22,7 +22,8 @@ function which(command: string): string | undefined {
 export function ensureHugo(): string {
   const found = which('hugo')
   if (found) return found
-  if (process.getuid?.() !== 0) throw new Error('hugo is missing: install it with `sudo apt-get install -y hugo` and run the benchmark again.')
+  if (process.getuid?.() !== 0)
+    throw new Error('hugo is missing: install it with `sudo apt-get install -y hugo` and run the benchmark again.')
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   const candidate = (): boolean => /Candidate: (?!\(none\))/.test(execFileSync('apt-cache', ['policy', 'hugo'], { encoding: 'utf8', env }))
   if (!candidate()) {
@@ -42,7 +43,8 @@ export async function ensureMdToPdf(): Promise<string> {
   const cli = path.join(prefix, 'node_modules', 'md-to-pdf', 'dist', 'cli.js')
   if (existsSync(cli)) return cli
   await mkdir(prefix, { recursive: true })
-  if (!existsSync(path.join(prefix, 'package.json'))) await writeFile(path.join(prefix, 'package.json'), '{ "name": "bench-md-to-pdf", "private": true }\n')
+  if (!existsSync(path.join(prefix, 'package.json')))
+    await writeFile(path.join(prefix, 'package.json'), '{ "name": "bench-md-to-pdf", "private": true }\n')
   log('npm install md-to-pdf@5 into bench/.work/md-to-pdf (browser download skipped)')
   execFileSync('npm', ['install', 'md-to-pdf@5', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error'], {
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -34,11 +34,21 @@ export type SinkRequest = SinkCommand & { readonly id: number }
 export type SinkReply =
   | { readonly type: 'ready'; readonly port: number }
   | { readonly type: 'done'; readonly id: number }
-  | { readonly type: 'snapshot'; readonly id: number; readonly accepted: number; readonly bytes: number; readonly firstConnectAt: number | null; readonly lastAcceptAt: number | null; readonly samples: readonly string[] }
+  | {
+      readonly type: 'snapshot'
+      readonly id: number
+      readonly accepted: number
+      readonly bytes: number
+      readonly firstConnectAt: number | null
+      readonly lastAcceptAt: number | null
+      readonly samples: readonly string[]
+    }
 
 /** Start the sink child (build/bench/lib/sink-child.js) and wait for its port. */
 export async function startSinkProcess(): Promise<SinkProcess> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./sink-child.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child: ChildProcess = fork(fileURLToPath(new URL('./sink-child.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   let next = 0
   const waiting = new Map<number, (reply: SinkReply) => void>()
   const port = await new Promise<number>((resolve, reject) => {

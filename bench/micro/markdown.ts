@@ -23,7 +23,9 @@ import { median } from '../lib/util.js'
 
 const documents = Number(process.argv[2] ?? 400)
 const rounds = Number(process.argv[3] ?? 5)
-const bodies = generateReleases(Math.ceil(documents / 2)).flatMap((r) => [r.bodies.en, r.bodies.ru]).slice(0, documents)
+const bodies = generateReleases(Math.ceil(documents / 2))
+  .flatMap((r) => [r.bodies.en, r.bodies.ru])
+  .slice(0, documents)
 
 /** rehype-raw only when the tree holds raw HTML: otherwise it re-parses the whole page through parse5 for nothing. */
 function rehypeRawWhenNeeded() {
@@ -38,7 +40,14 @@ function rehypeRawWhenNeeded() {
 }
 
 const schema = { ...defaultSchema, clobberPrefix: 'user-content-' }
-const conditional = unified().use(remarkParse).use(remarkGfm).use(remarkRehype, { allowDangerousHtml: true }).use(rehypeRawWhenNeeded).use(rehypeSanitize, schema).use(rehypeStringify).freeze()
+const conditional = unified()
+  .use(remarkParse)
+  .use(remarkGfm)
+  .use(remarkRehype, { allowDangerousHtml: true })
+  .use(rehypeRawWhenNeeded)
+  .use(rehypeSanitize, schema)
+  .use(rehypeStringify)
+  .freeze()
 const bare = unified().use(remarkParse).use(remarkGfm).use(remarkRehype).use(rehypeStringify).freeze()
 
 const variants: Record<string, (body: string) => unknown> = {
@@ -61,5 +70,7 @@ for (let round = 0; round < rounds; round++) {
 }
 const base = median(samples['renderMarkdown (src)']!)
 for (const [name, rates] of Object.entries(samples)) {
-  process.stdout.write(`${name.padEnd(32)} ${median(rates).toFixed(0).padStart(5)} docs/s  (×${(median(rates) / base).toFixed(2)})  samples ${rates.map((r) => r.toFixed(0)).join(' ')}\n`)
+  process.stdout.write(
+    `${name.padEnd(32)} ${median(rates).toFixed(0).padStart(5)} docs/s  (×${(median(rates) / base).toFixed(2)})  samples ${rates.map((r) => r.toFixed(0)).join(' ')}\n`,
+  )
 }

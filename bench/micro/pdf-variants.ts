@@ -55,11 +55,14 @@ async function interceptedRound(pages: number): Promise<number> {
       await page.setRequestInterception(true)
       page.on('request', (request) => {
         const url = new URL(request.url())
-        if (url.pathname === '/') return void request.respond({ status: 200, contentType: 'text/html', body: '<!doctype html><title></title>' })
+        if (url.pathname === '/')
+          return void request.respond({ status: 200, contentType: 'text/html', body: '<!doctype html><title></title>' })
         const name = decodeURIComponent(url.pathname.replace(/^\/assets\//, ''))
         const known = memory.get(name)
         const answer = (body: Buffer | undefined): void =>
-          void (body ? request.respond({ status: 200, contentType: name.endsWith('.woff2') ? 'font/woff2' : 'text/css', body }) : request.respond({ status: 404, body: '' }))
+          void (body
+            ? request.respond({ status: 200, contentType: name.endsWith('.woff2') ? 'font/woff2' : 'text/css', body })
+            : request.respond({ status: 404, body: '' }))
         if (known) return answer(known)
         readFile(path.join(assetsDir, name)).then(
           (body) => (memory.set(name, body), answer(body)),
@@ -77,7 +80,14 @@ async function interceptedRound(pages: number): Promise<number> {
       while (next < jobs.length) {
         const job = jobs[next++]!
         await page.setContent(job.html, { waitUntil: 'load' })
-        await page.pdf({ format: job.format, preferCSSPageSize: true, printBackground: true, displayHeaderFooter: false, tagged: true, outline: true })
+        await page.pdf({
+          format: job.format,
+          preferCSSPageSize: true,
+          printBackground: true,
+          displayHeaderFooter: false,
+          tagged: true,
+          outline: true,
+        })
       }
     }),
   )

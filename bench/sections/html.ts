@@ -43,7 +43,8 @@ export async function benchHtml(releases: number, rounds: number, hugo: string):
   // just before a build made every round slower than the last (Hugo went
   // 1.1 s → 2.9 s over ten rounds) and the ratio a measure of the file system.
   // Trash left by an interrupted run goes now, before anything is timed.
-  for (const name of await readdir(workDir)) if (name.startsWith('html-trash-')) await rm(path.join(workDir, name), { recursive: true, force: true })
+  for (const name of await readdir(workDir))
+    if (name.startsWith('html-trash-')) await rm(path.join(workDir, name), { recursive: true, force: true })
   const trash = path.join(workDir, `html-trash-${process.pid}`)
   let moved = 0
   const moveAside = async (dir: string): Promise<void> => {
@@ -83,7 +84,9 @@ export async function benchHtml(releases: number, rounds: number, hugo: string):
     cold.push(await pressCold())
     incremental.push(await pressIncremental(round))
     if (round % 2 === 1) hugoTimes.push(await hugoFull())
-    log(`html round ${round}: press cold ${cold.at(-1)!.toFixed(2)} s, incremental ${incremental.at(-1)!.toFixed(2)} s, hugo ${hugoTimes.at(-1)!.toFixed(2)} s`)
+    log(
+      `html round ${round}: press cold ${cold.at(-1)!.toFixed(2)} s, incremental ${incremental.at(-1)!.toFixed(2)} s, hugo ${hugoTimes.at(-1)!.toFixed(2)} s`,
+    )
   }
   await rm(trash, { recursive: true, force: true })
   const pressColdMedian = median(cold)

@@ -43,7 +43,10 @@ export interface LiftResult {
   readonly lift_recipients: number
   readonly lift_worker_lead_seconds: number
   /** Per mode: seconds after the lift (`preparedAfterLift`: when the worker said the lift was prepared; negative is before it). */
-  readonly samples: Record<'prepared' | 'rebuild', { site: number[]; dist: number[]; mail: number[]; lastMail: number[]; prepareSeconds: number[]; preparedAfterLift: number[] }>
+  readonly samples: Record<
+    'prepared' | 'rebuild',
+    { site: number[]; dist: number[]; mail: number[]; lastMail: number[]; prepareSeconds: number[]; preparedAfterLift: number[] }
+  >
 }
 
 type Mode = 'prepared' | 'rebuild'
@@ -97,7 +100,9 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
     await rm(stamp, { force: true })
     if (existsSync(page)) throw new Error(`${page} is public before the lift`)
     const ahead = mode === 'rebuild' ? { PRESS_PREPARE_AHEAD: '0' } : {}
-    await timeCommand(process.execPath, [pressBin, 'send', lifting.slug, '--quiet', '-C', dir], { env: { ...env, ...ahead, PRESS_SMTP_URL: sink.url } })
+    await timeCommand(process.execPath, [pressBin, 'send', lifting.slug, '--quiet', '-C', dir], {
+      env: { ...env, ...ahead, PRESS_SMTP_URL: sink.url },
+    })
     const wait = lift - leadSeconds * 1000 - Date.now()
     if (wait < 0) throw new Error(`the build and the plan took too long: the worker would start ${-wait} ms late`)
     await new Promise((resolve) => setTimeout(resolve, wait))
@@ -120,9 +125,12 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
     }, 5)
     try {
       const deadline = lift + 90_000
-      while ((sink.accepted < recipients || !existsSync(stamp) || distAt === undefined) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      while ((sink.accepted < recipients || !existsSync(stamp) || distAt === undefined) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20))
       if (sink.accepted < recipients || !existsSync(stamp) || distAt === undefined) {
-        throw new Error(`${mode}: ${sink.accepted} of ${recipients} messages, deployed ${existsSync(stamp)}, page ${distAt !== undefined} 90 s after the lift:\n${output}`)
+        throw new Error(
+          `${mode}: ${sink.accepted} of ${recipients} messages, deployed ${existsSync(stamp)}, page ${distAt !== undefined} 90 s after the lift:\n${output}`,
+        )
       }
     } finally {
       clearInterval(poll)
@@ -139,12 +147,17 @@ export async function benchLift(rounds: number, releases = 12, recipients = 40, 
     const prepared = /prepared the public site and mail of .* \((\d+(?:\.\d+)?) s\)/.exec(output)
     if (prepared) s.prepareSeconds.push(Number(prepared[1]))
     if (preparedAt !== undefined) s.preparedAfterLift.push((preparedAt - lift) / 1000)
-    if (mode === 'prepared' && !/published the site prepared for it/.test(output)) throw new Error(`the worker did not use the prepared site:\n${output}`)
-    log(`lift ${mode}: site (deployed) ${s.site.at(-1)!.toFixed(2)} s, dist/ ${s.dist.at(-1)!.toFixed(2)} s, first mail ${s.mail.at(-1)!.toFixed(2)} s, last of ${recipients} ${s.lastMail.at(-1)!.toFixed(2)} s after the lift${prepared ? ` (prepared in ${prepared[1]} s, ready ${((lift - preparedAt!) / 1000).toFixed(2)} s before the lift)` : ''}`)
+    if (mode === 'prepared' && !/published the site prepared for it/.test(output))
+      throw new Error(`the worker did not use the prepared site:\n${output}`)
+    log(
+      `lift ${mode}: site (deployed) ${s.site.at(-1)!.toFixed(2)} s, dist/ ${s.dist.at(-1)!.toFixed(2)} s, first mail ${s.mail.at(-1)!.toFixed(2)} s, last of ${recipients} ${s.lastMail.at(-1)!.toFixed(2)} s after the lift${prepared ? ` (prepared in ${prepared[1]} s, ready ${((lift - preparedAt!) / 1000).toFixed(2)} s before the lift)` : ''}`,
+    )
   }
 
   try {
-    log(`lift: ${releases} releases × 2 languages, PDFs on, ${recipients} recipients, worker started ${leadSeconds} s before the lift; first build of the office`)
+    log(
+      `lift: ${releases} releases × 2 languages, PDFs on, ${recipients} recipients, worker started ${leadSeconds} s before the lift; first build of the office`,
+    )
     await timeCommand(process.execPath, [pressBin, 'build', '--quiet', '-C', dir], { env })
     for (let i = 1; i <= rounds; i++) {
       const order: Mode[] = i % 2 === 1 ? ['prepared', 'rebuild'] : ['rebuild', 'prepared']

@@ -66,7 +66,11 @@ export async function benchMail(recipients: number, rounds: number, experiments 
   // The PDFs go into .press/cache/pdf, which dispatch reuses: no Chromium during the timed runs.
   await timeCommand(process.execPath, [pressBin, 'build', '--quiet', '-C', officeDir])
   // The bench acts at fixed instants in 2030: for real, not as a rehearsal (which would keep the queue and the mail in .press/rehearsal/).
-  const scheduled = await timeCommand(process.execPath, [pressBin, 'schedule', slug, '--at', sendAt, '--now', scheduleNow, '--quiet', '-C', officeDir], { env: { ...process.env, PRESS_REHEARSAL: 'off' } })
+  const scheduled = await timeCommand(
+    process.execPath,
+    [pressBin, 'schedule', slug, '--at', sendAt, '--now', scheduleNow, '--quiet', '-C', officeDir],
+    { env: { ...process.env, PRESS_REHEARSAL: 'off' } },
+  )
   const snapshot = path.join(workDir, `mail-queue-${recipients}`)
   await rm(snapshot, { recursive: true, force: true })
   await mkdir(snapshot, { recursive: true })
@@ -129,7 +133,13 @@ export async function benchMail(recipients: number, rounds: number, experiments 
   }
   const rawRound = async (): Promise<void> => {
     await sink.reset()
-    const run = await timeCommand(process.execPath, [path.join(repoRoot, 'build', 'bench', 'raw-smtp-client.js'), String(sink.port), String(recipients), String(connections), ...sampleFiles])
+    const run = await timeCommand(process.execPath, [
+      path.join(repoRoot, 'build', 'bench', 'raw-smtp-client.js'),
+      String(sink.port),
+      String(recipients),
+      String(connections),
+      ...sampleFiles,
+    ])
     const got = await sink.snapshot()
     if (got.accepted !== recipients) throw new Error(`raw client delivered ${got.accepted} of ${recipients}:\n${run.stderr}`)
     rawRates.push(rateAtSink(got))

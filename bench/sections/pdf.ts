@@ -73,7 +73,10 @@ export async function startAssetServer(assetsDir: string): Promise<{ server: Ser
     }
     const send = (body: Buffer | null): void => {
       if (body === null) response.writeHead(404).end()
-      else response.writeHead(200, { 'content-type': types[path.extname(name)] ?? 'application/octet-stream', 'access-control-allow-origin': '*' }).end(body)
+      else
+        response
+          .writeHead(200, { 'content-type': types[path.extname(name)] ?? 'application/octet-stream', 'access-control-allow-origin': '*' })
+          .end(body)
     }
     const known = cache.get(name)
     if (known !== undefined) return send(known)
@@ -103,7 +106,14 @@ export async function rawRound(browser: Browser, origin: string, jobs: readonly 
       while (next < jobs.length) {
         const job = jobs[next++]!
         await page.setContent(job.html, { waitUntil: 'load' })
-        await page.pdf({ format: job.format, preferCSSPageSize: true, printBackground: true, displayHeaderFooter: false, tagged: true, outline: true })
+        await page.pdf({
+          format: job.format,
+          preferCSSPageSize: true,
+          printBackground: true,
+          displayHeaderFooter: false,
+          tagged: true,
+          outline: true,
+        })
       }
     }),
   )
@@ -128,7 +138,9 @@ export async function benchPdf(releases: number, rounds: number, mdToPdfCli: str
 
   const { office, messages } = await loadOffice(officeDir, { env: process.env })
   if (!office) throw new Error(`cannot load the benchmark office: ${messages.map(String).join('\n')}`)
-  const jobs = office.releases.flatMap((release) => office.config.locales.map((lng) => printJob(office, release, lng, { embargoed: false })))
+  const jobs = office.releases.flatMap((release) =>
+    office.config.locales.map((lng) => printJob(office, release, lng, { embargoed: false })),
+  )
   log(`pdf: ${jobs.length} print jobs; raw puppeteer calibration at 1, 2, 4 pages`)
 
   const { server, origin } = await startAssetServer(path.join(officeDir, 'templates', 'assets'))
@@ -156,7 +168,9 @@ export async function benchPdf(releases: number, rounds: number, mdToPdfCli: str
       if (round % 2 === 1) rawRates.push(await rawRound(browser, origin, jobs, best))
       pressRates.push(await pressRound())
       if (round % 2 === 0) rawRates.push(await rawRound(browser, origin, jobs, best))
-      log(`pdf round ${round}: pressroom ${pressRates.at(-1)!.toFixed(1)} PDFs/s, raw (${best} pages) ${rawRates.at(-1)!.toFixed(1)} PDFs/s`)
+      log(
+        `pdf round ${round}: pressroom ${pressRates.at(-1)!.toFixed(1)} PDFs/s, raw (${best} pages) ${rawRates.at(-1)!.toFixed(1)} PDFs/s`,
+      )
     }
   } finally {
     await renderer.close()
@@ -168,7 +182,11 @@ export async function benchPdf(releases: number, rounds: number, mdToPdfCli: str
   const config = path.join(workDir, 'md-to-pdf.config.json')
   await writeFile(
     config,
-    JSON.stringify({ launch_options: { executablePath, args: chromiumArgs }, pdf_options: { format: 'A4', printBackground: true } }, null, 2),
+    JSON.stringify(
+      { launch_options: { executablePath, args: chromiumArgs }, pdf_options: { format: 'A4', printBackground: true } },
+      null,
+      2,
+    ),
   )
   const buildTimes: number[] = []
   const mdTimes: number[] = []
@@ -188,11 +206,25 @@ export async function benchPdf(releases: number, rounds: number, mdToPdfCli: str
     // fails. Such a run is discarded, repeated and counted.
     for (let attempt = 1; ; attempt++) {
       await Promise.all(mdFiles.map((file) => rm(pdfOf(file), { force: true })))
-      const run = await timeCommand(process.execPath, [mdToPdfBatch, mdToPdfPackage, config, String(best), ...mdFiles], { cwd: path.dirname(mdFiles[0]!), check: false })
-      const missing = (await Promise.all(mdFiles.map((file) => access(pdfOf(file)).then(() => 0, () => 1)))).reduce<number>((a, b) => a + b, 0)
+      const run = await timeCommand(process.execPath, [mdToPdfBatch, mdToPdfPackage, config, String(best), ...mdFiles], {
+        cwd: path.dirname(mdFiles[0]!),
+        check: false,
+      })
+      const missing = (
+        await Promise.all(
+          mdFiles.map((file) =>
+            access(pdfOf(file)).then(
+              () => 0,
+              () => 1,
+            ),
+          ),
+        )
+      ).reduce<number>((a, b) => a + b, 0)
       if (run.code === 0 && missing === 0) return run.seconds
       mdFailures++
-      log(`md-to-pdf run failed (exit ${run.code}, ${missing} of ${mdFiles.length} PDFs missing); ${attempt < 3 ? 'repeating it' : 'giving up'}`)
+      log(
+        `md-to-pdf run failed (exit ${run.code}, ${missing} of ${mdFiles.length} PDFs missing); ${attempt < 3 ? 'repeating it' : 'giving up'}`,
+      )
       if (attempt >= 3) throw new Error(`md-to-pdf failed 3 times:\n${run.stderr.slice(-2000)}`)
     }
   }
@@ -200,7 +232,9 @@ export async function benchPdf(releases: number, rounds: number, mdToPdfCli: str
     if (round % 2 === 1) mdTimes.push(await mdToPdf())
     buildTimes.push(await pressBuild())
     if (round % 2 === 0) mdTimes.push(await mdToPdf())
-    log(`pdf e2e round ${round}: press build ${buildTimes.at(-1)!.toFixed(2)} s, md-to-pdf ${mdTimes.at(-1)!.toFixed(2)} s (${documents} documents)`)
+    log(
+      `pdf e2e round ${round}: press build ${buildTimes.at(-1)!.toFixed(2)} s, md-to-pdf ${mdTimes.at(-1)!.toFixed(2)} s (${documents} documents)`,
+    )
   }
   const pressRate = median(pressRates)
   const rawRate = median(rawRates)

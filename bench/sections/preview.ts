@@ -119,10 +119,28 @@ export async function benchPreview(releases: number, rounds: number, hugo: strin
   log(`preview: corpus of ${releases} releases × 2 locales written; ${rounds} alternating rounds on ${slug}`)
 
   const [pressPort, hugoPort] = [await freePort(), await freePort()]
-  const press = await startServer(process.execPath, [pressBin, 'preview', '--port', String(pressPort), '-C', office], /Pages reload when you save/, 'press preview')
+  const press = await startServer(
+    process.execPath,
+    [pressBin, 'preview', '--port', String(pressPort), '-C', office],
+    /Pages reload when you save/,
+    'press preview',
+  )
   const hugoServer = await startServer(
     hugo,
-    ['server', '-s', site, '--bind', '127.0.0.1', '--port', String(hugoPort), '--baseURL', `http://127.0.0.1:${hugoPort}/`, '--appendPort=false', '--cacheDir', path.join(site, '.hugo-cache')],
+    [
+      'server',
+      '-s',
+      site,
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(hugoPort),
+      '--baseURL',
+      `http://127.0.0.1:${hugoPort}/`,
+      '--appendPort=false',
+      '--cacheDir',
+      path.join(site, '.hugo-cache'),
+    ],
     /Web Server is available at/,
     'hugo server',
   )
@@ -131,7 +149,14 @@ export async function benchPreview(releases: number, rounds: number, hugo: strin
     browser = await puppeteer.launch({
       executablePath: chromium,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     })
     const pressPage = await browser.newPage()
     const pressRuPage = await browser.newPage()
@@ -191,7 +216,12 @@ export async function benchPreview(releases: number, rounds: number, hugo: strin
       preview_reload_sample_ms: median(sampleTimes),
       hugo_server_reload_ms: hugoMedian,
       preview_reload_vs_hugo_server: pressMedian / hugoMedian,
-      samples: { preview_reload_ms: pressTimes, preview_reload_ru_ms: pressRuTimes, preview_reload_sample_ms: sampleTimes, hugo_server_reload_ms: hugoTimes },
+      samples: {
+        preview_reload_ms: pressTimes,
+        preview_reload_ru_ms: pressRuTimes,
+        preview_reload_sample_ms: sampleTimes,
+        hugo_server_reload_ms: hugoTimes,
+      },
     }
   } finally {
     await browser?.close()
@@ -205,10 +235,16 @@ async function sampleOffice(browser: Browser, rounds: number): Promise<number[]>
   const dir = path.join(workDir, 'preview-sample')
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
-  for (const name of ['pressroom.yaml', 'releases', 'locales', 'templates', 'press-list.csv', 'suppressions.csv']) await cp(path.join(repoRoot, name), path.join(dir, name), { recursive: true })
+  for (const name of ['pressroom.yaml', 'releases', 'locales', 'templates', 'press-list.csv', 'suppressions.csv'])
+    await cp(path.join(repoRoot, name), path.join(dir, name), { recursive: true })
   const slug = '2026-05-12-river-sampling'
   const port = await freePort()
-  const press = await startServer(process.execPath, [pressBin, 'preview', '--port', String(port), '-C', dir], /Pages reload when you save/, 'press preview (sample office)')
+  const press = await startServer(
+    process.execPath,
+    [pressBin, 'preview', '--port', String(port), '-C', dir],
+    /Pages reload when you save/,
+    'press preview (sample office)',
+  )
   try {
     const page = await browser.newPage()
     await page.goto(`http://127.0.0.1:${port}/en/${slug}/`, { waitUntil: 'load' })

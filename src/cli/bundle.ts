@@ -86,7 +86,10 @@ export function loadBundle(entry: string, cacheDir: string): LoadedBundle {
     modules.set(file, module)
     const nodeRequire = createRequire(file)
     // The bundle's own chunks come from here; everything else from Node.
-    const require = Object.assign((id: string): unknown => (id.startsWith('./') && id.endsWith('.cjs') ? load(path.join(dir, id)) : nodeRequire(id)), nodeRequire)
+    const require = Object.assign(
+      (id: string): unknown => (id.startsWith('./') && id.endsWith('.cjs') ? load(path.join(dir, id)) : nodeRequire(id)),
+      nodeRequire,
+    )
     ;(script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, file, dir)
     return module.exports
   }

@@ -33,7 +33,9 @@ export class OfficeNotFoundError extends PressError {
  */
 export function parseInstant(value: string, from: string, cwd?: string): number {
   if (value.trim() === '') {
-    throw new UsageError(`${from} is empty; give an instant such as 2031-03-14T09:00:00-04:00 or 2031-03-14 09:00 Europe/Moscow, or leave ${from} out to use the clock`)
+    throw new UsageError(
+      `${from} is empty; give an instant such as 2031-03-14T09:00:00-04:00 or 2031-03-14 09:00 Europe/Moscow, or leave ${from} out to use the clock`,
+    )
   }
   const parsed = parseInstantText(value, undefined, { name: `${from}` })
   if (parsed.ok) return parsed.ms
@@ -42,7 +44,10 @@ export function parseInstant(value: string, from: string, cwd?: string): number 
     const again = parseInstantText(value, undefined, { name: from, zones: cwd === undefined ? [] : officeZones(cwd) })
     if (!again.ok) throw new UsageError(again.reason.replace(/ has no time zone \(/, ' is not an instant with a time zone ('))
   }
-  if (/is not a real date/.test(parsed.reason)) throw new UsageError(`${parsed.reason.replace(/ is not a real date .*$/, ' is not a real date and time')} (a day, month, hour or minute is out of range); write e.g. 2031-03-14T13:00:00Z`)
+  if (/is not a real date/.test(parsed.reason))
+    throw new UsageError(
+      `${parsed.reason.replace(/ is not a real date .*$/, ' is not a real date and time')} (a day, month, hour or minute is out of range); write e.g. 2031-03-14T13:00:00Z`,
+    )
   throw new UsageError(parsed.reason)
 }
 
@@ -101,9 +106,12 @@ export function officeRoot(reporter: Reporter): string {
   try {
     isDir = statSync(root).isDirectory()
   } catch {
-    throw new OfficeNotFoundError(`The office directory ${given} does not exist. Check the path given to -C / --cwd, or run press inside the office folder.`)
+    throw new OfficeNotFoundError(
+      `The office directory ${given} does not exist. Check the path given to -C / --cwd, or run press inside the office folder.`,
+    )
   }
-  if (!isDir) throw new OfficeNotFoundError(`${given} is a file, not an office directory. Pass the folder that holds pressroom.yaml to -C / --cwd.`)
+  if (!isDir)
+    throw new OfficeNotFoundError(`${given} is a file, not an office directory. Pass the folder that holds pressroom.yaml to -C / --cwd.`)
   if (!existsSync(path.join(root, 'pressroom.yaml')) && !existsSync(path.join(root, 'releases'))) {
     throw new OfficeNotFoundError(
       `${root} is not a press office: it has no pressroom.yaml and no releases/ folder. Run press inside the office folder, or pass it with -C <dir>.`,
@@ -143,7 +151,9 @@ export async function openOffice(
   }
   if (result.office) {
     const { config, releases } = result.office
-    reporter.detail(`loaded ${releases.length} release${releases.length === 1 ? '' : 's'} in ${config.locales.join(', ')} (${Math.round(performance.now() - started)} ms)`)
+    reporter.detail(
+      `loaded ${releases.length} release${releases.length === 1 ? '' : 's'} in ${config.locales.join(', ')} (${Math.round(performance.now() - started)} ms)`,
+    )
   }
   if (!result.office || hasErrors(result.messages)) return { messages: result.messages }
   return result

@@ -130,9 +130,16 @@ export async function openDistribution(
   // Opened only for a URL: the commands open the SQLite queue themselves (and
   // a dry run must not create .press/queue.db).
   // A rehearsal never touches the real queue (a Redis one included).
-  const queueUrl = rehearsal ? undefined : reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE']
+  const queueUrl = rehearsal ? undefined : (reporter.flags.queue ?? reporter.io.env['PRESS_QUEUE'])
   const queue = queueUrl ? await openQueueLedger({ statePath: config.paths.state, queueUrl }) : undefined
-  const contents = { started: 0, done: 0, listeners: [] as Array<() => void>, watch(listener: () => void) { this.listeners.push(listener) } }
+  const contents = {
+    started: 0,
+    done: 0,
+    listeners: [] as Array<() => void>,
+    watch(listener: () => void) {
+      this.listeners.push(listener)
+    },
+  }
   const ctx: DistributeContext = {
     // A rehearsal's queue.db and outbox/ live in .press/rehearsal/.
     statePath: rehearsal ? rehearsalDir(config.paths.state) : config.paths.state,

@@ -19,7 +19,11 @@ const examples: Record<string, readonly string[]> = {
   check: ['press check', 'press check --json'],
   'translate status': ['press translate status'],
   new: ['press new 2031-03-14-water-report --title "Water report"'],
-  send: [`press send ${sample} --dry-run`, `press send ${sample} --test me@example.org`, `press send ${sample} --correction "en: The figure is 42, not 24." --correction "ru: Правильная цифра — 42, а не 24."`],
+  send: [
+    `press send ${sample} --dry-run`,
+    `press send ${sample} --test me@example.org`,
+    `press send ${sample} --correction "en: The figure is 42, not 24." --correction "ru: Правильная цифра — 42, а не 24."`,
+  ],
   schedule: [`press schedule ${sample} --at 2031-06-10T09:00:00-04:00`],
   dispatch: ['press dispatch            # e.g. every minute from cron'],
   worker: ['press worker'],
@@ -61,7 +65,13 @@ interface RunSpec {
 /** A top-level command: one that runs, or a parent of subcommands (`press translate status`). */
 type CommandSpec =
   | (RunSpec & { readonly group: string })
-  | { readonly name: string; readonly group: string; readonly description: string; readonly example: string; readonly subcommands: readonly RunSpec[] }
+  | {
+      readonly name: string
+      readonly group: string
+      readonly description: string
+      readonly example: string
+      readonly subcommands: readonly RunSpec[]
+    }
 
 const option = (flags: string, description: string): OptionSpec => ({ flags, description })
 const nowOption = option('--now <instant>', nowHelp)
@@ -111,7 +121,11 @@ const commandTable: readonly CommandSpec[] = [
     ],
     action: async (reporter, options: { pdf: boolean; only?: string; drafts?: boolean }) => {
       const { runBuild } = await import('./commands/build.js')
-      return runBuild(reporter, { pdf: options.pdf, drafts: options.drafts === true, ...(options.only !== undefined ? { only: options.only } : {}) })
+      return runBuild(reporter, {
+        pdf: options.pdf,
+        drafts: options.drafts === true,
+        ...(options.only !== undefined ? { only: options.only } : {}),
+      })
     },
   },
   {
@@ -165,14 +179,25 @@ const commandTable: readonly CommandSpec[] = [
       nowOption,
       queueOption,
     ],
-    action: async (reporter, slug: string, options: { dryRun?: boolean; test?: string; wait?: boolean; correction?: string[]; correctionFile?: string }) => {
+    action: async (
+      reporter,
+      slug: string,
+      options: { dryRun?: boolean; test?: string; wait?: boolean; correction?: string[]; correctionFile?: string },
+    ) => {
       if (options.correction !== undefined || options.correctionFile !== undefined) {
         if (options.dryRun || options.test !== undefined) throw new UsageError('--correction cannot be combined with --dry-run or --test')
         const { runCorrection } = await import('./commands/changes.js')
-        return runCorrection(reporter, slug, { notes: options.correction ?? [], ...(options.correctionFile === undefined ? {} : { file: options.correctionFile }) })
+        return runCorrection(reporter, slug, {
+          notes: options.correction ?? [],
+          ...(options.correctionFile === undefined ? {} : { file: options.correctionFile }),
+        })
       }
       const { runSend } = await import('./commands/send.js')
-      return runSend(reporter, slug, { dryRun: options.dryRun === true, wait: options.wait === true, ...(options.test !== undefined ? { test: options.test } : {}) })
+      return runSend(reporter, slug, {
+        dryRun: options.dryRun === true,
+        wait: options.wait === true,
+        ...(options.test !== undefined ? { test: options.test } : {}),
+      })
     },
   },
   {
@@ -180,7 +205,11 @@ const commandTable: readonly CommandSpec[] = [
     group: distribution,
     description: "plan a release's distribution for later; never before the lift for unvetted recipients",
     arguments: [slugArgument],
-    options: [{ flags: '--at <instant>', description: 'when to send, with a time zone, e.g. 2031-03-14T09:00:00-04:00', required: true }, nowOption, queueOption],
+    options: [
+      { flags: '--at <instant>', description: 'when to send, with a time zone, e.g. 2031-03-14T09:00:00-04:00', required: true },
+      nowOption,
+      queueOption,
+    ],
     action: async (reporter, slug: string, options: { at: string }) => {
       const { runSchedule } = await import('./commands/send.js')
       return runSchedule(reporter, slug, options.at)
@@ -222,7 +251,11 @@ const commandTable: readonly CommandSpec[] = [
     group: distribution,
     description: 'what is planned, sent, failed, and next due',
     arguments: [['[slug]', 'one release (default: all)']],
-    options: [option('--recipients', 'with <slug>: each recipient, language, version, state, time, attempts, last reply and Message-ID'), nowOption, queueOption],
+    options: [
+      option('--recipients', 'with <slug>: each recipient, language, version, state, time, attempts, last reply and Message-ID'),
+      nowOption,
+      queueOption,
+    ],
     action: async (reporter, slug: string | undefined, options: { recipients?: boolean }) => {
       if (options.recipients) {
         if (slug === undefined) throw new UsageError('--recipients needs a release: press status <slug> --recipients')
@@ -248,7 +281,11 @@ const commandTable: readonly CommandSpec[] = [
     name: 'serve',
     group: recipients,
     description: "one-click unsubscribe endpoint (RFC 8058) with confirmation pages in the recipient's language",
-    options: [option('-p, --port <n>', 'port (default 8025; 0 = any free port)'), option('--host <host>', 'address to listen on (default 127.0.0.1)'), nowOption],
+    options: [
+      option('-p, --port <n>', 'port (default 8025; 0 = any free port)'),
+      option('--host <host>', 'address to listen on (default 127.0.0.1)'),
+      nowOption,
+    ],
     action: async (reporter, options: { port?: string; host?: string }) => {
       const { runServe } = await import('./commands/serve.js')
       return runServe(reporter, { port: parsePort(options.port ?? '8025'), host: options.host ?? '127.0.0.1' })
@@ -279,7 +316,11 @@ const commandTable: readonly CommandSpec[] = [
     ],
     action: async (reporter, slug: string, options: { failed?: boolean; deferred?: boolean; includeSuppressed?: boolean }) => {
       const { runRetry } = await import('./commands/changes.js')
-      return runRetry(reporter, slug, { failed: options.failed === true, deferred: options.deferred === true, includeSuppressed: options.includeSuppressed === true })
+      return runRetry(reporter, slug, {
+        failed: options.failed === true,
+        deferred: options.deferred === true,
+        includeSuppressed: options.includeSuppressed === true,
+      })
     },
   },
   {
@@ -313,7 +354,10 @@ function register(command: Command, spec: RunSpec, run: (action: CommandAction) 
  * @param io Streams and environment (optional; defaults to the process's).
  * @returns The exit code.
  */
-export async function main(argv: readonly string[], rawIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  rawIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   // Every byte printed goes through src/secrets.ts: the secrets of the
   // transport and queue URLs (environment, flags, pressroom.yaml) never
   // reach a terminal, a --json document or a log, whoever wrote the text.
@@ -327,7 +371,8 @@ export async function main(argv: readonly string[], rawIo: Io = { stdout: proces
   let code = 0
   let reporter: Reporter | undefined
   const program = new Command('press')
-  const run = (action: CommandAction) =>
+  const run =
+    (action: CommandAction) =>
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Commander's action arguments
     async (...args: any[]) => {
       const command = args[args.length - 1] as Command
@@ -389,7 +434,11 @@ export async function main(argv: readonly string[], rawIo: Io = { stdout: proces
     await program.parseAsync(withoutHelpOnUnknownCommand(program, argv), { from: 'user' })
   } catch (error) {
     const json = reporter?.flags.json ?? argv.includes('--json')
-    return handleError(error, io, { debug: reporter?.flags.debug ?? argv.includes('--debug'), json: json && reporter?.wroteJson !== true, color: reporter?.color ?? false })
+    return handleError(error, io, {
+      debug: reporter?.flags.debug ?? argv.includes('--debug'),
+      json: json && reporter?.wroteJson !== true,
+      color: reporter?.color ?? false,
+    })
   }
   return code
 }
@@ -444,7 +493,9 @@ function addGlobals(command: Command): Command {
     // -h is global too; listed with the others rather than among the command's own options.
     command.helpOption('-h, --help', 'show this help')
     const path = commandPath(command)
-    command.showHelpAfterError(`(run \`press ${path} --help\` for its options and an example)`).addHelpText('after', () => exampleText(path))
+    command
+      .showHelpAfterError(`(run \`press ${path} --help\` for its options and an example)`)
+      .addHelpText('after', () => exampleText(path))
   } else {
     command.showHelpAfterError('(run `press --help` for the commands)')
   }
@@ -510,11 +561,17 @@ function handleError(error: unknown, io: Io, options: { debug: boolean; json: bo
     return error.exitCode
   }
   // SQLite failing on the queue file after it was opened (damaged pages, a lock held elsewhere): coded, not internal.
-  const queueError = /^SQLITE_/.test(String((error as { code?: unknown } | undefined)?.code ?? '')) ? queueFileError('.press/queue.db', error) : undefined
+  const queueError = /^SQLITE_/.test(String((error as { code?: unknown } | undefined)?.code ?? ''))
+    ? queueFileError('.press/queue.db', error)
+    : undefined
   if (queueError) return handleError(queueError, io, options)
   const message = error instanceof Error ? error.message : String(error)
   io.stderr.write(`${label}: internal error: ${message}\n`)
-  io.stderr.write(options.debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with --debug for details, and report it if it persists.\n')
+  io.stderr.write(
+    options.debug && error instanceof Error && error.stack
+      ? `${error.stack}\n`
+      : 'Run again with --debug for details, and report it if it persists.\n',
+  )
   writeJson('PRESS_INTERNAL', message)
   return exitCodes.userError
 }

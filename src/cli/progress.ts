@@ -101,7 +101,8 @@ export function startProgress(reporter: Reporter, label: string, options: { dela
   // A line every 2 s while a phase waits (a PDF render, a slow server), not only when a count changes.
   const timer = setInterval(() => {
     const at = clock()
-    if (at - start >= delay && (last === undefined || at - last >= 2000) && (pending !== '' || lastText !== '')) write(pending !== '' ? pending : lastText)
+    if (at - start >= delay && (last === undefined || at - last >= 2000) && (pending !== '' || lastText !== ''))
+      write(pending !== '' ? pending : lastText)
   }, 500)
   timer.unref()
   return {

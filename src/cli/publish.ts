@@ -32,7 +32,8 @@ export interface PublishOptions {
  * @returns True when the site was built.
  */
 export async function publishSite(reporter: Reporter, now: number, options: PublishOptions = {}): Promise<boolean> {
-  const notRebuilt = 'the public site was not rebuilt: fix the errors above and run `press build` (a running worker reads the office again after the next edit)'
+  const notRebuilt =
+    'the public site was not rebuilt: fix the errors above and run `press build` (a running worker reads the office again after the next edit)'
   const fresh = await openOffice(reporter)
   if (!fresh.office) {
     reporter.diagnostics(fresh.messages)
@@ -48,7 +49,9 @@ export async function publishSite(reporter: Reporter, now: number, options: Publ
   }
   if (options.reason !== 'start' || built.changes.changed.length > 0) {
     const where = target ? ` in ${displayPath(fresh.office.config, target.distDir)}/ (rehearsal)` : ''
-    reporter.line(`${options.reason === 'change' ? 'the office changed; ' : ''}published ${built.published.length} release${built.published.length === 1 ? '' : 's'} (${built.pages.rendered} page${built.pages.rendered === 1 ? '' : 's'} rendered)${where}`)
+    reporter.line(
+      `${options.reason === 'change' ? 'the office changed; ' : ''}published ${built.published.length} release${built.published.length === 1 ? '' : 's'} (${built.pages.rendered} page${built.pages.rendered === 1 ? '' : 's'} rendered)${where}`,
+    )
   }
   if (options.deploy) await options.deploy(built.changes)
   else if (!target) {

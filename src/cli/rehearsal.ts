@@ -26,7 +26,10 @@ import type { Reporter } from './io.js'
  */
 export function isRehearsal(reporter: Reporter, now: number, realNow: number): boolean {
   const raw = (reporter.io.env['PRESS_REHEARSAL'] ?? '').trim().toLowerCase()
-  if (raw !== '' && raw !== 'auto' && raw !== 'off') throw new EnvError(`PRESS_REHEARSAL=${JSON.stringify(reporter.io.env['PRESS_REHEARSAL'])} is not \`auto\` or \`off\`; fix or unset the environment variable`)
+  if (raw !== '' && raw !== 'auto' && raw !== 'off')
+    throw new EnvError(
+      `PRESS_REHEARSAL=${JSON.stringify(reporter.io.env['PRESS_REHEARSAL'])} is not \`auto\` or \`off\`; fix or unset the environment variable`,
+    )
   return raw !== 'off' && nowIsGiven(reporter) && now > realNow
 }
 

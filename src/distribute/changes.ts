@@ -45,7 +45,8 @@ async function currentRelease(ctx: DistributeContext, slug: string): Promise<Rel
 
 /** Absolute path of a release text, from the office root. */
 function textPath(ctx: DistributeContext, release: Release, lng: string): string {
-  if (ctx.root === undefined) throw new ReleaseEditError('This command edits release files and needs the office folder (`root` in the context).')
+  if (ctx.root === undefined)
+    throw new ReleaseEditError('This command edits release files and needs the office folder (`root` in the context).')
   return join(ctx.root, release.texts[lng]!.path)
 }
 
@@ -61,7 +62,10 @@ async function editFile(path: string, edit: (text: string) => string): Promise<v
   try {
     next = edit(text)
   } catch (error) {
-    throw new ReleaseEditError(`Cannot change the frontmatter of ${path}: ${(error as Error).message}. Fix the file by hand and run the command again.`, { cause: error })
+    throw new ReleaseEditError(
+      `Cannot change the frontmatter of ${path}: ${(error as Error).message}. Fix the file by hand and run the command again.`,
+      { cause: error },
+    )
   }
   if (next !== text) await writeAtomic(path, next)
 }
@@ -73,7 +77,10 @@ async function reread(ctx: DistributeContext, slug: string): Promise<Release> {
 }
 
 /** Run `fn` with the ledger and a mailer open. */
-async function withQueue<T>(ctx: DistributeContext, fn: (ledger: PlanStore, send: (options: SendOptions & { slug?: string }) => Promise<RunReport>) => Promise<T>): Promise<T> {
+async function withQueue<T>(
+  ctx: DistributeContext,
+  fn: (ledger: PlanStore, send: (options: SendOptions & { slug?: string }) => Promise<RunReport>) => Promise<T>,
+): Promise<T> {
   const { ledger, close } = openContextLedger(ctx)
   try {
     let mailer: ReturnType<typeof openMailer> | undefined
@@ -128,7 +135,10 @@ export interface LiftResult {
 export async function liftEmbargo(ctx: DistributeContext, slug: string, options: ChangeOptions = {}): Promise<LiftResult> {
   const release = await currentRelease(ctx, slug)
   const now = ctx.now()
-  if (release.status === 'draft') throw new ReleaseEditError(`The release \`${slug}\` is a draft (withdrawn or not ready); set \`status: ready\` before lifting its embargo.`)
+  if (release.status === 'draft')
+    throw new ReleaseEditError(
+      `The release \`${slug}\` is a draft (withdrawn or not ready); set \`status: ready\` before lifting its embargo.`,
+    )
   if (release.embargo === undefined || isPublic(release, now)) return { slug, alreadyPublic: true, files: [], notices: 0 }
   const lift = Math.floor(now / 1000) * 1000
   const value = embargoValue(release, lift)
@@ -141,7 +151,10 @@ export async function liftEmbargo(ctx: DistributeContext, slug: string, options:
     files.push(text.path)
   }
   const lifted = await reread(ctx, slug)
-  if (!isPublic(lifted, now)) throw new ReleaseEditError(`The embargo of ${slug} still reads ${lifted.embargo?.written ?? '(none)'} after the edit; check ${files.join(', ')}.`)
+  if (!isPublic(lifted, now))
+    throw new ReleaseEditError(
+      `The embargo of ${slug} still reads ${lifted.embargo?.written ?? '(none)'} after the edit; check ${files.join(', ')}.`,
+    )
   await options.publish?.()
   return withQueue(ctx, async (ledger, send) => {
     const record = await ledger.plan(slug)
@@ -175,7 +188,11 @@ export interface WithdrawResult {
  * @param options `notify`, publish callback, progress.
  * @returns What changed.
  */
-export async function withdrawRelease(ctx: DistributeContext, slug: string, options: ChangeOptions & { notify?: boolean } = {}): Promise<WithdrawResult> {
+export async function withdrawRelease(
+  ctx: DistributeContext,
+  slug: string,
+  options: ChangeOptions & { notify?: boolean } = {},
+): Promise<WithdrawResult> {
   const release = await currentRelease(ctx, slug)
   const now = ctx.now()
   const files: string[] = []
@@ -268,14 +285,20 @@ export function parseCorrectionNotes(values: readonly string[], release: Release
     else plain.push(line.trim())
   }
   if (plain.length > 0) {
-    if (notes[release.source] !== undefined) throw new UsageError(`--correction: a line without a language (${JSON.stringify(plain[0])}) besides \`${release.source}: …\`; start every line with its language, e.g. \`en: …\`.`)
+    if (notes[release.source] !== undefined)
+      throw new UsageError(
+        `--correction: a line without a language (${JSON.stringify(plain[0])}) besides \`${release.source}: …\`; start every line with its language, e.g. \`en: …\`.`,
+      )
     notes[release.source] = plain.join(' ')
   }
   const missing = Object.keys(release.texts).filter((lng) => notes[lng] === undefined || notes[lng] === '')
   if (missing.length > 0) {
     throw new UsageError(
       `--correction: no note in ${missing.join(', ')}; every language of ${release.slug} needs one line, e.g. ` +
-        Object.keys(release.texts).map((lng) => `--correction "${lng}: …"`).join(' ') + ' (or --correction-file with one `lang: note` line each).',
+        Object.keys(release.texts)
+          .map((lng) => `--correction "${lng}: …"`)
+          .join(' ') +
+        ' (or --correction-file with one `lang: note` line each).',
     )
   }
   return notes
@@ -294,9 +317,17 @@ export function parseCorrectionNotes(values: readonly string[], release: Release
  * @param options Publish callback, progress.
  * @returns What changed and the run report.
  */
-export async function sendCorrection(ctx: DistributeContext, slug: string, notes: Readonly<Record<string, string>>, options: ChangeOptions = {}): Promise<CorrectionResult> {
+export async function sendCorrection(
+  ctx: DistributeContext,
+  slug: string,
+  notes: Readonly<Record<string, string>>,
+  options: ChangeOptions = {},
+): Promise<CorrectionResult> {
   const release = await currentRelease(ctx, slug)
-  if (release.status === 'draft') throw new ReleaseEditError(`The release \`${slug}\` is a draft (withdrawn or not ready); a correction goes out only for a ready release.`)
+  if (release.status === 'draft')
+    throw new ReleaseEditError(
+      `The release \`${slug}\` is a draft (withdrawn or not ready); a correction goes out only for a ready release.`,
+    )
   const now = ctx.now()
   const date = new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z')
   const files: string[] = []
@@ -306,7 +337,8 @@ export async function sendCorrection(ctx: DistributeContext, slug: string, notes
   }
   const corrected = await reread(ctx, slug)
   const number = corrected.texts[corrected.source]?.corrections?.length ?? 0
-  if (number === 0) throw new ReleaseEditError(`The correction was written to ${files.join(', ')} but does not read back; check those files.`)
+  if (number === 0)
+    throw new ReleaseEditError(`The correction was written to ${files.join(', ')} but does not read back; check those files.`)
   await options.publish?.()
   return withQueue(ctx, async (ledger, send) => {
     const jobs = await holderJobs(ctx, ledger, corrected, `correction-${number}`, 'correction')
@@ -338,7 +370,11 @@ export interface RetryResult {
  * @param options Which states (default both), `includeSuppressed`, progress.
  * @returns What was requeued and the run report.
  */
-export async function retryRelease(ctx: DistributeContext, slug: string, options: SendOptions & { failed?: boolean; deferred?: boolean; includeSuppressed?: boolean } = {}): Promise<RetryResult> {
+export async function retryRelease(
+  ctx: DistributeContext,
+  slug: string,
+  options: SendOptions & { failed?: boolean; deferred?: boolean; includeSuppressed?: boolean } = {},
+): Promise<RetryResult> {
   await currentRelease(ctx, slug)
   const states: SendState[] = []
   if (options.failed || (!options.failed && !options.deferred)) states.push('failed')
@@ -355,7 +391,13 @@ export async function retryRelease(ctx: DistributeContext, slug: string, options
     const keep = (row: LedgerRow): boolean => options.includeSuppressed === true || !suppressed.has(normalizeEmail(row.email))
     const keys = await ledger.requeue(slug, states, ctx.now(), keep)
     const run = await send({ ...options, slug })
-    return { slug, requeued: keys.length, stillSuppressed: options.includeSuppressed ? [] : [...new Set(blocked.map((r) => r.email))], unsuppressed, run }
+    return {
+      slug,
+      requeued: keys.length,
+      stillSuppressed: options.includeSuppressed ? [] : [...new Set(blocked.map((r) => r.email))],
+      unsuppressed,
+      run,
+    }
   })
 }
 
@@ -392,7 +434,13 @@ export async function recipientsStatus(ctx: DistributeContext, slug: string, led
   const rows = ledger === undefined ? [] : await ledger.rows({ slug })
   const lines: RecipientLine[] = rows.map((row) => {
     const d = rowAsDelivery(row)
-    const version = d?.version ?? (row.kind === 'release' || row.kind === undefined ? (row.vetted && row.lift !== undefined ? 'embargoed (planned)' : 'release (planned)') : row.change ?? '')
+    const version =
+      d?.version ??
+      (row.kind === 'release' || row.kind === undefined
+        ? row.vetted && row.lift !== undefined
+          ? 'embargoed (planned)'
+          : 'release (planned)'
+        : (row.change ?? ''))
     return {
       email: row.email,
       name: row.name,
@@ -412,7 +460,18 @@ export async function recipientsStatus(ctx: DistributeContext, slug: string, led
   for (const d of record) {
     if (have.has(d.messageId)) continue
     have.add(d.messageId)
-    lines.push({ email: d.email, name: '', lng: d.lng, kind: d.kind, version: d.version, state: 'recorded', at: d.sentAt, attempts: 0, reply: 'in the delivery record', messageId: d.messageId })
+    lines.push({
+      email: d.email,
+      name: '',
+      lng: d.lng,
+      kind: d.kind,
+      version: d.version,
+      state: 'recorded',
+      at: d.sentAt,
+      attempts: 0,
+      reply: 'in the delivery record',
+      messageId: d.messageId,
+    })
   }
   return lines
 }

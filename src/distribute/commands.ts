@@ -10,15 +10,7 @@ import { LockedError } from '../errors.js'
 import { addSuppression, loadSuppressions } from '../press-list/suppressions.js'
 import { normalizeEmail } from '../address.js'
 import type { Recipient, Release } from '../types.js'
-import {
-  checkAddress,
-  composeBase,
-  composeMessage,
-  messageIdFor,
-  parseFrom,
-  type ContentFor,
-  type UnsubscribeConfig,
-} from './compose.js'
+import { checkAddress, composeBase, composeMessage, messageIdFor, parseFrom, type ContentFor, type UnsubscribeConfig } from './compose.js'
 import { createDeliveryWriter, holdings, loadDeliveries, type Holding } from './deliveries.js'
 import { runDue, type ProgressEvent, type ReleaseLookup, type RetryOptions, type RunReport } from './dispatch.js'
 import { reconcileRelease, type ReconcileResult } from './reconcile.js'
@@ -28,7 +20,18 @@ import { DraftReleaseError, ReleaseNotFoundError, StrictTranslationError } from 
 import { createMailer, type Mailer, type Receipt } from './mailer.js'
 import { redactUrl } from '../secrets.js'
 import { planSends, type Plan } from './plan.js'
-import { emptyCounts, type EnqueueResult, type Ledger, type LockOptions, type LedgerRow, type LedgerStats, type PlanRecord, type PlanStore, type SendQueue, type SendRights } from './queue/ledger.js'
+import {
+  emptyCounts,
+  type EnqueueResult,
+  type Ledger,
+  type LockOptions,
+  type LedgerRow,
+  type LedgerStats,
+  type PlanRecord,
+  type PlanStore,
+  type SendQueue,
+  type SendRights,
+} from './queue/ledger.js'
 import { openSqliteLedger } from './queue/sqlite-ledger.js'
 
 /** The `mail` part of the config, as distribution uses it. */
@@ -174,7 +177,11 @@ export interface WorkerReport {
 
 async function findRelease(ctx: DistributeContext, slug: string): Promise<Release> {
   const release = await ctx.releases(slug)
-  if (release === undefined) throw new ReleaseNotFoundError(slug, (await ctx.listReleases?.() ?? []).map((r) => r.slug))
+  if (release === undefined)
+    throw new ReleaseNotFoundError(
+      slug,
+      ((await ctx.listReleases?.()) ?? []).map((r) => r.slug),
+    )
   return release
 }
 
@@ -194,7 +201,10 @@ async function makePlan(ctx: DistributeContext, release: Release, at?: number): 
 }
 
 /** Open the context's ledger (or the SQLite queue in the state folder; `readOnly` for status). */
-export function openContextLedger(ctx: DistributeContext, options: { readOnly?: boolean } = {}): { ledger: Ledger; close: () => Promise<void> } {
+export function openContextLedger(
+  ctx: DistributeContext,
+  options: { readOnly?: boolean } = {},
+): { ledger: Ledger; close: () => Promise<void> } {
   if (ctx.ledger) return { ledger: ctx.ledger, close: async () => {} }
   const ledger = openSqliteLedger(join(ctx.statePath, 'queue.db'), options)
   return { ledger, close: () => ledger.close() }
@@ -229,7 +239,13 @@ function checkPlan(release: Release, plan: Plan): void {
  * @param force Re-plan even when nothing changed.
  * @returns What changed.
  */
-export async function reconcileWith(ctx: DistributeContext, ledger: PlanStore, release: Release, record: PlanRecord, force = false): Promise<ReconcileResult> {
+export async function reconcileWith(
+  ctx: DistributeContext,
+  ledger: PlanStore,
+  release: Release,
+  record: PlanRecord,
+  force = false,
+): Promise<ReconcileResult> {
   const recipients = [...(await loadRecipients(ctx))]
   return reconcileRelease({
     ledger,
@@ -250,7 +266,16 @@ export async function reconcileWith(ctx: DistributeContext, ledger: PlanStore, r
 function inputsKey(ctx: DistributeContext, release: Release, record: PlanRecord): string | undefined {
   const stamp = ctx.inputsStamp?.()
   if (stamp === undefined) return undefined
-  return hashOf(release.inputHash, release.status, String(release.embargo?.lift ?? ''), stamp, (ctx.locales ?? []).join(','), ctx.mail.translations, String(record.at ?? ''), String(record.withdrawnAt ?? ''))
+  return hashOf(
+    release.inputHash,
+    release.status,
+    String(release.embargo?.lift ?? ''),
+    stamp,
+    (ctx.locales ?? []).join(','),
+    ctx.mail.translations,
+    String(record.at ?? ''),
+    String(record.withdrawnAt ?? ''),
+  )
 }
 
 /**
@@ -260,7 +285,11 @@ function inputsKey(ctx: DistributeContext, release: Release, record: PlanRecord)
  *   press list as it is now (false only when every plan was made from the
  *   list files as they are: then the list need not be read at all).
  */
-async function reconcileAll(ctx: DistributeContext, ledger: PlanStore, slug?: string): Promise<{ results: ReconcileResult[]; listNeeded: boolean }> {
+async function reconcileAll(
+  ctx: DistributeContext,
+  ledger: PlanStore,
+  slug?: string,
+): Promise<{ results: ReconcileResult[]; listNeeded: boolean }> {
   const results: ReconcileResult[] = []
   let listNeeded = ctx.inputsStamp === undefined
   for (const { slug: s, plan } of await ledger.plans()) {
@@ -279,7 +308,12 @@ async function reconcileAll(ctx: DistributeContext, ledger: PlanStore, slug?: st
 }
 
 /** Plan (or re-plan) a release into the queue, as `press send` and `press schedule` do. */
-async function planInto(ctx: DistributeContext, ledger: PlanStore, release: Release, at: number | undefined): Promise<{ result: ReconcileResult; enqueued: EnqueueResult }> {
+async function planInto(
+  ctx: DistributeContext,
+  ledger: PlanStore,
+  release: Release,
+  at: number | undefined,
+): Promise<{ result: ReconcileResult; enqueued: EnqueueResult }> {
   const previous = await ledger.plan(release.slug)
   const record: PlanRecord = { plannedAt: previous?.plannedAt ?? ctx.now(), ...(at === undefined ? {} : { at }) }
   const result = await reconcileWith(ctx, ledger, release, record, true)
@@ -303,7 +337,12 @@ function recordLookup(ctx: DistributeContext): (slug: string, email: string) => 
 }
 
 /** Dispatch under the lock with an open ledger and mailer, checking every message against the office now. */
-export async function dispatchWith(ctx: DistributeContext, ledger: PlanStore & SendQueue & SendRights, mailer: Mailer, options: SendOptions & { slug?: string }): Promise<RunReport> {
+export async function dispatchWith(
+  ctx: DistributeContext,
+  ledger: PlanStore & SendQueue & SendRights,
+  mailer: Mailer,
+  options: SendOptions & { slug?: string },
+): Promise<RunReport> {
   const { listNeeded } = await reconcileAll(ctx, ledger, options.slug)
   const lock = await ledger.session({
     now: ctx.now(),
@@ -482,7 +521,9 @@ export async function sendTest(ctx: DistributeContext, slug: string, address: st
   const { mailer, close } = openMailer(ctx)
   const sent: TestSend[] = []
   try {
-    const languages = Object.keys(release.texts).filter((lng) => ctx.locales === undefined || ctx.locales.includes(lng) || lng === release.source)
+    const languages = Object.keys(release.texts).filter(
+      (lng) => ctx.locales === undefined || ctx.locales.includes(lng) || lng === release.source,
+    )
     for (const lng of languages) {
       const now = ctx.now()
       const variant = { embargoed: isUnderEmbargo(release, now), test: true } as const
@@ -490,7 +531,10 @@ export async function sendTest(ctx: DistributeContext, slug: string, address: st
       const replyTo = release.contacts.find((c) => c.email)?.email
       const base = await composeBase(slug, lng, variant, content, replyTo, { from: ctx.mail.from, unsubscribe: ctx.mail.unsubscribe })
       const messageId = messageIdFor(`${slug}\0test\0${lng}\0${now}`, normalizeEmail(to), domain)
-      const message = { ...composeMessage(base, { key: `${slug}/test/${lng}`, email: to, name: '', messageId }, now), label: `test-${lng}-` }
+      const message = {
+        ...composeMessage(base, { key: `${slug}/test/${lng}`, email: to, name: '', messageId }, now),
+        label: `test-${lng}-`,
+      }
       sent.push({ lng, subjectVariant: variant, messageId, receipt: await mailer.send(message) })
     }
     return sent
@@ -564,7 +608,8 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
     if (!ctx.listReleases) for (const l of await ledger.lifts(after)) found.set(`${l.slug}@${l.lift}`, l.lift)
     if (ctx.listReleases) {
       for (const r of await ctx.listReleases()) {
-        if (r.embargo !== undefined && r.embargo.lift > after && r.status === 'ready') found.set(`${r.slug}@${r.embargo.lift}`, r.embargo.lift)
+        if (r.embargo !== undefined && r.embargo.lift > after && r.status === 'ready')
+          found.set(`${r.slug}@${r.embargo.lift}`, r.embargo.lift)
       }
     }
     return [...found].map(([k, lift]) => ({ slug: k.slice(0, k.lastIndexOf('@')), lift })).sort((a, b) => a.lift - b.lift)
@@ -607,7 +652,11 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       const roundCtx: DistributeContext = cap === undefined ? ctx : { ...ctx, now: () => Math.min(ctx.now(), cap - 1) }
       let report: RunReport
       try {
-        report = await dispatchWith(roundCtx, ledger, mailer, { wait: true, signal, ...(options.onProgress ? { onProgress: options.onProgress } : {}) })
+        report = await dispatchWith(roundCtx, ledger, mailer, {
+          wait: true,
+          signal,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        })
       } catch (error) {
         // Stopped while queued behind another run's lock: not an error.
         if (signal.aborted && error instanceof LockedError) break
@@ -621,7 +670,9 @@ export async function worker(ctx: DistributeContext, options: WorkerOptions): Pr
       const nextLift = (await upcomingLifts(now))[0]?.lift
       // Wake up in time to prepare the next lift not prepared yet.
       const toPrepare = options.prepareLift ? (await upcomingLifts(now)).find((l) => !prepared.has(`${l.slug}@${l.lift}`)) : undefined
-      const candidates = [report.nextDue, nextLift, toPrepare && Math.max(now + 1, toPrepare.lift - prepareAhead)].filter((x): x is number => x !== undefined)
+      const candidates = [report.nextDue, nextLift, toPrepare && Math.max(now + 1, toPrepare.lift - prepareAhead)].filter(
+        (x): x is number => x !== undefined,
+      )
       const next = candidates.length === 0 ? now + maxSleep : Math.min(...candidates)
       // A row still due now (a draft, a paused run) would spin; wait a little.
       const wait = next <= now ? Math.min(5_000, maxSleep) : Math.min(next - now, maxSleep)

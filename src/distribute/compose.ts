@@ -157,7 +157,9 @@ export function toHeaderText(value: string): string {
 export function checkAddress(email: string, what: string): string {
   // The same validator as \`press check\` (src/address.ts); the domain goes out in its ASCII (IDNA) form.
   if (addressProblem(email) !== undefined) {
-    throw new ComposeError(`The ${what} address ${JSON.stringify(email)} is not a single plain address; fix it in the press list or config (e.g. \`jane@example.com\`).`)
+    throw new ComposeError(
+      `The ${what} address ${JSON.stringify(email)} is not a single plain address; fix it in the press list or config (e.g. \`jane@example.com\`).`,
+    )
   }
   return asciiAddress(email)
 }
@@ -195,7 +197,9 @@ export function parseFrom(from: string): { address: string; domain: string } {
   const parsed = addressparser(toHeaderText(from), { flatten: true })
   const first = parsed.length === 1 ? parsed[0] : undefined
   if (first === undefined || !first.address) {
-    throw new ComposeError(`\`mail.from\` ${JSON.stringify(from)} must be one address, e.g. \`Press Office <press@example.org>\`; set it in pressroom.yaml.`)
+    throw new ComposeError(
+      `\`mail.from\` ${JSON.stringify(from)} must be one address, e.g. \`Press Office <press@example.org>\`; set it in pressroom.yaml.`,
+    )
   }
   const address = checkAddress(first.address, '`mail.from`')
   return { address, domain: address.slice(address.lastIndexOf('@') + 1).toLowerCase() }
@@ -260,7 +264,9 @@ export async function composeBase(
     html: content.html,
     attachments: content.attachments.map((a) => ({
       filename: toHeaderText(a.filename),
-      ...(a.content === undefined ? { path: a.path ?? '' } : { content: Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength) }),
+      ...(a.content === undefined
+        ? { path: a.path ?? '' }
+        : { content: Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength) }),
       ...(a.contentType === undefined ? {} : { contentType: a.contentType }),
     })),
     headers: { 'Content-Language': toHeaderText(content.language) },
@@ -325,7 +331,10 @@ export function listUnsubscribe(unsubscribe: UnsubscribeConfig, email: string, i
   }
   if (unsubscribe.url) {
     const url = toHeaderText(unsubscribe.url).replace(/[<>\s]/g, '')
-    if (!unsubscribe.token) throw new ComposeError('`mail.unsubscribe.url` is set but no unsubscribe secret was given; the URL must carry a signed token, never the address.')
+    if (!unsubscribe.token)
+      throw new ComposeError(
+        '`mail.unsubscribe.url` is set but no unsubscribe secret was given; the URL must carry a signed token, never the address.',
+      )
     parts.push(`<${url}${url.includes('?') ? '&' : '?'}t=${unsubscribe.token(email.toLowerCase(), issuedAt, slug)}>`)
   }
   return parts.length === 0 ? undefined : parts.join(', ')

@@ -67,7 +67,12 @@ export async function renderEmailText(
   const lng = text.lng
   const t = translator.forLng(lng)
   const location = { ...releaseLocation(lng, slug), root: `${config.site.url}/` }
-  const body = renderMarkdown(text.body, (url) => (isLocal(url) ? `${absoluteUrl(config, releaseLocation(lng, slug))}${url}` : undefined), footnoteLabels(t), { lng, typography: config.typography })
+  const body = renderMarkdown(
+    text.body,
+    (url) => (isLocal(url) ? `${absoluteUrl(config, releaseLocation(lng, slug))}${url}` : undefined),
+    footnoteLabels(t),
+    { lng, typography: config.typography },
+  )
   const pdfName = `${slug}.${lng}.pdf`
   const data = releaseData({
     config,
@@ -116,7 +121,16 @@ async function renderContent(
   const change = variant.change === undefined ? undefined : parseChange(variant.change.id)
   if (change !== undefined && change.type !== 'correction') {
     const css = await readFile(path.join(office.templates.dir, 'assets', 'email.css'), 'utf8').catch(() => '')
-    const notice = renderNotice({ config, release, lng: wanted, t: office.translator.forLng(wanted), type: change.type, at: change.at, payload: variant.change?.payload, css })
+    const notice = renderNotice({
+      config,
+      release,
+      lng: wanted,
+      t: office.translator.forLng(wanted),
+      type: change.type,
+      at: change.at,
+      payload: variant.change?.payload,
+      css,
+    })
     const replyTo = replyToFor(config, release, release.texts[wanted] ?? release.texts[release.source]!)
     return { ...notice, ...(replyTo !== undefined ? { replyTo } : {}) }
   }
@@ -132,7 +146,10 @@ async function renderContent(
     attachments: [
       { filename: pdfName, path: pdfPath, contentType: 'application/pdf' },
       // Read here, through the same rules as the build: never a link out of the folder.
-      ...release.attachments.map((name) => ({ filename: name, content: readSafeFile(path.join(dir, name), dir, `${release.dir}/${name}`) })),
+      ...release.attachments.map((name) => ({
+        filename: name,
+        content: readSafeFile(path.join(dir, name), dir, `${release.dir}/${name}`),
+      })),
     ],
     language: lng,
   }
@@ -164,7 +181,13 @@ export function embargoedPdfPath(stateDir: string, slug: string, lng: string): s
  *
  * @returns Absolute path under `.press/cache/pdf/`.
  */
-export async function ensurePdf(office: Office, pdf: () => Promise<PdfRenderer>, slug: string, lng: string, embargoed: boolean): Promise<string> {
+export async function ensurePdf(
+  office: Office,
+  pdf: () => Promise<PdfRenderer>,
+  slug: string,
+  lng: string,
+  embargoed: boolean,
+): Promise<string> {
   const release = office.releases.find((r) => r.slug === slug)!
   const withNotice = embargoed && release.embargo !== undefined
   const key = pdfCacheKey(office, release, lng, withNotice)

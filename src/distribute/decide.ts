@@ -83,7 +83,11 @@ function noticeLanguage(release: Release, wanted: Lng, locales: readonly string[
  * @param now Epoch ms.
  * @returns Send (with language, variant and version), hold, cancel, or record as sent.
  */
-export function decide(row: Pick<LedgerRow, 'slug' | 'email' | 'wanted' | 'vetted' | 'kind' | 'change' | 'messageId'>, view: OfficeView, now: number): HandOver {
+export function decide(
+  row: Pick<LedgerRow, 'slug' | 'email' | 'wanted' | 'vetted' | 'kind' | 'change' | 'messageId'>,
+  view: OfficeView,
+  now: number,
+): HandOver {
   const release = view.release(row.slug)
   if (release === undefined) return { action: 'cancel', reason: `the release ${row.slug} no longer exists` }
   const email = normalizeEmail(row.email)
@@ -107,8 +111,12 @@ export function decide(row: Pick<LedgerRow, 'slug' | 'email' | 'wanted' | 'vette
     const problem = listProblem()
     if (problem !== undefined) return { action: 'cancel', reason: problem }
     if (holding?.release !== undefined) {
-      if (holding.release.messageId === row.messageId) return { action: 'recorded', version: holding.release.version, at: holding.release.at }
-      return { action: 'cancel', reason: `already received (${holding.release.version}, ${iso(holding.release.at)}, per the delivery record)` }
+      if (holding.release.messageId === row.messageId)
+        return { action: 'recorded', version: holding.release.version, at: holding.release.at }
+      return {
+        action: 'cancel',
+        reason: `already received (${holding.release.version}, ${iso(holding.release.at)}, per the delivery record)`,
+      }
     }
     const vetted = recipient?.embargo ?? row.vetted
     const embargoed = isUnderEmbargo(release, now)
@@ -116,7 +124,10 @@ export function decide(row: Pick<LedgerRow, 'slug' | 'email' | 'wanted' | 'vette
     const wanted = recipient?.lng ?? row.wanted
     const { lng, fallback, stale } = pickLanguage(release, wanted, view.locales)
     if (view.translations === 'strict' && (fallback || stale)) {
-      return { action: 'hold', reason: `translations: strict and the ${fallback ? `${wanted} translation is missing` : `${lng} translation is stale`}` }
+      return {
+        action: 'hold',
+        reason: `translations: strict and the ${fallback ? `${wanted} translation is missing` : `${lng} translation is stale`}`,
+      }
     }
     return { action: 'send', lng, embargoed, version: embargoed ? `embargoed@${iso(release.embargo!.lift)}` : 'public' }
   }
@@ -146,7 +157,11 @@ export function decide(row: Pick<LedgerRow, 'slug' | 'email' | 'wanted' | 'vette
       return { action: 'send', lng, embargoed: true, version: change }
     }
     case 'lifted': {
-      if (!isPublic(release, now)) return { action: 'cancel', reason: release.status === 'draft' ? 'the release was withdrawn' : 'superseded: the release is under embargo again' }
+      if (!isPublic(release, now))
+        return {
+          action: 'cancel',
+          reason: release.status === 'draft' ? 'the release was withdrawn' : 'superseded: the release is under embargo again',
+        }
       return { action: 'send', lng, embargoed: false, version: change }
     }
     case 'withdrawn': {

@@ -103,7 +103,6 @@ export function loadDeliveries(dir: string, slug: string): Delivery[] {
   return parseDeliveries(text)
 }
 
-
 /** What one recipient has of a release, from the record and the queue. */
 export interface Holding {
   /** The release version they got (`embargoed@…` or `public`), when they got it. */

@@ -147,11 +147,20 @@ export class LockLostError extends PressError {
   override readonly code = 'PRESS_LOCK_LOST'
   override readonly exitCode = 75
   constructor() {
-    super('This run lost the queue lock (it stalled longer than the stale-lock limit and another run took over); it stopped sending. Nothing was sent twice; run `press status` to check.')
+    super(
+      'This run lost the queue lock (it stalled longer than the stale-lock limit and another run took over); it stopped sending. Nothing was sent twice; run `press status` to check.',
+    )
   }
 }
 
-const retryDefaults = { baseMs: 2_000, factor: 2, maxMs: 3_600_000, maxAttempts: 8, inRunMaxWaitMs: 30_000, ledgerRetryMs: [50, 200, 1_000, 3_000, 5_000] as readonly number[] }
+const retryDefaults = {
+  baseMs: 2_000,
+  factor: 2,
+  maxMs: 3_600_000,
+  maxAttempts: 8,
+  inRunMaxWaitMs: 30_000,
+  ledgerRetryMs: [50, 200, 1_000, 3_000, 5_000] as readonly number[],
+}
 
 /** The server accepted a message but the queue could not record it. */
 export class LedgerWriteError extends PressError {
@@ -280,7 +289,9 @@ function baseOf(run: Run, rel: Release, lng: Lng, variant: ContentVariant): Prom
   let found = run.bases.get(key)
   if (found === undefined) {
     const replyTo = rel.contacts.find((c) => c.email)?.email
-    found = run.deps.content(rel.slug, lng, variant).then((content) => composeBase(rel.slug, lng, variant, content, replyTo, run.deps.compose))
+    found = run.deps
+      .content(rel.slug, lng, variant)
+      .then((content) => composeBase(rel.slug, lng, variant, content, replyTo, run.deps.compose))
     run.bases.set(key, found)
   }
   return found
@@ -359,7 +370,14 @@ async function prepare(run: Run, row: LedgerRow, rel: Release | undefined): Prom
     if (decision.action === 'hold') {
       if (decision.until !== undefined) await ledger.hold(row.key, decision.until, now())
       tally(run, 'held')
-      emit(run, { type: 'held', key: row.key, slug: row.slug, email: row.email, error: decision.reason, ...(decision.until === undefined ? {} : { until: decision.until }) })
+      emit(run, {
+        type: 'held',
+        key: row.key,
+        slug: row.slug,
+        email: row.email,
+        error: decision.reason,
+        ...(decision.until === undefined ? {} : { until: decision.until }),
+      })
       return undefined
     }
     if (decision.action === 'recorded') {
@@ -410,14 +428,29 @@ async function recordSendFailure(run: Run, row: LedgerRow, attemptNo: number, ra
     // Connection lost after the whole message was handed over: the server may
     // have taken it, so the row is `unknown` (resent with the same Message-ID).
     await ledger.markDeferred(row.key, { error: text, responseCode: code }, nextAt, now(), { uncertain: error.uncertain })
-    run.failures.set(row.key, { key: row.key, email: row.email, kind: 'temporary', error: text, ...(code === undefined ? {} : { responseCode: code }), deferred: true })
+    run.failures.set(row.key, {
+      key: row.key,
+      email: row.email,
+      kind: 'temporary',
+      error: text,
+      ...(code === undefined ? {} : { responseCode: code }),
+      deferred: true,
+    })
     emit(run, { type: 'deferred', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo, error: text, until: nextAt })
     if (delay <= run.retry.inRunMaxWaitMs) scheduleRetry(run, row.key, delay)
   } else {
-    const reason = error.kind === 'temporary' ? `gave up after ${attemptNo} attempts: ${text}; \`press retry ${row.slug}\` sends it again` : text
+    const reason =
+      error.kind === 'temporary' ? `gave up after ${attemptNo} attempts: ${text}; \`press retry ${row.slug}\` sends it again` : text
     await ledger.markFailed(row.key, { error: reason, responseCode: code }, now())
     tally(run, 'failed')
-    run.failures.set(row.key, { key: row.key, email: row.email, kind: 'permanent', error: reason, ...(code === undefined ? {} : { responseCode: code }), deferred: false })
+    run.failures.set(row.key, {
+      key: row.key,
+      email: row.email,
+      kind: 'permanent',
+      error: reason,
+      ...(code === undefined ? {} : { responseCode: code }),
+      deferred: false,
+    })
     emit(run, { type: 'failed', key: row.key, slug: row.slug, email: row.email, attempt: attemptNo, error: reason })
     if (error.hardBounce && run.deps.onHardBounce) {
       try {
@@ -440,7 +473,10 @@ async function recordSendFailure(run: Run, row: LedgerRow, attemptNo: number, ra
 async function recordAccepted(run: Run, row: LedgerRow, chosen: Prepared['chosen'], response: string, attemptNo: number): Promise<void> {
   const sentAt = run.deps.now()
   try {
-    run.deps.onDelivered?.({ sentAt, email: row.email, lng: chosen.lng, kind: row.kind ?? 'release', version: chosen.version, messageId: row.messageId }, row.slug)
+    run.deps.onDelivered?.(
+      { sentAt, email: row.email, lng: chosen.lng, kind: row.kind ?? 'release', version: chosen.version, messageId: row.messageId },
+      row.slug,
+    )
   } catch (e) {
     run.warnings.push(`Could not write the delivery record of ${row.slug}: ${e instanceof Error ? e.message : String(e)}`)
   }
@@ -465,7 +501,8 @@ async function attempt(run: Run, row: LedgerRow, isRetry: boolean): Promise<void
   try {
     message = composeMessage(prepared.base, { key: row.key, email: row.email, name: row.name, messageId: row.messageId }, run.deps.now())
     // A notice or correction gets its own outbox file beside the release's (`moved-…-jane@….eml`).
-    if (row.kind === 'notice' || row.kind === 'correction') message = { ...message, label: `${(row.change ?? '').replace(/[^a-z0-9-]/gi, '')}-` }
+    if (row.kind === 'notice' || row.kind === 'correction')
+      message = { ...message, label: `${(row.change ?? '').replace(/[^a-z0-9-]/gi, '')}-` }
   } catch (error) {
     if (!(error instanceof ComposeError)) throw error
     return failUncomposable(run, row, error)

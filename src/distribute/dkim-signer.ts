@@ -58,7 +58,8 @@ export function createDkimSigner(options: DkimOptions): DkimSigner {
     const [headers, hash] = await Promise.all([parseHeaders(head), bodyHash])
     const line = dkimSign(headers, hashAlgo, hash, key) as string | false
     // Only a key the crypto module refuses makes it return false; the key was read above.
-    if (line === false) throw new TransportConfigError(`DKIM signing with selector \`${options.keySelector}\` failed; check \`mail.dkim.privateKey\`.`)
+    if (line === false)
+      throw new TransportConfigError(`DKIM signing with selector \`${options.keySelector}\` failed; check \`mail.dkim.privateKey\`.`)
     return Buffer.from(`${line}\r\n`)
   }
 }

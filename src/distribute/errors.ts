@@ -21,7 +21,9 @@ export class ReleaseNotFoundError extends PressError {
 export class DraftReleaseError extends PressError {
   override readonly code = 'PRESS_RELEASE_DRAFT'
   constructor(slug: string) {
-    super(`The release \`${slug}\` is a draft; nothing was planned. Set \`status: ready\` in its frontmatter to send it (\`--dry-run\` shows the plan anyway).`)
+    super(
+      `The release \`${slug}\` is a draft; nothing was planned. Set \`status: ready\` in its frontmatter to send it (\`--dry-run\` shows the plan anyway).`,
+    )
   }
 }
 

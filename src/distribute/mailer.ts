@@ -77,7 +77,13 @@ export class SendError extends PressError {
 
   constructor(
     message: string,
-    details: { kind: FailureKind; responseCode?: number | undefined; command?: string | undefined; response?: string | undefined; uncertain?: boolean | undefined },
+    details: {
+      kind: FailureKind
+      responseCode?: number | undefined
+      command?: string | undefined
+      response?: string | undefined
+      uncertain?: boolean | undefined
+    },
     options?: { cause?: unknown },
   ) {
     super(message, options)
@@ -129,7 +135,13 @@ export function classifySendError(error: unknown, scrub: (text: string) => strin
   // No `cause`: the original error object may carry connection details the
   // CLI would print; everything useful is copied (scrubbed) onto this one.
   const uncertain = e.afterData === true && responseCode === undefined
-  return new SendError(code && !message.includes(code) ? `${message} (${code})` : message, { kind, responseCode, command, response, uncertain })
+  return new SendError(code && !message.includes(code) ? `${message} (${code})` : message, {
+    kind,
+    responseCode,
+    command,
+    response,
+    uncertain,
+  })
 }
 
 /**
@@ -185,7 +197,11 @@ function createOutboxMailer(dir: string): Mailer {
         await rename(temp, file)
       } catch (error) {
         await rm(temp, { force: true })
-        throw new SendError(`Cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`, { kind: 'temporary' }, { cause: error })
+        throw new SendError(
+          `Cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`,
+          { kind: 'temporary' },
+          { cause: error },
+        )
       }
       return { messageId: msg.messageId, response: `outbox ${file}` }
     },
@@ -226,7 +242,12 @@ const socketHighWaterMark = 4 * 1024 * 1024
  */
 function openSocket(host: string, port: number, timeoutMs: number, callback: (error: Error | null, socket?: Socket) => void): void {
   // net.Socket hands its options to stream.Duplex, which honours the threshold; @types/node does not list it.
-  const socketOptions: NetConnectOpts & { writableHighWaterMark: number } = { host, port, noDelay: true, writableHighWaterMark: socketHighWaterMark }
+  const socketOptions: NetConnectOpts & { writableHighWaterMark: number } = {
+    host,
+    port,
+    noDelay: true,
+    writableHighWaterMark: socketHighWaterMark,
+  }
   const socket = connect(socketOptions)
   const timer = setTimeout(() => {
     socket.destroy()
@@ -252,7 +273,9 @@ function createSmtpMailer(url: string, options: MailerOptions): Mailer {
   try {
     parsed = new URL(url)
   } catch {
-    throw new TransportConfigError(`The SMTP URL \`${redactUrl(url)}\` is not a valid URL; write it as \`smtps://user:password@host:465\` (percent-encode special characters in the password).`)
+    throw new TransportConfigError(
+      `The SMTP URL \`${redactUrl(url)}\` is not a valid URL; write it as \`smtps://user:password@host:465\` (percent-encode special characters in the password).`,
+    )
   }
   const user = decodeURIComponent(parsed.username)
   const pass = decodeURIComponent(parsed.password)

@@ -80,7 +80,8 @@ export function renderNotice(input: NoticeInput): EmailContent {
   }
   paragraphs.push(t('notice.release', { title: text.title }))
   const contact = release.contacts.find((c) => c.email)
-  if (contact) paragraphs.push(t('notice.contact', { contact: `${contact.name}${contact.phone ? `, ${contact.phone}` : ''}, ${contact.email}` }))
+  if (contact)
+    paragraphs.push(t('notice.contact', { contact: `${contact.name}${contact.phone ? `, ${contact.phone}` : ''}, ${contact.email}` }))
   const org = t('org.name')
   const html = [
     '<!doctype html>',

@@ -54,9 +54,25 @@ export interface ReconcileResult {
  *
  * @returns 16 hex digits.
  */
-export function planFingerprint(release: Release, recipients: readonly Recipient[], suppressed: ReadonlySet<string>, options: { locales: readonly string[]; translations: string; at?: number | undefined }): string {
-  const list = recipients.map((r) => `${normalizeEmail(r.email)}\t${r.lng}\t${r.embargo ? 1 : 0}\t${r.lists.join(';')}\t${r.name}`).join('\n')
-  return hashOf(release.inputHash, release.status, String(release.embargo?.lift ?? ''), list, [...suppressed].sort().join('\n'), options.locales.join(','), options.translations, String(options.at ?? ''))
+export function planFingerprint(
+  release: Release,
+  recipients: readonly Recipient[],
+  suppressed: ReadonlySet<string>,
+  options: { locales: readonly string[]; translations: string; at?: number | undefined },
+): string {
+  const list = recipients
+    .map((r) => `${normalizeEmail(r.email)}\t${r.lng}\t${r.embargo ? 1 : 0}\t${r.lists.join(';')}\t${r.name}`)
+    .join('\n')
+  return hashOf(
+    release.inputHash,
+    release.status,
+    String(release.embargo?.lift ?? ''),
+    list,
+    [...suppressed].sort().join('\n'),
+    options.locales.join(','),
+    options.translations,
+    String(options.at ?? ''),
+  )
 }
 
 /**
@@ -66,7 +82,13 @@ export function planFingerprint(release: Release, recipients: readonly Recipient
 export function rowAsDelivery(row: LedgerRow): Delivery | undefined {
   if (row.state !== 'sent') return undefined
   const at = row.sentAt ?? row.updatedAt
-  const version = row.version ?? (row.kind === 'release' || row.kind === undefined ? (row.lift !== undefined && at < row.lift ? `embargoed@${new Date(row.lift).toISOString()}` : 'public') : row.change ?? '')
+  const version =
+    row.version ??
+    (row.kind === 'release' || row.kind === undefined
+      ? row.lift !== undefined && at < row.lift
+        ? `embargoed@${new Date(row.lift).toISOString()}`
+        : 'public'
+      : (row.change ?? ''))
   return { sentAt: at, email: row.email, lng: row.lng, kind: row.kind ?? 'release', version, messageId: row.messageId }
 }
 
@@ -75,7 +97,11 @@ export function rowAsDelivery(row: LedgerRow): Delivery | undefined {
  *
  * @returns Holdings by normalised address.
  */
-export async function holdingsOf(ledger: QueueReader, slug: string, deliveriesPath: string | undefined): Promise<Map<string, Holding & { email: string; lng: string }>> {
+export async function holdingsOf(
+  ledger: QueueReader,
+  slug: string,
+  deliveriesPath: string | undefined,
+): Promise<Map<string, Holding & { email: string; lng: string }>> {
   const fromRecord = deliveriesPath === undefined ? [] : loadDeliveries(deliveriesPath, slug)
   const fromQueue = (await ledger.rows({ slug, states: ['sent'] })).map(rowAsDelivery).filter((d): d is Delivery => d !== undefined)
   const all = [...fromRecord, ...fromQueue]
@@ -96,7 +122,12 @@ export async function holdingsOf(ledger: QueueReader, slug: string, deliveriesPa
  * @returns Jobs for `ledger.enqueue`.
  */
 export function planJobs(plan: Plan, domain: string): QueuedJob[] {
-  return plan.jobs.map((job) => ({ ...job, lift: plan.lift, messageId: messageIdFor(job.slug, normalizeEmail(job.email), domain), kind: 'release' as const }))
+  return plan.jobs.map((job) => ({
+    ...job,
+    lift: plan.lift,
+    messageId: messageIdFor(job.slug, normalizeEmail(job.email), domain),
+    kind: 'release' as const,
+  }))
 }
 
 /**
@@ -104,7 +135,18 @@ export function planJobs(plan: Plan, domain: string): QueuedJob[] {
  *
  * @returns The job.
  */
-export function changeJob(options: { slug: string; change: string; kind: 'notice' | 'correction'; email: string; name: string; lng: string; payload?: string | undefined; now: number; domain: string; vetted: boolean }): QueuedJob {
+export function changeJob(options: {
+  slug: string
+  change: string
+  kind: 'notice' | 'correction'
+  email: string
+  name: string
+  lng: string
+  payload?: string | undefined
+  now: number
+  domain: string
+  vetted: boolean
+}): QueuedJob {
   const normalized = normalizeEmail(options.email)
   return {
     key: changeKey(options.slug, options.change, normalized),
@@ -139,7 +181,14 @@ const skipReasons: Record<SkipReason, (release: Release) => string> = {
  *
  * @returns Jobs (not yet queued).
  */
-export function embargoNotices(release: Release, held: ReadonlyMap<string, Holding & { email: string; lng: string }>, recipients: ReadonlyMap<string, Recipient>, suppressed: ReadonlySet<string>, now: number, domain: string): QueuedJob[] {
+export function embargoNotices(
+  release: Release,
+  held: ReadonlyMap<string, Holding & { email: string; lng: string }>,
+  recipients: ReadonlyMap<string, Recipient>,
+  suppressed: ReadonlySet<string>,
+  now: number,
+  domain: string,
+): QueuedJob[] {
   if (release.status !== 'ready') return []
   const current = release.embargo?.lift
   const jobs: QueuedJob[] = []
@@ -184,13 +233,23 @@ export function embargoNotices(release: Release, held: ReadonlyMap<string, Holdi
  */
 export async function reconcileRelease(input: ReconcileInput): Promise<ReconcileResult> {
   const { ledger, release, record, recipients, suppressed, now, domain } = input
-  const fingerprint = planFingerprint(release, recipients, suppressed, { locales: input.locales, translations: input.translations, at: record.at })
+  const fingerprint = planFingerprint(release, recipients, suppressed, {
+    locales: input.locales,
+    translations: input.translations,
+    at: record.at,
+  })
   if (input.force !== true && record.fingerprint === fingerprint) return { slug: release.slug, changed: false, notices: 0 }
 
   let plan: Plan | undefined
   let enqueued: EnqueueResult | undefined
   if (record.withdrawnAt === undefined && release.status === 'ready') {
-    plan = planSends(release, recipients, { now, ...(record.at === undefined ? {} : { at: record.at }), suppressed, locales: input.locales, translations: input.translations })
+    plan = planSends(release, recipients, {
+      now,
+      ...(record.at === undefined ? {} : { at: record.at }),
+      suppressed,
+      locales: input.locales,
+      translations: input.translations,
+    })
     enqueued = await ledger.enqueue(release.slug, planJobs(plan, domain), now)
     // Unsent rows of people the plan no longer has are cancelled with the reason. Under
     // `strict`, recipients refused for their translation keep their rows (held at hand-over).
@@ -216,4 +275,3 @@ export async function reconcileRelease(input: ReconcileInput): Promise<Reconcile
   await ledger.setPlan(release.slug, { ...record, fingerprint })
   return { slug: release.slug, changed: true, ...(plan ? { plan } : {}), ...(enqueued ? { enqueued } : {}), notices: notices.length }
 }
-

@@ -145,8 +145,7 @@ export function installFastDataStream(load?: () => unknown): boolean {
   let result = false
   try {
     const DataStream = (load ?? (() => createRequire(import.meta.url)('nodemailer/lib/smtp-connection/data-stream.js')))() as
-      | (new () => Transform & DataStreamState)
-      | undefined
+      (new () => Transform & DataStreamState) | undefined
     const proto = (typeof DataStream === 'function' ? DataStream.prototype : undefined) as Record<string, unknown> | undefined
     const original = proto?.['_transform']
     if (DataStream !== undefined && proto !== undefined && typeof original === 'function' && original !== fastDataTransform) {

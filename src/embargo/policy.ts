@@ -7,9 +7,7 @@
 import type { Recipient, Release } from '../types.js'
 
 /** What to do with one release for one recipient at a given time. */
-export type Decision =
-  | { action: 'send-now'; banner: 'embargoed' | 'none' }
-  | { action: 'hold'; until: number; reason: 'embargo' }
+export type Decision = { action: 'send-now'; banner: 'embargoed' | 'none' } | { action: 'hold'; until: number; reason: 'embargo' }
 
 /**
  * True when the release may appear on the public site at `now` (epoch ms):

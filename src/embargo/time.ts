@@ -111,7 +111,11 @@ export function parseInstantText(value: string, zone: string | undefined, wordin
     const checked = checkZone(zone, `${zoneKey} ${JSON.stringify(zone)}`)
     if (!checked.ok) return { ok: false, ruleId: 'embargo-bad-zone', reason: checked.reason }
     if (ianaZone !== undefined && ianaZone !== checked.zone) {
-      return { ok: false, ruleId: 'embargo-zone-mismatch', reason: `${name} ${quoted} names ${ianaZone} but ${zoneKey} is ${checked.zone}; keep one of them` }
+      return {
+        ok: false,
+        ruleId: 'embargo-zone-mismatch',
+        reason: `${name} ${quoted} names ${ianaZone} but ${zoneKey} is ${checked.zone}; keep one of them`,
+      }
     }
     ianaZone = checked.zone
   }
@@ -150,7 +154,11 @@ export function parseInstantText(value: string, zone: string | undefined, wordin
     const offsetText = zulu !== undefined ? 'Z' : `${sign}${oh}:${om ?? '00'}`
     const written = DateTime.fromISO(`${localIso}${offsetText}`, { setZone: true })
     if (!written.isValid) {
-      return { ok: false, ruleId: 'embargo-invalid', reason: `${name} ${quoted} has an impossible offset ${offsetText} (${expectedFormat(wording)})` }
+      return {
+        ok: false,
+        ruleId: 'embargo-invalid',
+        reason: `${name} ${quoted} has an impossible offset ${offsetText} (${expectedFormat(wording)})`,
+      }
     }
     const lift = written.toMillis()
     if (ianaZone === undefined) return { ok: true, ms: lift, zone: written.zoneName ?? 'UTC' }
@@ -171,11 +179,16 @@ export function parseInstantText(value: string, zone: string | undefined, wordin
   }
 
   if (ianaZone === undefined) {
-    return { ok: false, ruleId: 'embargo-no-zone', reason: `${name} ${quoted} has no time zone (${(({ offset, zone, spaced }) => (wording.zoneKey !== undefined ? `write ${offset} or add ${wording.zoneKey}: ${zone}` : `write ${offset} or ${spaced} ${zone}`))(hint(localIso))})` }
+    return {
+      ok: false,
+      ruleId: 'embargo-no-zone',
+      reason: `${name} ${quoted} has no time zone (${(({ offset, zone, spaced }) => (wording.zoneKey !== undefined ? `write ${offset} or add ${wording.zoneKey}: ${zone}` : `write ${offset} or ${spaced} ${zone}`))(hint(localIso))})`,
+    }
   }
 
   const inZone = DateTime.fromObject(local, { zone: ianaZone })
-  if (!sameLocal(inZone, local)) return { ok: false, ruleId: 'embargo-nonexistent-time', reason: gapReason(`${name} ${quoted}`, inZone, ianaZone) }
+  if (!sameLocal(inZone, local))
+    return { ok: false, ruleId: 'embargo-nonexistent-time', reason: gapReason(`${name} ${quoted}`, inZone, ianaZone) }
 
   const candidates = inZone.getPossibleOffsets()
   if (candidates.length > 1) {
@@ -186,8 +199,7 @@ export function parseInstantText(value: string, zone: string | undefined, wordin
       ok: false,
       ruleId: 'embargo-ambiguous-time',
       reason:
-        `${name} ${quoted} happens twice in ${ianaZone} (the clocks go back that night); ` +
-        `write the offset explicitly: ${options}`,
+        `${name} ${quoted} happens twice in ${ianaZone} (the clocks go back that night); ` + `write the offset explicitly: ${options}`,
     }
   }
 
@@ -320,8 +332,7 @@ export function formatInstantUtc(ms: number): string {
  * the time you gave`. Otherwise undefined.
  */
 export function clockMismatchWarning(ms: number): string | undefined {
-  const gap = (t: DateTime): number =>
-    t.setZone('Europe/London').offset - t.setZone('America/New_York').offset
+  const gap = (t: DateTime): number => t.setZone('Europe/London').offset - t.setZone('America/New_York').offset
   const at = DateTime.fromMillis(ms, { zone: 'UTC' })
   const usual = gap(DateTime.fromObject({ year: at.year, month: 1, day: 15, hour: 12 }, { zone: 'UTC' }))
   const now = gap(at)
@@ -437,7 +448,8 @@ function gapReason(subject: string, shifted: DateTime, zone: string): string {
   const z = IANAZone.create(zone)
   let hi = shifted.toMillis()
   let lo = hi - 2 * 86_400_000
-  if (z.offset(lo) === after) return `${subject} does not exist in ${zone}: the clocks skip that time (give the offset explicitly, or pick a time outside the gap)`
+  if (z.offset(lo) === after)
+    return `${subject} does not exist in ${zone}: the clocks skip that time (give the offset explicitly, or pick a time outside the gap)`
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2)
     if (z.offset(mid) === after) hi = mid
@@ -460,7 +472,10 @@ function gapReason(subject: string, shifted: DateTime, zone: string): string {
  * so the same date came out two ways; we always write plain spaces.
  */
 function localDate(dt: DateTime, lng: Lng, options: Intl.DateTimeFormatOptions): string {
-  return dt.setLocale(dateLocale(lng)).toLocaleString(options).replace(/[\u00a0\u202f]/g, ' ')
+  return dt
+    .setLocale(dateLocale(lng))
+    .toLocaleString(options)
+    .replace(/[\u00a0\u202f]/g, ' ')
 }
 
 // English notices use day-month-year ("14 March 2031"), which en-GB gives.

@@ -52,7 +52,16 @@ export async function loadCatalogs(
     try {
       names = (await readdir(path.join(dir, lng))).filter((n) => n.endsWith('.json')).sort()
     } catch {
-      messages.push(diagnostic(`${shownDir}/${lng}`, undefined, 'error', `no catalogs for \`${lng}\`; create ${shownDir}/${lng}/common.json`, 'catalog-missing', source))
+      messages.push(
+        diagnostic(
+          `${shownDir}/${lng}`,
+          undefined,
+          'error',
+          `no catalogs for \`${lng}\`; create ${shownDir}/${lng}/common.json`,
+          'catalog-missing',
+          source,
+        ),
+      )
       continue
     }
     for (const name of names) {
@@ -62,7 +71,16 @@ export async function loadCatalogs(
       try {
         const decoded = decodeUtf8(readSafeFile(path.join(dir, lng, name), dir, file, 4 * 1024 * 1024))
         if (!decoded.ok) {
-          messages.push(diagnostic(file, { line: decoded.line, column: decoded.column }, 'error', `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the catalog as UTF-8`, 'not-utf8', source))
+          messages.push(
+            diagnostic(
+              file,
+              { line: decoded.line, column: decoded.column },
+              'error',
+              `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the catalog as UTF-8`,
+              'not-utf8',
+              source,
+            ),
+          )
           continue
         }
         text = decoded.text
@@ -101,8 +119,19 @@ function collectPlaces(
   for (const [key, value] of Object.entries(tree)) {
     const keyPath = [...prefix, key]
     if (typeof value === 'string') out.set(`${ns}:${keyPath.join('.')}`, { file, place: placeOf(data, keyPath, 'key') })
-    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) collectPlaces(data, value, keyPath, ns, file, out, messages)
-    else messages.push(diagnostic(file, placeOf(data, keyPath), 'error', `\`${keyPath.join('.')}\` should be a string or an object of strings`, 'catalog-bad-value', source))
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      collectPlaces(data, value, keyPath, ns, file, out, messages)
+    else
+      messages.push(
+        diagnostic(
+          file,
+          placeOf(data, keyPath),
+          'error',
+          `\`${keyPath.join('.')}\` should be a string or an object of strings`,
+          'catalog-bad-value',
+          source,
+        ),
+      )
   }
 }
 
@@ -170,7 +199,14 @@ export function checkCatalogs(catalogs: Catalogs, locales: readonly string[]): V
         const missing = needed.filter((form) => !entry.forms.has(form))
         if (missing.length > 0) {
           messages.push(
-            diagnostic(at.file, at.place, 'error', `plural \`${base}\` lacks the ${lng} form${missing.length > 1 ? 's' : ''} ${missing.map((f) => `\`${base.split(':')[1]}_${f}\``).join(', ')} (${lng} needs ${needed.join(', ')})`, 'plural-missing-form', source),
+            diagnostic(
+              at.file,
+              at.place,
+              'error',
+              `plural \`${base}\` lacks the ${lng} form${missing.length > 1 ? 's' : ''} ${missing.map((f) => `\`${base.split(':')[1]}_${f}\``).join(', ')} (${lng} needs ${needed.join(', ')})`,
+              'plural-missing-form',
+              source,
+            ),
           )
         }
       }
@@ -178,21 +214,46 @@ export function checkCatalogs(catalogs: Catalogs, locales: readonly string[]): V
         // "Контакт для СМИ" as `_one` is also printed for 21 and 31 contacts:
         // a plural form that does not show the number reads wrong there.
         messages.push(
-          diagnostic(at.file, at.place, 'error', `plural \`${base}\` does not print {{count}}, but the ${lng} \`one\` form is also used for ${beyondOne(lng).join(', ')}…; print {{count}} in every form, or use separate keys for one and several`, 'plural-without-count', source),
+          diagnostic(
+            at.file,
+            at.place,
+            'error',
+            `plural \`${base}\` does not print {{count}}, but the ${lng} \`one\` form is also used for ${beyondOne(lng).join(', ')}…; print {{count}} in every form, or use separate keys for one and several`,
+            'plural-without-count',
+            source,
+          ),
         )
       }
       for (const other of locales) {
         if (other === lng) continue
         const theirs = info.get(other)!.get(base)
         if (!theirs) {
-          messages.push(diagnostic(at.file, at.place, 'error', `key \`${base}\` is in ${lng} but missing in ${other}; add it to locales/${other}/${base.split(':')[0]}.json`, 'catalog-missing-key', source))
+          messages.push(
+            diagnostic(
+              at.file,
+              at.place,
+              'error',
+              `key \`${base}\` is in ${lng} but missing in ${other}; add it to locales/${other}/${base.split(':')[0]}.json`,
+              'catalog-missing-key',
+              source,
+            ),
+          )
           continue
         }
         if (entry.forms.size > 0 && theirs.forms.size === 0) {
           const there = where(other, theirs.firstKey)
           const key = base.split(':')[1]
           messages.push(
-            diagnostic(there.file, there.place, 'error', `\`${key}\` is a plain string in ${other} but has plural forms in ${lng}; write ${pluralForms(other).map((f) => `\`${key}_${f}\``).join(', ')} (${other} needs ${pluralForms(other).join(', ')})`, 'plural-plain-mix', source),
+            diagnostic(
+              there.file,
+              there.place,
+              'error',
+              `\`${key}\` is a plain string in ${other} but has plural forms in ${lng}; write ${pluralForms(other)
+                .map((f) => `\`${key}_${f}\``)
+                .join(', ')} (${other} needs ${pluralForms(other).join(', ')})`,
+              'plural-plain-mix',
+              source,
+            ),
           )
           continue
         }
@@ -201,7 +262,14 @@ export function checkCatalogs(catalogs: Catalogs, locales: readonly string[]): V
           const b = [...theirs.variables].filter((v) => v !== 'count').sort()
           if (a.join(',') !== b.join(',')) {
             messages.push(
-              diagnostic(at.file, at.place, 'error', `key \`${base}\` uses ${fmtVars(a)} in ${lng} but ${fmtVars(b)} in ${other}; the same variables must appear in every language`, 'catalog-variables-differ', source),
+              diagnostic(
+                at.file,
+                at.place,
+                'error',
+                `key \`${base}\` uses ${fmtVars(a)} in ${lng} but ${fmtVars(b)} in ${other}; the same variables must appear in every language`,
+                'catalog-variables-differ',
+                source,
+              ),
             )
           }
         }

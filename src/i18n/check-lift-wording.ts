@@ -28,7 +28,14 @@ export function checkLiftWording(catalogs: Catalogs, locales: readonly string[],
     const first = locales[0]
     if (first === undefined) break
     messages.push(
-      diagnostic(`${shownDir}/${first}/common.json`, undefined, 'error', `key \`common:${key}\` is missing in every language; the embargo notice prints it (add it to common.json of each language, see docs/templates.md)`, 'catalog-missing-key', source),
+      diagnostic(
+        `${shownDir}/${first}/common.json`,
+        undefined,
+        'error',
+        `key \`common:${key}\` is missing in every language; the embargo notice prints it (add it to common.json of each language, see docs/templates.md)`,
+        'catalog-missing-key',
+        source,
+      ),
     )
   }
   for (const lng of locales) {

@@ -73,7 +73,11 @@ export function createTranslator(catalogs: Catalogs, locales: readonly string[],
         // i18next's missing-key handler only fires when no language has the
         // key; a key found only in the fallback language is "found". Ask for
         // the details to record those too, as this module promises.
-        const details = fixed(key, { ...(values as Record<string, unknown>), returnDetails: true }) as unknown as { res: unknown; usedLng?: string; usedNS?: string }
+        const details = fixed(key, { ...(values as Record<string, unknown>), returnDetails: true }) as unknown as {
+          res: unknown
+          usedLng?: string
+          usedNS?: string
+        }
         if (details.usedLng !== undefined && details.usedLng !== lng) {
           missing.add(`${lng} ${details.usedNS ?? 'common'}:${key.includes(':') ? key.slice(key.indexOf(':') + 1) : key}`)
         }

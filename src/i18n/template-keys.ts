@@ -61,7 +61,8 @@ export function checkTemplateKeys(uses: readonly TemplateKeyUse[], catalogs: Cat
   const keysOf = new Map<string, Set<string>>()
   for (const lng of locales) {
     const keys = new Set<string>()
-    for (const [ns, tree] of Object.entries(catalogs.resources[lng] ?? {})) for (const key of flattenCatalog(tree).keys()) keys.add(`${ns}:${key}`)
+    for (const [ns, tree] of Object.entries(catalogs.resources[lng] ?? {}))
+      for (const key of flattenCatalog(tree).keys()) keys.add(`${ns}:${key}`)
     keysOf.set(lng, keys)
   }
   const reported = new Set<string>()
@@ -75,7 +76,16 @@ export function checkTemplateKeys(uses: readonly TemplateKeyUse[], catalogs: Cat
     if (!locales.some(has)) {
       if (reported.has(found.key)) continue
       reported.add(found.key)
-      messages.push(diagnostic(found.file, place, 'error', `\`${key}\` is not in any catalog; add it to ${locales.map((lng) => `locales/${lng}/${ns}.json`).join(' and ')}`, 'template-key-missing', source))
+      messages.push(
+        diagnostic(
+          found.file,
+          place,
+          'error',
+          `\`${key}\` is not in any catalog; add it to ${locales.map((lng) => `locales/${lng}/${ns}.json`).join(' and ')}`,
+          'template-key-missing',
+          source,
+        ),
+      )
       continue
     }
     // A key plural in one language and plain in another is reported by checkCatalogs.
@@ -84,7 +94,16 @@ export function checkTemplateKeys(uses: readonly TemplateKeyUse[], catalogs: Cat
       if (!keysOf.get(lng)!.has(found.key) || reported.has(`${lng} ${found.key}`)) continue
       reported.add(`${lng} ${found.key}`)
       messages.push(
-        diagnostic(found.file, place, 'error', `\`${key}\` is printed with a count here, but locales/${lng}/${ns}.json has one plain string for it; write ${pluralForms(lng).map((f) => `\`${key}_${f}\``).join(', ')}`, 'template-key-not-plural', source),
+        diagnostic(
+          found.file,
+          place,
+          'error',
+          `\`${key}\` is printed with a count here, but locales/${lng}/${ns}.json has one plain string for it; write ${pluralForms(lng)
+            .map((f) => `\`${key}_${f}\``)
+            .join(', ')}`,
+          'template-key-not-plural',
+          source,
+        ),
       )
     }
   }

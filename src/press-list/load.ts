@@ -38,7 +38,11 @@ export async function loadPressList(path: string, displayPath: string, rules: Pr
       )
     }
     const reason = error instanceof Error ? error.message : String(error)
-    return fail(displayPath, `Cannot read the press list \`${displayPath}\` (${reason}); check that it is a readable file`, 'press-list-unreadable')
+    return fail(
+      displayPath,
+      `Cannot read the press list \`${displayPath}\` (${reason}); check that it is a readable file`,
+      'press-list-unreadable',
+    )
   }
 
   let text: string

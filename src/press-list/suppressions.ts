@@ -64,13 +64,23 @@ export function parseSuppressionFile(text: string): { entries: SuppressionEntry[
     const hash = raw.indexOf('#')
     const content = hash === -1 ? raw : raw.slice(0, hash)
     const comment = hash === -1 ? '' : raw.slice(hash + 1).trim()
-    const fields = content.split(',').map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim())
+    const fields = content.split(',').map((f) =>
+      f
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .trim(),
+    )
     const email = normalizeEmail(fields[0] ?? '')
     if (email === '' && fields.slice(1).every((f) => f === '')) return
     if (email === 'email') return
     const column = raw.length - raw.trimStart().length + 1
     if (!looksLikeAddress(email)) {
-      problems.push({ line, column, severity: 'error', message: `\`${(fields[0] ?? '').trim() || content.trim()}\` is not an email address; write one address at the start of the line, e.g. \`jane@example.com # unsubscribed, 2031-03-14T09:00:00.000Z\`` })
+      problems.push({
+        line,
+        column,
+        severity: 'error',
+        message: `\`${(fields[0] ?? '').trim() || content.trim()}\` is not an email address; write one address at the start of the line, e.g. \`jane@example.com # unsubscribed, 2031-03-14T09:00:00.000Z\``,
+      })
       return
     }
     let reason: string | undefined
@@ -90,7 +100,12 @@ export function parseSuppressionFile(text: string): { entries: SuppressionEntry[
     if (time !== undefined) {
       at = Date.parse(time)
       if (!isoTime.test(time) || Number.isNaN(at)) {
-        problems.push({ line, column: raw.indexOf(time) + 1, severity: 'warning', message: `\`${time}\` is not a date or time; write it as ISO 8601, e.g. \`2031-03-14T09:00:00.000Z\`` })
+        problems.push({
+          line,
+          column: raw.indexOf(time) + 1,
+          severity: 'warning',
+          message: `\`${time}\` is not a date or time; write it as ISO 8601, e.g. \`2031-03-14T09:00:00.000Z\``,
+        })
         at = undefined
       }
     }
@@ -181,10 +196,14 @@ async function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T>
           }
           throw error
         }
-        const age = await stat(lock).then((s) => s.mtimeMs, () => undefined)
+        const age = await stat(lock).then(
+          (s) => s.mtimeMs,
+          () => undefined,
+        )
         // A lock older than any real change belongs to a process that died holding it.
         if (age !== undefined && performance.timeOrigin + performance.now() - age > staleLockMs) await rm(lock, { force: true })
-        if (attempt > 2_000) throw new SuppressionFileError(`The suppression file is locked by \`${lock}\`; if no press command is running, delete that file.`)
+        if (attempt > 2_000)
+          throw new SuppressionFileError(`The suppression file is locked by \`${lock}\`; if no press command is running, delete that file.`)
         await sleep(10)
       }
     }
@@ -238,7 +257,10 @@ export async function suppress(path: string, email: string, reason: string, at: 
     const existing = await readText(file)
     if (parseSuppressions(existing).has(key)) return false
     // The reason is free text (a bounce message); keep it on one line, without the comment sign.
-    const comment = reason.replace(/[\r\n]+/g, ' ').replace(/#/g, '').trim()
+    const comment = reason
+      .replace(/[\r\n]+/g, ' ')
+      .replace(/#/g, '')
+      .trim()
     const line = `${key} # ${comment ? `${comment}, ` : ''}${at.toISOString()}\n`
     // A hand-edited file may lack its final newline.
     await writeAtomic(file, existing !== '' && !existing.endsWith('\n') ? `${existing}\n${line}` : `${existing}${line}`)
@@ -277,7 +299,11 @@ export async function addSuppression(path: string, email: string, reason: string
  * @returns
  *   The removed entry, or undefined when the address was not there or `only` refused.
  */
-export async function removeSuppression(path: string, email: string, only: (entry: SuppressionEntry) => boolean = () => true): Promise<SuppressionEntry | undefined> {
+export async function removeSuppression(
+  path: string,
+  email: string,
+  only: (entry: SuppressionEntry) => boolean = () => true,
+): Promise<SuppressionEntry | undefined> {
   const key = checkKey(email)
   const file = resolve(path)
   return withFileLock(file, async () => {

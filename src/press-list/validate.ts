@@ -92,7 +92,13 @@ export function parsePressList(text: string, file: string, rules: PressListRules
   const header = rows[0]
   if (!header) {
     if (csvError) reportCsvError(csvError.error, csvError.line, report)
-    else report(`The press list is empty; start it with the header line \`${exampleHeader}\` and add one row per journalist`, { line: 1, column: 1 }, 'press-list-empty', false)
+    else
+      report(
+        `The press list is empty; start it with the header line \`${exampleHeader}\` and add one row per journalist`,
+        { line: 1, column: 1 },
+        'press-list-empty',
+        false,
+      )
     return { recipients, messages }
   }
 
@@ -309,7 +315,13 @@ function checkEmailField(row: RowContext, firstSeen: Map<string, number>, report
 function checkName(row: RowContext, report: Report): string | undefined {
   const name = row.get('name')
   if (!/[\r\n]/.test(name)) return name
-  report(`Name \`${show(name)}\` contains a line break; names go into email headers, so write the name on one line`, row.at('name'), 'press-list-name', true, { actual: name })
+  report(
+    `Name \`${show(name)}\` contains a line break; names go into email headers, so write the name on one line`,
+    row.at('name'),
+    'press-list-name',
+    true,
+    { actual: name },
+  )
   return undefined
 }
 
@@ -376,8 +388,9 @@ function checkEmail(email: string): string | undefined {
   const shown = `\`${show(email)}\``
   if (/[\r\n]/.test(email)) return `Address ${shown} contains a line break; write one address on one line`
   if (/[,;]/.test(email)) return `Address ${shown} contains \`,\` or \`;\`; put one address per row`
-  if (/[<>]/.test(email)) return `Address ${shown} contains \`<\` or \`>\`; write the bare address (\`jane@example.com\`) and the person's name in the \`name\` column`
-   
+  if (/[<>]/.test(email))
+    return `Address ${shown} contains \`<\` or \`>\`; write the bare address (\`jane@example.com\`) and the person's name in the \`name\` column`
+
   if (/[\u0000-\u001f\u007f]/.test(email)) return `Address ${shown} contains an invisible control character; retype it`
   if (/\s/.test(email)) return `Address ${shown} contains a space; remove it`
   if (addressProblem(email) !== undefined) {
@@ -389,7 +402,14 @@ function checkEmail(email: string): string | undefined {
 /** Split `a;b|c` into trimmed, non-empty, distinct list names. */
 function splitLists(value: string): string[] {
   if (value === '') return []
-  return [...new Set(value.split(/[;|]/).map((list) => list.trim()).filter((list) => list !== ''))]
+  return [
+    ...new Set(
+      value
+        .split(/[;|]/)
+        .map((list) => list.trim())
+        .filter((list) => list !== ''),
+    ),
+  ]
 }
 
 /** A hint for a header that lacks required columns. */

@@ -93,7 +93,8 @@ const translationLabels: Record<TranslationState['state'], string> = {
 function matrix(office: Office, now: number, distribution: DashboardInput['distribution']): string {
   const { config } = office
   const releases = office.releases
-  if (releases.length === 0) return '<section><h2>Releases</h2><p class="empty">No releases yet. Create one with <code>press new &lt;slug&gt;</code>.</p></section>'
+  if (releases.length === 0)
+    return '<section><h2>Releases</h2><p class="empty">No releases yet. Create one with <code>press new &lt;slug&gt;</code>.</p></section>'
   const withCounts = distribution !== undefined
   const counts = distribution && !('error' in distribution) ? (distribution as DistributionStatus) : undefined
   const head = `<tr><th scope="col">Release</th><th scope="col">Status</th>${config.locales.map((lng) => `<th scope="col">${escapeHtml(lng)}</th>`).join('')}${withCounts ? '<th scope="col">Distribution</th>' : ''}</tr>`
@@ -110,7 +111,9 @@ function matrix(office: Office, now: number, distribution: DashboardInput['distr
       const publicationPill = `<span class="pill p-${publication.state}">${escapeHtml(publication.state)}</span>`
       return `<td class="cell" data-label="${escapeHtml(state.lng)}">${publicationPill}${translation}<span class="links"><a href="${escapeHtml(page)}">page</a> · <a href="${escapeHtml(pdf)}" target="_blank">PDF</a></span></td>`
     })
-    const lift = release.embargo ? `<span class="note">lift ${escapeHtml(formatLift(release.embargo, 'en', config.embargo.zones, toolWords))}</span>` : ''
+    const lift = release.embargo
+      ? `<span class="note">lift ${escapeHtml(formatLift(release.embargo, 'en', config.embargo.zones, toolWords))}</span>`
+      : ''
     let dist = ''
     if (withCounts) {
       const c = counts?.[release.slug]
@@ -120,7 +123,10 @@ function matrix(office: Office, now: number, distribution: DashboardInput['distr
     }
     return `<tr class="row-${publication.state}"><th scope="row"><a class="title" href="/${escapeHtml(release.source)}/${escapeHtml(release.slug)}/">${escapeHtml(source.title)}</a><span class="slug">${escapeHtml(release.slug)} · ${escapeHtml(formatDate(release.date, 'en'))}</span></th><td data-label="Status"><span class="status s-${publication.state}">${escapeHtml(publication.text)}</span>${lift}</td>${cells.join('')}${dist}</tr>`
   })
-  const unavailable = distribution && 'error' in distribution ? `<p class="note">Distribution status unavailable: ${escapeHtml(String(distribution.error))}</p>` : ''
+  const unavailable =
+    distribution && 'error' in distribution
+      ? `<p class="note">Distribution status unavailable: ${escapeHtml(String(distribution.error))}</p>`
+      : ''
   return `<section>
 <h2>Releases <span class="count-total">${releases.length}</span></h2>
 <div class="table"><table>
@@ -150,8 +156,10 @@ ${items.length === 0 ? '<p class="empty">No embargo is waiting to lift.</p>' : `
 }
 
 function diagnostics(errors: readonly string[], warnings: readonly string[]): string {
-  if (errors.length === 0 && warnings.length === 0) return '<section><h2>Diagnostics</h2><p class="empty">No errors or warnings.</p></section>'
-  const list = (lines: readonly string[], kind: string) => (lines.length === 0 ? '' : `<pre class="diag ${kind}">${lines.map((line) => escapeHtml(line)).join('\n')}</pre>`)
+  if (errors.length === 0 && warnings.length === 0)
+    return '<section><h2>Diagnostics</h2><p class="empty">No errors or warnings.</p></section>'
+  const list = (lines: readonly string[], kind: string) =>
+    lines.length === 0 ? '' : `<pre class="diag ${kind}">${lines.map((line) => escapeHtml(line)).join('\n')}</pre>`
   return `<section><h2>Diagnostics</h2>${list(errors, 'errors')}${list(warnings, 'warnings')}</section>`
 }
 

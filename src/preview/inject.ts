@@ -41,10 +41,15 @@ export interface Injection {
  */
 export function injectPreview(html: string, injection: Injection): string {
   if (injection.listing && injection.listing.size > 0) html = markListings(html, injection.listing)
-  const top = [injection.mark ? banner(injection.mark, injection.now) : '', injection.errors.length > 0 ? overlay(injection.errors, injection.overlayNote) : ''].join('')
+  const top = [
+    injection.mark ? banner(injection.mark, injection.now) : '',
+    injection.errors.length > 0 ? overlay(injection.errors, injection.overlayNote) : '',
+  ].join('')
   const bottom = [injection.bar === false ? '' : bar(injection.mark), reloadScript(injection.version)].join('')
   const bodyOpen = /<body\b[^>]*>/i.exec(html)
-  let out = bodyOpen ? `${html.slice(0, bodyOpen.index + bodyOpen[0].length)}\n${top}${html.slice(bodyOpen.index + bodyOpen[0].length)}` : `${top}${html}`
+  let out = bodyOpen
+    ? `${html.slice(0, bodyOpen.index + bodyOpen[0].length)}\n${top}${html.slice(bodyOpen.index + bodyOpen[0].length)}`
+    : `${top}${html}`
   const bodyClose = out.toLowerCase().lastIndexOf('</body>')
   out = bodyClose === -1 ? `${out}${bottom}` : `${out.slice(0, bodyClose)}${bottom}\n${out.slice(bodyClose)}`
   const headClose = out.toLowerCase().indexOf('</head>')
@@ -122,7 +127,9 @@ function banner(mark: PageMark, now: number): string {
     mark.state === 'embargoed'
       ? `<strong>Embargoed until ${escapeHtml(mark.liftText ?? '')}</strong> (${escapeHtml(relativeTime(mark.lift ?? now, now))}). This preview is for the office: the page is not public and press build leaves it out of dist/ until the lift.`
       : `<strong>Draft</strong>. This release has <code>status: draft</code>: press build does not publish it (set <code>status: ready</code> when it is final).${
-          mark.underEmbargo ? ` <strong>Embargoed until ${escapeHtml(mark.liftText ?? '')}</strong> (${escapeHtml(relativeTime(mark.lift ?? now, now))}).` : ''
+          mark.underEmbargo
+            ? ` <strong>Embargoed until ${escapeHtml(mark.liftText ?? '')}</strong> (${escapeHtml(relativeTime(mark.lift ?? now, now))}).`
+            : ''
         }`
   return `<div id="__press-banner" class="__press-${mark.state}" role="status"><span class="__press-tag">Preview</span> ${text}${mark.pdfUrl ? ` <a href="${escapeHtml(mark.pdfUrl)}" target="_blank">Open the PDF</a>` : ''}</div>`
 }

@@ -81,12 +81,14 @@ export class PreviewListenError extends PressError {
   override readonly code = 'PRESS_PREVIEW_LISTEN'
   constructor(host: string, port: number, cause: unknown) {
     const reason = (cause as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use' : (cause as Error).message
-    super(`Cannot serve the preview on ${host}:${port}: ${reason}. Pass another port with \`--port <n>\` (\`--port 0\` picks a free one).`, { cause })
+    super(
+      `Cannot serve the preview on ${host}:${port}: ${reason}. Pass another port with \`--port <n>\` (\`--port 0\` picks a free one).`,
+      { cause },
+    )
   }
 }
 
 const exitSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
-
 
 /**
  * Start the preview of the office in `root`.
@@ -125,7 +127,8 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
     try {
       const edited = site && office ? editedReleases(changed, office) : undefined
       // After a broken edit, only an edit of the same release(s) can be taken alone.
-      const alone = edited !== undefined && (errors.length === 0 || (errorSlugs !== undefined && errorSlugs.every((slug) => edited.includes(slug))))
+      const alone =
+        edited !== undefined && (errors.length === 0 || (errorSlugs !== undefined && errorSlugs.every((slug) => edited.includes(slug))))
       if (edited && alone && site && office) {
         ok = await reloadReleases(edited, site, office)
         scope = 'release'
@@ -287,7 +290,13 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
     res.setHeader('X-Content-Type-Options', 'nosniff')
     if (!hostAllowed(req.headers.host)) {
       // A page on another site that rebinds its name to 127.0.0.1 must not read embargoed releases.
-      return send(res, req, 403, 'text/plain; charset=utf-8', 'This preview only answers to localhost or an IP address, not to a name (a page elsewhere could rebind its name to this address).\n')
+      return send(
+        res,
+        req,
+        403,
+        'text/plain; charset=utf-8',
+        'This preview only answers to localhost or an IP address, not to a name (a page elsewhere could rebind its name to this address).\n',
+      )
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
@@ -307,7 +316,13 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
 
     const current = site
     if (!current) {
-      return send(res, req, 500, 'text/html; charset=utf-8', previewMessagePage('The office has errors', 'Nothing can be shown until the office loads.', injection()))
+      return send(
+        res,
+        req,
+        500,
+        'text/html; charset=utf-8',
+        previewMessagePage('The office has errors', 'Nothing can be shown until the office loads.', injection()),
+      )
     }
     await current.settle(pathname)
     const resource = current.resolve(pathname)
@@ -322,9 +337,18 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
           html = resource.render()
         } catch (error) {
           const message = describeError(error, officeRoot)
-          return send(res, req, 500, 'text/html; charset=utf-8', previewMessagePage('This page could not be rendered', message, injection({ errors: [...errors, message] })))
+          return send(
+            res,
+            req,
+            500,
+            'text/html; charset=utf-8',
+            previewMessagePage('This page could not be rendered', message, injection({ errors: [...errors, message] })),
+          )
         }
-        const extra = errors.length > 0 ? { overlayNote: 'The page shows the last version that loaded. Fix the file and save it: this page reloads by itself.' } : {}
+        const extra =
+          errors.length > 0
+            ? { overlayNote: 'The page shows the last version that loaded. Fix the file and save it: this page reloads by itself.' }
+            : {}
         // A release page has its banner; every other page (indexes, chooser) badges the releases it lists.
         const marks = resource.mark ? { mark: resource.mark } : { listing: current.listing }
         return send(res, req, 200, 'text/html; charset=utf-8', injectPreview(html, injection({ ...marks, ...extra })))
@@ -369,7 +393,13 @@ export async function startPreview(root: string, options: PreviewOptions): Promi
 
   function notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
     // With the reload script: a page that is missing because its release is broken comes back by itself.
-    send(res, req, 404, 'text/html; charset=utf-8', previewMessagePage('Not in the preview', 'No page of the office has this address.', injection()))
+    send(
+      res,
+      req,
+      404,
+      'text/html; charset=utf-8',
+      previewMessagePage('Not in the preview', 'No page of the office has this address.', injection()),
+    )
   }
 
   function openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -478,7 +508,8 @@ function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: str
   try {
     bytes = readSafeFile(file, path.dirname(file), path.basename(file))
   } catch (error) {
-    if (error instanceof UnsafeFileError && error.reason !== 'unreadable') return send(res, req, 403, 'text/plain; charset=utf-8', `Refused: ${error.message}\n`)
+    if (error instanceof UnsafeFileError && error.reason !== 'unreadable')
+      return send(res, req, 403, 'text/plain; charset=utf-8', `Refused: ${error.message}\n`)
     return send(res, req, 404, 'text/plain; charset=utf-8', 'Not found.\n')
   }
   send(res, req, 200, type, bytes)

@@ -106,7 +106,11 @@ export async function buildPreviewSite(office: Office, now: number): Promise<Pre
   const plan = planScanned(previewOffice, scanned, { pdf: true })
   const releaseOutputs = new Map<string, PlannedOutput>()
   const listingOutputs = new Map<string, PlannedOutput>()
-  for (const output of plan.outputs) (ownerOf(output.path, office) !== undefined || output.path.startsWith('assets/') ? releaseOutputs : listingOutputs).set(output.path, output)
+  for (const output of plan.outputs)
+    (ownerOf(output.path, office) !== undefined || output.path.startsWith('assets/') ? releaseOutputs : listingOutputs).set(
+      output.path,
+      output,
+    )
   return makeSite({ office, now, scanned, releaseOutputs, listingOutputs: () => Promise.resolve(listingOutputs) })
 }
 
@@ -135,14 +139,17 @@ export async function updatePreviewSite(site: PreviewSite, release: Release, now
   const planned = planScanned(previewOffice, one, { pdf: true })
   const releaseOutputs = new Map(state.releaseOutputs)
   for (const [path] of releaseOutputs) if (ownerOf(path, office) === release.slug) releaseOutputs.delete(path)
-  for (const output of planned.outputs) if (ownerOf(output.path, office) === release.slug || output.path.startsWith('assets/files/')) releaseOutputs.set(output.path, output)
+  for (const output of planned.outputs)
+    if (ownerOf(output.path, office) === release.slug || output.path.startsWith('assets/files/')) releaseOutputs.set(output.path, output)
   // Whole-office pages: planned again on first request, once.
   let listing: Promise<ReadonlyMap<string, PlannedOutput>> | undefined
   const listingOutputs = (): Promise<ReadonlyMap<string, PlannedOutput>> =>
     (listing ??= (async () => {
       const rescanned = await scanSite(previewOffice, { now: lastLiftOf(office, now), drafts: true })
       const plan = planScanned(previewOffice, rescanned, { pdf: true })
-      return new Map(plan.outputs.filter((o) => !releaseOutputs.has(o.path) && ownerOf(o.path, office) === undefined).map((o) => [o.path, o]))
+      return new Map(
+        plan.outputs.filter((o) => !releaseOutputs.has(o.path) && ownerOf(o.path, office) === undefined).map((o) => [o.path, o]),
+      )
     })())
   return makeSite({ office, now, scanned: { ...state.scanned, files }, releaseOutputs, listingOutputs })
 }
@@ -305,7 +312,11 @@ function previewTemplates(templates: Templates, embargoes: ReadonlyMap<string, E
       const embargo = name === 'page' && typeof release?.['slug'] === 'string' ? embargoes.get(release['slug']) : undefined
       if (release && embargo && release['embargoed'] !== true) {
         const lng = String(data['lang'])
-        out['release'] = { ...release, embargoed: true, embargoNotice: helpers.t('release.embargoNotice', { lift: formatLift(embargo, lng, zones, helpers.t) }) }
+        out['release'] = {
+          ...release,
+          embargoed: true,
+          embargoNotice: helpers.t('release.embargoNotice', { lift: formatLift(embargo, lng, zones, helpers.t) }),
+        }
       }
       return templates.render(name, out, helpers)
     },

@@ -21,7 +21,11 @@ export interface OfficeWatcher {
  * @param debounceMs Quiet time before the callback (default 25).
  * @returns The watcher, once its initial scan is done (so no later edit is missed).
  */
-export async function watchOffice(paths: readonly string[], onChange: (changed: readonly string[]) => void, debounceMs = 25): Promise<OfficeWatcher> {
+export async function watchOffice(
+  paths: readonly string[],
+  onChange: (changed: readonly string[]) => void,
+  debounceMs = 25,
+): Promise<OfficeWatcher> {
   const watched = new Set(paths)
   const watcher: FSWatcher = watch([...paths], {
     ignoreInitial: true,

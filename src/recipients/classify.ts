@@ -32,7 +32,11 @@ export interface ClassifyOptions {
 
 /** The classifier's verdict. */
 export type Classification =
-  | { readonly kind: 'bounce'; readonly failures: ReadonlyArray<DeliveryStatus & { readonly failure: 'permanent' | 'temporary' }>; readonly originalMessageId?: string }
+  | {
+      readonly kind: 'bounce'
+      readonly failures: ReadonlyArray<DeliveryStatus & { readonly failure: 'permanent' | 'temporary' }>
+      readonly originalMessageId?: string
+    }
   | { readonly kind: 'delivery-report'; readonly reason: string }
   | { readonly kind: 'unsubscribe'; readonly email: string; readonly originalMessageId?: string }
   | { readonly kind: 'auto-reply'; readonly email?: string; readonly reason: string; readonly originalMessageId?: string }
@@ -44,7 +48,8 @@ const autoReplySubject =
   /^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|away from (?:the )?office|on (?:annual )?leave|abwesenheits?notiz|réponse automatique|absence|автоответ|автоматический ответ|автоответчик|вне офиса|в отпуске|нет на месте|отсутствую|я в отпуске)(?![\p{L}\p{N}])/iu
 
 /** Subject words of a bounce sent without multipart/report (then left for a person, never guessed at). */
-const bounceSubject = /undeliver|delivery (?:status notification|failure|has failed)|returned mail|mail delivery failed|не доставлен|недоставлен|ошибка доставки/iu
+const bounceSubject =
+  /undeliver|delivery (?:status notification|failure|has failed)|returned mail|mail delivery failed|не доставлен|недоставлен|ошибка доставки/iu
 
 /** The Message-ID in a header block, e.g. the returned original's. */
 export function messageIdIn(headerBlock: string | undefined): string | undefined {
@@ -102,17 +107,20 @@ function autoReplyReason(mail: IncomingMail): string | undefined {
  *   The verdict, with the recipient and the original Message-ID when known.
  */
 export function classifyMail(mail: IncomingMail, options: ClassifyOptions): Classification {
-  const originalMessageId = messageIdIn(mail.originalHeaders) ?? angle(mail.headers.get('in-reply-to')) ?? angle(mail.headers.get('references'))
+  const originalMessageId =
+    messageIdIn(mail.originalHeaders) ?? angle(mail.headers.get('in-reply-to')) ?? angle(mail.headers.get('references'))
   const original = originalMessageId === undefined ? {} : { originalMessageId }
   if (mail.isReport || mail.deliveryStatus !== undefined) {
     if (mail.deliveryStatus === undefined) return { kind: 'malformed', reason: 'a multipart/report without a message/delivery-status part' }
     const records = parseDeliveryStatus(mail.deliveryStatus)
-    if (records.length === 0) return { kind: 'malformed', reason: 'the delivery-status part names no recipient with an action and a status code' }
+    if (records.length === 0)
+      return { kind: 'malformed', reason: 'the delivery-status part names no recipient with an action and a status code' }
     const verp = verpRecipient(mail.recipients, options.fromAddress)
     const failures = records
       .map((r) => ({ ...r, recipient: verp ?? r.recipient, failure: failureKind(r) }))
       .filter((r): r is DeliveryStatus & { failure: 'permanent' | 'temporary' } => r.failure !== 'none')
-    if (failures.length === 0) return { kind: 'delivery-report', reason: `a report of ${records.map((r) => r.action).join(', ')}, not a failure` }
+    if (failures.length === 0)
+      return { kind: 'delivery-report', reason: `a report of ${records.map((r) => r.action).join(', ')}, not a failure` }
     return { kind: 'bounce', failures, ...original }
   }
   const auto = autoReplyReason(mail)
@@ -121,7 +129,8 @@ export function classifyMail(mail: IncomingMail, options: ClassifyOptions): Clas
     if (mail.from === undefined) return { kind: 'malformed', reason: 'a message to the unsubscribe address without a From address' }
     return { kind: 'unsubscribe', email: mail.from, ...original }
   }
-  if (bounceSubject.test(mail.subject)) return { kind: 'other', reason: `looks like a bounce ("${mail.subject.trim()}") but is not an RFC 3464 report` }
+  if (bounceSubject.test(mail.subject))
+    return { kind: 'other', reason: `looks like a bounce ("${mail.subject.trim()}") but is not an RFC 3464 report` }
   return { kind: 'other', reason: 'not a bounce, unsubscribe or automatic reply' }
 }
 

@@ -34,7 +34,11 @@ function fields(group: string): Map<string, string> {
 function addressOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined
   const semi = value.indexOf(';')
-  const address = (semi === -1 ? value : value.slice(semi + 1)).trim().replace(/^<(.*)>$/, '$1').trim().toLowerCase()
+  const address = (semi === -1 ? value : value.slice(semi + 1))
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .trim()
+    .toLowerCase()
   return looksLikeAddress(address) ? address : undefined
 }
 
@@ -58,8 +62,14 @@ export function parseDeliveryStatus(text: string): DeliveryStatus[] {
     const action = f.get('action')?.toLowerCase().split(/[\s(]/)[0]
     const status = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(f.get('status') ?? '')?.[0]
     if (recipient === undefined || !action || status === undefined) continue
-    const diagnostic = f.get('diagnostic-code')?.replace(/^[\w-]+\s*;\s*/, '').trim()
-    const remoteMta = f.get('remote-mta')?.replace(/^[\w-]+\s*;\s*/, '').trim()
+    const diagnostic = f
+      .get('diagnostic-code')
+      ?.replace(/^[\w-]+\s*;\s*/, '')
+      .trim()
+    const remoteMta = f
+      .get('remote-mta')
+      ?.replace(/^[\w-]+\s*;\s*/, '')
+      .trim()
     out.push({ recipient, action, status, ...(diagnostic ? { diagnostic } : {}), ...(remoteMta ? { remoteMta } : {}) })
   }
   return out

@@ -52,7 +52,9 @@ export function parseInboxUrl(url: string): InboxAddress {
   try {
     parsed = new URL(url)
   } catch {
-    throw new InboxError(`\`mail.inbox\` \`${redactUrl(url)}\` is not a URL; write it as \`imaps://user:password@mail.example.org/INBOX\` (percent-encode @ and : in the user and password).`)
+    throw new InboxError(
+      `\`mail.inbox\` \`${redactUrl(url)}\` is not a URL; write it as \`imaps://user:password@mail.example.org/INBOX\` (percent-encode @ and : in the user and password).`,
+    )
   }
   if (parsed.protocol !== 'imap:' && parsed.protocol !== 'imaps:') {
     throw new InboxError(`\`mail.inbox\` \`${redactUrl(url)}\` must start with imaps:// (or imap:// for a server on this machine).`)
@@ -125,7 +127,10 @@ function decodePart(raw: Buffer | undefined, encoding: string | undefined): stri
   if (enc === 'base64') return Buffer.from(raw.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64').toString('utf8')
   if (enc === 'quoted-printable') {
     const text = raw.toString('latin1').replace(/=\r?\n/g, '')
-    return Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')
+    return Buffer.from(
+      text.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8')
   }
   return raw.toString('utf8')
 }
@@ -163,7 +168,17 @@ export async function readIncoming(
     headers.set(key, typeof value === 'string' ? value : line.slice(line.indexOf(':') + 1).trim())
   }
   const from = addressesOf(parsed.from)[0]
-  const extra = ['delivered-to', 'x-original-to'].flatMap((name) => parsed.headerLines.filter((h) => h.key === name).map((h) => h.line.slice(h.line.indexOf(':') + 1).trim().replace(/^<|>$/g, '').toLowerCase()))
+  const extra = ['delivered-to', 'x-original-to'].flatMap((name) =>
+    parsed.headerLines
+      .filter((h) => h.key === name)
+      .map((h) =>
+        h.line
+          .slice(h.line.indexOf(':') + 1)
+          .trim()
+          .replace(/^<|>$/g, '')
+          .toLowerCase(),
+      ),
+  )
   const recipients = [...addressesOf(parsed.to), ...addressesOf(parsed.cc), ...extra]
   const isReport = structure?.type === 'multipart/report'
   let statusNode: MessageStructureObject | undefined
@@ -171,17 +186,23 @@ export async function readIncoming(
   walk(structure, (node) => {
     const type = node.type.toLowerCase()
     if ((type === 'message/delivery-status' || type === 'message/global-delivery-status') && !statusNode) statusNode = node
-    else if ((type === 'text/rfc822-headers' || type === 'message/global-headers') && !headersNode && node.part) headersNode = { id: node.part, ...(node.encoding ? { encoding: node.encoding } : {}) }
-    else if ((type === 'message/rfc822' || type === 'message/global') && !headersNode && node.part) headersNode = { id: `${node.part}.HEADER` }
+    else if ((type === 'text/rfc822-headers' || type === 'message/global-headers') && !headersNode && node.part)
+      headersNode = { id: node.part, ...(node.encoding ? { encoding: node.encoding } : {}) }
+    else if ((type === 'message/rfc822' || type === 'message/global') && !headersNode && node.part)
+      headersNode = { id: `${node.part}.HEADER` }
   })
   const wanted: string[] = []
   const statusId = statusNode?.part ?? (statusNode ? '1' : undefined)
   if (statusId !== undefined && (statusNode?.size ?? 0) <= maxPartBytes) wanted.push(statusId)
   if (headersNode) wanted.push(headersNode.id)
   // Part ids come back in the case the server used (`3.header` for `3.HEADER`).
-  const parts = new Map([...(wanted.length > 0 ? await fetchParts(wanted) : new Map<string, Buffer>())].map(([k, v]) => [k.toUpperCase(), v]))
+  const parts = new Map(
+    [...(wanted.length > 0 ? await fetchParts(wanted) : new Map<string, Buffer>())].map(([k, v]) => [k.toUpperCase(), v]),
+  )
   const deliveryStatus = statusId === undefined ? undefined : decodePart(parts.get(statusId.toUpperCase()), statusNode?.encoding)
-  const originalHeaders = headersNode ? decodePart(parts.get(headersNode.id.toUpperCase())?.subarray(0, maxPartBytes), headersNode.encoding) : undefined
+  const originalHeaders = headersNode
+    ? decodePart(parts.get(headersNode.id.toUpperCase())?.subarray(0, maxPartBytes), headersNode.encoding)
+    : undefined
   const messageId = parsed.messageId
   const key = messageId ?? `sha256:${createHash('sha256').update(headerBlock).digest('hex').slice(0, 32)}`
   return {
@@ -210,7 +231,11 @@ export async function readIncoming(
  * @returns
  *   The slug, or undefined.
  */
-export function matchSlug(options: Pick<InboxOptions, 'slugs' | 'domain'>, email: string, messageId: string | undefined): string | undefined {
+export function matchSlug(
+  options: Pick<InboxOptions, 'slugs' | 'domain'>,
+  email: string,
+  messageId: string | undefined,
+): string | undefined {
   if (messageId === undefined) return undefined
   return options.slugs.find((slug) => messageIdFor(slug, email, options.domain) === messageId)
 }
@@ -244,7 +269,9 @@ export async function processInbox(options: InboxOptions): Promise<InboxReport> 
   try {
     await client.connect()
   } catch (error) {
-    const reason = (error as { authenticationFailed?: boolean }).authenticationFailed ? 'the server refused the user name or password' : scrub(error, address.pass)
+    const reason = (error as { authenticationFailed?: boolean }).authenticationFailed
+      ? 'the server refused the user name or password'
+      : scrub(error, address.pass)
     throw new InboxError(`Cannot read the mailbox ${shown}: ${reason}. Check \`mail.inbox\` (or PRESS_INBOX_URL).`)
   }
   const items: InboxItem[] = []
@@ -272,7 +299,10 @@ export async function processInbox(options: InboxOptions): Promise<InboxReport> 
           options.store.markLeft(leftKey, options.now())
           continue
         }
-        const verdict = classifyMail(mail, { fromAddress: options.fromAddress, ...(options.unsubscribeAddress ? { unsubscribeAddress: options.unsubscribeAddress.toLowerCase() } : {}) })
+        const verdict = classifyMail(mail, {
+          fromAddress: options.fromAddress,
+          ...(options.unsubscribeAddress ? { unsubscribeAddress: options.unsubscribeAddress.toLowerCase() } : {}),
+        })
         const done = await act(options, mail, verdict, uid)
         items.push(...done.items)
         suppressed.push(...done.suppressed)
@@ -292,7 +322,9 @@ export async function processInbox(options: InboxOptions): Promise<InboxReport> 
     }
   } catch (error) {
     if (error instanceof PressError) throw error
-    throw new InboxError(`Reading the mailbox ${shown} failed: ${scrub(error, address.pass)}. Messages handled so far were moved to \`${options.processedFolder}\`; the rest are read again next time.`)
+    throw new InboxError(
+      `Reading the mailbox ${shown} failed: ${scrub(error, address.pass)}. Messages handled so far were moved to \`${options.processedFolder}\`; the rest are read again next time.`,
+    )
   } finally {
     await client.logout().catch(() => client.close())
   }
@@ -311,12 +343,25 @@ function scrub(error: unknown, secret: string): string {
 }
 
 /** Do what a verdict asks; report it; say whether the message is moved. */
-async function act(options: InboxOptions, mail: IncomingMail & { key: string }, verdict: Classification, uid: number): Promise<{ items: InboxItem[]; suppressed: string[]; move: boolean }> {
+async function act(
+  options: InboxOptions,
+  mail: IncomingMail & { key: string },
+  verdict: Classification,
+  uid: number,
+): Promise<{ items: InboxItem[]; suppressed: string[]; move: boolean }> {
   const at = options.now()
   const subject = mail.subject
   const item = (rest: Omit<InboxItem, 'uid' | 'subject' | 'kind'>): InboxItem => ({ uid, subject, kind: verdict.kind, ...rest })
   const record = (email: string, slug: string | undefined, kind: RecipientEventKind, reason: string, messageId?: string): boolean =>
-    options.store.record({ slug: slug ?? '', email, kind, reason, at, source: `imap:${mail.key}:${email}`, ...(messageId ? { messageId } : {}) })
+    options.store.record({
+      slug: slug ?? '',
+      email,
+      kind,
+      reason,
+      at,
+      source: `imap:${mail.key}:${email}`,
+      ...(messageId ? { messageId } : {}),
+    })
   switch (verdict.kind) {
     case 'bounce': {
       const items: InboxItem[] = []
@@ -327,7 +372,13 @@ async function act(options: InboxOptions, mail: IncomingMail & { key: string }, 
         const detail = `${failure.status}${failure.diagnostic ? ` ${failure.diagnostic}` : ''}`
         const where = { email, ...(slug ? { slug } : {}) }
         if (slug === undefined && !options.onList(email)) {
-          items.push(item({ action: 'ignored', ...where, reason: `bounce for ${email}, which is not on the press list and not a recipient of a message of ours: nothing suppressed (${detail})` }))
+          items.push(
+            item({
+              action: 'ignored',
+              ...where,
+              reason: `bounce for ${email}, which is not on the press list and not a recipient of a message of ours: nothing suppressed (${detail})`,
+            }),
+          )
           continue
         }
         if (failure.failure === 'permanent') {
@@ -344,7 +395,13 @@ async function act(options: InboxOptions, mail: IncomingMail & { key: string }, 
           if (await suppress(options.suppressionsPath, email, reason, new Date(at))) suppressed.push(email)
           items.push(item({ action: 'suppressed', ...where, reason }))
         } else {
-          items.push(item({ action: 'counted', ...where, reason: `temporary failure ${count} of ${options.temporary.count} in ${options.temporary.days} days: ${detail}` }))
+          items.push(
+            item({
+              action: 'counted',
+              ...where,
+              reason: `temporary failure ${count} of ${options.temporary.count} in ${options.temporary.days} days: ${detail}`,
+            }),
+          )
         }
       }
       return { items, suppressed, move: true }
@@ -353,18 +410,38 @@ async function act(options: InboxOptions, mail: IncomingMail & { key: string }, 
       const slug = matchSlug(options, verdict.email, verdict.originalMessageId)
       record(verdict.email, slug, 'unsubscribed', 'mailto', verdict.originalMessageId)
       const added = await suppress(options.suppressionsPath, verdict.email, `unsubscribed (mailto${slug ? `, ${slug}` : ''})`, new Date(at))
-      return { items: [item({ action: 'suppressed', email: verdict.email, ...(slug ? { slug } : {}), reason: 'mailto unsubscribe' })], suppressed: added ? [verdict.email] : [], move: true }
+      return {
+        items: [item({ action: 'suppressed', email: verdict.email, ...(slug ? { slug } : {}), reason: 'mailto unsubscribe' })],
+        suppressed: added ? [verdict.email] : [],
+        move: true,
+      }
     }
     case 'auto-reply': {
       const email = verdict.email
       const slug = email === undefined ? undefined : matchSlug(options, email, verdict.originalMessageId)
-      if (email !== undefined && (slug !== undefined || options.onList(email))) record(email, slug, 'auto-reply', verdict.reason, verdict.originalMessageId)
-      return { items: [item({ action: 'ignored', ...(email ? { email } : {}), ...(slug ? { slug } : {}), reason: `automatic reply (${verdict.reason}): nothing suppressed` })], suppressed: [], move: true }
+      if (email !== undefined && (slug !== undefined || options.onList(email)))
+        record(email, slug, 'auto-reply', verdict.reason, verdict.originalMessageId)
+      return {
+        items: [
+          item({
+            action: 'ignored',
+            ...(email ? { email } : {}),
+            ...(slug ? { slug } : {}),
+            reason: `automatic reply (${verdict.reason}): nothing suppressed`,
+          }),
+        ],
+        suppressed: [],
+        move: true,
+      }
     }
     case 'delivery-report':
       return { items: [item({ action: 'ignored', reason: verdict.reason })], suppressed: [], move: true }
     case 'malformed':
-      return { items: [item({ action: 'left', reason: `malformed: ${verdict.reason}; left unread for a person` })], suppressed: [], move: false }
+      return {
+        items: [item({ action: 'left', reason: `malformed: ${verdict.reason}; left unread for a person` })],
+        suppressed: [],
+        move: false,
+      }
     case 'other':
       return { items: [item({ action: 'left', reason: `${verdict.reason}; left unread for a person` })], suppressed: [], move: false }
   }

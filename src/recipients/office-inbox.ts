@@ -12,7 +12,8 @@ import { processInbox, type InboxReport } from './inbox.js'
 import { openRecipientStore } from './store.js'
 
 /** What to do when there is no mailbox to read. */
-export const noInboxMessage = 'No mailbox to read: set `mail.inbox: imaps://user:password@mail.example.org/INBOX` in pressroom.yaml (or PRESS_INBOX_URL).'
+export const noInboxMessage =
+  'No mailbox to read: set `mail.inbox: imaps://user:password@mail.example.org/INBOX` in pressroom.yaml (or PRESS_INBOX_URL).'
 
 /** `mail.inbox` is not set. */
 export class NoInboxError extends PressError {
@@ -33,7 +34,10 @@ export async function readOfficeInbox(office: Office, now: () => number): Promis
   const { config } = office
   const url = config.mail.inbox
   if (!url) throw new NoInboxError(noInboxMessage)
-  const list = await loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), { locales: config.locales, ...(config.lists ? { lists: config.lists } : {}) })
+  const list = await loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), {
+    locales: config.locales,
+    ...(config.lists ? { lists: config.lists } : {}),
+  })
   const emails = new Set(list.recipients.map((r) => normalizeEmail(r.email)))
   const from = parseFrom(config.mail.from)
   const store = openRecipientStore(config.paths.state)

@@ -46,9 +46,15 @@ export async function openRecipientsService(office: Office, options: RecipientsS
   // The press list is read again only when the file changed.
   let languages: { mtime: number; byEmail: Map<string, string> } | undefined
   const languageOf = async (email: string): Promise<string | undefined> => {
-    const mtime = await stat(config.paths.pressList).then((s) => s.mtimeMs, () => -1)
+    const mtime = await stat(config.paths.pressList).then(
+      (s) => s.mtimeMs,
+      () => -1,
+    )
     if (languages?.mtime !== mtime) {
-      const list = await loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), { locales: config.locales, ...(config.lists ? { lists: config.lists } : {}) })
+      const list = await loadPressList(config.paths.pressList, displayPath(config, config.paths.pressList), {
+        locales: config.locales,
+        ...(config.lists ? { lists: config.lists } : {}),
+      })
       languages = { mtime, byEmail: new Map(list.recipients.map((r) => [normalizeEmail(r.email), r.lng])) }
     }
     return languages.byEmail.get(email)

@@ -47,7 +47,9 @@ export function renderPage(page: PageContent): string {
   const form = page.form
     ? `<form method="post" action="${escapeHtml(page.form.action)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">${escapeHtml(page.form.label)}</button></form>`
     : ''
-  const link = page.link ? `<p class="aside">${escapeHtml(page.link.before)} <a href="${escapeHtml(page.link.href)}">${escapeHtml(page.link.label)}</a></p>` : ''
+  const link = page.link
+    ? `<p class="aside">${escapeHtml(page.link.before)} <a href="${escapeHtml(page.link.href)}">${escapeHtml(page.link.label)}</a></p>`
+    : ''
   const body = `<main>
 <p class="org">${escapeHtml(page.organisation)}</p>
 <h1>${escapeHtml(page.title)}</h1>

@@ -21,7 +21,10 @@ export const secretFileName = 'secret'
 
 function readLines(file: string): string[] | undefined {
   try {
-    const lines = readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
+    const lines = readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'))
     return lines.length > 0 ? lines : undefined
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
@@ -80,7 +83,11 @@ export function loadSecrets(statePath: string, env: NodeJS.ProcessEnv): string[]
  * @returns
  *   `(email, issuedAt, slug) => token`.
  */
-export function unsubscribeTokenMaker(statePath: string, office: string, env: NodeJS.ProcessEnv): (email: string, issuedAt: number, slug?: string) => string {
+export function unsubscribeTokenMaker(
+  statePath: string,
+  office: string,
+  env: NodeJS.ProcessEnv,
+): (email: string, issuedAt: number, slug?: string) => string {
   let secret: string | undefined
   return (email, issuedAt, slug) => {
     secret ??= loadSecrets(statePath, env)[0]!

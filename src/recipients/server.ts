@@ -136,7 +136,17 @@ export function createRecipientsApp(options: RecipientsAppOptions): Hono {
     const organisation = t('org.name')
     return { t, organisation: organisation && organisation !== 'org.name' ? organisation : options.organisation }
   }
-  const page = async (c: Context, status: number, email: string | undefined, make: (t: Translate) => { title: string; message: string; form?: { action: string; label: string }; link?: { before: string; href: string; label: string } }) => {
+  const page = async (
+    c: Context,
+    status: number,
+    email: string | undefined,
+    make: (t: Translate) => {
+      title: string
+      message: string
+      form?: { action: string; label: string }
+      link?: { before: string; href: string; label: string }
+    },
+  ) => {
     const lng = await languageFor(c, email)
     const { t, organisation } = strings(lng)
     const content = make(t)
@@ -146,11 +156,18 @@ export function createRecipientsApp(options: RecipientsAppOptions): Hono {
   const tokenOf = (c: Context): string | undefined => c.req.query('t')
   const refusal = async (c: Context, outcome: Extract<SubscriptionOutcome, { ok: false }>) => {
     const status = refusalStatus[outcome.refusal]
-    log({ action: 'refused', reason: outcome.refusal, status, ...(outcome.claims ? { email: outcome.claims.email, slug: outcome.claims.slug } : {}) })
+    log({
+      action: 'refused',
+      reason: outcome.refusal,
+      status,
+      ...(outcome.claims ? { email: outcome.claims.email, slug: outcome.claims.slug } : {}),
+    })
     const email = outcome.claims?.email
     return page(c, status, email, (t) => {
-      if (outcome.refusal === 'not-suppressed') return { title: t('recipients:resubscribe.title'), message: t('recipients:resubscribe.notSuppressed', vars(email)) }
-      if (outcome.refusal === 'not-by-unsubscribe') return { title: t('recipients:resubscribe.title'), message: t('recipients:resubscribe.notPossible', vars(email)) }
+      if (outcome.refusal === 'not-suppressed')
+        return { title: t('recipients:resubscribe.title'), message: t('recipients:resubscribe.notSuppressed', vars(email)) }
+      if (outcome.refusal === 'not-by-unsubscribe')
+        return { title: t('recipients:resubscribe.title'), message: t('recipients:resubscribe.notPossible', vars(email)) }
       return { title: t('recipients:error.title'), message: t(`recipients:error.${outcome.refusal}`, vars(email)) }
     })
   }
@@ -160,9 +177,17 @@ export function createRecipientsApp(options: RecipientsAppOptions): Hono {
 
   app.get(base, async (c) => {
     // The link in the shared footer of every message carries no token: say how to unsubscribe.
-    if (!tokenOf(c)) return page(c, 200, undefined, (t) => ({ title: t('recipients:unsubscribe.title'), message: t('recipients:unsubscribe.howTo', vars(undefined)) }))
+    if (!tokenOf(c))
+      return page(c, 200, undefined, (t) => ({
+        title: t('recipients:unsubscribe.title'),
+        message: t('recipients:unsubscribe.howTo', vars(undefined)),
+      }))
     const checked = checkToken(options, tokenOf(c))
-    if ('refusal' in checked) return refusal(c, { ok: false, refusal: checked.refusal, ...(checked.claims ? { claims: checked.claims } : {}) } as Extract<SubscriptionOutcome, { ok: false }>)
+    if ('refusal' in checked)
+      return refusal(c, { ok: false, refusal: checked.refusal, ...(checked.claims ? { claims: checked.claims } : {}) } as Extract<
+        SubscriptionOutcome,
+        { ok: false }
+      >)
     const { email } = checked.claims
     return page(c, 200, email, (t) => ({
       title: t('recipients:unsubscribe.title'),
@@ -185,7 +210,11 @@ export function createRecipientsApp(options: RecipientsAppOptions): Hono {
     return page(c, 200, email, (t) => ({
       title: t('recipients:unsubscribe.title'),
       message: t('recipients:unsubscribe.done', vars(email)),
-      link: { before: t('recipients:unsubscribe.mistake'), href: `${base}/resubscribe?t=${encodeURIComponent(outcome.resubscribeToken!)}`, label: t('recipients:unsubscribe.resubscribeLink') },
+      link: {
+        before: t('recipients:unsubscribe.mistake'),
+        href: `${base}/resubscribe?t=${encodeURIComponent(outcome.resubscribeToken!)}`,
+        label: t('recipients:unsubscribe.resubscribeLink'),
+      },
     }))
   })
 
@@ -206,10 +235,15 @@ export function createRecipientsApp(options: RecipientsAppOptions): Hono {
     if (!outcome.ok) return refusal(c, outcome)
     const { email, slug } = outcome.claims
     log({ action: 'resubscribed', email, slug, reason: 'web page', status: 200 })
-    return page(c, 200, email, (t) => ({ title: t('recipients:resubscribe.title'), message: t('recipients:resubscribe.done', vars(email)) }))
+    return page(c, 200, email, (t) => ({
+      title: t('recipients:resubscribe.title'),
+      message: t('recipients:resubscribe.done', vars(email)),
+    }))
   })
 
-  app.notFound(async (c) => page(c, 404, undefined, (t) => ({ title: t('recipients:error.title'), message: t('recipients:error.notFound') })))
+  app.notFound(async (c) =>
+    page(c, 404, undefined, (t) => ({ title: t('recipients:error.title'), message: t('recipients:error.notFound') })),
+  )
   app.onError(async (error, c) => {
     log({ action: 'refused', reason: `internal error: ${error.message}`, status: 500 })
     return c.text('Internal error; nothing was changed.', 500)
@@ -242,7 +276,12 @@ export function startRecipientsServer(app: Hono, listen: { port: number; host?: 
   const host = listen.host ?? '127.0.0.1'
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new ServeListenError(`Cannot listen on ${host}:${listen.port} (${error.code ?? error.message}); choose another port with --port, or another address with --host.`, { cause: error }))
+      reject(
+        new ServeListenError(
+          `Cannot listen on ${host}:${listen.port} (${error.code ?? error.message}); choose another port with --port, or another address with --host.`,
+          { cause: error },
+        ),
+      )
     }
     const server: ServerType = serve({ fetch: app.fetch, port: listen.port, hostname: host }, (info: AddressInfo) => {
       server.off('error', onError)

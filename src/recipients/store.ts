@@ -102,7 +102,9 @@ export function openRecipientStore(statePath: string): RecipientStore {
   const insert = db.prepare('INSERT OR IGNORE INTO events (slug, email, kind, reason, at, source, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)')
   const seen = db.prepare('SELECT 1 FROM events WHERE source = ?').pluck()
   const bySlug = db.prepare('SELECT email, kind, reason, at FROM events WHERE slug = ? ORDER BY at, id')
-  const history = db.prepare('SELECT slug, email, kind, reason, at, source, message_id AS messageId FROM events WHERE email = ? ORDER BY at, id')
+  const history = db.prepare(
+    'SELECT slug, email, kind, reason, at, source, message_id AS messageId FROM events WHERE email = ? ORDER BY at, id',
+  )
   const count = db.prepare('SELECT COUNT(*) FROM events WHERE email = ? AND kind = ? AND at >= ?').pluck()
   const last = db.prepare('SELECT MAX(at) FROM events WHERE email = ? AND kind = ?').pluck()
   const markLeft = db.prepare('INSERT OR IGNORE INTO left_for_person (key, at) VALUES (?, ?)')
@@ -117,7 +119,10 @@ export function openRecipientStore(statePath: string): RecipientStore {
       }
       return out
     },
-    history: (email) => (history.all(email) as Array<RecipientEvent & { messageId: string | null }>).map(({ messageId, ...rest }) => (messageId === null ? rest : { ...rest, messageId })),
+    history: (email) =>
+      (history.all(email) as Array<RecipientEvent & { messageId: string | null }>).map(({ messageId, ...rest }) =>
+        messageId === null ? rest : { ...rest, messageId },
+      ),
     count: (email, kind, since) => count.get(email, kind, since) as number,
     last: (email, kind) => (last.get(email, kind) as number | null) ?? undefined,
     markLeft: (key, at) => void markLeft.run(key, at),

@@ -48,7 +48,11 @@ export function unsubscribeReason(how: string, slug: string): string {
  * @returns
  *   The claims, or why not.
  */
-export function checkToken(deps: UnsubscribeDeps, token: string | undefined, purpose: 'unsubscribe' | 'resubscribe' = 'unsubscribe'): { claims: TokenClaims } | { refusal: TokenRefusal; claims?: TokenClaims } {
+export function checkToken(
+  deps: UnsubscribeDeps,
+  token: string | undefined,
+  purpose: 'unsubscribe' | 'resubscribe' = 'unsubscribe',
+): { claims: TokenClaims } | { refusal: TokenRefusal; claims?: TokenClaims } {
   if (token === undefined || token === '') return { refusal: 'missing' }
   const claims = verifyToken(deps.secrets, deps.office, token)
   if (claims === undefined) return { refusal: 'forged' }
@@ -72,14 +76,26 @@ export function checkToken(deps: UnsubscribeDeps, token: string | undefined, pur
  * @returns
  *   The outcome, with a fresh token for the resubscribe link.
  */
-export async function unsubscribeByToken(deps: UnsubscribeDeps, token: string | undefined, how: 'one-click' | 'web page'): Promise<SubscriptionOutcome> {
+export async function unsubscribeByToken(
+  deps: UnsubscribeDeps,
+  token: string | undefined,
+  how: 'one-click' | 'web page',
+): Promise<SubscriptionOutcome> {
   const checked = checkToken(deps, token)
   if (!('claims' in checked) || 'refusal' in checked) return { ok: false, ...checked }
   const { claims } = checked
   const at = deps.now()
   const reason = unsubscribeReason(how, claims.slug)
   const changed = await suppress(deps.suppressionsPath, claims.email, reason, new Date(at))
-  if (changed) deps.store.record({ slug: claims.slug, email: claims.email, kind: 'unsubscribed', reason: how, at, source: `web:unsubscribe:${at}:${token}` })
+  if (changed)
+    deps.store.record({
+      slug: claims.slug,
+      email: claims.email,
+      kind: 'unsubscribed',
+      reason: how,
+      at,
+      source: `web:unsubscribe:${at}:${token}`,
+    })
   return { ok: true, claims, changed, resubscribeToken: signToken(deps.secrets[0]!, deps.office, claims.email, at, claims.slug) }
 }
 
@@ -110,6 +126,13 @@ export async function resubscribeByToken(deps: UnsubscribeDeps, token: string | 
   if (refused !== undefined) return { ok: false, refusal: refused, claims }
   if (removed === undefined) return { ok: false, refusal: 'not-suppressed', claims }
   const at = deps.now()
-  deps.store.record({ slug: claims.slug, email: claims.email, kind: 'resubscribed', reason: 'web page', at, source: `web:resubscribe:${at}:${token}` })
+  deps.store.record({
+    slug: claims.slug,
+    email: claims.email,
+    kind: 'resubscribed',
+    reason: 'web page',
+    at,
+    source: `web:resubscribe:${at}:${token}`,
+  })
   return { ok: true, claims, changed: true }
 }

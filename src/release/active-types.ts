@@ -10,10 +10,32 @@
 import path from 'node:path'
 
 const active: Readonly<Record<string, string>> = {
-  '.html': 'HTML', '.htm': 'HTML', '.xhtml': 'XHTML', '.xht': 'XHTML', '.shtml': 'HTML', '.mht': 'MHTML', '.mhtml': 'MHTML',
-  '.svg': 'SVG', '.svgz': 'SVG', '.xml': 'XML', '.xsl': 'XSLT', '.xslt': 'XSLT', '.rss': 'XML', '.atom': 'XML',
-  '.js': 'JavaScript', '.mjs': 'JavaScript', '.cjs': 'JavaScript', '.wasm': 'WebAssembly', '.swf': 'Flash', '.hta': 'HTML application',
-  '.php': 'PHP', '.phtml': 'PHP', '.asp': 'ASP', '.aspx': 'ASP.NET', '.jsp': 'JSP', '.cgi': 'CGI',
+  '.html': 'HTML',
+  '.htm': 'HTML',
+  '.xhtml': 'XHTML',
+  '.xht': 'XHTML',
+  '.shtml': 'HTML',
+  '.mht': 'MHTML',
+  '.mhtml': 'MHTML',
+  '.svg': 'SVG',
+  '.svgz': 'SVG',
+  '.xml': 'XML',
+  '.xsl': 'XSLT',
+  '.xslt': 'XSLT',
+  '.rss': 'XML',
+  '.atom': 'XML',
+  '.js': 'JavaScript',
+  '.mjs': 'JavaScript',
+  '.cjs': 'JavaScript',
+  '.wasm': 'WebAssembly',
+  '.swf': 'Flash',
+  '.hta': 'HTML application',
+  '.php': 'PHP',
+  '.phtml': 'PHP',
+  '.asp': 'ASP',
+  '.aspx': 'ASP.NET',
+  '.jsp': 'JSP',
+  '.cgi': 'CGI',
 }
 
 /**

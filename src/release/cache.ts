@@ -130,10 +130,16 @@ export async function openReleaseCache(config: Config): Promise<ReleaseCache> {
       changed.add(shard)
     },
     async save() {
-      const dirty = next.flatMap((releases, shard) => (changed.has(shard) || releases.size !== Object.keys(previous[shard]!).length ? [shard] : []))
+      const dirty = next.flatMap((releases, shard) =>
+        changed.has(shard) || releases.size !== Object.keys(previous[shard]!).length ? [shard] : [],
+      )
       if (dirty.length === 0) return
       try {
-        await Promise.all(dirty.map((shard) => writeAtomic(file(shard), serialize({ key, releases: Object.fromEntries(next[shard]!) } satisfies ShardFile))))
+        await Promise.all(
+          dirty.map((shard) =>
+            writeAtomic(file(shard), serialize({ key, releases: Object.fromEntries(next[shard]!) } satisfies ShardFile)),
+          ),
+        )
         // The single JSON file of earlier versions, if any, is only dead weight now.
         await rm(path.join(config.paths.state, 'cache', 'releases.json'), { force: true })
       } catch {

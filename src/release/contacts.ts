@@ -15,7 +15,11 @@ import type { Contact, Release, ReleaseText } from '../types.js'
  * @param text The language version shown.
  * @returns The contacts, in order.
  */
-export function contactsFor(config: Pick<Config, 'contactsByLng'>, release: Pick<Release, 'contacts' | 'contactsFromConfig'>, text: Pick<ReleaseText, 'lng' | 'contacts'>): readonly Contact[] {
+export function contactsFor(
+  config: Pick<Config, 'contactsByLng'>,
+  release: Pick<Release, 'contacts' | 'contactsFromConfig'>,
+  text: Pick<ReleaseText, 'lng' | 'contacts'>,
+): readonly Contact[] {
   if (text.contacts) return text.contacts
   if (release.contactsFromConfig) return config.contactsByLng[text.lng] ?? release.contacts
   return release.contacts
@@ -26,6 +30,10 @@ export function contactsFor(config: Pick<Config, 'contactsByLng'>, release: Pick
  *
  * @returns The address, or undefined when no contact has one.
  */
-export function replyToFor(config: Pick<Config, 'contactsByLng'>, release: Pick<Release, 'contacts' | 'contactsFromConfig'>, text: Pick<ReleaseText, 'lng' | 'contacts'>): string | undefined {
+export function replyToFor(
+  config: Pick<Config, 'contactsByLng'>,
+  release: Pick<Release, 'contacts' | 'contactsFromConfig'>,
+  text: Pick<ReleaseText, 'lng' | 'contacts'>,
+): string | undefined {
   return contactsFor(config, release, text).find((c) => c.email)?.email
 }

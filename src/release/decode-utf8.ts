@@ -6,7 +6,9 @@
 import { isUtf8 } from 'node:buffer'
 
 /** The text, or where the first invalid byte is (1-based line and column). */
-export type DecodedText = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly line: number; readonly column: number; readonly byte: number }
+export type DecodedText =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly line: number; readonly column: number; readonly byte: number }
 
 /**
  * Decode `bytes` as UTF-8 (pure).

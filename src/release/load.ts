@@ -13,7 +13,15 @@ import { hashOf } from '../hash.js'
 import type { Contact, Release, ReleaseText } from '../types.js'
 import { parseYaml, placeOf, validateYaml, type YamlData } from '../yaml-data.js'
 import { splitFrontmatter } from './frontmatter.js'
-import { inheritedKeys, knownKeys, slugPattern, sourceSchema, translationSchema, type SourceFrontmatter, type TranslationFrontmatter } from './schema.js'
+import {
+  inheritedKeys,
+  knownKeys,
+  slugPattern,
+  sourceSchema,
+  translationSchema,
+  type SourceFrontmatter,
+  type TranslationFrontmatter,
+} from './schema.js'
 import { parseEmbargo } from '../embargo/time.js'
 import { fingerprintFolder, type ReleaseCache } from './cache.js'
 import { inspectFile, readRegularEntry, readSafeFile, UnsafeFileError } from '../safe-file.js'
@@ -39,7 +47,12 @@ export interface LoadedReleases {
  * @param onProgress Called after each release folder is read, with the count done and the total (optional).
  * @returns Releases sorted newest first, and messages.
  */
-export async function loadReleases(config: Config, only?: string, cache?: ReleaseCache, onProgress?: (done: number, total: number) => void): Promise<LoadedReleases> {
+export async function loadReleases(
+  config: Config,
+  only?: string,
+  cache?: ReleaseCache,
+  onProgress?: (done: number, total: number) => void,
+): Promise<LoadedReleases> {
   let entries: string[]
   try {
     entries = (await readdir(config.paths.releases, { withFileTypes: true }))
@@ -51,7 +64,14 @@ export async function loadReleases(config: Config, only?: string, cache?: Releas
     return {
       releases: [],
       messages: [
-        diagnostic(displayPath(config, config.paths.releases), undefined, 'warning', 'no releases folder; create one with `press new <slug>`', 'no-releases', source),
+        diagnostic(
+          displayPath(config, config.paths.releases),
+          undefined,
+          'warning',
+          'no releases folder; create one with `press new <slug>`',
+          'no-releases',
+          source,
+        ),
       ],
     }
   }
@@ -104,7 +124,14 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
   const dirShown = displayPath(config, dir)
   if (!slugPattern.test(slug)) {
     messages.push(
-      diagnostic(dirShown, undefined, 'error', `bad slug \`${slug}\`: a release folder name uses lowercase letters, digits and single hyphens, e.g. \`${suggestSlug(slug)}\``, 'bad-slug', source),
+      diagnostic(
+        dirShown,
+        undefined,
+        'error',
+        `bad slug \`${slug}\`: a release folder name uses lowercase letters, digits and single hyphens, e.g. \`${suggestSlug(slug)}\``,
+        'bad-slug',
+        source,
+      ),
     )
   }
   // Synchronous reads: a release folder holds a few small files, and on a
@@ -143,7 +170,14 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     const file = `${dirShown}/${name}`
     if (!config.locales.includes(lng)) {
       messages.push(
-        diagnostic(file, undefined, 'warning', `\`${name}\` is not a language of this office (${config.locales.join(', ')}); it is ignored. Rename it to <language>.md or add the language to \`locales\` in pressroom.yaml`, 'unknown-locale-file', source),
+        diagnostic(
+          file,
+          undefined,
+          'warning',
+          `\`${name}\` is not a language of this office (${config.locales.join(', ')}); it is ignored. Rename it to <language>.md or add the language to \`locales\` in pressroom.yaml`,
+          'unknown-locale-file',
+          source,
+        ),
       )
       continue
     }
@@ -152,7 +186,14 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     const decoded = decodeUtf8(bytes)
     if (!decoded.ok) {
       messages.push(
-        diagnostic(file, { line: decoded.line, column: decoded.column }, 'error', `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the file as UTF-8 (it may be in Windows-1251 or Latin-1)`, 'not-utf8', source),
+        diagnostic(
+          file,
+          { line: decoded.line, column: decoded.column },
+          'error',
+          `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the file as UTF-8 (it may be in Windows-1251 or Latin-1)`,
+          'not-utf8',
+          source,
+        ),
       )
       continue
     }
@@ -167,16 +208,36 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     if (!yaml.data) continue
     const raw = yaml.data.value
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      messages.push(diagnostic(file, { line: 2, column: 1 }, 'error', 'the frontmatter should be a mapping of keys (title: …, date: …)', 'frontmatter-not-mapping', source))
+      messages.push(
+        diagnostic(
+          file,
+          { line: 2, column: 1 },
+          'error',
+          'the frontmatter should be a mapping of keys (title: …, date: …)',
+          'frontmatter-not-mapping',
+          source,
+        ),
+      )
       continue
     }
     const breach = checkMarkdownLimits(split.body)
     if (breach) {
-      messages.push(diagnostic(file, { line: split.bodyLine + breach.line - 1, column: breach.column }, 'error', breach.reason, breach.ruleId, source))
+      messages.push(
+        diagnostic(file, { line: split.bodyLine + breach.line - 1, column: breach.column }, 'error', breach.reason, breach.ruleId, source),
+      )
       continue
     }
     for (const link of activeLinks(split.body, fileContents)) {
-      messages.push(diagnostic(file, { line: split.bodyLine + link.line - 1, column: link.column }, 'error', `the body links to ${activeAttachmentMessage(link.name, fileContents.get(link.name))!}`, 'link-active', source))
+      messages.push(
+        diagnostic(
+          file,
+          { line: split.bodyLine + link.line - 1, column: link.column },
+          'error',
+          `the body links to ${activeAttachmentMessage(link.name, fileContents.get(link.name))!}`,
+          'link-active',
+          source,
+        ),
+      )
     }
     parsed.push({ lng, file, data: yaml.data, body: split.body, bodyLine: split.bodyLine, raw: raw as Record<string, unknown> })
   }
@@ -184,7 +245,14 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
   if (parsed.length === 0) {
     if (!messages.some((m) => m.fatal)) {
       messages.push(
-        diagnostic(dirShown, undefined, 'error', `no release file in this folder; add ${config.defaultLocale}.md (or run \`press new ${slug}\`)`, 'release-empty', source),
+        diagnostic(
+          dirShown,
+          undefined,
+          'error',
+          `no release file in this folder; add ${config.defaultLocale}.md (or run \`press new ${slug}\`)`,
+          'release-empty',
+          source,
+        ),
       )
     }
     return { messages }
@@ -197,7 +265,14 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     if (names.includes(`${sourceLng}.md`)) return { messages }
     const have = parsed.map((p) => p.lng).join(', ')
     messages.push(
-      diagnostic(parsed[0]!.file, { line: 2, column: 1 }, 'error', `no ${config.defaultLocale}.md (the default source language); if this release was written in ${have}, add \`source: ${parsed[0]!.lng}\` to its frontmatter`, 'release-no-source', source),
+      diagnostic(
+        parsed[0]!.file,
+        { line: 2, column: 1 },
+        'error',
+        `no ${config.defaultLocale}.md (the default source language); if this release was written in ${have}, add \`source: ${parsed[0]!.lng}\` to its frontmatter`,
+        'release-no-source',
+        source,
+      ),
     )
     return { messages }
   }
@@ -211,31 +286,102 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
   if (fm) {
     if (fm.source !== undefined && fm.source !== sourceFile.lng) {
       messages.push(
-        diagnostic(sourceFile.file, placeOf(sourceFile.data, ['source']), 'error', `\`source: ${fm.source}\` in ${sourceFile.lng}.md; \`source\` names the language of the file it is in (${sourceFile.lng})`, 'source-mismatch', source),
+        diagnostic(
+          sourceFile.file,
+          placeOf(sourceFile.data, ['source']),
+          'error',
+          `\`source: ${fm.source}\` in ${sourceFile.lng}.md; \`source\` names the language of the file it is in (${sourceFile.lng})`,
+          'source-mismatch',
+          source,
+        ),
       )
     }
     if (fm.embargo !== undefined) {
       const result = parseEmbargo(fm.embargo, fm.embargo_zone, config.embargo.zones)
       if (result.ok) embargo = result.embargo
-      else messages.push(diagnostic(sourceFile.file, placeOf(sourceFile.data, [fm.embargo_zone !== undefined && /zone/.test(result.ruleId) ? 'embargo_zone' : 'embargo']), 'error', result.reason, result.ruleId, source))
+      else
+        messages.push(
+          diagnostic(
+            sourceFile.file,
+            placeOf(sourceFile.data, [fm.embargo_zone !== undefined && /zone/.test(result.ruleId) ? 'embargo_zone' : 'embargo']),
+            'error',
+            result.reason,
+            result.ruleId,
+            source,
+          ),
+        )
     } else if (fm.embargo_zone !== undefined) {
-      messages.push(diagnostic(sourceFile.file, placeOf(sourceFile.data, ['embargo_zone'], 'key'), 'warning', '`embargo_zone` without `embargo` has no effect', 'embargo-zone-alone', source))
+      messages.push(
+        diagnostic(
+          sourceFile.file,
+          placeOf(sourceFile.data, ['embargo_zone'], 'key'),
+          'warning',
+          '`embargo_zone` without `embargo` has no effect',
+          'embargo-zone-alone',
+          source,
+        ),
+      )
     }
     for (const [index, name] of (fm.attachments ?? []).entries()) {
       const where = placeOf(sourceFile.data, ['attachments', index])
       if (name.includes('/') || name.includes('\\') || name.startsWith('.')) {
-        messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" must be a file name in the release folder, not a path`, 'attachment-path', source))
+        messages.push(
+          diagnostic(
+            sourceFile.file,
+            where,
+            'error',
+            `attachment "${name}" must be a file name in the release folder, not a path`,
+            'attachment-path',
+            source,
+          ),
+        )
       } else if (refused.has(name)) {
-        messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" cannot be used: the file is refused (see its error)`, 'attachment-unsafe', source))
+        messages.push(
+          diagnostic(
+            sourceFile.file,
+            where,
+            'error',
+            `attachment "${name}" cannot be used: the file is refused (see its error)`,
+            'attachment-unsafe',
+            source,
+          ),
+        )
       } else if (activeAttachmentMessage(name, fileContents.get(name)) !== undefined) {
-        messages.push(diagnostic(sourceFile.file, where, 'error', `attachment ${activeAttachmentMessage(name, fileContents.get(name))!}`, 'attachment-active', source))
+        messages.push(
+          diagnostic(
+            sourceFile.file,
+            where,
+            'error',
+            `attachment ${activeAttachmentMessage(name, fileContents.get(name))!}`,
+            'attachment-active',
+            source,
+          ),
+        )
       } else if (!fileContents.has(name)) {
-        messages.push(diagnostic(sourceFile.file, where, 'error', `attachment "${name}" is not in ${dirShown}/; add the file or remove it from \`attachments\``, 'attachment-missing', source))
+        messages.push(
+          diagnostic(
+            sourceFile.file,
+            where,
+            'error',
+            `attachment "${name}" is not in ${dirShown}/; add the file or remove it from \`attachments\``,
+            'attachment-missing',
+            source,
+          ),
+        )
       }
     }
     for (const [index, list] of (fm.lists ?? []).entries()) {
       if (config.lists && !config.lists.includes(list)) {
-        messages.push(diagnostic(sourceFile.file, placeOf(sourceFile.data, ['lists', index]), 'error', `unknown press-list segment "${list}"; known: ${config.lists.join(', ')} (declare it under \`lists\` in pressroom.yaml)`, 'unknown-list', source))
+        messages.push(
+          diagnostic(
+            sourceFile.file,
+            placeOf(sourceFile.data, ['lists', index]),
+            'error',
+            `unknown press-list segment "${list}"; known: ${config.lists.join(', ')} (declare it under \`lists\` in pressroom.yaml)`,
+            'unknown-list',
+            source,
+          ),
+        )
       }
     }
     texts[sourceFile.lng] = makeText(sourceFile, fm)
@@ -248,28 +394,70 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     messages.push(...result.messages)
     for (const key of inheritedKeys) {
       if (key in translation.raw) {
-        const how = key === 'tags' ? `; tags are translated in ${displayPath(config, config.paths.locales) || 'locales'}/${translation.lng}/tags.json` : '; set it in the source file'
+        const how =
+          key === 'tags'
+            ? `; tags are translated in ${displayPath(config, config.paths.locales) || 'locales'}/${translation.lng}/tags.json`
+            : '; set it in the source file'
         messages.push(
-          diagnostic(translation.file, placeOf(translation.data, [key], 'key'), 'warning', `\`${key}\` is inherited from ${sourceFile.lng}.md and ignored here${how}`, 'inherited-key', source),
+          diagnostic(
+            translation.file,
+            placeOf(translation.data, [key], 'key'),
+            'warning',
+            `\`${key}\` is inherited from ${sourceFile.lng}.md and ignored here${how}`,
+            'inherited-key',
+            source,
+          ),
         )
       }
     }
     const tf = result.value
     if (!tf || !fm) continue
     if (tf.source !== undefined && tf.source !== sourceFile.lng) {
-      messages.push(diagnostic(translation.file, placeOf(translation.data, ['source']), 'error', `two source languages: ${sourceFile.lng}.md is the source; remove \`source\` here`, 'source-conflict', source))
+      messages.push(
+        diagnostic(
+          translation.file,
+          placeOf(translation.data, ['source']),
+          'error',
+          `two source languages: ${sourceFile.lng}.md is the source; remove \`source\` here`,
+          'source-conflict',
+          source,
+        ),
+      )
     }
     if (tf.date !== undefined && tf.date !== fm.date) {
-      messages.push(diagnostic(translation.file, placeOf(translation.data, ['date']), 'error', `date ${tf.date} differs from the source's ${fm.date}; a translation inherits the date (remove it here)`, 'translation-date', source))
+      messages.push(
+        diagnostic(
+          translation.file,
+          placeOf(translation.data, ['date']),
+          'error',
+          `date ${tf.date} differs from the source's ${fm.date}; a translation inherits the date (remove it here)`,
+          'translation-date',
+          source,
+        ),
+      )
     }
     if (tf.embargo !== undefined) {
       const mine = parseEmbargo(tf.embargo, tf.embargo_zone ?? fm.embargo_zone)
       if (!embargo || !mine.ok || mine.embargo.lift !== embargo.lift) {
-        messages.push(diagnostic(translation.file, placeOf(translation.data, ['embargo']), 'error', `embargo "${tf.embargo}" differs from the source's ${fm.embargo === undefined ? '(none)' : `"${fm.embargo}"`}; a translation inherits the embargo (remove it here)`, 'translation-embargo', source))
+        messages.push(
+          diagnostic(
+            translation.file,
+            placeOf(translation.data, ['embargo']),
+            'error',
+            `embargo "${tf.embargo}" differs from the source's ${fm.embargo === undefined ? '(none)' : `"${fm.embargo}"`}; a translation inherits the embargo (remove it here)`,
+            'translation-embargo',
+            source,
+          ),
+        )
       }
     }
     if (tf.status === 'draft') draftTranslations.push(translation.lng)
-    else texts[translation.lng] = makeText(translation, tf, tf.contacts?.map((c) => stripUndefined(c)))
+    else
+      texts[translation.lng] = makeText(
+        translation,
+        tf,
+        tf.contacts?.map((c) => stripUndefined(c)),
+      )
   }
 
   if (!fm || messages.some((m) => m.fatal)) return { messages }
@@ -310,7 +498,11 @@ function activeLinks(body: string, files: ReadonlyMap<string, Buffer>): Array<{ 
     if (!files.has(name) || activeContentOf(name, files.get(name)) === undefined) continue
     const before = body.slice(0, match.index)
     const line = before.split(/\r\n|\r|\n/).length
-    found.push({ name, line, column: match.index - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) + match[0].length - match[1]!.length })
+    found.push({
+      name,
+      line,
+      column: match.index - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) + match[0].length - match[1]!.length,
+    })
   }
   return found
 }
@@ -341,7 +533,12 @@ function makeText(file: ParsedFile, fm: SourceFrontmatter | TranslationFrontmatt
     ...(fm.source_hash !== undefined && fm.source_hash !== '' ? { sourceHash: scalarText(file.data, 'source_hash') } : {}),
   }
   const corrections = (fm.corrections ?? []).map((c) => ({ at: Date.parse(c.date), note: c.note.trim() }))
-  return { ...text, contentHash: contentHashOf(text), ...(own ? { contacts: own } : {}), ...(corrections.length > 0 ? { corrections } : {}) }
+  return {
+    ...text,
+    contentHash: contentHashOf(text),
+    ...(own ? { contacts: own } : {}),
+    ...(corrections.length > 0 ? { corrections } : {}),
+  }
 }
 
 /**
@@ -361,5 +558,10 @@ function scalarText(data: YamlData, key: string): string {
 }
 
 function suggestSlug(slug: string): string {
-  return slug.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'my-release'
+  return (
+    slug
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'my-release'
+  )
 }

@@ -30,9 +30,46 @@ export interface LimitBreach {
   readonly ruleId: string
 }
 
-const voidElements = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr'])
+const voidElements = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+])
 // Elements whose end tag may be left out: the HTML parser closes them itself, so they are not counted as nesting.
-const optionalEnd = new Set(['p', 'li', 'dt', 'dd', 'tr', 'td', 'th', 'option', 'optgroup', 'thead', 'tbody', 'tfoot', 'colgroup', 'caption', 'rb', 'rt', 'rp', 'rtc', 'html', 'head', 'body'])
+const optionalEnd = new Set([
+  'p',
+  'li',
+  'dt',
+  'dd',
+  'tr',
+  'td',
+  'th',
+  'option',
+  'optgroup',
+  'thead',
+  'tbody',
+  'tfoot',
+  'colgroup',
+  'caption',
+  'rb',
+  'rt',
+  'rp',
+  'rtc',
+  'html',
+  'head',
+  'body',
+])
 const delimiterRow = /^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$/
 const fence = /^ {0,3}(`{3,}|~{3,})/
 const inlineHint = /[*_~]|!\[/
@@ -71,7 +108,15 @@ export function checkMarkdownLimits(body: string): LimitBreach | undefined {
     let indent = 0
     const firstCode = line.charCodeAt(0)
     // Most lines start with a letter: no container to look for.
-    if (firstCode === 32 || firstCode === 9 || firstCode === 62 || firstCode === 45 || firstCode === 42 || firstCode === 43 || (firstCode >= 48 && firstCode <= 57)) {
+    if (
+      firstCode === 32 ||
+      firstCode === 9 ||
+      firstCode === 62 ||
+      firstCode === 45 ||
+      firstCode === 42 ||
+      firstCode === 43 ||
+      (firstCode >= 48 && firstCode <= 57)
+    ) {
       let first = true
       for (;;) {
         let spaces = 0
@@ -98,7 +143,12 @@ export function checkMarkdownLimits(body: string): LimitBreach | undefined {
     }
     const levels = depth + Math.floor(indent / 2)
     if (levels > markdownLimits.depth) {
-      return { line: lineNo, column: 1, reason: `block quotes and lists are nested ${levels} deep here; the limit is ${markdownLimits.depth} levels. Flatten the structure`, ruleId: 'markdown-too-deep' }
+      return {
+        line: lineNo,
+        column: 1,
+        reason: `block quotes and lists are nested ${levels} deep here; the limit is ${markdownLimits.depth} levels. Flatten the structure`,
+        ruleId: 'markdown-too-deep',
+      }
     }
     const rest = line.slice(i)
     if (rest.trim() === '') {
@@ -111,15 +161,28 @@ export function checkMarkdownLimits(body: string): LimitBreach | undefined {
     if (tableColumns > 0) {
       cells += tableColumns
     } else if (rest.includes('|') && rest.includes('-') && delimiterRow.test(rest.trim())) {
-      const columns = rest.trim().replace(/^\||\|$/g, '').split('|').length
+      const columns = rest
+        .trim()
+        .replace(/^\||\|$/g, '')
+        .split('|').length
       if (columns > markdownLimits.tableColumns) {
-        return { line: lineNo, column: i + 1, reason: `this table has ${columns} columns; the limit is ${markdownLimits.tableColumns}. Split it, or attach it as a spreadsheet`, ruleId: 'markdown-table-too-large' }
+        return {
+          line: lineNo,
+          column: i + 1,
+          reason: `this table has ${columns} columns; the limit is ${markdownLimits.tableColumns}. Split it, or attach it as a spreadsheet`,
+          ruleId: 'markdown-table-too-large',
+        }
       }
       tableColumns = columns
       cells += 2 * columns
     }
     if (cells > markdownLimits.tableCells) {
-      return { line: lineNo, column: 1, reason: `the tables of this file have more than ${markdownLimits.tableCells} cells; that is the limit. Attach large tables as a spreadsheet (e.g. report.csv)`, ruleId: 'markdown-table-too-large' }
+      return {
+        line: lineNo,
+        column: 1,
+        reason: `the tables of this file have more than ${markdownLimits.tableCells} cells; that is the limit. Attach large tables as a spreadsheet (e.g. report.csv)`,
+        ruleId: 'markdown-table-too-large',
+      }
     }
     // Inline: emphasis delimiter runs and images per paragraph (a sticky regex loop: the fastest scan V8 offers here).
     if (inlineHint.test(rest)) {
@@ -127,10 +190,20 @@ export function checkMarkdownLimits(body: string): LimitBreach | undefined {
       for (let run = inlineMarks.exec(rest); run !== null; run = inlineMarks.exec(rest)) {
         if (run[0] === '![') {
           if (++paragraphImages > markdownLimits.images) {
-            return { line: lineNo, column: run.index + i + 1, reason: `more than ${markdownLimits.images} images in one paragraph; that is the limit. Put them in paragraphs of their own`, ruleId: 'markdown-too-many-images' }
+            return {
+              line: lineNo,
+              column: run.index + i + 1,
+              reason: `more than ${markdownLimits.images} images in one paragraph; that is the limit. Put them in paragraphs of their own`,
+              ruleId: 'markdown-too-many-images',
+            }
           }
         } else if (++paragraphRuns > markdownLimits.emphasisRuns) {
-          return { line: lineNo, column: run.index + i + 1, reason: `more than ${markdownLimits.emphasisRuns} emphasis marks (\`*\`, \`_\`, \`~\`) in one paragraph; that is the limit. Split the paragraph or write the characters as \`\\*\``, ruleId: 'markdown-too-deep' }
+          return {
+            line: lineNo,
+            column: run.index + i + 1,
+            reason: `more than ${markdownLimits.emphasisRuns} emphasis marks (\`*\`, \`_\`, \`~\`) in one paragraph; that is the limit. Split the paragraph or write the characters as \`\\*\``,
+            ruleId: 'markdown-too-deep',
+          }
         }
       }
     }
@@ -142,7 +215,12 @@ export function checkMarkdownLimits(body: string): LimitBreach | undefined {
         if (voidElements.has(name) || optionalEnd.has(name) || tag[3] === '/') continue
         if (tag[1] === '/') htmlDepth = Math.max(0, htmlDepth - 1)
         else if (++htmlDepth > markdownLimits.depth) {
-          return { line: lineNo, column: (tag.index ?? 0) + i + 1, reason: `HTML elements are nested more than ${markdownLimits.depth} deep here; that is the limit. Flatten the structure`, ruleId: 'markdown-too-deep' }
+          return {
+            line: lineNo,
+            column: (tag.index ?? 0) + i + 1,
+            reason: `HTML elements are nested more than ${markdownLimits.depth} deep here; that is the limit. Flatten the structure`,
+            ruleId: 'markdown-too-deep',
+          }
         }
       }
     }

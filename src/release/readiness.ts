@@ -48,7 +48,9 @@ export function findPlaceholders(file: string): PlaceholderHit[] {
 /** Whether a text (title, subtitle, dateline, body) holds any placeholder: cheap, no file read. */
 function hasPlaceholder(text: ReleaseText): boolean {
   const fields = [text.title, text.subtitle ?? '', text.dateline ?? '', text.body]
-  return scaffoldPlaceholders.some((pattern) => fields.some((field) => (pattern.source.startsWith('^') ? field === text.title && pattern.test(field) : pattern.test(field))))
+  return scaffoldPlaceholders.some((pattern) =>
+    fields.some((field) => (pattern.source.startsWith('^') ? field === text.title && pattern.test(field) : pattern.test(field))),
+  )
 }
 
 /**
@@ -72,13 +74,27 @@ export async function checkReadiness(config: Pick<Config, 'root'>, releases: rea
       if (hits.length === 0) hits.push({ line: 1, column: 1, found: 'text from `press new`' })
       for (const hit of hits) {
         messages.push(
-          diagnostic(text.path, { line: hit.line, column: hit.column }, 'error', `"${hit.found}" is placeholder text from \`press new\`, but the ${text.lng === release.source ? 'release' : 'translation'} is marked ready; replace it, or set \`status: draft\``, 'placeholder-text', source),
+          diagnostic(
+            text.path,
+            { line: hit.line, column: hit.column },
+            'error',
+            `"${hit.found}" is placeholder text from \`press new\`, but the ${text.lng === release.source ? 'release' : 'translation'} is marked ready; replace it, or set \`status: draft\``,
+            'placeholder-text',
+            source,
+          ),
         )
       }
     }
     if (!release.embargo && release.date > today) {
       messages.push(
-        diagnostic(release.texts[release.source]!.path, undefined, 'warning', `date ${release.date} is in the future but there is no embargo: the release is published and sent as soon as it is built or sent; add an \`embargo:\` for the time it may go out, or set today's date`, 'future-date-no-embargo', source),
+        diagnostic(
+          release.texts[release.source]!.path,
+          undefined,
+          'warning',
+          `date ${release.date} is in the future but there is no embargo: the release is published and sent as soon as it is built or sent; add an \`embargo:\` for the time it may go out, or set today's date`,
+          'future-date-no-embargo',
+          source,
+        ),
       )
     }
   }

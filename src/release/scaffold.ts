@@ -86,7 +86,18 @@ export async function scaffoldRelease(config: Config, slug: string, values: { ti
   created.push(displayPath(config, sourceFile))
   for (const lng of config.locales) {
     if (lng === config.defaultLocale) continue
-    const stub = ['---', `title: ${quote(`[${lng}] ${title}`)}`, 'subtitle: ""', 'dateline: ""', 'status: draft   # set to ready when the translation is done; until then it is not published or sent', '# source_hash: set by the translator; see `press translate status`', '---', '', `Translation of ${config.defaultLocale}.md into ${lng}.`, ''].join('\n')
+    const stub = [
+      '---',
+      `title: ${quote(`[${lng}] ${title}`)}`,
+      'subtitle: ""',
+      'dateline: ""',
+      'status: draft   # set to ready when the translation is done; until then it is not published or sent',
+      '# source_hash: set by the translator; see `press translate status`',
+      '---',
+      '',
+      `Translation of ${config.defaultLocale}.md into ${lng}.`,
+      '',
+    ].join('\n')
     const file = path.join(dir, `${lng}.md`)
     await writeFile(file, stub, { flag: 'wx' })
     created.push(displayPath(config, file))

@@ -21,7 +21,9 @@ export const contactSchema = z.object({
   email: emailAddress.optional(),
 })
 
-const isoDate = z.string().refine(isIsoDate, { message: 'expected a real calendar date as YYYY-MM-DD, e.g. 2031-03-14', params: { rule: 'bad-date' } })
+const isoDate = z
+  .string()
+  .refine(isIsoDate, { message: 'expected a real calendar date as YYYY-MM-DD, e.g. 2031-03-14', params: { rule: 'bad-date' } })
 
 // A hex hash may happen to be all digits (or digits, `e`, digits, which is
 // Infinity) and then YAML reads it as a number; load.ts takes the text as written.
@@ -31,9 +33,12 @@ const sourceHash = z.custom<string | number>((v) => typeof v === 'string' || typ
 
 // `press send --correction` writes these; a person may edit the note.
 const correction = z.object({
-  date: z.union([z.string(), z.date()]).transform((v) => (v instanceof Date ? v.toISOString() : v)).refine((v) => /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(v.trim()) && !Number.isNaN(Date.parse(v)), {
-    message: 'expected the instant of the correction with an offset, e.g. 2031-03-15T10:00:00Z',
-  }),
+  date: z
+    .union([z.string(), z.date()])
+    .transform((v) => (v instanceof Date ? v.toISOString() : v))
+    .refine((v) => /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(v.trim()) && !Number.isNaN(Date.parse(v)), {
+      message: 'expected the instant of the correction with an offset, e.g. 2031-03-15T10:00:00Z',
+    }),
   note: z.string().trim().min(1),
 })
 

@@ -101,7 +101,9 @@ export async function launchBrowserPool(options: BrowserPoolOptions): Promise<Br
     await rm(userDataDir, { recursive: true, force: true })
     throw new PdfError(
       `Cannot start Chromium at ${executablePath}: ${(error as Error).message}. ` +
-        'Check that the binary runs (`' + executablePath + ' --version`), or point `pdf.chromium` in pressroom.yaml at another build.',
+        'Check that the binary runs (`' +
+        executablePath +
+        ' --version`), or point `pdf.chromium` in pressroom.yaml at another build.',
       { cause: error },
     )
   }

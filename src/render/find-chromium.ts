@@ -46,11 +46,7 @@ export interface FindChromiumOptions {
  * @returns Absolute path of an executable file.
  * @throws {ChromiumNotFoundError} listing every location tried.
  */
-export function findChromium(
-  configured: string | undefined,
-  env: NodeJS.ProcessEnv,
-  options?: FindChromiumOptions,
-): string {
+export function findChromium(configured: string | undefined, env: NodeJS.ProcessEnv, options?: FindChromiumOptions): string {
   if (configured !== undefined && configured !== '') {
     return explicit(path.resolve(configured), 'pdf.chromium')
   }

@@ -76,7 +76,10 @@ export function hyphenateTree(tree: Root | Element, lng: string): void {
     if (block.type === 'element' && headings.has(block.tagName)) return
     for (const token of tokens) {
       // A word is lowercase from its first letter on: a capital marks a name (or an acronym).
-      if (token.kind === 'text') token.node.value = token.node.value.replace(word, (found, offset: number, all: string) => (/[\p{L}\d@./:_]/u.test(all[offset - 1] ?? '') ? found : hyphenateWord(found, lng)))
+      if (token.kind === 'text')
+        token.node.value = token.node.value.replace(word, (found, offset: number, all: string) =>
+          /[\p{L}\d@./:_]/u.test(all[offset - 1] ?? '') ? found : hyphenateWord(found, lng),
+        )
     }
   })
 }

@@ -108,7 +108,10 @@ const parsers = new Map<number, Parser>()
 export function gfmParser(set: number): Parser {
   let parser = parsers.get(set)
   if (parser === undefined) {
-    parser = (set === allGfm ? unified().use(remarkParse).use(remarkGfm) : unified().use(remarkParse).use(gfmSubset, set)).freeze() as unknown as Parser
+    parser = (set === allGfm
+      ? unified().use(remarkParse).use(remarkGfm)
+      : unified().use(remarkParse).use(gfmSubset, set)
+    ).freeze() as unknown as Parser
     parsers.set(set, parser)
   }
   return parser

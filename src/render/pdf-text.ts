@@ -45,12 +45,15 @@ function decodeHex(hex: string): string {
 }
 
 function encodeHex(text: string): string {
-  return hexString(['FEFF', ...[...text].flatMap((c) => {
-    const code = c.codePointAt(0)!
-    if (code <= 0xffff) return [code.toString(16).padStart(4, '0').toUpperCase()]
-    const v = code - 0x10000
-    return [(0xd800 + (v >> 10)).toString(16).toUpperCase(), (0xdc00 + (v & 0x3ff)).toString(16).toUpperCase()]
-  })])
+  return hexString([
+    'FEFF',
+    ...[...text].flatMap((c) => {
+      const code = c.codePointAt(0)!
+      if (code <= 0xffff) return [code.toString(16).padStart(4, '0').toUpperCase()]
+      const v = code - 0x10000
+      return [(0xd800 + (v >> 10)).toString(16).toUpperCase(), (0xdc00 + (v & 0x3ff)).toString(16).toUpperCase()]
+    }),
+  ])
 }
 
 /** Drop U+00AD from every `/ActualText <FEFF…>` of a content stream; undefined when there was none. */
@@ -100,7 +103,8 @@ export function headingsOf(html: string): string[] {
     match[2]!
       .replace(/<[^>]*>/g, '')
       .replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (all, name: string) => {
-        if (name[0] === '#') return String.fromCodePoint(name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1)))
+        if (name[0] === '#')
+          return String.fromCodePoint(name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1)))
         return entities[name] ?? all
       })
       .replace(/\u00ad/g, '')

@@ -98,7 +98,11 @@ export async function createPdfRenderer(options: PdfRendererOptions): Promise<Pd
       const { pdf: raw, tightened } = await Promise.race([work, timeout])
       healthy = true
       // Text as the page reads: no soft hyphens inside words, outline titles with their spaces (pdf-text.ts).
-      return { pdf: setPdfMetadata(cleanPdfText(raw, headingsOf(job.html)), job.metadata), blocked: [...session.blocked], ...(tightened ? { tightened } : {}) }
+      return {
+        pdf: setPdfMetadata(cleanPdfText(raw, headingsOf(job.html)), job.metadata),
+        blocked: [...session.blocked],
+        ...(tightened ? { tightened } : {}),
+      }
     } catch (error) {
       if (error instanceof PressError) throw error
       throw pool.unusable() ?? new PdfError(`Rendering ${job.label} to PDF failed: ${(error as Error).message}`, { cause: error })

@@ -86,7 +86,12 @@ export function textTable(rows: ReadonlyArray<ReadonlyArray<{ text: string; alig
     const cells = row.map((cell, i) => wrapCell(cell.text, widths[i]!))
     const height = Math.max(1, ...cells.map((c) => c.length))
     for (let k = 0; k < height; k++) {
-      lines.push(row.map((cell, i) => pad(cells[i]![k] ?? '', widths[i]!, cell.align)).join('  ').trimEnd())
+      lines.push(
+        row
+          .map((cell, i) => pad(cells[i]![k] ?? '', widths[i]!, cell.align))
+          .join('  ')
+          .trimEnd(),
+      )
     }
     if (row.length > 0 && row.every((cell) => cell.head)) lines.push(widths.map((w) => '-'.repeat(w)).join('  '))
   }

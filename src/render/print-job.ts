@@ -33,7 +33,16 @@ export function printJob(office: Office, release: Release, lng: string, variant:
     typography: config.typography,
     hyphenate: config.hyphenation,
   })
-  const data = releaseData({ config, release, text, lng: pageLng, t, body, embargoed: variant.embargoed, attachments: release.attachments.map((name) => ({ name, url: `/release/${name}` })) })
+  const data = releaseData({
+    config,
+    release,
+    text,
+    lng: pageLng,
+    t,
+    body,
+    embargoed: variant.embargoed,
+    attachments: release.attachments.map((name) => ({ name, url: `/release/${name}` })),
+  })
   const orgName = t('org.name') === 'org.name' ? config.organisation.name : t('org.name')
   const header = variant.embargoed && release.embargo ? String(data['embargoNotice']) : orgName
   const html = templates.render(

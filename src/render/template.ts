@@ -74,8 +74,6 @@ export interface Templates {
   render(name: TemplateName, data: Readonly<Record<string, unknown>>, helpers: RenderHelpers): string
 }
 
-
-
 /**
  * Read and parse every template under `dir`.
  *
@@ -166,7 +164,8 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
       // A link is used only when it stays inside templates/ (see safe-file.ts); a link to a folder there is skipped.
       const verdict = inspectFile(path.join(dir, rel), dir)
       if (verdict.ok) out.push(rel)
-      else if (!(verdict.reason === 'not-regular' && isFolderSync(path.join(dir, rel)))) throw new UnsafeFileError(`templates/${rel}`, verdict)
+      else if (!(verdict.reason === 'not-regular' && isFolderSync(path.join(dir, rel))))
+        throw new UnsafeFileError(`templates/${rel}`, verdict)
     }
   }
   return out.sort()

@@ -41,16 +41,21 @@ Typograf.addRules([
   // numbers and compounds keep their hyphen.
   { name: 'common/number/minusSign', handler: (text: string) => text.replace(/(^|[\s(\u00a0])-(?=\d)/g, '$1\u2212') },
   // A number stays on the line of its unit or counted word: "18 °C", "12 проб".
-  { name: 'common/nbsp/beforeUnit', handler: (text: string) => text.replace(/(^|[\s\u00a0(\u2212])(\d[\d.,]*) (?=[°%‰℃]|\p{L})/gu, '$1$2\u00a0') },
+  {
+    name: 'common/nbsp/beforeUnit',
+    handler: (text: string) => text.replace(/(^|[\s\u00a0(\u2212])(\d[\d.,]*) (?=[°%‰℃]|\p{L})/gu, '$1$2\u00a0'),
+  },
   // English single quotes: ‘temporary measures’ (Typograf turns only apostrophes inside words).
   {
     name: 'en-US/punctuation/singleQuote',
-    handler: (text: string) => text.replace(/(^|[\s\u00a0(“—])'(?=[^\s'])/g, '$1\u2018').replace(/([^\s\u00a0])'(?=[\s\u00a0.,;:!?)”]|$)/g, '$1\u2019'),
+    handler: (text: string) =>
+      text.replace(/(^|[\s\u00a0(“—])'(?=[^\s'])/g, '$1\u2018').replace(/([^\s\u00a0])'(?=[\s\u00a0.,;:!?)”]|$)/g, '$1\u2019'),
   },
   // Year ranges take an en dash in English too: 2025–2026.
   {
     name: 'en-US/dash/years',
-    handler: (text: string) => text.replace(/\b(1\d{3}|2\d{3})-(1\d{3}|2\d{3})\b/g, (all, a: string, b: string) => (Number(b) > Number(a) ? `${a}\u2013${b}` : all)),
+    handler: (text: string) =>
+      text.replace(/\b(1\d{3}|2\d{3})-(1\d{3}|2\d{3})\b/g, (all, a: string, b: string) => (Number(b) > Number(a) ? `${a}\u2013${b}` : all)),
   },
 ])
 
@@ -87,7 +92,9 @@ function typografFor(lng: string, settings: TypographySettings): Typograf | unde
   let found = instances.get(key)
   if (found === undefined) {
     const locale = localesOf(lng)
-    found = locale ? new Typograf({ locale, disableRule: [...structural, ...settings.disable], htmlEntity: { type: 'default', onlyInvisible: false } }) : null
+    found = locale
+      ? new Typograf({ locale, disableRule: [...structural, ...settings.disable], htmlEntity: { type: 'default', onlyInvisible: false } })
+      : null
     instances.set(key, found)
   }
   return found ?? undefined
@@ -180,8 +187,36 @@ export function typesetText(text: string, lng: string, settings: TypographySetti
 }
 
 const phrasing = new Set([
-  'a', 'abbr', 'b', 'bdi', 'bdo', 'br', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'i', 'img', 'input', 'ins', 'kbd', 'mark', 'q', 's', 'samp', 'small',
-  'span', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'wbr',
+  'a',
+  'abbr',
+  'b',
+  'bdi',
+  'bdo',
+  'br',
+  'cite',
+  'code',
+  'data',
+  'del',
+  'dfn',
+  'em',
+  'i',
+  'img',
+  'input',
+  'ins',
+  'kbd',
+  'mark',
+  'q',
+  's',
+  'samp',
+  'small',
+  'span',
+  'strong',
+  'sub',
+  'sup',
+  'time',
+  'u',
+  'var',
+  'wbr',
 ])
 const verbatim = new Set(['code', 'pre', 'kbd', 'samp', 'var', 'script', 'style', 'math', 'svg', 'textarea'])
 
@@ -190,7 +225,9 @@ function isUrlText(node: Element, text: string): boolean {
   if (node.tagName !== 'a') return false
   const href = typeof node.properties?.['href'] === 'string' ? node.properties['href'] : ''
   const shown = text.trim()
-  return shown !== '' && (href === shown || href === `mailto:${shown}` || /^(https?:\/\/|www\.)\S+$/i.test(shown) || looksLikeAddress(shown))
+  return (
+    shown !== '' && (href === shown || href === `mailto:${shown}` || /^(https?:\/\/|www\.)\S+$/i.test(shown) || looksLikeAddress(shown))
+  )
 }
 
 function textOf(node: ElementContent): string {

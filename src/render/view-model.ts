@@ -135,7 +135,12 @@ export function releaseData(input: ReleaseViewInput): Record<string, unknown> {
  * The release's corrections in the page language, oldest first: the note
  * from this language's file, else the source's.
  */
-function correctionsOf(release: Release, text: ReleaseText, lng: string, t: Translate): Array<{ dateText: string; note: string; text: string }> {
+function correctionsOf(
+  release: Release,
+  text: ReleaseText,
+  lng: string,
+  t: Translate,
+): Array<{ dateText: string; note: string; text: string }> {
   const source = release.texts[release.source]?.corrections ?? []
   const own = text.corrections ?? []
   return source.map((c, i) => {
@@ -153,7 +158,10 @@ function correctionsOf(release: Release, text: ReleaseText, lng: string, t: Tran
  * @param text The language version.
  * @returns Title, subtitle and dateline ('' when not written).
  */
-export function typesetHeadings(config: Pick<Config, 'typography'>, text: ReleaseText): { title: string; subtitle: string; dateline: string } {
+export function typesetHeadings(
+  config: Pick<Config, 'typography'>,
+  text: ReleaseText,
+): { title: string; subtitle: string; dateline: string } {
   const set = (value: string | undefined) => (value === undefined ? '' : typesetText(value, text.lng, config.typography))
   return { title: set(text.title), subtitle: set(text.subtitle), dateline: set(text.dateline) }
 }
@@ -185,7 +193,11 @@ export function printData(t: Translate, header: string, size: 'A4' | 'Letter'): 
 
 /** Quote text as a CSS string literal. */
 export function cssString(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\r\n]+/g, ' ').replace(/</g, '\\3c ')}"`
+  return `"${text
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/</g, '\\3c ')}"`
 }
 
 function paragraphs(text: string): string {

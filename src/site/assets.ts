@@ -43,7 +43,10 @@ export async function templateAssets(assetsDir: string, names: readonly string[]
     const verdict = inspectFile(from, assetsDir)
     if (!verdict.ok) throw new UnsafeFileError(`templates/assets/${name}`, verdict)
     // The real path is what gets linked into dist/: never a link itself.
-    out.set(name, { path: `assets/${hashedName(name, hashOf(readSafeFile(from, assetsDir, `templates/assets/${name}`)))}`, from: verdict.real })
+    out.set(name, {
+      path: `assets/${hashedName(name, hashOf(readSafeFile(from, assetsDir, `templates/assets/${name}`)))}`,
+      from: verdict.real,
+    })
   }
   for (const name of css) {
     const source = readSafeFile(path.join(assetsDir, name), assetsDir, `templates/assets/${name}`).toString('utf8')

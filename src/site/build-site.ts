@@ -49,8 +49,12 @@ export interface BuildTarget {
  * @returns Sorted lists.
  */
 export function manifestChanges(before: Manifest, after: Manifest): SiteChanges {
-  const changed = Object.keys(after.files).filter((file) => before.files[file] !== after.files[file]).sort()
-  const removed = Object.keys(before.files).filter((file) => after.files[file] === undefined).sort()
+  const changed = Object.keys(after.files)
+    .filter((file) => before.files[file] !== after.files[file])
+    .sort()
+  const removed = Object.keys(before.files)
+    .filter((file) => after.files[file] === undefined)
+    .sort()
   return { changed, removed }
 }
 
@@ -71,12 +75,33 @@ export function manifestChanges(before: Manifest, after: Manifest): SiteChanges 
 export async function buildSite(
   office: Office,
   options: BuildOptions,
-  hooks: { onProgress?: OnProgress; onPlanned?: (counts: { text: number; pdf: number; copy: number }) => void; env?: NodeJS.ProcessEnv; target?: BuildTarget } = {},
+  hooks: {
+    onProgress?: OnProgress
+    onPlanned?: (counts: { text: number; pdf: number; copy: number }) => void
+    env?: NodeJS.ProcessEnv
+    target?: BuildTarget
+  } = {},
 ): Promise<BuildReport> {
   // What `press check` rejects in the catalogs and templates is not published:
   // an error stops the build before anything is rendered or written.
-  const problems = [...checkRendered(office), ...(await checkReadiness(office.config, office.releases.filter((r) => options.only === undefined || r.slug === options.only), options.now))]
-  if (hasErrors(problems)) return { pages: { rendered: 0, reused: 0 }, pdfs: { rendered: 0, reused: 0 }, files: 0, messages: problems, published: [], held: [], changes: { changed: [], removed: [] } }
+  const problems = [
+    ...checkRendered(office),
+    ...(await checkReadiness(
+      office.config,
+      office.releases.filter((r) => options.only === undefined || r.slug === options.only),
+      options.now,
+    )),
+  ]
+  if (hasErrors(problems))
+    return {
+      pages: { rendered: 0, reused: 0 },
+      pdfs: { rendered: 0, reused: 0 },
+      files: 0,
+      messages: problems,
+      published: [],
+      held: [],
+      changes: { changed: [], removed: [] },
+    }
   const distDir = hooks.target?.distDir ?? office.config.paths.dist
   const manifestPath = hooks.target?.manifestPath ?? manifestPathOf(office.config.paths.state)
   const startRenderer = async (): Promise<PdfRenderer> => {
@@ -115,9 +140,18 @@ export async function buildSite(
       },
     )
     const changes = manifestChanges(previous, await readManifest(office.config.paths.state, manifestPath))
-    return { ...report, published: plan.published, held: plan.held, messages: [...problems, ...stalePublished(office, plan.published), ...plan.messages, ...report.messages], changes }
+    return {
+      ...report,
+      published: plan.published,
+      held: plan.held,
+      messages: [...problems, ...stalePublished(office, plan.published), ...plan.messages, ...report.messages],
+      changes,
+    }
   } finally {
-    await renderer?.then((r) => r.close(), () => undefined)
+    await renderer?.then(
+      (r) => r.close(),
+      () => undefined,
+    )
   }
 }
 
@@ -133,7 +167,14 @@ function stalePublished(office: Office, published: SitePlan['published']): VFile
     for (const state of translationStates(release, languages)) {
       if (state.state !== 'stale') continue
       out.push(
-        diagnostic(state.path!, undefined, 'warning', `published the stale ${state.lng} translation: ${release.source}.md changed since it was translated, so the ${state.lng} page and PDF say what the source said before; update it, then set source_hash: ${state.current}`, 'translation-stale', 'press:translate'),
+        diagnostic(
+          state.path!,
+          undefined,
+          'warning',
+          `published the stale ${state.lng} translation: ${release.source}.md changed since it was translated, so the ${state.lng} page and PDF say what the source said before; update it, then set source_hash: ${state.current}`,
+          'translation-stale',
+          'press:translate',
+        ),
       )
     }
   }

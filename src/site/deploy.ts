@@ -65,7 +65,13 @@ export class DeployError extends PressError {
  */
 export function deployFailure(deploy: DeployOutcome): string {
   const how = deploy.timedOut ? 'was killed after deploy.timeout' : deploy.code === null ? 'was killed' : `exited ${deploy.code}`
-  const tail = deploy.output.trimEnd().split('\n').filter(Boolean).slice(-20).map((line) => `\n  | ${line}`).join('')
+  const tail = deploy.output
+    .trimEnd()
+    .split('\n')
+    .filter(Boolean)
+    .slice(-20)
+    .map((line) => `\n  | ${line}`)
+    .join('')
   return `the deploy command ${how} after ${deploy.seconds.toFixed(1)} s; the ${deploy.changed} changed and ${deploy.removed} removed files stay pending for the next deploy (\`press build\`, or the worker retries)${tail}`
 }
 
@@ -156,10 +162,15 @@ export async function runDeploy(config: Config, changes: SiteChanges, options: D
   }
   // Another build may have added changes while the command ran: keep those pending.
   const latest = await readDeployRecord(stateDir)
-  const added = latest?.pending ? { changed: latest.pending.changed.filter((f) => !todo.changed.includes(f)), removed: latest.pending.removed.filter((f) => !todo.removed.includes(f)) } : { changed: [], removed: [] }
+  const added = latest?.pending
+    ? {
+        changed: latest.pending.changed.filter((f) => !todo.changed.includes(f)),
+        removed: latest.pending.removed.filter((f) => !todo.removed.includes(f)),
+      }
+    : { changed: [], removed: [] }
   const pending = ok ? added : mergeChanges(todo, added)
   const left = pending.changed.length + pending.removed.length > 0
-  const lastOk = ok ? options.now : latest?.lastOk ?? record?.lastOk
+  const lastOk = ok ? options.now : (latest?.lastOk ?? record?.lastOk)
   await writeRecord(stateDir, { version: 1, last: outcome, ...(lastOk === undefined ? {} : { lastOk }), ...(left ? { pending } : {}) })
   return outcome
 }
@@ -181,7 +192,10 @@ async function writeRecord(stateDir: string, record: DeployRecord): Promise<void
 }
 
 /** Run `sh -c command`; stdout and stderr together, the tail kept; the process group killed on timeout. */
-function runCommand(command: string, options: { cwd: string; env: NodeJS.ProcessEnv; timeout: number }): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function runCommand(
+  command: string,
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeout: number },
+): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     let output = ''
     let timedOut = false

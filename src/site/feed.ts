@@ -61,7 +61,10 @@ export function renderFeed(options: {
   let index = 0
   return feed
     .atom1()
-    .replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtml(options.lng)}">`)
+    .replace(
+      '<feed xmlns="http://www.w3.org/2005/Atom">',
+      `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtml(options.lng)}">`,
+    )
     .replace(/<entry>/g, (tag) => {
       const lang = options.entries[index++]?.contentLang
       return lang !== undefined && lang !== options.lng ? `<entry xml:lang="${escapeHtml(lang)}">` : tag

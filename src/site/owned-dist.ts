@@ -10,7 +10,8 @@ import type { Manifest } from './manifest.js'
 /** The file that marks a folder as written by `press build` (kept out of the manifest). */
 export const buildMarkerName = '.pressroom-build'
 /** What the marker file says to a person who opens it. */
-export const buildMarkerText = 'This folder is written by Pressroom (`press build`) and replaced as a whole at each build.\nDo not keep other files here: they are removed.\n'
+export const buildMarkerText =
+  'This folder is written by Pressroom (`press build`) and replaced as a whole at each build.\nDo not keep other files here: they are removed.\n'
 
 /** A dist folder that holds files Pressroom did not write: it is never emptied. */
 export class DistNotOwnedError extends PressError {

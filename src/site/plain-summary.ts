@@ -8,7 +8,11 @@
  * @returns Plain text.
  */
 export function plainSummary(markdown: string): string {
-  const first = markdown.trim().split(/\n\s*\n/).find((p) => !/^\s*(#|\||<|!\[)/.test(p)) ?? ''
+  const first =
+    markdown
+      .trim()
+      .split(/\n\s*\n/)
+      .find((p) => !/^\s*(#|\||<|!\[)/.test(p)) ?? ''
   const text = first
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
     // Inline raw HTML is not text (and must not reach the feed as markup).

@@ -6,7 +6,15 @@
 import type { Office } from '../office.js'
 import { formatDate } from '../embargo/time.js'
 import { hashOf } from '../hash.js'
-import { absoluteUrl, commonData, indexLocation, languageName, releaseLocation, typesetHeadings, type PageLocation } from '../render/view-model.js'
+import {
+  absoluteUrl,
+  commonData,
+  indexLocation,
+  languageName,
+  releaseLocation,
+  typesetHeadings,
+  type PageLocation,
+} from '../render/view-model.js'
 import type { Release } from '../types.js'
 import { renderFeed, type FeedEntry } from './feed.js'
 import { plainSummary } from './plain-summary.js'
@@ -129,7 +137,14 @@ export function planListings(
           prompt: tl('chooser.prompt'),
         }
       })
-      const alternates = locales.map((l) => ({ lang: l.lang, langName: l.langName, url: l.url, absUrl: l.absUrl, current: false, fallback: false }))
+      const alternates = locales.map((l) => ({
+        lang: l.lang,
+        langName: l.langName,
+        url: l.url,
+        absUrl: l.absUrl,
+        current: false,
+        fallback: false,
+      }))
       return templates.render(
         'chooser',
         { ...commonData({ config, lng: config.defaultLocale, t, location: chooserLocation, alternates, preview: false }), locales },

@@ -251,7 +251,14 @@ function localRefsOf(release: Release): string[] {
 function reportRemoved(messages: VFileMessage[], text: ReleaseText, removedItems: RenderedBody['removed']): void {
   for (const removed of removedItems) {
     messages.push(
-      diagnostic(text.path, { line: text.bodyLine + removed.line - 1, column: removed.column }, 'warning', `removed ${removed.what}: raw HTML may not run scripts, embed frames or carry event handlers`, 'unsafe-html', 'press:render'),
+      diagnostic(
+        text.path,
+        { line: text.bodyLine + removed.line - 1, column: removed.column },
+        'warning',
+        `removed ${removed.what}: raw HTML may not run scripts, embed frames or carry event handlers`,
+        'unsafe-html',
+        'press:render',
+      ),
     )
   }
 }
@@ -275,4 +282,3 @@ function alternatesFor(office: Office, release: Release, lng: string, location: 
     }
   })
 }
-

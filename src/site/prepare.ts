@@ -40,8 +40,7 @@ export interface PreparedSite {
 
 /** What {@link publishPrepared} did. */
 export type PublishResult =
-  | { readonly published: true; readonly changes: SiteChanges }
-  | { readonly published: false; readonly reason: string }
+  { readonly published: true; readonly changes: SiteChanges } | { readonly published: false; readonly reason: string }
 
 /** Options of {@link prepareSite}. */
 export interface PrepareOptions {
@@ -74,7 +73,11 @@ export async function prepareSite(office: Office, options: PrepareOptions): Prom
     await mkdir(path.dirname(staged.manifestPath), { recursive: true })
     await writeAtomic(staged.manifestPath, JSON.stringify(await readManifest(office.config.paths.state, target.manifestPath)))
   }
-  const report = await buildSite(office, { now: options.now, ...(options.pdf === false ? { pdf: false } : {}) }, { target: staged, ...(options.env ? { env: options.env } : {}) })
+  const report = await buildSite(
+    office,
+    { now: options.now, ...(options.pdf === false ? { pdf: false } : {}) },
+    { target: staged, ...(options.env ? { env: options.env } : {}) },
+  )
   const fingerprint = fingerprintOf(await readManifest(office.config.paths.state, staged.manifestPath))
   return { now: options.now, staged, target, fingerprint, report, ...(options.stamp === undefined ? {} : { stamp: options.stamp }) }
 }
@@ -107,7 +110,14 @@ export async function stampOffice(config: Config): Promise<string> {
     await add(dir)
     for (let i = 0; i < files.length; i += 64) {
       const batch = files.slice(i, i + 64)
-      const stamps = await Promise.all(batch.map(async (file) => stat(file, { bigint: true }).then((s) => [file, String(s.size), String(s.ino), String(s.mtimeNs), String(s.ctimeNs)], () => [file, 'missing'])))
+      const stamps = await Promise.all(
+        batch.map(async (file) =>
+          stat(file, { bigint: true }).then(
+            (s) => [file, String(s.size), String(s.ino), String(s.mtimeNs), String(s.ctimeNs)],
+            () => [file, 'missing'],
+          ),
+        ),
+      )
       for (const one of stamps) parts.push(...one)
     }
   }
@@ -210,7 +220,10 @@ export async function removeStagings(stateDir: string, target: BuildTarget): Pro
       .filter((name) => name.startsWith(prefix))
       .map((name) => {
         const instant = name.slice(prefix.length)
-        return discard({ distDir: path.join(parent, name), manifestPath: path.join(stateDir, 'prepared', `${path.basename(target.distDir)}-${instant}.manifest.json`) })
+        return discard({
+          distDir: path.join(parent, name),
+          manifestPath: path.join(stateDir, 'prepared', `${path.basename(target.distDir)}-${instant}.manifest.json`),
+        })
       }),
   )
 }

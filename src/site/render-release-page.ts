@@ -33,16 +33,24 @@ export interface RenderedPage {
  * @param deps The office's config, templates and the page language's translate function.
  * @returns The HTML and what was removed from the body.
  */
-export function renderReleasePage(input: ReleasePageInput, deps: { config: Office['config']; templates: Office['templates']; t: Translate }): RenderedPage {
+export function renderReleasePage(
+  input: ReleasePageInput,
+  deps: { config: Office['config']; templates: Office['templates']; t: Translate },
+): RenderedPage {
   const { lng, release, location, files } = input
   const { config, templates, t } = deps
   const text = release.texts[lng]!
-  const body = renderMarkdown(text.body, (url) => {
-    if (!isLocal(url)) return undefined
-    const name = url.split(/[?#]/)[0]!
-    const file = Object.hasOwn(files, name) ? files[name] : undefined
-    return file !== undefined ? `${location.root}${file}` : undefined
-  }, footnoteLabels(t), { lng: text.lng, typography: config.typography })
+  const body = renderMarkdown(
+    text.body,
+    (url) => {
+      if (!isLocal(url)) return undefined
+      const name = url.split(/[?#]/)[0]!
+      const file = Object.hasOwn(files, name) ? files[name] : undefined
+      return file !== undefined ? `${location.root}${file}` : undefined
+    },
+    footnoteLabels(t),
+    { lng: text.lng, typography: config.typography },
+  )
   const html = templates.render(
     'page',
     {

@@ -146,7 +146,16 @@ export async function writeSite(
       const result = await (await renderer).render(job)
       if (aborted) return
       for (const url of result.blocked) {
-        messages.push(diagnostic(job.label, output.locate?.(url), 'warning', `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`, 'pdf-blocked', 'press:pdf'))
+        messages.push(
+          diagnostic(
+            job.label,
+            output.locate?.(url),
+            'warning',
+            `the PDF did not load ${url}: printing reads only the release folder and templates/assets (copy the file into the release folder)`,
+            'pdf-blocked',
+            'press:pdf',
+          ),
+        )
       }
       await mkdir(path.dirname(cached), { recursive: true })
       await writeAtomic(cached, result.pdf)
@@ -186,7 +195,13 @@ export async function writeSite(
     await pdfWork
     if (inPlace) {
       if (!marked) await writeAtomic(path.join(distDir, buildMarkerName), buildMarkerText)
-      await applyInPlace(tmp, distDir, manifestPath, { old, manifest, staged, present: present!, planned: new Set(plan.outputs.map((o) => o.path)) })
+      await applyInPlace(tmp, distDir, manifestPath, {
+        old,
+        manifest,
+        staged,
+        present: present!,
+        planned: new Set(plan.outputs.map((o) => o.path)),
+      })
       await rm(tmp, { recursive: true, force: true })
     } else {
       await swapIn(tmp, distDir, stateDir)
@@ -206,7 +221,16 @@ export async function writeSite(
 }
 
 /** The order changed files go into dist/: what pages link to before the pages, the lists of pages last. */
-const applyOrder: Readonly<Record<string, number>> = Object.freeze({ copy: 0, pdf: 1, page: 2, asset: 0, index: 3, feed: 3, chooser: 3, sitemap: 4 })
+const applyOrder: Readonly<Record<string, number>> = Object.freeze({
+  copy: 0,
+  pdf: 1,
+  page: 2,
+  asset: 0,
+  index: 3,
+  feed: 3,
+  chooser: 3,
+  sitemap: 4,
+})
 
 /**
  * Move the staged outputs into dist/ one rename at a time and remove the
@@ -217,7 +241,13 @@ async function applyInPlace(
   tmp: string,
   distDir: string,
   manifestPath: string,
-  state: { old: Manifest; manifest: Manifest; staged: readonly PlannedOutput[]; present: ReadonlySet<string>; planned: ReadonlySet<string> },
+  state: {
+    old: Manifest
+    manifest: Manifest
+    staged: readonly PlannedOutput[]
+    present: ReadonlySet<string>
+    planned: ReadonlySet<string>
+  },
 ): Promise<void> {
   const { old, staged, present, planned } = state
   const obsolete = [...present].filter((file) => !planned.has(file))
@@ -227,7 +257,7 @@ async function applyInPlace(
   const rank = (output: PlannedOutput): number => applyOrder[output.kind === 'text' ? output.group : output.kind] ?? 0
   const ordered = [...staged].sort((a, b) => rank(a) - rank(b))
   const made = new Set<string>()
-  for (let start = 0; start < ordered.length; ) {
+  for (let start = 0; start < ordered.length;) {
     // Files of one rank go in together; the next rank waits for them.
     const end = ordered.findIndex((o, i) => i > start && rank(o) !== rank(ordered[start]!))
     const group = ordered.slice(start, end === -1 ? ordered.length : end)

@@ -17,7 +17,11 @@ import { repoRoot } from '../helpers/office.js'
 const run = promisify(execFile)
 
 /** Load the bundle in a new process, call main(n), save the cache; the result and the loader's stats. */
-async function loadInProcess(entry: string, cacheDir: string, n: number): Promise<{ value: number; stats: { chunks: number; cached: number } }> {
+async function loadInProcess(
+  entry: string,
+  cacheDir: string,
+  n: number,
+): Promise<{ value: number; stats: { chunks: number; cached: number } }> {
   const script = [
     `const { loadBundle } = await import(${JSON.stringify(path.join(repoRoot, 'build', 'src', 'cli', 'bundle.js'))})`,
     `const loaded = loadBundle(${JSON.stringify(entry)}, ${JSON.stringify(cacheDir)})`,
@@ -38,7 +42,10 @@ afterAll(async () => {
 async function bundle(): Promise<{ entry: string; cacheDir: string; dir: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'press-bundle-'))
   dirs.push(dir)
-  await writeFile(path.join(dir, 'shared-x.cjs'), 'exports.twice = (n) => n * 2\nexports.loads = (exports.loads ?? 0) + 1 // a comment on the last line\n')
+  await writeFile(
+    path.join(dir, 'shared-x.cjs'),
+    'exports.twice = (n) => n * 2\nexports.loads = (exports.loads ?? 0) + 1 // a comment on the last line\n',
+  )
   await writeFile(
     path.join(dir, 'press.cjs'),
     [
@@ -64,7 +71,10 @@ describe('loadBundle', () => {
   test('writes a code cache per chunk that the next load takes', async () => {
     const { entry, cacheDir } = await bundle()
     expect(await loadInProcess(entry, cacheDir, 1)).toEqual({ value: 2, stats: { chunks: 2, cached: 0 } })
-    expect((await readdir(cacheDir)).map((name) => name.replace(/\.[0-9a-f]{16}\./, '.HASH.')).sort()).toEqual(['press.cjs.HASH.v8cache', 'shared-x.cjs.HASH.v8cache'])
+    expect((await readdir(cacheDir)).map((name) => name.replace(/\.[0-9a-f]{16}\./, '.HASH.')).sort()).toEqual([
+      'press.cjs.HASH.v8cache',
+      'shared-x.cjs.HASH.v8cache',
+    ])
     expect(await loadInProcess(entry, cacheDir, 2)).toEqual({ value: 4, stats: { chunks: 2, cached: 2 } })
   }, 30_000)
 
@@ -72,7 +82,10 @@ describe('loadBundle', () => {
     const { entry, cacheDir, dir } = await bundle()
     await loadInProcess(entry, cacheDir, 1)
     // V8 would take the old cache for this source (it compares lengths only) and return n * 2.
-    await writeFile(path.join(dir, 'shared-x.cjs'), 'exports.twice = (n) => n * 3\nexports.loads = (exports.loads ?? 0) + 1 // a comment on the last line\n')
+    await writeFile(
+      path.join(dir, 'shared-x.cjs'),
+      'exports.twice = (n) => n * 3\nexports.loads = (exports.loads ?? 0) + 1 // a comment on the last line\n',
+    )
     expect(await loadInProcess(entry, cacheDir, 2)).toEqual({ value: 6, stats: { chunks: 2, cached: 1 } })
     expect(await loadInProcess(entry, cacheDir, 2)).toEqual({ value: 6, stats: { chunks: 2, cached: 2 } })
   }, 30_000)

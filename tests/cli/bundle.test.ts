@@ -39,14 +39,20 @@ async function press(from: 'bundle' | 'modules', args: readonly string[], env: R
     'loaded.saveCache()',
   ].join('\n')
   const argv = from === 'bundle' ? ['--input-type=module', '-e', runner, path.join(bundleDir, 'press.cjs'), ...args] : [pressBin, ...args]
-  return run(process.execPath, argv, { env: { ...base, NO_COLOR: '1', PRESS_REHEARSAL: 'off', ...env, ...(from === 'modules' ? { PRESS_NO_BUNDLE: '1' } : {}) }, encoding: 'utf8' })
+  return run(process.execPath, argv, {
+    env: { ...base, NO_COLOR: '1', PRESS_REHEARSAL: 'off', ...env, ...(from === 'modules' ? { PRESS_NO_BUNDLE: '1' } : {}) },
+    encoding: 'utf8',
+  })
 }
 
 describe('bundled CLI', () => {
   test('builds the same dist/ as the compiled modules, cold and after an edit (the second run from the code cache)', async () => {
     const [bundled, modules] = await Promise.all([copySampleOffice(), copySampleOffice()])
     for (const round of [1, 2]) {
-      for (const [from, dir] of [['bundle', bundled], ['modules', modules]] as const) {
+      for (const [from, dir] of [
+        ['bundle', bundled],
+        ['modules', modules],
+      ] as const) {
         if (round === 2) {
           const en = path.join(dir, 'releases', '2026-05-12-river-sampling', 'en.md')
           await appendFile(en, '\nA paragraph added after the first build.\n')
@@ -65,7 +71,16 @@ describe('bundled CLI', () => {
 
   test('plans a distribution as the compiled modules do (the chunks that load the mail packages)', async () => {
     const [bundled, modules] = await Promise.all([copySampleOffice(), copySampleOffice()])
-    const args = (dir: string) => ['send', '2031-06-10-annual-report-2030', '--dry-run', '--json', '--now', '2031-06-10T12:00:00Z', '-C', dir]
+    const args = (dir: string) => [
+      'send',
+      '2031-06-10-annual-report-2030',
+      '--dry-run',
+      '--json',
+      '--now',
+      '2031-06-10T12:00:00Z',
+      '-C',
+      dir,
+    ]
     const [a, b] = await Promise.all([press('bundle', args(bundled)), press('modules', args(modules))])
     expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout.split(modules).join(bundled)))
   }, 60_000)
@@ -73,10 +88,13 @@ describe('bundled CLI', () => {
   test('prints help and usage errors as the compiled modules do', async () => {
     const [a, b] = await Promise.all([press('bundle', ['--help']), press('modules', ['--help'])])
     expect(a.stdout).toBe(b.stdout)
-    const failed = (from: 'bundle' | 'modules') => press(from, ['biuld']).then(() => undefined, (error: { code: number; stderr: string }) => error)
+    const failed = (from: 'bundle' | 'modules') =>
+      press(from, ['biuld']).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      )
     const [ea, eb] = await Promise.all([failed('bundle'), failed('modules')])
     expect(ea?.code).toBe(2)
     expect(ea?.stderr).toBe(eb?.stderr)
   }, 60_000)
-
 })

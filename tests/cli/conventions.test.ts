@@ -34,7 +34,9 @@ describe('usage errors exit 2 with a did-you-mean', () => {
     const [option, sub] = await Promise.all([press(['build', '--jsno', '-C', office]), press(['translate', 'stats'])])
     expect(option.code).toBe(2)
     expect(option.stdout).toBe('')
-    expect(option.stderr).toBe("error: unknown option '--jsno'\n(Did you mean --json?)\n(run `press build --help` for its options and an example)\n")
+    expect(option.stderr).toBe(
+      "error: unknown option '--jsno'\n(Did you mean --json?)\n(run `press build --help` for its options and an example)\n",
+    )
     expect(sub.code).toBe(2)
     expect(sub.stderr).toMatch(/^error: unknown command 'stats'\n\(Did you mean status\?\)/)
   })
@@ -64,12 +66,18 @@ describe('usage errors exit 2 with a did-you-mean', () => {
       expectNoStack(run)
     }
     // The office's own zone (the sample's embargo.zones: UTC, Europe/Moscow) is the one suggested.
-    expect(runs[0]!.stderr).toBe('error: --now "2031-03-14" is a date, not an instant; give a time too (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)\n')
-    expect(runs[1]!.stderr).toBe('error: --now "2031-03-14T09:00:00" is not an instant with a time zone (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)\n')
+    expect(runs[0]!.stderr).toBe(
+      'error: --now "2031-03-14" is a date, not an instant; give a time too (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)\n',
+    )
+    expect(runs[1]!.stderr).toBe(
+      'error: --now "2031-03-14T09:00:00" is not an instant with a time zone (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)\n',
+    )
     expect(runs[2]!.stderr).toMatch(/^error: PRESS_NOW "tomorrow" is not a date-time \(expected an ISO 8601 date-time with an offset/)
     // The usage error comes before the missing directory is noticed.
     expect(runs[3]!.stderr).toMatch(/^error: --now "2031-02-30T09:00:00Z" is not a real date and time/)
-    expect(runs[4]!.stderr).toMatch(/^error: --at "2031-03-14 09:00" is not an instant with a time zone \(write 2031-03-14T09:00:00\+03:00 or 2031-03-14 09:00 Europe\/Moscow\)/)
+    expect(runs[4]!.stderr).toMatch(
+      /^error: --at "2031-03-14 09:00" is not an instant with a time zone \(write 2031-03-14T09:00:00\+03:00 or 2031-03-14 09:00 Europe\/Moscow\)/,
+    )
     expect(runs[5]!.stderr).toMatch(/^error: --port eighty is not a port number/)
   })
 })
@@ -112,7 +120,9 @@ describe('user errors exit 1 with a clear message and no stack trace', () => {
       expect(run.stdout).toBe('')
       expectNoStack(run)
     }
-    expect(missing.stderr).toBe('error: The office directory /nonexistent does not exist. Check the path given to -C / --cwd, or run press inside the office folder.\n')
+    expect(missing.stderr).toBe(
+      'error: The office directory /nonexistent does not exist. Check the path given to -C / --cwd, or run press inside the office folder.\n',
+    )
     expect(notDir.stderr).toMatch(/^error: .*press-list\.csv is a file, not an office directory/)
     expect(notOffice.stderr).toMatch(/^error: .*templates is not a press office: it has no pressroom\.yaml and no releases\/ folder/)
   })
@@ -154,7 +164,9 @@ describe('user errors exit 1 with a clear message and no stack trace', () => {
     ])
     for (const run of [send, dry, sched]) {
       expect(run.code).toBe(1)
-      expect(run.stderr).toBe('error: There is no release `no-such-release`. The slug is the folder name under releases/; `press translate status` lists every release.\n')
+      expect(run.stderr).toBe(
+        'error: There is no release `no-such-release`. The slug is the folder name under releases/; `press translate status` lists every release.\n',
+      )
       expect(run.stdout).toBe('')
     }
     expect(only.code).toBe(1)
@@ -169,7 +181,9 @@ describe('user errors exit 1 with a clear message and no stack trace', () => {
       press(['build', '--only', 'river-sampling', '--no-pdf', '-C', office]),
     ])
     expect(typo.code).toBe(1)
-    expect(typo.stderr).toBe(`error: There is no release \`2031-06-10-anual-report-2030\`. Did you mean \`${embargoed}\`? The slug is the folder name under releases/; \`press translate status\` lists every release.\n`)
+    expect(typo.stderr).toBe(
+      `error: There is no release \`2031-06-10-anual-report-2030\`. Did you mean \`${embargoed}\`? The slug is the folder name under releases/; \`press translate status\` lists every release.\n`,
+    )
     expect(part.stderr).toContain(`Did you mean \`${embargoed}\`?`)
     expect(only.code).toBe(1)
     expect(only.stderr).toContain('did you mean `2026-05-12-river-sampling`?')
@@ -190,24 +204,35 @@ describe('exit 75 when another run holds the queue', () => {
       ])
       for (const run of [dispatch, send]) {
         expect(run.code).toBe(75)
-        expect(run.stderr).toMatch(new RegExp(`^error: Another dispatch is already sending from .*queue\\.db \\(pid ${process.pid} on .*\\)\\. Wait for it to finish, or run with \`--wait\` to queue behind it\\.`, 'm'))
+        expect(run.stderr).toMatch(
+          new RegExp(
+            `^error: Another dispatch is already sending from .*queue\\.db \\(pid ${process.pid} on .*\\)\\. Wait for it to finish, or run with \`--wait\` to queue behind it\\.`,
+            'm',
+          ),
+        )
         expectNoStack(run)
       }
       expect(json.code).toBe(75)
       expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'PRESS_LOCKED' } })
 
-      expect(send.stderr).toContain('The plan of 2026-05-12-river-sampling was saved in the queue; the next `press dispatch` (or the worker) sends what is due.')
+      expect(send.stderr).toContain(
+        'The plan of 2026-05-12-river-sampling was saved in the queue; the next `press dispatch` (or the worker) sends what is due.',
+      )
 
       // Nothing is due in 2020: the waiting run only has to get the lock.
       // It says it waits, and for whom; the lock is released only once it does (no sleep-and-hope).
       let isWaiting!: () => void
       const waitingSaid = new Promise<void>((resolve) => (isWaiting = resolve))
-      const waiting = pressInBackground(['dispatch', '--wait', '--now', '2020-01-01T00:00:00Z', '-C', dir], { onStderr: (text) => text.includes('waiting: ') && isWaiting() })
+      const waiting = pressInBackground(['dispatch', '--wait', '--now', '2020-01-01T00:00:00Z', '-C', dir], {
+        onStderr: (text) => text.includes('waiting: ') && isWaiting(),
+      })
       await waitingSaid
       await lock.release()
       const waited = await waiting
       expect(waited.code, waited.stderr).toBe(0)
-      expect(waited.stderr).toMatch(new RegExp(`^waiting: another dispatch \\(pid ${process.pid} on .+, since \\d{4}-.+Z\\) is sending from this queue…$`, 'm'))
+      expect(waited.stderr).toMatch(
+        new RegExp(`^waiting: another dispatch \\(pid ${process.pid} on .+, since \\d{4}-.+Z\\) is sending from this queue…$`, 'm'),
+      )
       expect(waited.stdout).toContain('sent 0, failed 0')
     } finally {
       await lock.release()
@@ -302,7 +327,10 @@ describe('colour, --quiet and --verbose', () => {
   })
 
   test('--verbose adds detail on stderr, leaving stdout as it was', async () => {
-    const [plain, verbose] = await Promise.all([press(['check', '-C', office]), press(['check', '--verbose', '--now', liftMinus1, '-C', office])])
+    const [plain, verbose] = await Promise.all([
+      press(['check', '-C', office]),
+      press(['check', '--verbose', '--now', liftMinus1, '-C', office]),
+    ])
     expect(verbose.code).toBe(0)
     expect(verbose.stdout).toBe(plain.stdout)
     expect(verbose.stderr).toContain('now: 2031-06-10T12:59:59.000Z (from --now)')
@@ -338,7 +366,8 @@ describe('press build ends with a summary', () => {
     // and five PDFs take well over the one second before the first line).
     const lines = first.stderr.split('\n').filter((l) => l.includes('Building: '))
     expect(lines.length, first.stderr).toBeGreaterThan(0)
-    for (const line of lines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Building: \d+\/(\d+) \(pages \d+\/15, PDFs \d\/5\)$/)
+    for (const line of lines)
+      expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Building: \d+\/(\d+) \(pages \d+\/15, PDFs \d\/5\)$/)
     expect(lines.at(-1)).toMatch(/ Building: (\d+)\/\1 \(pages 15\/15, PDFs 5\/5\)$/)
     const again = await press(['build', '--now', liftMinus1, '-C', dir])
     expect(again.stdout).toContain('  pages      0 rendered, 5 reused\n  PDFs       0 rendered, 5 reused\n')

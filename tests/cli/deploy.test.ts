@@ -64,10 +64,17 @@ describe('deploy: after press build', () => {
     expect(failed.stderr).toContain('error: the deploy command exited 3')
     expect(failed.stderr).toContain('| upload refused by the test server')
     expect(failed.stderr).not.toMatch(/\n\s+at /)
-    expect(await readFile(path.join(mirror, 'en', '2026-05-12-river-sampling', 'index.html'), 'utf8')).not.toContain('A paragraph added later.')
+    expect(await readFile(path.join(mirror, 'en', '2026-05-12-river-sampling', 'index.html'), 'utf8')).not.toContain(
+      'A paragraph added later.',
+    )
     const status = await press(['status', '-C', dir])
-    expect(status.stdout).toMatch(/^deploy: FAILED at .* \(exit 3, 1 attempt in a row\); \d+ changed and 0 removed files pending; .*upload refused by the test server$/m)
-    const record = expectJson(await press(['status', '--json', '-C', dir]), statusDoc).deploy as unknown as { last: object; pending: { changed: string[] } }
+    expect(status.stdout).toMatch(
+      /^deploy: FAILED at .* \(exit 3, 1 attempt in a row\); \d+ changed and 0 removed files pending; .*upload refused by the test server$/m,
+    )
+    const record = expectJson(await press(['status', '--json', '-C', dir]), statusDoc).deploy as unknown as {
+      last: object
+      pending: { changed: string[] }
+    }
     expect(record.last).toMatchObject({ ok: false, code: 3, failures: 1 })
     expect(record.pending.changed).toContain('en/2026-05-12-river-sampling/index.html')
 
@@ -93,7 +100,10 @@ describe('deploy: in the worker', () => {
     const built = await press(['build', '--now', '2031-06-10T12:00:00Z', '-C', dir])
     expect(built.code, built.stderr).toBe(0)
     await writeFile(flag, '')
-    const child = spawn(process.execPath, [pressBin, 'worker', '--now', '2031-06-10T12:59:57Z', '-C', dir], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [pressBin, 'worker', '--now', '2031-06-10T12:59:57Z', '-C', dir], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))

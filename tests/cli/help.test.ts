@@ -8,7 +8,21 @@ import { press, type CliRun } from './run.js'
 
 const golden = (name: string): string => fileURLToPath(new URL(`../fixtures/cli/help/${name}.txt`, import.meta.url))
 
-const commands = ['new', 'check', 'build', 'translate', 'translate status', 'preview', 'send', 'schedule', 'dispatch', 'worker', 'status', 'serve', 'inbox'] as const
+const commands = [
+  'new',
+  'check',
+  'build',
+  'translate',
+  'translate status',
+  'preview',
+  'send',
+  'schedule',
+  'dispatch',
+  'worker',
+  'status',
+  'serve',
+  'inbox',
+] as const
 /** Commands that take the global options (all but the `translate` group). */
 const leaves = commands.filter((c) => c !== 'translate')
 
@@ -29,7 +43,20 @@ describe('press --help', () => {
     expect(run.code).toBe(0)
     expect(run.stderr).toBe('')
     await expect(run.stdout).toMatchFileSnapshot(golden('press'))
-    for (const c of ['new', 'check', 'build', 'translate', 'preview', 'send', 'schedule', 'dispatch', 'worker', 'status', 'serve', 'inbox']) {
+    for (const c of [
+      'new',
+      'check',
+      'build',
+      'translate',
+      'preview',
+      'send',
+      'schedule',
+      'dispatch',
+      'worker',
+      'status',
+      'serve',
+      'inbox',
+    ]) {
       expect(run.stdout).toMatch(new RegExp(`^  ${c} `, 'm'))
     }
     expect(run.stdout).toContain('Publishing:')
@@ -46,7 +73,8 @@ describe('press --help', () => {
     expect(run.stdout).toMatch(new RegExp(`^Usage: press ${command} `))
     expect(run.stdout).toMatch(/\nExamples?:\n {2}press /)
     if ((leaves as readonly string[]).includes(command)) {
-      for (const option of ['-C, --cwd <dir>', '--json', '-q, --quiet', '-v, --verbose', '--debug', '-h, --help']) expect(run.stdout).toContain(option)
+      for (const option of ['-C, --cwd <dir>', '--json', '-q, --quiet', '-v, --verbose', '--debug', '-h, --help'])
+        expect(run.stdout).toContain(option)
       expect(run.stdout).toContain('Global options:')
     }
   })
@@ -73,7 +101,11 @@ describe('press --help', () => {
   })
 
   test('an unknown command with --help is still an unknown command: did-you-mean, exit 2', async () => {
-    const [top, sub, global] = await Promise.all([press(['biuld', '--help']), press(['translate', 'stats', '-h']), press(['-C', '.', 'sned', '--help'])])
+    const [top, sub, global] = await Promise.all([
+      press(['biuld', '--help']),
+      press(['translate', 'stats', '-h']),
+      press(['-C', '.', 'sned', '--help']),
+    ])
     expect(top.code).toBe(2)
     expect(top.stdout).toBe('')
     expect(top.stderr).toBe("error: unknown command 'biuld'\n(Did you mean build?)\n(run `press --help` for the commands)\n")

@@ -21,7 +21,14 @@ function sink(isTTY: boolean): Writable & { isTTY: boolean; text: string } {
   return stream
 }
 
-const flags = (over: Partial<GlobalFlags> = {}): GlobalFlags => ({ cwd: '.', json: false, quiet: false, verbose: false, debug: false, ...over })
+const flags = (over: Partial<GlobalFlags> = {}): GlobalFlags => ({
+  cwd: '.',
+  json: false,
+  quiet: false,
+  verbose: false,
+  debug: false,
+  ...over,
+})
 
 describe('streamHasColour', () => {
   test.each([
@@ -91,7 +98,15 @@ describe('parseInstant', () => {
     expect(parseInstant(text, '--now')).toBe(ms)
   })
 
-  test.each(['2031-06-10', '2031-06-10T09:00', 'tomorrow', '2031-02-30T09:00Z', '2031-06-10T25:00Z', '2031-06-10 09:00 MSK', '2031-03-30 02:30 Europe/Berlin'])('%j is a usage error', (text) => {
+  test.each([
+    '2031-06-10',
+    '2031-06-10T09:00',
+    'tomorrow',
+    '2031-02-30T09:00Z',
+    '2031-06-10T25:00Z',
+    '2031-06-10 09:00 MSK',
+    '2031-03-30 02:30 Europe/Berlin',
+  ])('%j is a usage error', (text) => {
     expect(() => parseInstant(text, '--at')).toThrow(UsageError)
     expect(() => parseInstant(text, '--at')).toThrow(/^--at "/)
   })

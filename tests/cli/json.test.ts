@@ -42,15 +42,24 @@ describe('one JSON document per reporting command', () => {
     expect(check.code).toBe(0)
     const c = expectJson(check, checkDoc)
     expect(c).toMatchObject({ ok: true, errors: 0, releases: 5, recipients: 10 })
-    expect(c.diagnostics).toContainEqual(expect.objectContaining({ severity: 'info', rule: 'embargo-utc', file: `releases/${embargoed}/en.md` }))
+    expect(c.diagnostics).toContainEqual(
+      expect.objectContaining({ severity: 'info', rule: 'embargo-utc', file: `releases/${embargoed}/en.md` }),
+    )
 
     expect(translate.code).toBe(0)
     const t = expectJson(translate, translateStatusDoc)
     expect(t.locales).toEqual(['en', 'ru'])
-    expect(t.releases.find((r) => r.slug === '2026-06-08-human-rights-council-briefing')?.languages.map((l) => l.state)).toEqual(['source', 'missing'])
+    expect(t.releases.find((r) => r.slug === '2026-06-08-human-rights-council-briefing')?.languages.map((l) => l.state)).toEqual([
+      'source',
+      'missing',
+    ])
 
     expect(created.code, created.stderr).toBe(0)
-    expect(expectJson(created, newDoc)).toEqual({ ok: true, slug: '2031-03-14-water-report', files: ['releases/2031-03-14-water-report/en.md', 'releases/2031-03-14-water-report/ru.md'] })
+    expect(expectJson(created, newDoc)).toEqual({
+      ok: true,
+      slug: '2031-03-14-water-report',
+      files: ['releases/2031-03-14-water-report/en.md', 'releases/2031-03-14-water-report/ru.md'],
+    })
   })
 
   test('build (messages and progress go to stderr)', async () => {
@@ -60,7 +69,11 @@ describe('one JSON document per reporting command', () => {
     const doc = expectJson(run, buildDoc)
     expect(doc.now).toBe('2031-06-10T12:59:59.000Z')
     expect(doc.held).toContainEqual({ slug: embargoed, reason: 'embargo', lift: '2031-06-10T13:00:00.000Z' })
-    expect(doc.published.map((p) => p.slug).sort()).toEqual(['2026-01-27-lirsk-remand-centre', '2026-05-12-river-sampling', '2026-06-08-human-rights-council-briefing'])
+    expect(doc.published.map((p) => p.slug).sort()).toEqual([
+      '2026-01-27-lirsk-remand-centre',
+      '2026-05-12-river-sampling',
+      '2026-06-08-human-rights-council-briefing',
+    ])
     expect(doc.pdfs).toEqual({ rendered: 0, reused: 0 })
   })
 
@@ -77,7 +90,17 @@ describe('one JSON document per reporting command', () => {
     }
     expect(plan.skipped).toEqual([{ email: 'tom.okafor@example.com', line: 3, reason: 'suppressed' }])
 
-    const scheduled = await press(['schedule', embargoed, '--at', '2031-06-10T12:00:00Z', '--json', '--now', '2031-06-01T00:00:00Z', '-C', dir])
+    const scheduled = await press([
+      'schedule',
+      embargoed,
+      '--at',
+      '2031-06-10T12:00:00Z',
+      '--json',
+      '--now',
+      '2031-06-01T00:00:00Z',
+      '-C',
+      dir,
+    ])
     expect(scheduled.code, scheduled.stderr).toBe(0)
     const s = expectJson(scheduled, scheduleDoc)
     expect(s.at).toBe('2031-06-10T12:00:00.000Z')

@@ -46,7 +46,14 @@ describe('plain progress lines', () => {
     now = t0 + 3_100
     progress.update(10, 10, 'sent 10')
     progress.stop()
-    expect(err()).toBe(['2026-12-02T11:00:01Z Sending: 2/10', '2026-12-02T11:00:03Z Sending: 4/10 (sent 4)', '2026-12-02T11:00:03Z Sending: 10/10 (sent 10)', ''].join('\n'))
+    expect(err()).toBe(
+      [
+        '2026-12-02T11:00:01Z Sending: 2/10',
+        '2026-12-02T11:00:03Z Sending: 4/10 (sent 4)',
+        '2026-12-02T11:00:03Z Sending: 10/10 (sent 10)',
+        '',
+      ].join('\n'),
+    )
   })
 
   test('an unknown total prints the count alone; a quick phase prints nothing at all', () => {
@@ -83,6 +90,8 @@ describe('worker log lines', () => {
     log.warn('a@example.org: 421 try later (retried later)')
     log.error('b@example.org: 550 no such user')
     expect(out()).toBe('2026-12-02T11:01:01Z sent 5, failed 0\n')
-    expect(err()).toBe('2026-12-02T11:01:01Z warning: a@example.org: 421 try later (retried later)\n2026-12-02T11:01:01Z error: b@example.org: 550 no such user\n')
+    expect(err()).toBe(
+      '2026-12-02T11:01:01Z warning: a@example.org: 421 try later (retried later)\n2026-12-02T11:01:01Z error: b@example.org: 550 no such user\n',
+    )
   })
 })

@@ -17,7 +17,17 @@ describe('press with a Redis queue', () => {
   test('send plans into Redis; status (via PRESS_QUEUE) shows the same counts; no SQLite queue is created', async () => {
     const office = await copySampleOffice()
     const url = `${redis().url}/0?prefix=t${Date.now()}`
-    const sent = await press(['send', '2031-06-10-annual-report-2030', '-C', office, '--queue', url, '--now', '2031-06-10T12:00:00Z', '--json'])
+    const sent = await press([
+      'send',
+      '2031-06-10-annual-report-2030',
+      '-C',
+      office,
+      '--queue',
+      url,
+      '--now',
+      '2031-06-10T12:00:00Z',
+      '--json',
+    ])
     expect(sent.code, sent.stderr).toBe(0)
     const report = JSON.parse(sent.stdout) as { run: { sent: number }; plan: { counts: { jobs: number; later: number } } }
     expect(report.plan.counts.jobs).toBe(9)

@@ -25,7 +25,11 @@ beforeAll(async () => {
 afterAll(removeOffices)
 
 /** A long-running press command; resolves once a stdout line matches. */
-function startPress(args: readonly string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
+function startPress(
+  args: readonly string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
   const child = spawn(process.execPath, [pressBin, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   return new Promise((resolve, reject) => {
@@ -69,7 +73,11 @@ describe('press send → press serve', () => {
     expect(header).not.toContain(to)
     expect(header).not.toContain(encodeURIComponent(to))
 
-    const serve = await startPress(['serve', '--port', '0', '-C', office], env, /unsubscribe endpoint: (http:\/\/127\.0\.0\.1:\d+)\/unsubscribe/)
+    const serve = await startPress(
+      ['serve', '--port', '0', '-C', office],
+      env,
+      /unsubscribe endpoint: (http:\/\/127\.0\.0\.1:\d+)\/unsubscribe/,
+    )
     try {
       const before = await readFile(path.join(office, 'suppressions.csv'), 'utf8')
       const local = url.replace('https://press.example.org', serve.match[1]!)
@@ -106,20 +114,26 @@ describe('press inbox', () => {
   test('reads the mailbox once: --json lists what was done; the password shows nowhere', async () => {
     await imap().clear()
     await imap().append([(await readFile(path.join(fixtures, 'mailto-unsubscribe-ru.eml'), 'utf8')).replace(/\r?\n/g, '\r\n')])
-    const run = await press(['inbox', '--json', '--verbose', '-C', office, '--now', '2031-06-10T12:00:00Z'], { env: { PRESS_INBOX_URL: imap().url } })
+    const run = await press(['inbox', '--json', '--verbose', '-C', office, '--now', '2031-06-10T12:00:00Z'], {
+      env: { PRESS_INBOX_URL: imap().url },
+    })
     expect(run.code, run.stderr).toBe(0)
     const doc = JSON.parse(run.stdout) as { ok: boolean; suppressed: string[]; items: Array<{ kind: string; action: string }> }
     expect(doc).toMatchObject({ ok: true, suppressed: ['anna@example.com'], items: [{ kind: 'unsubscribe', action: 'suppressed' }] })
     expect(run.stdout + run.stderr).not.toContain(imap().pass)
     expect(run.stderr).toContain(':****@127.0.0.1')
-    expect(await readFile(path.join(office, 'suppressions.csv'), 'utf8')).toContain('anna@example.com # unsubscribed (mailto), 2031-06-10T12:00:00.000Z')
+    expect(await readFile(path.join(office, 'suppressions.csv'), 'utf8')).toContain(
+      'anna@example.com # unsubscribed (mailto), 2031-06-10T12:00:00.000Z',
+    )
   }, 60_000)
 
   test('a refused login: exit 1, PRESS_INBOX, the password redacted', async () => {
     const url = imap().url.replace(imap().pass, 'Wr0ng-Secret!')
     const run = await press(['inbox', '-C', office], { env: { PRESS_INBOX_URL: url } })
     expect(run.code).toBe(1)
-    expect(run.stderr).toMatch(/error: Cannot read the mailbox imap:\/\/bounces%40example\.org:\*\*\*\*@127\.0\.0\.1:\d+\/INBOX: the server refused the user name or password/)
+    expect(run.stderr).toMatch(
+      /error: Cannot read the mailbox imap:\/\/bounces%40example\.org:\*\*\*\*@127\.0\.0\.1:\d+\/INBOX: the server refused the user name or password/,
+    )
     expect(run.stdout + run.stderr).not.toContain('Wr0ng-Secret!')
     expectNoStack(run)
   }, 60_000)
@@ -128,10 +142,16 @@ describe('press inbox', () => {
 describe('press worker --serve', () => {
   test('serves the endpoint and reads the inbox each round, in one process', async () => {
     await imap().clear()
-    const bounce = (await readFile(path.join(fixtures, 'postfix-user-unknown.eml'), 'utf8')).replace(/jane@example\.com/g, 'worker-bounce@example.com').replace(/\r?\n/g, '\r\n')
+    const bounce = (await readFile(path.join(fixtures, 'postfix-user-unknown.eml'), 'utf8'))
+      .replace(/jane@example\.com/g, 'worker-bounce@example.com')
+      .replace(/\r?\n/g, '\r\n')
     await imap().append([bounce])
     await appendFile(path.join(office, 'press-list.csv'), 'worker-bounce@example.com,Worker Bounce,en,no,,Example\n')
-    const worker = await startPress(['worker', '--serve', '--port', '0', '-C', office], { PRESS_SECRET: 'cli-test-secret', PRESS_INBOX_URL: imap().url }, /inbox: suppressed worker-bounce@example\.com/)
+    const worker = await startPress(
+      ['worker', '--serve', '--port', '0', '-C', office],
+      { PRESS_SECRET: 'cli-test-secret', PRESS_INBOX_URL: imap().url },
+      /inbox: suppressed worker-bounce@example\.com/,
+    )
     try {
       const url = /unsubscribe endpoint: (http:\/\/127\.0\.0\.1:\d+)/.exec(worker.output())?.[1]
       expect(url).toBeDefined()

@@ -33,13 +33,16 @@ afterAll(async () => {
   await removeOffices()
 })
 
-const outbox = async (dir: string): Promise<string[]> => (await listFiles(path.join(dir, '.press', 'rehearsal', 'outbox'))).filter((f) => f.endsWith('.eml'))
+const outbox = async (dir: string): Promise<string[]> =>
+  (await listFiles(path.join(dir, '.press', 'rehearsal', 'outbox'))).filter((f) => f.endsWith('.eml'))
 
 describe('--now later than the clock is a rehearsal', () => {
   test('build: the site goes to .press/rehearsal/<instant>/, not dist/, and is not deployed', async () => {
     const dir = await copySampleOffice()
     const mirror = path.join(dir, 'mirror')
-    await import('node:fs/promises').then((fs) => fs.appendFile(path.join(dir, 'pressroom.yaml'), `\ndeploy: cp -r "$PRESS_DIST" "${mirror}"\n`))
+    await import('node:fs/promises').then((fs) =>
+      fs.appendFile(path.join(dir, 'pressroom.yaml'), `\ndeploy: cp -r "$PRESS_DIST" "${mirror}"\n`),
+    )
     const run = await press(['build', '--no-pdf', '--now', lift, '-C', dir], { env })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toContain('Built .press/rehearsal/2031-06-10T13-00-00Z/ as of')
@@ -73,33 +76,42 @@ describe('--now later than the clock is a rehearsal', () => {
     expect(existsSync(path.join(dir, 'dist'))).toBe(false)
   })
 
-  test('worker: at the rehearsed lift the site goes to the rehearsal folder and the held mail to the outbox', { timeout: 120_000 }, async () => {
-    const dir = await copySampleOffice()
-    const send = await press(['send', slug, '--now', '2031-06-10T12:59:57Z', '-C', dir], { env })
-    expect(send.code, send.stderr).toBe(0)
-    expect(await outbox(dir)).toHaveLength(5)
-    const child = spawn(process.execPath, [pressBin, 'worker', '--now', '2031-06-10T12:59:58Z', '-C', dir], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
-    try {
-      const deadline = Date.now() + 90_000
-      while ((await outbox(dir)).length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-      expect(await outbox(dir), `${stdout}\n${stderr}`).toHaveLength(9)
-    } finally {
-      child.kill('SIGINT')
-    }
-    expect(await closed).toBe(0)
-    expect(stdout).toContain('rehearsal: --now is later than the clock')
-    // Prepared ahead (the lift was 2 s away when the worker started), swapped in at the lift.
-    expect(stdout).toMatch(/prepared the public site and mail of 2031-06-10-annual-report-2030/)
-    expect(stdout).toMatch(/published the site prepared for it \(\d+ files changed\) in \.press\/rehearsal\/2031-06-10T13-00-00Z\/ \(rehearsal\)/)
-    expect(sink.messages).toHaveLength(0)
-    expect(existsSync(path.join(dir, 'dist'))).toBe(false)
-    expect(await listFiles(path.join(dir, '.press', 'rehearsal', '2031-06-10T13-00-00Z'))).toContain(`ru/${slug}/${slug}.ru.pdf`)
-  })
+  test(
+    'worker: at the rehearsed lift the site goes to the rehearsal folder and the held mail to the outbox',
+    { timeout: 120_000 },
+    async () => {
+      const dir = await copySampleOffice()
+      const send = await press(['send', slug, '--now', '2031-06-10T12:59:57Z', '-C', dir], { env })
+      expect(send.code, send.stderr).toBe(0)
+      expect(await outbox(dir)).toHaveLength(5)
+      const child = spawn(process.execPath, [pressBin, 'worker', '--now', '2031-06-10T12:59:58Z', '-C', dir], {
+        env: cleanEnv(env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+      try {
+        const deadline = Date.now() + 90_000
+        while ((await outbox(dir)).length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+        expect(await outbox(dir), `${stdout}\n${stderr}`).toHaveLength(9)
+      } finally {
+        child.kill('SIGINT')
+      }
+      expect(await closed).toBe(0)
+      expect(stdout).toContain('rehearsal: --now is later than the clock')
+      // Prepared ahead (the lift was 2 s away when the worker started), swapped in at the lift.
+      expect(stdout).toMatch(/prepared the public site and mail of 2031-06-10-annual-report-2030/)
+      expect(stdout).toMatch(
+        /published the site prepared for it \(\d+ files changed\) in \.press\/rehearsal\/2031-06-10T13-00-00Z\/ \(rehearsal\)/,
+      )
+      expect(sink.messages).toHaveLength(0)
+      expect(existsSync(path.join(dir, 'dist'))).toBe(false)
+      expect(await listFiles(path.join(dir, '.press', 'rehearsal', '2031-06-10T13-00-00Z'))).toContain(`ru/${slug}/${slug}.ru.pdf`)
+    },
+  )
 
   test('PRESS_REHEARSAL other than auto or off: an error that names the variable, nothing built', async () => {
     const dir = await copySampleOffice()

@@ -53,7 +53,13 @@ export function press(args: readonly string[], options: PressOptions = {}): Prom
     execFile(
       process.execPath,
       [pressBin, ...args],
-      { env: cleanEnv(options.env), cwd: options.cwd, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024, timeout: options.timeoutMs ?? 120_000 },
+      {
+        env: cleanEnv(options.env),
+        cwd: options.cwd,
+        encoding: 'utf8',
+        maxBuffer: 32 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 120_000,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
         resolve({ code, stdout, stderr })
@@ -65,7 +71,11 @@ export function press(args: readonly string[], options: PressOptions = {}): Prom
 /** A press run in the background (for lock tests). */
 export function pressInBackground(args: readonly string[], options: PressOptions = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [pressBin, ...args], { env: cleanEnv(options.env), cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [pressBin, ...args], {
+      env: cleanEnv(options.env),
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
@@ -91,9 +101,19 @@ export function pressOnTerminal(args: readonly string[], options: PressOptions =
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
   const command = [process.execPath, pressBin, ...args].map(quote).join(' ')
   return new Promise((resolve) => {
-    execFile('script', ['-qec', command, '/dev/null'], { env: cleanEnv({ TERM: 'xterm-256color', ...options.env }), cwd: options.cwd, encoding: 'utf8', timeout: options.timeoutMs ?? 120_000 }, (error, stdout) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout })
-    })
+    execFile(
+      'script',
+      ['-qec', command, '/dev/null'],
+      {
+        env: cleanEnv({ TERM: 'xterm-256color', ...options.env }),
+        cwd: options.cwd,
+        encoding: 'utf8',
+        timeout: options.timeoutMs ?? 120_000,
+      },
+      (error, stdout) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, output: stdout })
+      },
+    )
   })
 }
 
@@ -111,7 +131,8 @@ export function expectJson<S extends z.ZodType>(run: CliRun, schema: S): z.infer
   expect(run.stdout).not.toMatch(ansi)
   expect(run.stderr).not.toMatch(ansi)
   const parsed = schema.safeParse(value)
-  if (!parsed.success) throw new Error(`JSON does not match the schema:\n${JSON.stringify(parsed.error.issues, null, 2)}\n${run.stdout.slice(0, 4000)}`)
+  if (!parsed.success)
+    throw new Error(`JSON does not match the schema:\n${JSON.stringify(parsed.error.issues, null, 2)}\n${run.stdout.slice(0, 4000)}`)
   return parsed.data
 }
 

@@ -36,7 +36,18 @@ export const buildDoc = z.object({
   rehearsal: z.boolean(),
   changed: count,
   removed: count,
-  deploy: z.object({ ok: z.boolean(), code: z.number().nullable(), at: instant, seconds: z.number().nonnegative(), output: z.string(), changed: count, removed: count, failures: count }).nullable(),
+  deploy: z
+    .object({
+      ok: z.boolean(),
+      code: z.number().nullable(),
+      at: instant,
+      seconds: z.number().nonnegative(),
+      output: z.string(),
+      changed: count,
+      removed: count,
+      failures: count,
+    })
+    .nullable(),
   published: z.array(z.object({ slug: z.string(), languages: z.array(z.string()).min(1) })),
   held: z.array(z.object({ slug: z.string(), reason: z.enum(['embargo', 'draft']), lift: instant.optional() })),
   pages: z.object({ rendered: count, reused: count }),
@@ -100,7 +111,9 @@ const plan = z.object({
       line: z.number().int().positive(),
     }),
   ),
-  skipped: z.array(z.object({ email: z.string(), line: z.number().int(), reason: z.enum(['suppressed', 'not-in-lists', 'draft', 'duplicate']) })),
+  skipped: z.array(
+    z.object({ email: z.string(), line: z.number().int(), reason: z.enum(['suppressed', 'not-in-lists', 'draft', 'duplicate']) }),
+  ),
   errors: z.array(z.object({ email: z.string(), message: z.string() })),
   counts: z.object({
     recipients: count,
@@ -130,7 +143,9 @@ const runFields = {
   suppressed: z.array(z.string()),
   paused: z.object({ reason: z.string() }).optional(),
   aborted: z.boolean(),
-  failures: z.array(z.object({ key: z.string(), email: z.string(), kind: z.enum(['temporary', 'permanent']), error: z.string(), deferred: z.boolean() })),
+  failures: z.array(
+    z.object({ key: z.string(), email: z.string(), kind: z.enum(['temporary', 'permanent']), error: z.string(), deferred: z.boolean() }),
+  ),
   warnings: z.array(z.string()),
   nextDue: instant.nullable(),
 }
@@ -139,14 +154,30 @@ const runFields = {
 export const dryRunDoc = z.object({ ok: z.boolean(), slug: z.string(), dryRun: z.literal(true), transport: z.string(), now: instant, plan })
 
 /** `press send <slug> --json`. */
-export const sendDoc = z.object({ ok: z.boolean(), slug: z.string(), now: instant, rehearsal: z.boolean(), plan, enqueued, run: z.object(runFields) })
+export const sendDoc = z.object({
+  ok: z.boolean(),
+  slug: z.string(),
+  now: instant,
+  rehearsal: z.boolean(),
+  plan,
+  enqueued,
+  run: z.object(runFields),
+})
 
 /** `press send <slug> --test <address> --json`. */
 export const testSendDoc = z.object({
   ok: z.literal(true),
   slug: z.string(),
   test: z.string(),
-  sent: z.array(z.object({ lng: z.string(), messageId: z.string().regex(/^<.+@.+>$/), receipt: z.object({ messageId: z.string(), response: z.string() }) })).min(1),
+  sent: z
+    .array(
+      z.object({
+        lng: z.string(),
+        messageId: z.string().regex(/^<.+@.+>$/),
+        receipt: z.object({ messageId: z.string(), response: z.string() }),
+      }),
+    )
+    .min(1),
 })
 
 /** `press schedule <slug> --at … --json`. */
@@ -155,7 +186,15 @@ export const scheduleDoc = z.object({ ok: z.boolean(), slug: z.string(), at: ins
 /** `press dispatch --json`. */
 export const dispatchDoc = z.object({ ok: z.boolean(), now: instant, rehearsal: z.boolean(), ...runFields })
 
-const row = z.object({ key: z.string(), slug: z.string(), email: z.string(), state: sendState, dueAt: instant, sendAt: instant, attempts: count })
+const row = z.object({
+  key: z.string(),
+  slug: z.string(),
+  email: z.string(),
+  state: sendState,
+  dueAt: instant,
+  sendAt: instant,
+  attempts: count,
+})
 
 /** `press status --json`. */
 export const statusDoc = z.object({

@@ -34,7 +34,15 @@ describe('press send --dry-run', () => {
   })
 
   test('without embargo: fallback languages and recipients outside the release lists', async () => {
-    const run = await press(['send', '2026-06-08-human-rights-council-briefing', '--dry-run', '--now', '2031-06-10T12:59:59Z', '-C', office])
+    const run = await press([
+      'send',
+      '2026-06-08-human-rights-council-briefing',
+      '--dry-run',
+      '--now',
+      '2031-06-10T12:59:59Z',
+      '-C',
+      office,
+    ])
     expect(run.code, run.stderr).toBe(0)
     await expect(run.stdout).toMatchFileSnapshot(golden('send-dry-run-fallback.txt'))
   })
@@ -76,7 +84,9 @@ describe('press send --test', () => {
       const pdf = path.join(dir, '.press', 'embargoed', `${embargoed}.${lng}.pdf`)
       expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-')
     }
-    expect(run.stdout).toContain(`embargoed PDFs (notice on every page; private, not in dist/): .press/embargoed/${embargoed}.en.pdf, .press/embargoed/${embargoed}.ru.pdf\n`)
+    expect(run.stdout).toContain(
+      `embargoed PDFs (notice on every page; private, not in dist/): .press/embargoed/${embargoed}.en.pdf, .press/embargoed/${embargoed}.ru.pdf\n`,
+    )
     // The wait (Chromium, two PDFs) is reported, with the wall-clock time, before the result.
     expect(run.stderr).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Preparing test copies: 2\/2 \(rendering the PDFs\)$/m)
   })
@@ -90,7 +100,8 @@ describe('press send progress', () => {
     const lines = run.stderr.split('\n').filter((l) => l.includes(' Sending: '))
     expect(lines.length, run.stderr).toBeGreaterThan(0)
     // 5 vetted recipients are due now (the other 4 wait for the lift); 2 PDFs: en and ru, embargoed.
-    for (const line of lines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Sending: \d\/5( \((rendering PDFs \d\/\d)?(, )?(sent \d)?\))?$/)
+    for (const line of lines)
+      expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z Sending: \d\/5( \((rendering PDFs \d\/\d)?(, )?(sent \d)?\))?$/)
     // (The public PDFs are rendered ahead for the lift too, so PDFs may still be counted at the end.)
     expect(lines.at(-1)).toMatch(/ Sending: 5\/5 \((rendering PDFs \d\/\d, )?sent 5\)$/)
   })

@@ -20,7 +20,10 @@ const slug = '2031-06-10-annual-report-2030'
 
 /** Start `press worker --now <now>` in `dir`; read its output as it comes. */
 function startWorker(dir: string, now: string) {
-  const child = spawn(process.execPath, [pressBin, 'worker', '--now', now, '-C', dir], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [pressBin, 'worker', '--now', now, '-C', dir], {
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const out = { stdout: '', stderr: '' }
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out.stdout += s))
   child.stderr.setEncoding('utf8').on('data', (s: string) => (out.stderr += s))
@@ -40,29 +43,33 @@ function startWorker(dir: string, now: string) {
 const stagings = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => name.startsWith('.dist.'))
 
 describe('press worker prepares each lift ahead', () => {
-  test('nothing public before the lift; an edit after preparing is published at the lift (the prepared site is not used)', { timeout: 120_000 }, async () => {
-    const dir = await copySampleOffice()
-    const built = await press(['build', '--now', '2031-06-10T12:00:00Z', '-C', dir])
-    expect(built.code, built.stderr).toBe(0)
-    const page = path.join(dir, 'dist', 'en', slug, 'index.html')
-    const worker = startWorker(dir, '2031-06-10T12:59:45Z')
-    try {
-      await worker.until(/prepared the public site and mail of 2031-06-10-annual-report-2030/)
-      expect(existsSync(page)).toBe(false)
-      const staged = await stagings(dir)
-      expect(staged).toHaveLength(1)
-      expect(existsSync(path.join(dir, staged[0]!, 'en', slug, 'index.html'))).toBe(true)
+  test(
+    'nothing public before the lift; an edit after preparing is published at the lift (the prepared site is not used)',
+    { timeout: 120_000 },
+    async () => {
+      const dir = await copySampleOffice()
+      const built = await press(['build', '--now', '2031-06-10T12:00:00Z', '-C', dir])
+      expect(built.code, built.stderr).toBe(0)
+      const page = path.join(dir, 'dist', 'en', slug, 'index.html')
+      const worker = startWorker(dir, '2031-06-10T12:59:45Z')
+      try {
+        await worker.until(/prepared the public site and mail of 2031-06-10-annual-report-2030/)
+        expect(existsSync(page)).toBe(false)
+        const staged = await stagings(dir)
+        expect(staged).toHaveLength(1)
+        expect(existsSync(path.join(dir, staged[0]!, 'en', slug, 'index.html'))).toBe(true)
 
-      await appendFile(path.join(dir, 'releases', slug, 'en.md'), '\nSentence appended after preparing.\n')
-      // The worker sees the edit at once (and republishes what is public now); at the lift the prepared site is not used.
-      await worker.until(/lifted; the office changed after the site was prepared, so it is rebuilt/)
-      await worker.until(/so it is rebuilt\n(?:.*\n)*.*published \d+ releases/)
-    } finally {
-      expect(await worker.stop()).toBe(0)
-    }
-    expect(await readFile(page, 'utf8')).toContain('Sentence appended after preparing.')
-    expect(await stagings(dir)).toEqual([])
-  })
+        await appendFile(path.join(dir, 'releases', slug, 'en.md'), '\nSentence appended after preparing.\n')
+        // The worker sees the edit at once (and republishes what is public now); at the lift the prepared site is not used.
+        await worker.until(/lifted; the office changed after the site was prepared, so it is rebuilt/)
+        await worker.until(/so it is rebuilt\n(?:.*\n)*.*published \d+ releases/)
+      } finally {
+        expect(await worker.stop()).toBe(0)
+      }
+      expect(await readFile(page, 'utf8')).toContain('Sentence appended after preparing.')
+      expect(await stagings(dir)).toEqual([])
+    },
+  )
 
   test('two releases lifting at the same instant share one prepared site, published once', { timeout: 120_000 }, async () => {
     const dir = await copySampleOffice()

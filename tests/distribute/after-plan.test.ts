@@ -195,7 +195,10 @@ describe('a queue write that fails after the server said 250', () => {
     const prefix = `unknown-${Date.now()}`
     // The dispatcher reaches Redis through a loopback proxy the test can cut, as a network outage would.
     const proxy = await startProxy(redis().port)
-    const ledger = await openRedisLedger(`redis://127.0.0.1:${proxy.port}?prefix=${prefix}`, { leaseMs: 600, redis: { maxRetriesPerRequest: 0, retryStrategy: () => 100 } })
+    const ledger = await openRedisLedger(`redis://127.0.0.1:${proxy.port}?prefix=${prefix}`, {
+      leaseMs: 600,
+      redis: { maxRetriesPerRequest: 0, retryStrategy: () => 100 },
+    })
     const admin = new Redis(redis().url)
     const deliveriesPath = join(office.root, 'deliveries')
     const ctx = makeContext(office, [release], [genEn, genRu], sink.url, {
@@ -238,7 +241,10 @@ describe('a lost 250', () => {
   test('the connection drops after the whole message went out and before the reply: the row is unknown, resent once with the same Message-ID', async () => {
     const office = makeOffice()
     const release = makeRelease({ embargo: false })
-    const ctx = makeContext(office, [release], [genEn], sink.url, { clock: { t: LIFT }, retry: { baseMs: 5, maxMs: 20, inRunMaxWaitMs: 0, maxAttempts: 5 } })
+    const ctx = makeContext(office, [release], [genEn], sink.url, {
+      clock: { t: LIFT },
+      retry: { baseMs: 5, maxMs: 20, inRunMaxWaitMs: 0, maxAttempts: 5 },
+    })
     let dropped = false
     sink.hooks.beforeReply = () => {
       if (dropped) return undefined
@@ -274,7 +280,10 @@ describe('a moved embargo', () => {
     ctx.clock.t = LIFT - HOUR
     expect((await dispatch(ctx)).sent).toBe(2)
     const notices = await Promise.all(sink.messages.slice(2).map((m) => m.parse()))
-    expect(notices.map((m) => m.subject).sort()).toEqual(['MOVED: EMBARGOED UNTIL 09:00 EDT: Water unsafe', 'MOVED: ЭМБАРГО ДО 09:00 EDT: Вода небезопасна'])
+    expect(notices.map((m) => m.subject).sort()).toEqual([
+      'MOVED: EMBARGOED UNTIL 09:00 EDT: Water unsafe',
+      'MOVED: ЭМБАРГО ДО 09:00 EDT: Вода небезопасна',
+    ])
     // Again, nothing changed: no second notice.
     expect((await dispatch(ctx)).sent).toBe(0)
     // At the old lift, the general list gets nothing.

@@ -35,7 +35,13 @@ describe('dryRun', () => {
     const s = await sink()
     const office = makeOffice()
     write(office.suppressionsPath, 'gone@example.com # unsubscribed\n')
-    const ctx = makeContext(office, [makeRelease({ lists: ['health'] })], list.map((r) => (r.lists.length ? r : { ...r, lists: ['health'] })), s.url, { clock: { t: LIFT - HOUR } })
+    const ctx = makeContext(
+      office,
+      [makeRelease({ lists: ['health'] })],
+      list.map((r) => (r.lists.length ? r : { ...r, lists: ['health'] })),
+      s.url,
+      { clock: { t: LIFT - HOUR } },
+    )
     const { plan, transport } = await dryRun(ctx, slug)
     expect(transport).toBe(s.url)
     expect(plan.jobs.map((j) => [j.email, j.lng, j.fallback, j.sendAt, j.why])).toEqual([
@@ -47,7 +53,14 @@ describe('dryRun', () => {
       ['gone@example.com', 'suppressed'],
       ['sport@example.com', 'not-in-lists'],
     ])
-    expect(plan.counts).toMatchObject({ recipients: 5, jobs: 3, due: 1, later: 2, fallback: 1, skipped: { suppressed: 1, 'not-in-lists': 1 } })
+    expect(plan.counts).toMatchObject({
+      recipients: 5,
+      jobs: 3,
+      due: 1,
+      later: 2,
+      fallback: 1,
+      skipped: { suppressed: 1, 'not-in-lists': 1 },
+    })
     expect(s.connections).toBe(0)
     expect(existsSync(office.statePath)).toBe(false)
     await expect(dryRun(ctx, 'nope')).rejects.toThrow(ReleaseNotFoundError)
@@ -141,9 +154,15 @@ describe('worker', () => {
     const start = Date.now()
     const lift = LIFT
     const offset = lift - 600 - start // the lift is 600 ms after the worker starts
-    const ctx = makeContext(office, [makeRelease({ embargo: lift }), makeRelease({ slug: 'other-release', embargo: lift + 400 })], list.slice(0, 2), s.url, {
-      now: () => Date.now() + offset,
-    })
+    const ctx = makeContext(
+      office,
+      [makeRelease({ embargo: lift }), makeRelease({ slug: 'other-release', embargo: lift + 400 })],
+      list.slice(0, 2),
+      s.url,
+      {
+        now: () => Date.now() + offset,
+      },
+    )
     await schedule(ctx, slug, ctx.now())
     const controller = new AbortController()
     const lifts: Array<[string, number, number]> = []

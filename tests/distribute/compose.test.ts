@@ -6,7 +6,10 @@ import { verifyToken } from '../../src/recipients/token.js'
 
 const office = makeOffice()
 const content = fakeContent(office.files)
-const options = { from: 'Press Office <press@example.org>', unsubscribe: { mailto: 'unsubscribe@example.org', url: 'https://press.example.org/u', token: testToken } }
+const options = {
+  from: 'Press Office <press@example.org>',
+  unsubscribe: { mailto: 'unsubscribe@example.org', url: 'https://press.example.org/u', token: testToken },
+}
 
 /** Header names of the top-level header block, lowercased, in order. */
 function headerNames(raw: Buffer): string[] {
@@ -24,9 +27,29 @@ function headerLine(mail: { headerLines: ReadonlyArray<{ key: string; line: stri
 
 describe('compose', () => {
   test('one base per language; per-recipient headers only vary', async () => {
-    const base = await composeBase('slug-a', 'ru', { embargoed: true, test: false }, await content('slug-a', 'ru', { embargoed: true, test: false }), 'media@example.org', options)
-    const one = composeMessage(base, { key: 'slug-a/ivan@example.ru', email: 'ivan@example.ru', name: 'Иван Петров', messageId: messageIdFor('slug-a', 'ivan@example.ru', 'example.org') }, Date.UTC(2031, 2, 14))
-    const two = composeMessage(base, { key: 'slug-a/jane@example.com', email: 'jane@example.com', name: 'Jane Doe', messageId: '<x@example.org>' }, Date.UTC(2031, 2, 14))
+    const base = await composeBase(
+      'slug-a',
+      'ru',
+      { embargoed: true, test: false },
+      await content('slug-a', 'ru', { embargoed: true, test: false }),
+      'media@example.org',
+      options,
+    )
+    const one = composeMessage(
+      base,
+      {
+        key: 'slug-a/ivan@example.ru',
+        email: 'ivan@example.ru',
+        name: 'Иван Петров',
+        messageId: messageIdFor('slug-a', 'ivan@example.ru', 'example.org'),
+      },
+      Date.UTC(2031, 2, 14),
+    )
+    const two = composeMessage(
+      base,
+      { key: 'slug-a/jane@example.com', email: 'jane@example.com', name: 'Jane Doe', messageId: '<x@example.org>' },
+      Date.UTC(2031, 2, 14),
+    )
     expect(one.raw.subarray(one.raw.indexOf('\r\n\r\n'))).toEqual(two.raw.subarray(two.raw.indexOf('\r\n\r\n')))
     expect(one.envelope).toEqual({ from: 'press@example.org', to: 'ivan@example.ru' })
 
@@ -43,7 +66,9 @@ describe('compose', () => {
     expect(headerLine(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click')
     // The one-click URL carries a signed token, never the address.
     const header = headerLine(mail, 'list-unsubscribe')
-    expect(header).toMatch(/^List-Unsubscribe: <mailto:unsubscribe@example\.org\?subject=unsubscribe>, <https:\/\/press\.example\.org\/u\?t=u1[\w-]+>$/)
+    expect(header).toMatch(
+      /^List-Unsubscribe: <mailto:unsubscribe@example\.org\?subject=unsubscribe>, <https:\/\/press\.example\.org\/u\?t=u1[\w-]+>$/,
+    )
     expect(header).not.toMatch(/ivan|example\.ru|e=/)
     const token = /\?t=([\w-]+)>/.exec(header ?? '')![1]!
     expect(verifyToken([testSecret], 'https://press.example.org', token)).toMatchObject({ email: 'ivan@example.ru', slug: 'slug-a' })
@@ -58,9 +83,18 @@ describe('compose', () => {
   })
 
   test('CR/LF in names and subjects never makes an extra header or recipient', async () => {
-    const evil = { ...(await content('s', 'en', { embargoed: false, test: false })), subject: 'Hello\r\nBcc: victim@evil.example\r\n\r\nbody' }
+    const evil = {
+      ...(await content('s', 'en', { embargoed: false, test: false })),
+      subject: 'Hello\r\nBcc: victim@evil.example\r\n\r\nbody',
+    }
     const base = await composeBase('s', 'en', { embargoed: false, test: false }, evil, 'media@example.org', options)
-    for (const name of ['Eve\r\nBcc: victim@evil.example', 'Eve\nCc: a@evil.example', 'Eve\r\n\r\nInjected body', 'Ева\u2028To: x@evil.example', 'Eve, <x@evil.example>']) {
+    for (const name of [
+      'Eve\r\nBcc: victim@evil.example',
+      'Eve\nCc: a@evil.example',
+      'Eve\r\n\r\nInjected body',
+      'Ева\u2028To: x@evil.example',
+      'Eve, <x@evil.example>',
+    ]) {
       const msg = composeMessage(base, { key: 'k', email: 'eve@example.com', name, messageId: '<m@example.org>' }, 0)
       const names = headerNames(msg.raw)
       expect(names.filter((n) => n === 'to')).toHaveLength(1)
@@ -75,11 +109,27 @@ describe('compose', () => {
   })
 
   test('addresses with line breaks, spaces or several recipients are refused', async () => {
-    const base = await composeBase('s', 'en', { embargoed: false, test: false }, await content('s', 'en', { embargoed: false, test: false }), undefined, options)
+    const base = await composeBase(
+      's',
+      'en',
+      { embargoed: false, test: false },
+      await content('s', 'en', { embargoed: false, test: false }),
+      undefined,
+      options,
+    )
     for (const email of ['a@example.com\r\nBcc: b@example.com', 'a@example.com, b@example.com', 'a b@example.com', '<a@example.com>']) {
       expect(() => composeMessage(base, { key: 'k', email, name: 'A', messageId: '<m@x>' }, 0)).toThrow(ComposeError)
     }
-    await expect(composeBase('s', 'en', { embargoed: false, test: false }, await content('s', 'en', { embargoed: false, test: false }), 'x@y\r\nBcc: z@w', options)).rejects.toThrow(ComposeError)
+    await expect(
+      composeBase(
+        's',
+        'en',
+        { embargoed: false, test: false },
+        await content('s', 'en', { embargoed: false, test: false }),
+        'x@y\r\nBcc: z@w',
+        options,
+      ),
+    ).rejects.toThrow(ComposeError)
   })
 
   test('helpers', () => {
@@ -87,7 +137,9 @@ describe('compose', () => {
     expect(formatAddress('Doe, "Jane"', 'j@example.com')).toBe('"Doe, \\"Jane\\"" <j@example.com>')
     expect(formatAddress('', 'j@example.com')).toBe('j@example.com')
     expect(listUnsubscribe({}, 'a@b.c', 0)).toBeUndefined()
-    expect(listUnsubscribe({ url: 'https://x.example/u?list=1', token: testToken }, 'A+b@c.d', 1_900_000_000_000, 's')).toBe(`<https://x.example/u?list=1&t=${testToken('a+b@c.d', 1_900_000_000_000, 's')}>`)
+    expect(listUnsubscribe({ url: 'https://x.example/u?list=1', token: testToken }, 'A+b@c.d', 1_900_000_000_000, 's')).toBe(
+      `<https://x.example/u?list=1&t=${testToken('a+b@c.d', 1_900_000_000_000, 's')}>`,
+    )
     // A URL without a token maker would have to carry the address: refused.
     expect(() => listUnsubscribe({ url: 'https://x.example/u' }, 'a@b.c', 0)).toThrow(ComposeError)
     expect(messageIdFor('s', 'a@b.c', 'example.org')).toBe(messageIdFor('s', 'a@b.c', 'example.org'))
@@ -95,7 +147,14 @@ describe('compose', () => {
   })
 
   test('without an unsubscribe URL there is no one-click header', async () => {
-    const base = await composeBase('s', 'en', { embargoed: false, test: false }, await content('s', 'en', { embargoed: false, test: false }), undefined, { ...options, unsubscribe: { mailto: 'u@example.org' } })
+    const base = await composeBase(
+      's',
+      'en',
+      { embargoed: false, test: false },
+      await content('s', 'en', { embargoed: false, test: false }),
+      undefined,
+      { ...options, unsubscribe: { mailto: 'u@example.org' } },
+    )
     const names = headerNames(composeMessage(base, { key: 'k', email: 'a@example.com', name: '', messageId: '<m@x>' }, 0).raw)
     expect(names).toContain('list-unsubscribe')
     expect(names).not.toContain('list-unsubscribe-post')

@@ -40,7 +40,9 @@ beforeAll(() => {
   const stamp = join(buildDir, '.stamp')
   if (!existsSync(stamp) || statSync(stamp).mtimeMs < newestSource()) {
     try {
-      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(here, 'fixtures/tsconfig.crash.json')], { stdio: 'pipe' })
+      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(here, 'fixtures/tsconfig.crash.json')], {
+        stdio: 'pipe',
+      })
     } catch (error) {
       // Type errors elsewhere in src/ do not stop the emit; a missing output does.
       if (!existsSync(join(buildDir, 'src/distribute/commands.js'))) throw error
@@ -62,7 +64,10 @@ interface ChildResult {
 function runChild(input: object, onSpawn?: (child: ChildProcess) => void): Promise<ChildResult> {
   return new Promise((resolveRun, reject) => {
     const paused = (input as { pauseAfterFirstClaim?: boolean }).pauseAfterFirstClaim === true
-    const child = spawn(process.execPath, [childEntry], { env: { ...process.env, CRASH_CHILD: JSON.stringify({ buildDir, ...input }) }, stdio: [paused ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [childEntry], {
+      env: { ...process.env, CRASH_CHILD: JSON.stringify({ buildDir, ...input }) },
+      stdio: [paused ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -94,7 +99,15 @@ async function scenario(seed: number, killsWanted: number): Promise<void> {
     const people = crowd(40, `s${seed}.example`)
     const ctx = makeContext(office, [release], people, sink.url, { clock: { t: LIFT } })
     await schedule(ctx, slug, LIFT)
-    const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, recipients: people, files: office.files }
+    const input = {
+      statePath: office.statePath,
+      suppressionsPath: office.suppressionsPath,
+      transport: sink.url,
+      now: LIFT,
+      release,
+      recipients: people,
+      files: office.files,
+    }
 
     let kills = 0
     const log: string[] = []
@@ -118,10 +131,13 @@ async function scenario(seed: number, killsWanted: number): Promise<void> {
         if (kind === 'sink-data-start' && ++dataStarts === n && child) killedBySink = child.kill('SIGKILL')
       }
       let timer: NodeJS.Timeout | undefined
-      const result = await runChild({ ...input, ...(kind === 'after-claim' || kind === 'after-sent' ? { kill: { kind, n } } : {}) }, (c) => {
-        child = c
-        if (kind === 'timer') timer = setTimeout(() => c.kill('SIGKILL'), delayMs)
-      })
+      const result = await runChild(
+        { ...input, ...(kind === 'after-claim' || kind === 'after-sent' ? { kill: { kind, n } } : {}) },
+        (c) => {
+          child = c
+          if (kind === 'timer') timer = setTimeout(() => c.kill('SIGKILL'), delayMs)
+        },
+      )
       clearTimeout(timer)
       sink.hooks.beforeReply = undefined
       sink.hooks.onDataStart = undefined
@@ -140,14 +156,19 @@ async function scenario(seed: number, killsWanted: number): Promise<void> {
     const ledger = openSqliteLedger(join(office.statePath, 'queue.db'))
     try {
       const rows = await ledger.rows()
-      expect(rows.map((r) => r.state).filter((s) => s !== 'sent'), log.join(' ')).toEqual([])
+      expect(
+        rows.map((r) => r.state).filter((s) => s !== 'sent'),
+        log.join(' '),
+      ).toEqual([])
       for (const row of rows) {
         const copies = sink.to(row.email)
         expect(copies.length, `${row.email} (${log.join(' ')})`).toBeGreaterThanOrEqual(1)
         expect(new Set(copies.map((m) => m.messageId))).toEqual(new Set([row.messageId]))
         if (copies.length > 1) {
           // Only a row found in flight after a crash may be sent again, once per such crash.
-          expect(row.recoveries, `${row.email} duplicated without being unknown (${log.join(' ')})`).toBeGreaterThanOrEqual(copies.length - 1)
+          expect(row.recoveries, `${row.email} duplicated without being unknown (${log.join(' ')})`).toBeGreaterThanOrEqual(
+            copies.length - 1,
+          )
           totalDuplicates += copies.length - 1
         }
       }
@@ -177,7 +198,16 @@ describe('two processes', () => {
         const release = makeRelease({ embargo: false })
         const people = crowd(45, wait ? 'wait.example' : 'nowait.example')
         await schedule(makeContext(office, [release], people, sink.url, { clock: { t: LIFT } }), slug, LIFT)
-        const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now: LIFT, release, recipients: people, files: office.files, wait }
+        const input = {
+          statePath: office.statePath,
+          suppressionsPath: office.suppressionsPath,
+          transport: sink.url,
+          now: LIFT,
+          release,
+          recipients: people,
+          files: office.files,
+          wait,
+        }
         // The first holds the lock (it says so, and waits) while the second starts: they overlap on every machine.
         let first: ChildProcess | undefined
         let onHolding: () => void = () => {}
@@ -189,7 +219,8 @@ describe('two processes', () => {
           })
         })
         const ended = await Promise.race([holding.then(() => undefined), firstResult])
-        if (ended !== undefined) throw new Error(`the first dispatcher ended before it held the lock (exit ${String(ended.code)}): ${ended.stderr}`)
+        if (ended !== undefined)
+          throw new Error(`the first dispatcher ended before it held the lock (exit ${String(ended.code)}): ${ended.stderr}`)
         const second = runChild(input)
         // Without --wait the second is refused while the first holds the lock; with it, it queues behind it.
         if (!wait) await second
@@ -246,16 +277,42 @@ describe('notices across a SIGKILL', () => {
               changed = { ...release, status: 'draft' }
               await ledger.setPlan(slug, { plannedAt: now, withdrawnAt: now })
             } else {
-              changed = { ...release, texts: Object.fromEntries(Object.entries(release.texts).map(([lng, t]) => [lng, { ...t, corrections: [{ at: now, note: `note ${lng}` }] }])) }
+              changed = {
+                ...release,
+                texts: Object.fromEntries(
+                  Object.entries(release.texts).map(([lng, t]) => [lng, { ...t, corrections: [{ at: now, note: `note ${lng}` }] }]),
+                ),
+              }
             }
-            const jobs = vetted.map((p) => changeJob({ slug, change: id, kind: change === 'withdrawn' ? 'notice' : 'correction', email: p.email, name: p.name, lng: p.lng, now, domain: 'example.org', vetted: true }))
+            const jobs = vetted.map((p) =>
+              changeJob({
+                slug,
+                change: id,
+                kind: change === 'withdrawn' ? 'notice' : 'correction',
+                email: p.email,
+                name: p.name,
+                lng: p.lng,
+                now,
+                domain: 'example.org',
+                vetted: true,
+              }),
+            )
             await ledger.enqueue(slug, jobs, now)
           }
         } finally {
           await ledger.close()
         }
 
-        const input = { statePath: office.statePath, suppressionsPath: office.suppressionsPath, transport: sink.url, now, release: changed, recipients: people, files: office.files, deliveriesPath }
+        const input = {
+          statePath: office.statePath,
+          suppressionsPath: office.suppressionsPath,
+          transport: sink.url,
+          now,
+          release: changed,
+          recipients: people,
+          files: office.files,
+          deliveriesPath,
+        }
         const random = prng(101 + index)
         const log: string[] = []
         for (let run = 0; run < 6; run++) {
@@ -267,7 +324,10 @@ describe('notices across a SIGKILL', () => {
             if (!kill) break
           }
         }
-        expect(log.filter((l) => l.endsWith('SIGKILL')), log.join(' ')).toHaveLength(2)
+        expect(
+          log.filter((l) => l.endsWith('SIGKILL')),
+          log.join(' '),
+        ).toHaveLength(2)
         const after = sink.messages.slice(before)
         const expected = change === 'lifted' ? people : vetted
         const check = openSqliteLedger(join(office.statePath, 'queue.db'))
@@ -280,7 +340,10 @@ describe('notices across a SIGKILL', () => {
             const row = rows.find((r) => r.messageId === copies[0]!.messageId)!
             expect(row.state).toBe('sent')
             if (p.embargo) expect(row.kind, p.email).toBe(change === 'correction' ? 'correction' : 'notice')
-            if (copies.length > 1) expect(row.recoveries, `${p.email} sent twice without being unknown (${log.join(' ')})`).toBeGreaterThanOrEqual(copies.length - 1)
+            if (copies.length > 1)
+              expect(row.recoveries, `${p.email} sent twice without being unknown (${log.join(' ')})`).toBeGreaterThanOrEqual(
+                copies.length - 1,
+              )
           }
           // Nobody else got anything, and no notice is left unsent.
           expect(new Set(after.map((m) => m.to[0]))).toEqual(new Set(expected.map((p) => p.email)))

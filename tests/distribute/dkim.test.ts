@@ -49,13 +49,24 @@ async function message(email: string, lng: 'en' | 'ru' = 'en'): Promise<Outgoing
   if (base === undefined) {
     const content = await fakeContent(office.files)('s-1', lng, { embargoed: false, test: false })
     // Trailing spaces, tabs and runs of blanks: relaxed body canonicalisation has work to do.
-    base = composeBase('s-1', lng, { embargoed: false, test: false }, { ...content, text: `${content.text}\ttabbed  twice   \n.leading dot\n\n\n` }, undefined, {
-      from: 'Press Office <press@example.org>',
-      unsubscribe: {},
-    })
+    base = composeBase(
+      's-1',
+      lng,
+      { embargoed: false, test: false },
+      { ...content, text: `${content.text}\ttabbed  twice   \n.leading dot\n\n\n` },
+      undefined,
+      {
+        from: 'Press Office <press@example.org>',
+        unsubscribe: {},
+      },
+    )
     bases.set(lng, base)
   }
-  return composeMessage(await base, { key: `s-1/${email}`, email, name: 'Ann  Example', messageId: `<${email.replace(/\W/g, '.')}@example.org>` }, 0)
+  return composeMessage(
+    await base,
+    { key: `s-1/${email}`, email, name: 'Ann  Example', messageId: `<${email.replace(/\W/g, '.')}@example.org>` },
+    0,
+  )
 }
 
 /** The received message without its first header line if that is a DKIM-Signature (folded lines included). */
@@ -67,21 +78,29 @@ describe('DKIM on the SMTP path', () => {
   test('every message carries a DKIM-Signature that verifies, in front of the composed bytes', async () => {
     const sink = await sinkWith()
     const mailer = mailerFor(sink.url, { maxConnections: 2, dkim })
-    const messages = await Promise.all(['a@example.com', 'b@example.com', 'Ivan@Пример.РФ', 'c@example.com'].map((email, i) => message(email, i % 2 === 0 ? 'en' : 'ru')))
+    const messages = await Promise.all(
+      ['a@example.com', 'b@example.com', 'Ivan@Пример.РФ', 'c@example.com'].map((email, i) => message(email, i % 2 === 0 ? 'en' : 'ru')),
+    )
     await Promise.all(messages.map((m) => mailer.send(m)))
     expect(sink.messages).toHaveLength(messages.length)
     for (const received of sink.messages) {
       const sent = messages.find((m) => m.messageId === received.messageId)!
       const text = received.raw.toString('latin1')
-      expect(text).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=example\.org;\r\n q=dns\/txt; s=press; bh=[\w+/]+=*;\r\n h=from:subject:date:message-id:to:mime-version:content-type;\r\n b=/)
+      expect(text).toMatch(
+        /^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=example\.org;\r\n q=dns\/txt; s=press; bh=[\w+/]+=*;\r\n h=from:subject:date:message-id:to:mime-version:content-type;\r\n b=/,
+      )
       // The signature is the only addition (the DATA stream writes bare LF as CRLF, as without DKIM).
       expect(withoutSignature(received.raw)).toBe(sent.raw.toString('latin1').replace(/\r?\n/g, '\r\n'))
       const { results } = await dkimVerify(received.raw, { resolver })
       expect(results.map((r) => [r.signingDomain, r.selector, r.status.result])).toEqual([['example.org', 'press', 'pass']])
       // A changed body no longer verifies: the verifier really checks.
       const bodyAt = text.indexOf('\r\n\r\n') + 4
-      const tamperedBody = await dkimVerify(Buffer.from(`${text.slice(0, bodyAt)}One more line.\r\n${text.slice(bodyAt)}`, 'latin1'), { resolver })
-      expect(tamperedBody.results.map((r) => [r.status.result, r.status.comment])).toEqual([['neutral', expect.stringMatching(/body hash did not verify/)]])
+      const tamperedBody = await dkimVerify(Buffer.from(`${text.slice(0, bodyAt)}One more line.\r\n${text.slice(bodyAt)}`, 'latin1'), {
+        resolver,
+      })
+      expect(tamperedBody.results.map((r) => [r.status.result, r.status.comment])).toEqual([
+        ['neutral', expect.stringMatching(/body hash did not verify/)],
+      ])
       // And so does a changed signed header.
       const tamperedHeader = await dkimVerify(Buffer.from(text.replace(/\r\nTo: /, '\r\nTo: x'), 'latin1'), { resolver })
       expect(tamperedHeader.results.map((r) => r.status.result)).toEqual(['fail'])
@@ -96,7 +115,9 @@ describe('DKIM on the SMTP path', () => {
       const mailer = mailerFor(sink.url, { maxConnections: 2, rate, ...(signed ? { dkim } : {}) })
       const t0 = performance.now()
       sink.hooks.onDataStart = () => starts.push(performance.now() - t0)
-      await Promise.all(Array.from({ length: 7 }, async (_, i) => mailer.send(await message(`r${i}@example.com`, i % 2 === 0 ? 'en' : 'ru'))))
+      await Promise.all(
+        Array.from({ length: 7 }, async (_, i) => mailer.send(await message(`r${i}@example.com`, i % 2 === 0 ? 'en' : 'ru'))),
+      )
       const signatures = sink.messages.filter((m) => m.raw.toString('latin1').startsWith('DKIM-Signature: ')).length
       return { starts, connections: sink.connections, signatures }
     }
@@ -107,7 +128,8 @@ describe('DKIM on the SMTP path', () => {
       // At most maxConnections connections, reused.
       expect(connections).toBeLessThanOrEqual(2)
       // 3 messages per 300 ms, counted when handed to a connection: the 4th waits for the first window, the 7th for the second.
-      for (let i = 0; i < starts.length; i++) expect(starts[i]!).toBeGreaterThanOrEqual(Math.floor(i / rate.messages) * rate.perSeconds * 1000 - 10)
+      for (let i = 0; i < starts.length; i++)
+        expect(starts[i]!).toBeGreaterThanOrEqual(Math.floor(i / rate.messages) * rate.perSeconds * 1000 - 10)
     }
   })
 
@@ -143,7 +165,11 @@ describe('DKIM on the SMTP path', () => {
   })
 
   test('an unreadable private key is a configuration error, not unsigned mail', () => {
-    expect(() => createMailer('smtp://127.0.0.1:2525', { statePath: office.statePath, dkim: { ...dkim, privateKey: 'not a key' } })).toThrow(TransportConfigError)
-    expect(() => createMailer('smtp://127.0.0.1:2525', { statePath: office.statePath, dkim: { ...dkim, privateKey: 'not a key' } })).toThrow(/mail\.dkim\.privateKey/)
+    expect(() =>
+      createMailer('smtp://127.0.0.1:2525', { statePath: office.statePath, dkim: { ...dkim, privateKey: 'not a key' } }),
+    ).toThrow(TransportConfigError)
+    expect(() =>
+      createMailer('smtp://127.0.0.1:2525', { statePath: office.statePath, dkim: { ...dkim, privateKey: 'not a key' } }),
+    ).toThrow(/mail\.dkim\.privateKey/)
   })
 })

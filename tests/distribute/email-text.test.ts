@@ -29,7 +29,10 @@ beforeAll(async () => {
 
 describe('tables in email', () => {
   test('the plain-text part lays a table out in columns within 78 characters, numbers right-aligned (en and ru)', async () => {
-    for (const [lng, first, row] of [['en', 'Block', /^A\s+264\s+24\s+Yes\s+Yes$/], ['ru', 'Корпус', /^А\s+264\s+24\s+Есть\s+Да$/]] as const) {
+    for (const [lng, first, row] of [
+      ['en', 'Block', /^A\s+264\s+24\s+Yes\s+Yes$/],
+      ['ru', 'Корпус', /^А\s+264\s+24\s+Есть\s+Да$/],
+    ] as const) {
       const { text } = await renderEmailText(office, lirsk, lng, { embargoed: false, test: false })
       const lines = text.split('\n')
       const header = lines.findIndex((line) => line.startsWith(first))
@@ -60,11 +63,29 @@ describe('tables in email', () => {
   })
 
   test('textTable pads by characters (Cyrillic too) and centres', () => {
-    expect(textTable([
-      [{ text: 'Корпус', align: 'left', head: true }, { text: 'Н', align: 'center', head: true }],
-      [{ text: 'А', align: 'left', head: false }, { text: '264', align: 'center', head: false }],
-    ])).toEqual(['Корпус   Н', '------  ---', 'А       264'])
-    expect(textTable([[{ text: 'one two three', align: 'left', head: false }, { text: '1', align: 'right', head: false }]], 10)).toEqual(['one two  1', 'three'])
+    expect(
+      textTable([
+        [
+          { text: 'Корпус', align: 'left', head: true },
+          { text: 'Н', align: 'center', head: true },
+        ],
+        [
+          { text: 'А', align: 'left', head: false },
+          { text: '264', align: 'center', head: false },
+        ],
+      ]),
+    ).toEqual(['Корпус   Н', '------  ---', 'А       264'])
+    expect(
+      textTable(
+        [
+          [
+            { text: 'one two three', align: 'left', head: false },
+            { text: '1', align: 'right', head: false },
+          ],
+        ],
+        10,
+      ),
+    ).toEqual(['one two  1', 'three'])
   })
 })
 
@@ -113,9 +134,14 @@ describe('contacts, Reply-To and tags per language', () => {
     expect(ru).toContain('<span class="tag">места лишения свободы</span>')
     expect(ru).not.toContain('<span class="tag">detention</span>')
     const file = path.join(dir, 'releases', river, 'en.md')
-    await writeFile(file, (await readFile(file, 'utf8')).replace('tags: [water, detention, environment]', 'tags: [water, detention, sewage]'))
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('tags: [water, detention, environment]', 'tags: [water, detention, sewage]'),
+    )
     const check = await runPress(['check', '-C', dir])
-    expect(check.stdout + check.stderr).toMatch(/releases\/2026-05-12-river-sampling\/ru\.md:\d+:\d+: warning: tag `sewage` has no ru label; add it to locales\/ru\/tags\.json/)
+    expect(check.stdout + check.stderr).toMatch(
+      /releases\/2026-05-12-river-sampling\/ru\.md:\d+:\d+: warning: tag `sewage` has no ru label; add it to locales\/ru\/tags\.json/,
+    )
   })
 
   test('contacts in ru.md are not a warning any more; tags there say where tags are translated', async () => {
@@ -123,6 +149,8 @@ describe('contacts, Reply-To and tags per language', () => {
     await writeFile(file, (await readFile(file, 'utf8')).replace('dateline: Женева', 'dateline: Женева\ntags: [вода]'))
     const check = await runPress(['check', '-C', dir])
     expect(check.stdout + check.stderr).not.toMatch(/`contacts` is inherited/)
-    expect(check.stdout + check.stderr).toMatch(/ru\.md:\d+:\d+: warning: `tags` is inherited from en\.md and ignored here; tags are translated in locales\/ru\/tags\.json/)
+    expect(check.stdout + check.stderr).toMatch(
+      /ru\.md:\d+:\d+: warning: `tags` is inherited from en\.md and ignored here; tags are translated in locales\/ru\/tags\.json/,
+    )
   })
 })

@@ -37,7 +37,13 @@ describe('fault matrix', () => {
     ])
     const names = ['greylist', 'busy', 'drop', 'gone', 'refused', 'slow', 'ok1', 'ok2', 'ok3']
     const office = makeOffice()
-    const ctx = makeContext(office, [makeRelease({ embargo: false })], names.map((n) => person(`${n}@example.com`, 'en', false)), sink.url, { clock: { t: LIFT } })
+    const ctx = makeContext(
+      office,
+      [makeRelease({ embargo: false })],
+      names.map((n) => person(`${n}@example.com`, 'en', false)),
+      sink.url,
+      { clock: { t: LIFT } },
+    )
     const events: string[] = []
     const result = await planAndSend(ctx, slug, { onProgress: (e) => events.push(`${e.type}:${e.email}`) })
     const run = result.run
@@ -72,11 +78,17 @@ describe('fault matrix', () => {
       { stage: 'data', delayMs: 1500, to: 'timeout@example.com', times: 1 },
     ])
     const office = makeOffice()
-    const ctx = makeContext(office, [makeRelease({ embargo: false })], [person('later@example.com', 'en', true), person('timeout@example.com', 'en', true)], sink.url, {
-      clock: { t: LIFT },
-      retry: { baseMs: 60_000, inRunMaxWaitMs: 1_000 },
-      smtpTimeouts: { socket: 700, connection: 2_000 },
-    })
+    const ctx = makeContext(
+      office,
+      [makeRelease({ embargo: false })],
+      [person('later@example.com', 'en', true), person('timeout@example.com', 'en', true)],
+      sink.url,
+      {
+        clock: { t: LIFT },
+        retry: { baseMs: 60_000, inRunMaxWaitMs: 1_000 },
+        smtpTimeouts: { socket: 700, connection: 2_000 },
+      },
+    )
     const first = await planAndSend(ctx, slug)
     expect(first.run).toMatchObject({ sent: 0, deferred: 2, failed: 0 })
     expect(first.run.nextDue).toBe(LIFT + 60_000)
@@ -132,7 +144,8 @@ describe('credentials', () => {
     })
     const result = await planAndSend(ctx, slug)
     expect(result.run.failed).toBe(1)
-    const everything = JSON.stringify([result, await status(ctx)]) + String((await import('node:fs')).readFileSync(`${office.statePath}/queue.db`))
+    const everything =
+      JSON.stringify([result, await status(ctx)]) + String((await import('node:fs')).readFileSync(`${office.statePath}/queue.db`))
     expect(everything).not.toContain(secret)
     expect(everything).not.toContain(encodeURIComponent(secret))
     expect(everything).toMatch(/535 Authentication failed/)

@@ -33,7 +33,19 @@ export interface LedgerHarness {
 /** A job of release `s` (or `extra.slug`). */
 export function job(email: string, vetted: boolean, sendAt: number, extra: Partial<QueuedJob> = {}): QueuedJob {
   const slug = extra.slug ?? 's'
-  return { key: `${slug}/${email}`, slug, email, name: email, lng: 'en', wanted: 'en', vetted, sendAt, lift: LIFT, messageId: `<${email}@x>`, ...extra }
+  return {
+    key: `${slug}/${email}`,
+    slug,
+    email,
+    name: email,
+    lng: 'en',
+    wanted: 'en',
+    vetted,
+    sendAt,
+    lift: LIFT,
+    messageId: `<${email}@x>`,
+    ...extra,
+  }
 }
 
 async function collect(rows: AsyncIterable<LedgerRow>): Promise<string[]> {
@@ -45,7 +57,8 @@ async function collect(rows: AsyncIterable<LedgerRow>): Promise<string[]> {
 /** The rule SQLite enforces with a CHECK and Redis in every script. */
 function expectNoUnvettedBeforeLift(rows: readonly LedgerRow[]): void {
   for (const row of rows) {
-    if (!row.vetted && row.lift !== undefined && !['sent', 'failed', 'cancelled'].includes(row.state)) expect(row.dueAt, row.key).toBeGreaterThanOrEqual(row.lift)
+    if (!row.vetted && row.lift !== undefined && !['sent', 'failed', 'cancelled'].includes(row.state))
+      expect(row.dueAt, row.key).toBeGreaterThanOrEqual(row.lift)
   }
 }
 
@@ -64,14 +77,33 @@ export function ledgerContract(h: LedgerHarness): void {
     test('planning is idempotent, never resets sent rows, never moves an unvetted row before the lift', async () => {
       const ledger = await (await h.fresh()).open()
       const now = LIFT - 1000
-      expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({ added: 2, updated: 0, kept: 0, cancelled: 0 })
-      expect(await ledger.get('s/b@x.com')).toMatchObject({ state: 'planned', sendAt: LIFT, dueAt: LIFT, vetted: false, lift: LIFT, attempts: 0, recoveries: 0, plannedAt: now })
+      expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({
+        added: 2,
+        updated: 0,
+        kept: 0,
+        cancelled: 0,
+      })
+      expect(await ledger.get('s/b@x.com')).toMatchObject({
+        state: 'planned',
+        sendAt: LIFT,
+        dueAt: LIFT,
+        vetted: false,
+        lift: LIFT,
+        attempts: 0,
+        recoveries: 0,
+        plannedAt: now,
+      })
       expect(await ledger.get('s/nobody@x.com')).toBeUndefined()
 
       const lock = await ledger.lock({ now })
       expect(await ledger.claim('s/a@x.com', lock, now)).toBe(true)
       await ledger.markSent('s/a@x.com', { response: '250 OK' }, now)
-      expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({ added: 0, updated: 0, kept: 2, cancelled: 0 })
+      expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({
+        added: 0,
+        updated: 0,
+        kept: 2,
+        cancelled: 0,
+      })
       expect(await ledger.enqueue('s', [job('b@x.com', false, LIFT - 5000)], now)).toMatchObject({ kept: 1 })
       expect((await ledger.get('s/b@x.com'))!.dueAt).toBe(LIFT)
       await ledger.enqueue('s', [job('a@x.com', true, LIFT + 5000), job('b@x.com', false, LIFT + 5000)], now)
@@ -88,7 +120,11 @@ export function ledgerContract(h: LedgerHarness): void {
     test('state machine: claim needs the lock; deferred, failed, hold; stats and next due', async () => {
       const ledger = await (await h.fresh()).open()
       const now = LIFT + 1000
-      await ledger.enqueue('s', ['a', 'b', 'c', 'd'].map((n) => job(`${n}@x.com`, false, now)), now)
+      await ledger.enqueue(
+        's',
+        ['a', 'b', 'c', 'd'].map((n) => job(`${n}@x.com`, false, now)),
+        now,
+      )
       const lock = await ledger.lock({ now })
       expect(lock.recovered).toBe(0)
       for (const k of ['a', 'b', 'c']) expect(await ledger.claim(`s/${k}@x.com`, lock, now)).toBe(true)
@@ -119,7 +155,8 @@ export function ledgerContract(h: LedgerHarness): void {
     test('re-planning: cancelled rows come back, failed ones only with retryFailed, deferred keep their retry time, Message-IDs stay', async () => {
       const ledger = await (await h.fresh()).open()
       const now = LIFT + 1000
-      const plan = (sendAt: number, extra: Partial<QueuedJob> = {}): QueuedJob[] => ['a', 'b', 'c'].map((n) => job(`${n}@x.com`, false, sendAt, extra))
+      const plan = (sendAt: number, extra: Partial<QueuedJob> = {}): QueuedJob[] =>
+        ['a', 'b', 'c'].map((n) => job(`${n}@x.com`, false, sendAt, extra))
       await ledger.enqueue('s', plan(now), now)
       const lock = await ledger.lock({ now })
       await ledger.claim('s/a@x.com', lock, now)
@@ -128,7 +165,12 @@ export function ledgerContract(h: LedgerHarness): void {
       await ledger.markDeferred('s/b@x.com', { error: '451' }, now + 60_000, now)
       await ledger.cancel('s/c@x.com', 'suppressed', now)
       expect(await ledger.get('s/c@x.com')).toMatchObject({ state: 'cancelled', error: 'suppressed' })
-      expect(await ledger.enqueue('s', plan(now, { messageId: '<other@x>' }), now + 1)).toEqual({ added: 0, updated: 1, kept: 2, cancelled: 0 })
+      expect(await ledger.enqueue('s', plan(now, { messageId: '<other@x>' }), now + 1)).toEqual({
+        added: 0,
+        updated: 1,
+        kept: 2,
+        cancelled: 0,
+      })
       expect(await ledger.get('s/c@x.com')).toMatchObject({ state: 'planned', messageId: '<c@x.com@x>', updatedAt: now + 1 })
       expect((await ledger.get('s/c@x.com'))!.error).toBeUndefined()
       expect(await ledger.get('s/b@x.com')).toMatchObject({ state: 'deferred', dueAt: now + 60_000 })
@@ -147,23 +189,50 @@ export function ledgerContract(h: LedgerHarness): void {
     test('after the plan: versions, a lost 250 is unknown, requeue, notice rows beside release rows, plan records', async () => {
       const ledger = await (await h.fresh()).open()
       const now = LIFT - HOUR
-      await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', true, now), job('c@x.com', false, now), job('d@x.com', true, now)], now)
+      await ledger.enqueue(
+        's',
+        [job('a@x.com', true, now), job('b@x.com', true, now), job('c@x.com', false, now), job('d@x.com', true, now)],
+        now,
+      )
       const lock = await ledger.lock({ now })
       for (const k of ['a', 'b', 'd']) expect(await ledger.claim(`s/${k}@x.com`, lock, now)).toBe(true)
       await ledger.markSent('s/a@x.com', { response: '250', version: `embargoed@${new Date(LIFT).toISOString()}` }, now)
       // The connection dropped after the whole message went out: unknown, due again, with the same Message-ID.
       await ledger.markDeferred('s/b@x.com', { error: 'Connection closed' }, now + 1000, now, { uncertain: true })
       await ledger.markFailed('s/d@x.com', { error: 'gave up after 8 attempts' }, now)
-      expect(await ledger.get('s/a@x.com')).toMatchObject({ state: 'sent', version: `embargoed@${new Date(LIFT).toISOString()}`, kind: 'release', change: '' })
+      expect(await ledger.get('s/a@x.com')).toMatchObject({
+        state: 'sent',
+        version: `embargoed@${new Date(LIFT).toISOString()}`,
+        kind: 'release',
+        change: '',
+      })
       expect(await ledger.get('s/b@x.com')).toMatchObject({ state: 'unknown', recoveries: 1, dueAt: now + 1000, messageId: '<b@x.com@x>' })
       // requeue: failed (and deferred) rows back to planned, due now, attempts from 0; an unvetted row not before its lift.
       expect(await ledger.requeue('s', ['failed'], now + 5)).toEqual(['s/d@x.com'])
       expect(await ledger.get('s/d@x.com')).toMatchObject({ state: 'planned', attempts: 0, dueAt: now + 5 })
       expect((await ledger.get('s/d@x.com'))!.error).toBeUndefined()
       // A notice row of the same release is not cancelled by re-planning the release's own rows.
-      await ledger.enqueue('s', [job('a@x.com', true, now, { key: 's#moved-x/a@x.com', kind: 'notice', change: 'moved-x', payload: '{"old":1}', lift: undefined, messageId: '<n@x>' })], now)
+      await ledger.enqueue(
+        's',
+        [
+          job('a@x.com', true, now, {
+            key: 's#moved-x/a@x.com',
+            kind: 'notice',
+            change: 'moved-x',
+            payload: '{"old":1}',
+            lift: undefined,
+            messageId: '<n@x>',
+          }),
+        ],
+        now,
+      )
       await ledger.enqueue('s', [job('c@x.com', false, now)], now, { cancelMissing: true })
-      expect(await ledger.get('s#moved-x/a@x.com')).toMatchObject({ state: 'planned', kind: 'notice', change: 'moved-x', payload: '{"old":1}' })
+      expect(await ledger.get('s#moved-x/a@x.com')).toMatchObject({
+        state: 'planned',
+        kind: 'notice',
+        change: 'moved-x',
+        payload: '{"old":1}',
+      })
       expect((await ledger.get('s/d@x.com'))!.state).toBe('cancelled')
       // Plan records.
       expect(await ledger.plan('s')).toBeUndefined()
@@ -249,7 +318,9 @@ export function ledgerContract(h: LedgerHarness): void {
       expect(error).toBeInstanceOf(LockedError)
       expect((error as LockedError).code).toBe('PRESS_LOCKED')
       expect((error as LockedError).exitCode).toBe(75)
-      expect((error as LockedError).message).toMatch(/^Another dispatch is already sending from .* \(pid \d+ on .*, since \d{4}-\d\d-\d\dT.*Z\)\. Wait for it to finish, or run with `--wait` to queue behind it\./)
+      expect((error as LockedError).message).toMatch(
+        /^Another dispatch is already sending from .* \(pid \d+ on .*, since \d{4}-\d\d-\d\dT.*Z\)\. Wait for it to finish, or run with `--wait` to queue behind it\./,
+      )
       await expect(two.session({ now: 0 })).rejects.toBeInstanceOf(LockedError)
       // With `wait`, the second is told once who has it, and gets it when it is released.
       const told: Array<{ pid: number; host: string }> = []
@@ -271,7 +342,11 @@ export function ledgerContract(h: LedgerHarness): void {
         const handles = await Promise.all([store.open(), store.open(), store.open()])
         const now = LIFT
         const keys = Array.from({ length: 60 }, (_, i) => `s/r${i}@x.com`)
-        await handles[0]!.enqueue('s', keys.map((_, i) => job(`r${i}@x.com`, true, now)), now)
+        await handles[0]!.enqueue(
+          's',
+          keys.map((_, i) => job(`r${i}@x.com`, true, now)),
+          now,
+        )
         const locks = await Promise.all(handles.map((l) => l.session({ now })))
         expect(new Set(locks.map((l) => l.owner)).size).toBe(3)
         const wins = await Promise.all(handles.map((l, i) => Promise.all(keys.map((k) => l.claim(k, locks[i]!, now)))))
@@ -300,7 +375,13 @@ export function ledgerContract(h: LedgerHarness): void {
       expect(await ledger.get('s/a@x.com')).toMatchObject({ state: 'sending', attempts: 1 })
       const lock = await ledger.lock({ now: 5 })
       expect(lock.recovered).toBe(1)
-      expect(await ledger.get('s/a@x.com')).toMatchObject({ state: 'unknown', recoveries: 1, attempts: 1, messageId: '<a@x.com@x>', updatedAt: 5 })
+      expect(await ledger.get('s/a@x.com')).toMatchObject({
+        state: 'unknown',
+        recoveries: 1,
+        attempts: 1,
+        messageId: '<a@x.com@x>',
+        updatedAt: 5,
+      })
       expect(await ledger.get('s/b@x.com')).toMatchObject({ state: 'planned', recoveries: 0 })
       expect((await ledger.stats()).counts).toMatchObject({ unknown: 1, planned: 1, sending: 0 })
       expect(await collect(ledger.due(() => 5))).toEqual(['s/a@x.com', 's/b@x.com'])

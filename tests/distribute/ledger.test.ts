@@ -18,7 +18,19 @@ afterEach(async () => {
 })
 
 function job(email: string, vetted: boolean, sendAt: number, extra: Partial<QueuedJob> = {}): QueuedJob {
-  return { key: `s/${email}`, slug: 's', email, name: email, lng: 'en', wanted: 'en', vetted, sendAt, lift: LIFT, messageId: `<${email}@x>`, ...extra }
+  return {
+    key: `s/${email}`,
+    slug: 's',
+    email,
+    name: email,
+    lng: 'en',
+    wanted: 'en',
+    vetted,
+    sendAt,
+    lift: LIFT,
+    messageId: `<${email}@x>`,
+    ...extra,
+  }
 }
 
 function deadPid(): number {
@@ -31,7 +43,12 @@ describe('sqlite ledger', () => {
     const path = join(makeOffice().statePath, 'queue.db')
     const ledger = ledgerAt(path)
     const now = LIFT - 1000
-    expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({ added: 2, updated: 0, kept: 0, cancelled: 0 })
+    expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({
+      added: 2,
+      updated: 0,
+      kept: 0,
+      cancelled: 0,
+    })
     const b = await ledger.get('s/b@x.com')
     expect(b).toMatchObject({ state: 'planned', sendAt: LIFT, dueAt: LIFT, vetted: false })
 
@@ -39,7 +56,12 @@ describe('sqlite ledger', () => {
     expect(await ledger.claim('s/a@x.com', lock, now)).toBe(true)
     await ledger.markSent('s/a@x.com', { response: '250 OK' }, now)
     // Re-plan: the sent row is kept, the planned one unchanged, nothing duplicated.
-    expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({ added: 0, updated: 0, kept: 2, cancelled: 0 })
+    expect(await ledger.enqueue('s', [job('a@x.com', true, now), job('b@x.com', false, now)], now)).toEqual({
+      added: 0,
+      updated: 0,
+      kept: 2,
+      cancelled: 0,
+    })
     // An --at before the lift for an unvetted row is clamped to the lift.
     expect(await ledger.enqueue('s', [job('b@x.com', false, LIFT - 5000)], now)).toMatchObject({ kept: 1 })
     expect((await ledger.get('s/b@x.com'))!.dueAt).toBe(LIFT)
@@ -62,7 +84,11 @@ describe('sqlite ledger', () => {
   test('state machine: claim needs the lock; deferred, failed, hold; stats and next due', async () => {
     const ledger = ledgerAt(join(makeOffice().statePath, 'queue.db'))
     const now = LIFT + 1000
-    await ledger.enqueue('s', ['a', 'b', 'c', 'd'].map((n) => job(`${n}@x.com`, false, now)), now)
+    await ledger.enqueue(
+      's',
+      ['a', 'b', 'c', 'd'].map((n) => job(`${n}@x.com`, false, now)),
+      now,
+    )
     const lock = await ledger.lock({ now })
     for (const k of ['a', 'b', 'c']) expect(await ledger.claim(`s/${k}@x.com`, lock, now)).toBe(true)
     expect(await ledger.claim('s/a@x.com', lock, now)).toBe(false) // already sending
@@ -123,9 +149,11 @@ describe('sqlite ledger', () => {
     const ledger = ledgerAt(path, { staleLockMs: 1000, heartbeatMs: 50 })
     await ledger.enqueue('s', [job('a@x.com', true, 0)], 0)
     const db = new Database(path)
-    db.prepare("INSERT INTO locks VALUES ('dispatch', 'other', 1, 'elsewhere', 0, CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))").run()
+    db.prepare(
+      "INSERT INTO locks VALUES ('dispatch', 'other', 1, 'elsewhere', 0, CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER))",
+    ).run()
     await expect(ledger.lock({ now: 0 })).rejects.toThrow(LockedError)
-    db.prepare("UPDATE locks SET heartbeat_at = heartbeat_at - 5000").run()
+    db.prepare('UPDATE locks SET heartbeat_at = heartbeat_at - 5000').run()
     const lock = await ledger.lock({ now: 0 })
     // Someone else takes it over behind our back: the claim refuses, and the heartbeat notices.
     db.prepare("UPDATE locks SET owner = 'thief'").run()
@@ -143,7 +171,11 @@ describe('sqlite ledger', () => {
     const other = ledgerAt(path)
     const now = LIFT + 1
     const emails = Array.from({ length: 200 }, (_, i) => `p${i}@x.com`)
-    await ledger.enqueue('s', emails.map((e) => job(e, true, now)), now)
+    await ledger.enqueue(
+      's',
+      emails.map((e) => job(e, true, now)),
+      now,
+    )
     const lock = await ledger.lock({ now })
     let checked = 0
     await Promise.all(
@@ -177,7 +209,11 @@ describe('sqlite ledger', () => {
     const batches: number[] = []
     const emails = Array.from({ length: 70 }, (_, i) => `q${i}@x.com`)
     const waiting = ledgerAt(path, { groupCommitMs: 200, onCommit: (writes: number) => batches.push(writes) })
-    await waiting.enqueue('s', emails.map((e) => job(e, true, LIFT)), LIFT)
+    await waiting.enqueue(
+      's',
+      emails.map((e) => job(e, true, LIFT)),
+      LIFT,
+    )
     const lock = await waiting.lock({ now: LIFT })
     const first = waiting.claim('s/q0@x.com', lock, LIFT)
     await new Promise((r) => setImmediate(r))
@@ -204,17 +240,32 @@ describe('sqlite ledger', () => {
     // A queue as an older Pressroom left it: the same table, indexes on (state, due_at) and (slug, state).
     const first = ledgerAt(path)
     const now = LIFT + 1
-    await first.enqueue('s', ['a', 'b', 'c', 'd'].map((n) => job(`${n}@x.com`, true, now)), now)
-    await first.enqueue('t', ['e', 'f'].map((n) => job(`${n}@x.com`, true, now, { key: `t/${n}@x.com`, slug: 't' })), now)
+    await first.enqueue(
+      's',
+      ['a', 'b', 'c', 'd'].map((n) => job(`${n}@x.com`, true, now)),
+      now,
+    )
+    await first.enqueue(
+      't',
+      ['e', 'f'].map((n) => job(`${n}@x.com`, true, now, { key: `t/${n}@x.com`, slug: 't' })),
+      now,
+    )
     await first.close()
     const db = new Database(path)
-    db.exec('DROP INDEX sends_due; DROP INDEX sends_slug; CREATE INDEX sends_due ON sends(state, due_at); CREATE INDEX sends_slug ON sends(slug, state);')
+    db.exec(
+      'DROP INDEX sends_due; DROP INDEX sends_slug; CREATE INDEX sends_due ON sends(state, due_at); CREATE INDEX sends_slug ON sends(slug, state);',
+    )
     db.close()
 
     const ledger = ledgerAt(path)
     const check = new Database(path, { readonly: true })
     const indexSql = (): Record<string, string> =>
-      Object.fromEntries(check.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all().map((r) => [r.name, r.sql]))
+      Object.fromEntries(
+        check
+          .prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+          .all()
+          .map((r) => [r.name, r.sql]),
+      )
     expect(indexSql()).toEqual({
       sends_due: "CREATE INDEX sends_due ON sends(due_at) WHERE state IN ('planned','deferred','unknown')",
       sends_slug: 'CREATE INDEX sends_slug ON sends(slug)',
@@ -228,7 +279,9 @@ describe('sqlite ledger', () => {
     await ledger.markSent('s/a@x.com', { response: '250' }, now)
     await ledger.markDeferred('s/b@x.com', { error: '451', responseCode: 451 }, now + 10, now)
     // In the partial index: planned and deferred rows only (c is sending, a sent).
-    const indexed = check.prepare<[], { key: string }>(`SELECT key FROM sends INDEXED BY sends_due WHERE state IN ('planned','deferred','unknown') AND due_at >= 0 ORDER BY key`)
+    const indexed = check.prepare<[], { key: string }>(
+      `SELECT key FROM sends INDEXED BY sends_due WHERE state IN ('planned','deferred','unknown') AND due_at >= 0 ORDER BY key`,
+    )
     expect(indexed.all().map((r) => r.key)).toEqual(['s/b@x.com', 's/d@x.com', 't/e@x.com', 't/f@x.com'])
     const keys = async (t: number, opts: { slug?: string; pageSize?: number } = {}): Promise<string[]> => {
       const out = []

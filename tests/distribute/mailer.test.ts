@@ -8,7 +8,10 @@ import { fakeContent, makeOffice } from './fixtures/office.js'
 
 async function message(office: ReturnType<typeof makeOffice>, email: string, name = 'N') {
   const content = await fakeContent(office.files)('s-1', 'en', { embargoed: false, test: false })
-  const base = await composeBase('s-1', 'en', { embargoed: false, test: false }, content, undefined, { from: 'P <p@example.org>', unsubscribe: {} })
+  const base = await composeBase('s-1', 'en', { embargoed: false, test: false }, content, undefined, {
+    from: 'P <p@example.org>',
+    unsubscribe: {},
+  })
   return composeMessage(base, { key: `s-1/${email}`, email, name, messageId: '<m@example.org>' }, 0)
 }
 

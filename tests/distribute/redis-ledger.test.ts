@@ -134,7 +134,11 @@ interface Delivery {
 }
 
 /** An in-memory transport; from message `hangFrom` on it takes the message and never answers until `wake()`. */
-function memoryMailer(log: Delivery[], by: string, options: { delayMs?: number; hangFrom?: number } = {}): Mailer & { hung: number; wake(): void } {
+function memoryMailer(
+  log: Delivery[],
+  by: string,
+  options: { delayMs?: number; hangFrom?: number } = {},
+): Mailer & { hung: number; wake(): void } {
   let count = 0
   const waiting: Array<() => void> = []
   return {
@@ -159,7 +163,11 @@ function memoryMailer(log: Delivery[], by: string, options: { delayMs?: number; 
 }
 
 /** Plan the release for `people` into `ledger`, as `press schedule` does. */
-async function planInto(ledger: Ledger, n: number, domain: string): Promise<{ office: ReturnType<typeof makeOffice>; deps: Omit<RunDueDeps, 'ledger' | 'lock' | 'mailer'> }> {
+async function planInto(
+  ledger: Ledger,
+  n: number,
+  domain: string,
+): Promise<{ office: ReturnType<typeof makeOffice>; deps: Omit<RunDueDeps, 'ledger' | 'lock' | 'mailer'> }> {
   const office = makeOffice()
   const release = makeRelease({ embargo: false })
   const ctx = makeContext(office, [release], crowd(n, domain), 'json', { clock: { t: LIFT }, ledger })
@@ -167,7 +175,13 @@ async function planInto(ledger: Ledger, n: number, domain: string): Promise<{ of
   const config = mailConfig('json')
   return {
     office,
-    deps: { content: fakeContent(office.files), compose: { from: config.from, unsubscribe: config.unsubscribe }, releases: (s) => (s === slug ? release : undefined), now: () => LIFT, concurrency: 3 },
+    deps: {
+      content: fakeContent(office.files),
+      compose: { from: config.from, unsubscribe: config.unsubscribe },
+      releases: (s) => (s === slug ? release : undefined),
+      now: () => LIFT,
+      concurrency: 3,
+    },
   }
 }
 
@@ -240,7 +254,10 @@ describe('redis ledger: several dispatchers on one queue', () => {
     const twice = [...deliveries].filter(([, d]) => d.length > 1)
     expect(twice).toHaveLength(3)
     for (const [to, d] of twice) {
-      expect(d.map((x) => x.by), to).toEqual(['A', 'B'])
+      expect(
+        d.map((x) => x.by),
+        to,
+      ).toEqual(['A', 'B'])
       expect(d[0]!.messageId, to).toBe(d[1]!.messageId)
     }
     const rows = await b.rows()
@@ -319,7 +336,9 @@ describe('openQueueLedger', () => {
     const raw = new Redis(redisServer().url)
     try {
       await raw.config('SET', 'maxmemory-policy', 'allkeys-lru')
-      await expect(openQueueLedger({ statePath: '/nonexistent', queueUrl: redisServer().url })).rejects.toThrow(/maxmemory-policy allkeys-lru.*noeviction/)
+      await expect(openQueueLedger({ statePath: '/nonexistent', queueUrl: redisServer().url })).rejects.toThrow(
+        /maxmemory-policy allkeys-lru.*noeviction/,
+      )
     } finally {
       await raw.config('SET', 'maxmemory-policy', 'noeviction')
       raw.disconnect()
@@ -360,7 +379,9 @@ describe('openQueueLedger', () => {
       })
     })
     // Fails rather than retrying forever (a hang would be the test's timeout), without the password.
-    const error = await openQueueLedger({ statePath: '/nonexistent', queueUrl: `redis://user:hunter2@127.0.0.1:${port}` }).catch((e: unknown) => e)
+    const error = await openQueueLedger({ statePath: '/nonexistent', queueUrl: `redis://user:hunter2@127.0.0.1:${port}` }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(QueueUnavailableError)
     expect((error as Error).message).toMatch(/Cannot reach the queue at redis:\/\/user:\*\*\*\*@127\.0\.0\.1/)
     expect((error as Error).message).not.toContain('hunter2')

@@ -61,9 +61,18 @@ describe('redis ledger scripts', () => {
       const now = LIFT - 1000
       const a = await handle(prefix, { leaseMs: 2_000, heartbeatMs: 20 })
       // Upsert (insert, update with a moved lift), re-plan with cancelMissing.
-      await a.enqueue('s', ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => job(`${n}@x.com`, n !== 'f', now)), now)
+      await a.enqueue(
+        's',
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => job(`${n}@x.com`, n !== 'f', now)),
+        now,
+      )
       await a.enqueue('s', [job('a@x.com', true, now, { lift: LIFT + 1 })], now)
-      await a.enqueue('s', ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => job(`${n}@x.com`, n !== 'f', now)), now, { cancelMissing: false })
+      await a.enqueue(
+        's',
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => job(`${n}@x.com`, n !== 'f', now)),
+        now,
+        { cancelMissing: false },
+      )
       await a.enqueue('t', [job('z@x.com', true, now, { slug: 't' })], now)
       await a.enqueue('t', [], now, { cancelMissing: true })
       // A session: claims, every outcome, hold, cancel, requeue; heartbeats.
@@ -124,11 +133,15 @@ describe('redis ledger scripts', () => {
     try {
       // The row's own key left out of the declared keys.
       const keys = redisKeys.rows(P, 's', [])
-      await expect(raw.eval(redisScripts.pressMark, keys.length, ...keys, P, '1', 'hold', 's/a@x.com', '', '5')).rejects.toThrow(/press: undeclared key \{guard\d+\}:r:s\/a@x\.com/)
+      await expect(raw.eval(redisScripts.pressMark, keys.length, ...keys, P, '1', 'hold', 's/a@x.com', '', '5')).rejects.toThrow(
+        /press: undeclared key \{guard\d+\}:r:s\/a@x\.com/,
+      )
       // The release's indexes left out.
       const claimKeys = redisKeys.claim(P, 's/a@x.com', 'o').filter((k) => !k.endsWith(':c:s'))
       await raw.set(`${P}:o:o`, '{}')
-      await expect(raw.eval(redisScripts.pressClaim, claimKeys.length, ...claimKeys, P, '1', 's/a@x.com', 'o', '')).rejects.toThrow(/press: undeclared key \{guard\d+\}:c:s/)
+      await expect(raw.eval(redisScripts.pressClaim, claimKeys.length, ...claimKeys, P, '1', 's/a@x.com', 'o', '')).rejects.toThrow(
+        /press: undeclared key \{guard\d+\}:c:s/,
+      )
     } finally {
       raw.disconnect()
     }
@@ -137,7 +150,7 @@ describe('redis ledger scripts', () => {
   test('a key name is built in one place only: the guard', () => {
     for (const [name, lua] of Object.entries(redisScripts)) {
       expect(lua.match(/\bP \.\./g), name).toHaveLength(1)
-      expect(lua, name).toContain("local name = P .. suffix")
+      expect(lua, name).toContain('local name = P .. suffix')
       expect(lua.match(/KEYS/g), name).toHaveLength(1)
     }
   })

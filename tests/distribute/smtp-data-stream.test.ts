@@ -111,7 +111,11 @@ describe('fast SMTP data stream', () => {
   test('keeps nodemailer’s transform when the class is not as expected', () => {
     expect(installFastDataStream(() => undefined)).toBe(false)
     expect(installFastDataStream(() => ({}))).toBe(false)
-    expect(installFastDataStream(() => { throw new Error('gone') })).toBe(false)
+    expect(
+      installFastDataStream(() => {
+        throw new Error('gone')
+      }),
+    ).toBe(false)
     // A class whose own transform behaves differently (e.g. a future nodemailer) is left alone.
     const other = freshDataStream()
     const odd = function (this: Transform, chunk: Buffer, _e: string, done: () => void) {
@@ -177,7 +181,9 @@ describe('fast SMTP data stream', () => {
         body,
         unsubscribe: {},
       }
-      const messages = ['a', 'b', 'c'].map((n) => composeMessage(base, { key: n, email: `${n}@example.com`, name: n, messageId: `<${n}@example.org>` }, 0))
+      const messages = ['a', 'b', 'c'].map((n) =>
+        composeMessage(base, { key: n, email: `${n}@example.com`, name: n, messageId: `<${n}@example.org>` }, 0),
+      )
       for (const m of messages) expect(m.body).toBe(body)
       const receipts = await Promise.all(messages.map((m) => mailer.send(m)))
       expect(receipts.map((r) => r.messageId)).toEqual(['<a@example.org>', '<b@example.org>', '<c@example.org>'])

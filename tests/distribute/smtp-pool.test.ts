@@ -41,10 +41,22 @@ function mailerFor(url: string, options: Partial<Parameters<typeof createMailer>
  * The reference: nodemailer's own pooled transport, signing with its `dkim`
  * option (what the mailer used for DKIM before the one sending path).
  */
-function nodemailerPool(url: string, options: { maxConnections?: number; dkim: { domainName: string; keySelector: string; privateKey: string } }): Mailer {
+function nodemailerPool(
+  url: string,
+  options: { maxConnections?: number; dkim: { domainName: string; keySelector: string; privateKey: string } },
+): Mailer {
   const { hostname, port } = new URL(url)
   // maxRequeues (not in @types/nodemailer): a failed message is not silently sent again by the pool.
-  const poolOptions: SMTPPool.Options & { maxRequeues: number } = { host: hostname, port: Number(port), secure: false, pool: true, maxConnections: options.maxConnections ?? 5, maxRequeues: 0, dkim: options.dkim, logger: false }
+  const poolOptions: SMTPPool.Options & { maxRequeues: number } = {
+    host: hostname,
+    port: Number(port),
+    secure: false,
+    pool: true,
+    maxConnections: options.maxConnections ?? 5,
+    maxRequeues: 0,
+    dkim: options.dkim,
+    logger: false,
+  }
   const transporter = nodemailer.createTransport(poolOptions)
   closers.push(async () => transporter.close())
   return {
@@ -52,7 +64,11 @@ function nodemailerPool(url: string, options: { maxConnections?: number; dkim: {
     description: 'nodemailer pool',
     async send(msg) {
       try {
-        const info = (await transporter.sendMail({ envelope: { from: msg.envelope.from, to: [msg.envelope.to] }, messageId: msg.messageId, raw: msg.raw })) as { response: string }
+        const info = (await transporter.sendMail({
+          envelope: { from: msg.envelope.from, to: [msg.envelope.to] },
+          messageId: msg.messageId,
+          raw: msg.raw,
+        })) as { response: string }
         return { messageId: msg.messageId, response: info.response }
       } catch (error) {
         throw classifySendError(error)
@@ -73,10 +89,17 @@ async function message(email: string, lng: 'en' | 'ru' = 'en'): Promise<Outgoing
   if (base === undefined) {
     const content = await fakeContent(office.files)('s-1', lng, { embargoed: false, test: false })
     // Lines that start with a dot: the DATA stream must stuff them.
-    base = composeBase('s-1', lng, { embargoed: false, test: false }, { ...content, text: `${content.text}.leading dot\n..two\n` }, undefined, {
-      from: 'Press Office <press@example.org>',
-      unsubscribe: {},
-    })
+    base = composeBase(
+      's-1',
+      lng,
+      { embargoed: false, test: false },
+      { ...content, text: `${content.text}.leading dot\n..two\n` },
+      undefined,
+      {
+        from: 'Press Office <press@example.org>',
+        unsubscribe: {},
+      },
+    )
     bases.set(lng, base)
   }
   return composeMessage(await base, { key: `s-1/${email}`, email, name: 'N', messageId: `<${email.replace(/\W/g, '.')}@example.org>` }, 0)
@@ -95,7 +118,11 @@ describe('SMTP pool', () => {
     expect(sink.messages).toHaveLength(emails.length)
     // The same messages through nodemailer's pooled transport, both signing with DKIM: the same envelopes, the same bytes, signature included.
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
-    const dkim = { domainName: 'example.org', keySelector: 'press', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() }
+    const dkim = {
+      domainName: 'example.org',
+      keySelector: 'press',
+      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    }
     const signedSink = await sinkWith()
     await Promise.all(messages.map((m) => mailerFor(signedSink.url, { dkim }).send(m)))
     const reference = await sinkWith()
@@ -111,7 +138,13 @@ describe('SMTP pool', () => {
       const got = ours.get(m.messageId)!
       // The domain lowercased (and punycoded on the wire; the sink shows it decoded), the local part as it is.
       // The composer already gives the IDN domain in ASCII (src/address.ts).
-      expect(got.to).toEqual([m.to === 'Ivan@Пример.РФ' || m.to === 'Ivan@xn--e1afmkfd.xn--p1ai' ? 'Ivan@пример.рф' : m.to === 'Mixed.Case@Example.COM' ? 'Mixed.Case@example.com' : m.to])
+      expect(got.to).toEqual([
+        m.to === 'Ivan@Пример.РФ' || m.to === 'Ivan@xn--e1afmkfd.xn--p1ai'
+          ? 'Ivan@пример.рф'
+          : m.to === 'Mixed.Case@Example.COM'
+            ? 'Mixed.Case@example.com'
+            : m.to,
+      ])
       expect(got.from).toBe('press@example.org')
       // The DATA stream writes bare LF (the fixture's text part has them) as CRLF, as nodemailer always did.
       expect(got.raw).toBe(m.raw.toString('latin1').replace(/\r?\n/g, '\r\n'))
@@ -153,7 +186,11 @@ describe('SMTP pool', () => {
     // The same faults through nodemailer's pooled transport.
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
     const theirs = await sinkWith(faults)
-    const dkim = { domainName: 'example.org', keySelector: 'press', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() }
+    const dkim = {
+      domainName: 'example.org',
+      keySelector: 'press',
+      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    }
     const viaNodemailer = await outcome(nodemailerPool(theirs.url, { maxConnections: 1, dkim }), theirs)
     expect(direct).toEqual(viaNodemailer)
     expect(direct).toMatchObject({
@@ -205,7 +242,9 @@ describe('SMTP pool', () => {
     const plain = await start(false)
     const tls = await start(true)
     const secret = encodeURIComponent('pa55:w/rd')
-    await mailerFor(`smtp://press:${secret}@127.0.0.1:${plain}?rejectUnauthorized=false&requireTLS=true`).send(await message('a@example.com'))
+    await mailerFor(`smtp://press:${secret}@127.0.0.1:${plain}?rejectUnauthorized=false&requireTLS=true`).send(
+      await message('a@example.com'),
+    )
     await mailerFor(`smtps://press:${secret}@127.0.0.1:${tls}?rejectUnauthorized=false`).send(await message('b@example.com'))
     expect(sessions.map((s) => [s.secure, s.user, s.envelope.rcptTo[0]?.address])).toEqual([
       [true, 'press', 'a@example.com'],
@@ -242,7 +281,12 @@ describe('SMTP pool', () => {
     }
     const starts: number[] = []
     sink.hooks.onDataStart = () => starts.push(now)
-    const pool = createSmtpPool({ connection: { host: sink.host, port: sink.port, logger: false }, maxConnections: 3, rate: { messages: 3, perMs: 300 }, schedule })
+    const pool = createSmtpPool({
+      connection: { host: sink.host, port: sink.port, logger: false },
+      maxConnections: 3,
+      rate: { messages: 3, perMs: 300 },
+      schedule,
+    })
     closers.push(async () => pool.close())
     const messages = await Promise.all(Array.from({ length: 7 }, (_, i) => message(`r${i}@example.com`)))
     const done: boolean[] = messages.map(() => false)
@@ -295,7 +339,8 @@ describe('SMTP pool', () => {
       Array.from({ length: min + Math.floor(random() * (max - min + 1)) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('')
     const plain = "abcXYZ019._-+!#$%&'*/=?^`{|}~"
     const odd = plain + 'Пр日 \t\x01<>()",;:\\[]@'
-    const domain = (): string => (random() < 0.2 ? `${pick('пример日ÄÖ', 2, 6)}.рф` : `${pick('abcXYZ019-', 1, 10)}.${pick('comORGnet', 2, 4)}`)
+    const domain = (): string =>
+      random() < 0.2 ? `${pick('пример日ÄÖ', 2, 6)}.рф` : `${pick('abcXYZ019-', 1, 10)}.${pick('comORGnet', 2, 4)}`
     const expected = (from: string, to: string): { from: string | false; to: string[] } => {
       const envelope = new MimeNode().setEnvelope({ from, to }).getEnvelope()
       return { from: envelope.from, to: envelope.to }

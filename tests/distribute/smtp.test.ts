@@ -47,7 +47,10 @@ describe('embargo timing over SMTP', () => {
     expect(sent.run).toMatchObject({ sent: 2, failed: 0 })
     expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(['vet.en@example.com', 'vet.ru@example.ru'])
     const early = await Promise.all(sink.messages.map((m) => m.parse()))
-    expect(early.map((m) => m.subject).sort()).toEqual(['EMBARGOED UNTIL 09:00 EDT: Water unsafe', 'ЭМБАРГО ДО 09:00 EDT: Вода небезопасна'])
+    expect(early.map((m) => m.subject).sort()).toEqual([
+      'EMBARGOED UNTIL 09:00 EDT: Water unsafe',
+      'ЭМБАРГО ДО 09:00 EDT: Вода небезопасна',
+    ])
 
     // Still 1 s before the lift: a dispatch sends nothing more.
     expect((await dispatch(ctx)).sent).toBe(0)
@@ -106,7 +109,9 @@ describe('message content over SMTP', () => {
       expect(mail.replyTo?.value).toEqual([{ address: 'media@example.org', name: '' }])
       expect(mail.messageId).toBe(messageIdFor('2031-03-14-water-report', to, 'example.org'))
       expect(mail.headers.get('content-language')).toBe(lng)
-      expect(headerLine(mail, 'list-unsubscribe')).toMatch(/^List-Unsubscribe: <mailto:unsubscribe@example\.org\?subject=unsubscribe>, <https:\/\/press\.example\.org\/unsubscribe\?t=u1[\w-]+>$/)
+      expect(headerLine(mail, 'list-unsubscribe')).toMatch(
+        /^List-Unsubscribe: <mailto:unsubscribe@example\.org\?subject=unsubscribe>, <https:\/\/press\.example\.org\/unsubscribe\?t=u1[\w-]+>$/,
+      )
       expect(headerLine(mail, 'list-unsubscribe')).not.toContain(to)
       expect(headerLine(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click')
       expect(mail.subject).toBe(lng === 'ru' ? 'Вода небезопасна' : 'Water unsafe')
@@ -185,7 +190,11 @@ describe('transport options', () => {
         ...base.mail,
         maxConnections: 1,
         rate: { messages: 2, perSeconds: 0.4 },
-        dkim: { domainName: 'example.org', keySelector: 'press', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() },
+        dkim: {
+          domainName: 'example.org',
+          keySelector: 'press',
+          privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+        },
       },
     }
     const started = performance.now()

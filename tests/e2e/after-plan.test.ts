@@ -18,8 +18,19 @@ import { copySampleOffice, pressBin, removeOffices } from '../helpers/office.js'
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../helpers/smtp-sink.js'
 
 const slug = '2031-06-10-annual-report-2030'
-const vetted = { 'j.hartley@example.com': 'en', 's.lindgren@example.net': 'en', 'priya.raman@example.com': 'en', 'e.volkova@example.net': 'ru', 'o.kuznetsova@example.com': 'ru' } as const
-const general = { 'm.duval@example.org': 'en', 'a.sokolov@example.org': 'ru', 'd.morozov@example.net': 'ru', 'n.belova@example.org': 'ru' } as const
+const vetted = {
+  'j.hartley@example.com': 'en',
+  's.lindgren@example.net': 'en',
+  'priya.raman@example.com': 'en',
+  'e.volkova@example.net': 'ru',
+  'o.kuznetsova@example.com': 'ru',
+} as const
+const general = {
+  'm.duval@example.org': 'en',
+  'a.sokolov@example.org': 'ru',
+  'd.morozov@example.net': 'ru',
+  'n.belova@example.org': 'ru',
+} as const
 const everyone = { ...vetted, ...general }
 
 let sink: SmtpSink
@@ -39,7 +50,8 @@ function setEmbargo(office: string, at: number | undefined): void {
     const file = join(office, 'releases', slug, `${lng}.md`)
     let text = readFileSync(file, 'utf8').replace(/^embargo_zone:.*\n/m, '')
     text = text.replace(/^embargo:.*\n/m, '')
-    if (at !== undefined && lng === 'en') text = text.replace(/^---\n/, `---\nembargo: ${new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z')}\n`)
+    if (at !== undefined && lng === 'en')
+      text = text.replace(/^---\n/, `---\nembargo: ${new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z')}\n`)
     writeFileSync(file, text)
   }
 }
@@ -101,7 +113,8 @@ describe('the worker follows the office', () => {
       const got = since(afterSend)
       expect(got.map(toOf).sort(), worker.output()).toEqual(Object.keys(vetted).sort())
       const s = await subjects(got)
-      for (const [email, lng] of Object.entries(vetted)) expect(s[email]).toMatch(lng === 'ru' ? /^ЭМБАРГО ПЕРЕНЕСЕНО: / : /^EMBARGO CHANGED: /)
+      for (const [email, lng] of Object.entries(vetted))
+        expect(s[email]).toMatch(lng === 'ru' ? /^ЭМБАРГО ПЕРЕНЕСЕНО: / : /^EMBARGO CHANGED: /)
       const ru = await got.find((m) => toOf(m) === 'e.volkova@example.net')!.parse()
       expect(ru.text).toContain('Ранее было объявлено')
       expect(existsSync(join(office, 'dist', 'en', slug))).toBe(false)
@@ -138,7 +151,13 @@ describe('the press list as it is now, through the CLI', () => {
     // Nothing changed: a dispatch sends nothing and cancels nothing.
     expect((await press(['dispatch', '-C', office], { env })).code).toBe(0)
     const list = join(office, 'press-list.csv')
-    writeFileSync(list, readFileSync(list, 'utf8').split('\n').filter((line) => !line.startsWith('m.duval@')).join('\n'))
+    writeFileSync(
+      list,
+      readFileSync(list, 'utf8')
+        .split('\n')
+        .filter((line) => !line.startsWith('m.duval@'))
+        .join('\n'),
+    )
     const run = await press(['dispatch', '-C', office], { env })
     expect(run.code, run.stderr).toBe(0)
     const status = await press(['status', slug, '--recipients', '--json', '-C', office])
@@ -156,7 +175,11 @@ describe('the delivery record', () => {
     const start = sink.messages.length
     expect((await press(['send', slug, '-C', office], { env })).code).toBe(0)
     expect(since(start)).toHaveLength(9)
-    expect(readFileSync(join(office, 'deliveries', `${slug}.csv`), 'utf8').trim().split('\n')).toHaveLength(10)
+    expect(
+      readFileSync(join(office, 'deliveries', `${slug}.csv`), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(10)
 
     rmSync(join(office, '.press'), { recursive: true, force: true })
     const again = await press(['send', slug, '-C', office, '--json'], { env })
@@ -167,10 +190,21 @@ describe('the delivery record', () => {
 
     // A bounce that `press inbox` matched to this release shows beside the delivery.
     const store = openRecipientStore(join(office, '.press'))
-    store.record({ slug, email: 'm.duval@example.org', kind: 'bounced', reason: '5.1.1 550 User unknown', at: Date.parse('2026-12-01T10:00:00Z'), source: 'imap:<test@x>' })
+    store.record({
+      slug,
+      email: 'm.duval@example.org',
+      kind: 'bounced',
+      reason: '5.1.1 550 User unknown',
+      at: Date.parse('2026-12-01T10:00:00Z'),
+      source: 'imap:<test@x>',
+    })
     store.close()
     const status = await press(['status', slug, '--recipients', '--json', '-C', office])
-    const lines = (JSON.parse(status.stdout) as { recipients: Array<{ email: string; state: string; version: string; event: { kind: string; reason: string } | null }> }).recipients
+    const lines = (
+      JSON.parse(status.stdout) as {
+        recipients: Array<{ email: string; state: string; version: string; event: { kind: string; reason: string } | null }>
+      }
+    ).recipients
     expect(lines).toHaveLength(9)
     expect(lines.every((l) => l.state === 'sent' && l.version === 'public')).toBe(true)
     expect(lines.find((l) => l.email === 'm.duval@example.org')?.event).toMatchObject({ kind: 'bounced', reason: '5.1.1 550 User unknown' })
@@ -213,7 +247,19 @@ describe('lift, correct, withdraw', () => {
     const partial = await press(['send', slug, '--correction', 'en: The report covers 41 facilities.', '-C', office], { env })
     expect(partial.code).toBe(2)
     expect(partial.stderr).toMatch(/no note in ru/)
-    const corrected = await press(['send', slug, '--correction', 'en: The report covers 41 facilities.', '--correction', 'ru: Доклад охватывает 41 учреждение.', '-C', office], { env })
+    const corrected = await press(
+      [
+        'send',
+        slug,
+        '--correction',
+        'en: The report covers 41 facilities.',
+        '--correction',
+        'ru: Доклад охватывает 41 учреждение.',
+        '-C',
+        office,
+      ],
+      { env },
+    )
     expect(corrected.code, corrected.stderr).toBe(0)
     s = await subjects(since(start))
     expect(Object.keys(s).sort()).toEqual(Object.keys(everyone).sort())
@@ -226,7 +272,8 @@ describe('lift, correct, withdraw', () => {
     expect(withdrawn.code, withdrawn.stderr).toBe(0)
     expect(JSON.parse(withdrawn.stdout)).toMatchObject({ ok: true, notices: 9 })
     s = await subjects(since(start))
-    for (const [email, lng] of Object.entries(everyone)) expect(s[email]).toMatch(lng === 'ru' ? /^ОТОЗВАН, НЕ ПУБЛИКОВАТЬ: / : /^WITHDRAWN, DO NOT PUBLISH: /)
+    for (const [email, lng] of Object.entries(everyone))
+      expect(s[email]).toMatch(lng === 'ru' ? /^ОТОЗВАН, НЕ ПУБЛИКОВАТЬ: / : /^WITHDRAWN, DO NOT PUBLISH: /)
     expect(existsSync(join(office, 'dist', 'en', slug))).toBe(false)
     expect(readFileSync(join(office, 'releases', slug, 'en.md'), 'utf8')).toMatch(/^status: draft$/m)
     // A second withdraw tells nobody twice.

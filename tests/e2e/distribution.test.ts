@@ -84,49 +84,64 @@ async function check(message: ReceivedMessage, lng: 'en' | 'ru', embargoed: bool
 }
 
 describe('press send / dispatch / status against a real SMTP server', () => {
-  test('at lift − 1 s only vetted recipients get it, marked; at the lift dispatch sends the rest unmarked', { timeout: 180_000 }, async () => {
-    const send = await press(['send', slug, '--now', liftMinus1, '--json', '-C', office], { env })
-    expect(send.code, send.stderr).toBe(0)
-    const sent = expectJson(send, sendDoc)
-    expect(sent.run).toMatchObject({ sent: 5, failed: 0, deferred: 0, nextDue: '2031-06-10T13:00:00.000Z' })
-    expect(sent.plan.counts).toMatchObject({ jobs: 9, due: 5, later: 4 })
-    expect(sent.enqueued.added).toBe(9)
+  test(
+    'at lift − 1 s only vetted recipients get it, marked; at the lift dispatch sends the rest unmarked',
+    { timeout: 180_000 },
+    async () => {
+      const send = await press(['send', slug, '--now', liftMinus1, '--json', '-C', office], { env })
+      expect(send.code, send.stderr).toBe(0)
+      const sent = expectJson(send, sendDoc)
+      expect(sent.run).toMatchObject({ sent: 5, failed: 0, deferred: 0, nextDue: '2031-06-10T13:00:00.000Z' })
+      expect(sent.plan.counts).toMatchObject({ jobs: 9, due: 5, later: 4 })
+      expect(sent.enqueued.added).toBe(9)
 
-    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(Object.keys(vetted).sort())
-    for (const message of sink.messages) await check(message, vetted[message.to[0]!]!, true)
+      expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(Object.keys(vetted).sort())
+      for (const message of sink.messages) await check(message, vetted[message.to[0]!]!, true)
 
-    const dispatch = await press(['dispatch', '--now', lift, '--json', '-C', office], { env })
-    expect(dispatch.code, dispatch.stderr).toBe(0)
-    expect(expectJson(dispatch, dispatchDoc)).toMatchObject({ ok: true, sent: 4, failed: 0, held: 0, nextDue: null })
+      const dispatch = await press(['dispatch', '--now', lift, '--json', '-C', office], { env })
+      expect(dispatch.code, dispatch.stderr).toBe(0)
+      expect(expectJson(dispatch, dispatchDoc)).toMatchObject({ ok: true, sent: 4, failed: 0, held: 0, nextDue: null })
 
-    const later = sink.messages.slice(5)
-    expect(later.map((m) => m.to[0]).sort()).toEqual(Object.keys(general).sort())
-    for (const message of later) await check(message, general[message.to[0]!]!, false)
-    // Nobody got it twice.
-    expect(new Set(sink.messages.map((m) => m.to[0])).size).toBe(9)
-  })
+      const later = sink.messages.slice(5)
+      expect(later.map((m) => m.to[0]).sort()).toEqual(Object.keys(general).sort())
+      for (const message of later) await check(message, general[message.to[0]!]!, false)
+      // Nobody got it twice.
+      expect(new Set(sink.messages.map((m) => m.to[0])).size).toBe(9)
+    },
+  )
 
-  test('send --test: one copy per language, marked TEST / ТЕСТ; the queue is not touched; status shows all sent', { timeout: 120_000 }, async () => {
-    const before = sink.messages.length
-    const run = await press(['send', slug, '--test', 'you@example.org', '--now', liftMinus1, '--json', '-C', office], { env })
-    expect(run.code, run.stderr).toBe(0)
-    expect(expectJson(run, testSendDoc).sent.map((s) => s.lng).sort()).toEqual(['en', 'ru'])
-    const copies = sink.messages.slice(before)
-    expect(copies).toHaveLength(2)
-    const subjects: string[] = []
-    for (const message of copies) {
-      expect(message.to).toEqual(['you@example.org'])
-      const mail = await message.parse()
-      expect(single(mail.to)).toEqual(['you@example.org'])
-      subjects.push(mail.subject ?? '')
-    }
-    expect(subjects.sort()).toEqual([expect.stringMatching(/^\[TEST\] \[EMBARGOED UNTIL 09:00 EDT/), expect.stringMatching(/^\[ТЕСТ\] \[ЭМБАРГО ДО 09:00 \(EDT\)/)])
+  test(
+    'send --test: one copy per language, marked TEST / ТЕСТ; the queue is not touched; status shows all sent',
+    { timeout: 120_000 },
+    async () => {
+      const before = sink.messages.length
+      const run = await press(['send', slug, '--test', 'you@example.org', '--now', liftMinus1, '--json', '-C', office], { env })
+      expect(run.code, run.stderr).toBe(0)
+      expect(
+        expectJson(run, testSendDoc)
+          .sent.map((s) => s.lng)
+          .sort(),
+      ).toEqual(['en', 'ru'])
+      const copies = sink.messages.slice(before)
+      expect(copies).toHaveLength(2)
+      const subjects: string[] = []
+      for (const message of copies) {
+        expect(message.to).toEqual(['you@example.org'])
+        const mail = await message.parse()
+        expect(single(mail.to)).toEqual(['you@example.org'])
+        subjects.push(mail.subject ?? '')
+      }
+      expect(subjects.sort()).toEqual([
+        expect.stringMatching(/^\[TEST\] \[EMBARGOED UNTIL 09:00 EDT/),
+        expect.stringMatching(/^\[ТЕСТ\] \[ЭМБАРГО ДО 09:00 \(EDT\)/),
+      ])
 
-    const status = await press(['status', '--json', '-C', office], { env })
-    expect(status.code, status.stderr).toBe(0)
-    const doc = expectJson(status, statusDoc)
-    expect(doc.counts).toEqual({ planned: 0, sending: 0, deferred: 0, unknown: 0, sent: 9, failed: 0, cancelled: 0 })
-    expect(doc.nextDue).toBeNull()
-    expect(doc.failures).toEqual([])
-  })
+      const status = await press(['status', '--json', '-C', office], { env })
+      expect(status.code, status.stderr).toBe(0)
+      const doc = expectJson(status, statusDoc)
+      expect(doc.counts).toEqual({ planned: 0, sending: 0, deferred: 0, unknown: 0, sent: 9, failed: 0, cancelled: 0 })
+      expect(doc.nextDue).toBeNull()
+      expect(doc.failures).toEqual([])
+    },
+  )
 })

@@ -91,8 +91,15 @@ describe('a third language with catalogs only (German)', () => {
     await writeFile(file, `${JSON.stringify(catalog, null, 2)}\n`)
     const run = await press(['check', '--now', before, '-C', dir])
     expect(run.code).toBe(1)
-    const line = (await readFile(path.join(repoRoot, 'locales', 'en', 'common.json'), 'utf8')).split('\n').findIndex((l) => l.includes('"inZoneOnDate"')) + 1
-    expect(run.stderr).toContain(`locales/en/common.json:${line}:5: error: key \`common:embargo.inZoneOnDate\` is in en but missing in de; add it to locales/de/common.json`)
-    expect(run.stderr).toContain(`locales/ru/common.json:${line}:5: error: key \`common:embargo.inZoneOnDate\` is in ru but missing in de; add it to locales/de/common.json`)
+    const line =
+      (await readFile(path.join(repoRoot, 'locales', 'en', 'common.json'), 'utf8'))
+        .split('\n')
+        .findIndex((l) => l.includes('"inZoneOnDate"')) + 1
+    expect(run.stderr).toContain(
+      `locales/en/common.json:${line}:5: error: key \`common:embargo.inZoneOnDate\` is in en but missing in de; add it to locales/de/common.json`,
+    )
+    expect(run.stderr).toContain(
+      `locales/ru/common.json:${line}:5: error: key \`common:embargo.inZoneOnDate\` is in ru but missing in de; add it to locales/de/common.json`,
+    )
   })
 })

@@ -72,7 +72,7 @@ describe('parseEmbargo: accepted values', () => {
 })
 
 describe('parseEmbargo: errors', () => {
-  test('a local date-time with no zone: the exact message, with the user\'s own date and time', () => {
+  test("a local date-time with no zone: the exact message, with the user's own date and time", () => {
     expect(failure('2031-03-14 09:00')).toEqual({
       ruleId: 'embargo-no-zone',
       reason: 'embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00-04:00 or add embargo_zone: America/New_York)',
@@ -131,8 +131,14 @@ describe('parseEmbargo: errors', () => {
   })
 
   test.each([
-    ['2031-03-14', 'embargo "2031-03-14" is a date, not an instant; an embargo lifts at a time (write 2031-03-14T09:00:00-04:00, or 2031-03-14T09:00 with embargo_zone: America/New_York)'],
-    ['tomorrow 9am', 'embargo "tomorrow 9am" is not a date-time (expected an ISO 8601 date-time with an offset, such as 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00Z, or a local date-time such as 2031-03-14T09:00 plus embargo_zone, or a local date-time followed by an IANA zone such as 2031-03-14 09:00 America/New_York)'],
+    [
+      '2031-03-14',
+      'embargo "2031-03-14" is a date, not an instant; an embargo lifts at a time (write 2031-03-14T09:00:00-04:00, or 2031-03-14T09:00 with embargo_zone: America/New_York)',
+    ],
+    [
+      'tomorrow 9am',
+      'embargo "tomorrow 9am" is not a date-time (expected an ISO 8601 date-time with an offset, such as 2031-03-14T09:00:00-04:00 or 2031-03-14T13:00Z, or a local date-time such as 2031-03-14T09:00 plus embargo_zone, or a local date-time followed by an IANA zone such as 2031-03-14 09:00 America/New_York)',
+    ],
     ['2031-02-30T09:00Z', 'embargo "2031-02-30T09:00Z" is not a real date (2031-02-30 does not exist)'],
   ])('invalid %j', (value, reason) => {
     expect(failure(value)).toEqual({ ruleId: 'embargo-invalid', reason })
@@ -170,7 +176,12 @@ describe('formatLift', () => {
     // another calendar day in an extra zone gets its date
     ['2031-03-14T23:00', 'America/New_York', 'en', '23:00 EDT, 14 March 2031 (03:00 UTC on 15 March, 06:00 MSK on 15 March)'],
     ['2031-03-14T23:00', 'America/New_York', 'ru', '23:00 (EDT), 14 марта 2031 г. (03:00 UTC 15 марта, 06:00 МСК 15 марта)'],
-    ['2031-12-31T23:00', 'America/New_York', 'en', '23:00 EST, 31 December 2031 (04:00 UTC on 1 January 2032, 07:00 MSK on 1 January 2032)'],
+    [
+      '2031-12-31T23:00',
+      'America/New_York',
+      'en',
+      '23:00 EST, 31 December 2031 (04:00 UTC on 1 January 2032, 07:00 MSK on 1 January 2032)',
+    ],
     ['2031-03-14T09:00:30', 'America/New_York', 'en', '09:00:30 EDT, 14 March 2031 (13:00:30 UTC, 16:00:30 MSK)'],
   ])('%s %s %s', (value, zone, lng, expected) => {
     expect(formatLift(lift(value, zone), lng, extras, words[lng]!)).toBe(expected)
@@ -355,22 +366,40 @@ describe('one way to write an instant: frontmatter, --now, --at', () => {
 
   test("a missing zone suggests the office's own zone first", () => {
     const r = parseEmbargo('2031-03-14 09:00', undefined, ['UTC', 'Europe/Moscow'])
-    expect(r).toEqual({ ok: false, ruleId: 'embargo-no-zone', reason: 'embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00+03:00 or add embargo_zone: Europe/Moscow)' })
+    expect(r).toEqual({
+      ok: false,
+      ruleId: 'embargo-no-zone',
+      reason: 'embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00+03:00 or add embargo_zone: Europe/Moscow)',
+    })
     // Without zones of its own, New York (as SPEC §2.1 words it).
-    expect(failure('2031-03-14 09:00').reason).toBe('embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00-04:00 or add embargo_zone: America/New_York)')
+    expect(failure('2031-03-14 09:00').reason).toBe(
+      'embargo "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00-04:00 or add embargo_zone: America/New_York)',
+    )
   })
 
   test('a flag is told to add the zone after the time', () => {
     const r = parseInstantText('2031-03-14 09:00', undefined, { name: '--at', zones: ['Europe/Moscow'] })
-    expect(r).toEqual({ ok: false, ruleId: 'embargo-no-zone', reason: '--at "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)' })
+    expect(r).toEqual({
+      ok: false,
+      ruleId: 'embargo-no-zone',
+      reason: '--at "2031-03-14 09:00" has no time zone (write 2031-03-14T09:00:00+03:00 or 2031-03-14 09:00 Europe/Moscow)',
+    })
     const gap = parseInstantText('2031-03-30 02:30 Europe/Berlin', undefined, { name: '--now' })
-    expect(gap.ok === false && gap.reason).toMatch(/^--now "2031-03-30 02:30 Europe\/Berlin" does not exist in Europe\/Berlin: the clocks jump from 02:00 to 03:00/)
+    expect(gap.ok === false && gap.reason).toMatch(
+      /^--now "2031-03-30 02:30 Europe\/Berlin" does not exist in Europe\/Berlin: the clocks jump from 02:00 to 03:00/,
+    )
   })
 })
 
 describe('the wording of a lift comes from the catalogs', () => {
-  test('the tool\'s own English (reports, the preview) reads as the sample office\'s English catalog', () => {
-    for (const [value, zone] of [['2031-03-14T09:00', 'America/New_York'], ['2031-03-14T23:00', 'America/New_York'], ['2031-12-31T23:00', 'America/New_York'], ['2031-03-14T18:30+05:30', undefined], ['2031-07-01T09:00', 'Europe/London']] as const) {
+  test("the tool's own English (reports, the preview) reads as the sample office's English catalog", () => {
+    for (const [value, zone] of [
+      ['2031-03-14T09:00', 'America/New_York'],
+      ['2031-03-14T23:00', 'America/New_York'],
+      ['2031-12-31T23:00', 'America/New_York'],
+      ['2031-03-14T18:30+05:30', undefined],
+      ['2031-07-01T09:00', 'Europe/London'],
+    ] as const) {
       const e = lift(value, zone)
       const zones = ['UTC', 'Europe/Moscow', 'Europe/Berlin', 'Asia/Tokyo']
       expect(formatLift(e, 'en', zones, toolWords)).toBe(formatLift(e, 'en', zones, words['en']!))
@@ -382,7 +411,7 @@ describe('the wording of a lift comes from the catalogs', () => {
     expect(zoneLabel(Date.UTC(2031, 5, 1, 12), 'Europe/Moscow', zoneNamesOf(words['ru']!))).toBe('МСК')
   })
 
-  test('every word is the catalog\'s: a made-up language changes each one', () => {
+  test("every word is the catalog's: a made-up language changes each one", () => {
     const catalog: Record<string, string> = {
       'embargo.lift': '<{{date}}|{{time}}|{{zone}}>',
       'embargo.liftInZones': '{{lift}} [{{zones}}]',
@@ -414,6 +443,8 @@ describe('parseZoneNames / parseZoneNameLocales (checked by press check)', () =>
       '`Mars/Base` is not an IANA time zone such as Europe/Moscow',
     ])
     expect(parseZoneNameLocales('en-US  en-GB')).toEqual({ locales: ['en-US', 'en-GB'], problems: [] })
-    expect(parseZoneNameLocales('de en_GB').problems).toEqual(['`en_GB` is not a language tag (write Intl locales such as `en-US en-GB` or `de`)'])
+    expect(parseZoneNameLocales('de en_GB').problems).toEqual([
+      '`en_GB` is not a language tag (write Intl locales such as `en-US en-GB` or `de`)',
+    ])
   })
 })

@@ -97,7 +97,10 @@ describe('hostile entries in a release folder', () => {
     await symlink('/etc/passwd', path.join(other, 'templates', 'assets', 'passwd.css'))
     const build = await press(['build', '--no-pdf', '--now', now, '--json', '-C', other])
     expect(build.code).toBe(1)
-    expect(JSON.parse(build.stdout)).toMatchObject({ ok: false, diagnostics: [{ file: 'templates/assets/passwd.css', line: 1, column: 1, severity: 'error', rule: 'unsafe-file-outside' }] })
+    expect(JSON.parse(build.stdout)).toMatchObject({
+      ok: false,
+      diagnostics: [{ file: 'templates/assets/passwd.css', line: 1, column: 1, severity: 'error', rule: 'unsafe-file-outside' }],
+    })
     expect(build.stdout).toMatch(/is a symbolic link to `\/etc\/passwd`, outside templates\//)
     expect(existsSync(path.join(other, 'dist'))).toBe(false)
   })

@@ -15,11 +15,27 @@ afterAll(removeOffices)
 
 describe('URLs in pressroom.yaml', () => {
   const bad: ReadonlyArray<[string, string, RegExp]> = [
-    ['organisation.url', 'organisation:\n  name: X\n  url: "javascript:alert(document.cookie)"\n', /^pressroom\.yaml:3:8: organisation\.url should be an http\(s\) or mailto: URL/],
+    [
+      'organisation.url',
+      'organisation:\n  name: X\n  url: "javascript:alert(document.cookie)"\n',
+      /^pressroom\.yaml:3:8: organisation\.url should be an http\(s\) or mailto: URL/,
+    ],
     ['organisation.url (case, spaces)', 'organisation:\n  name: X\n  url: " JavaScript:alert(1)"\n', /organisation\.url should be/],
-    ['organisation.url (data:)', 'organisation:\n  name: X\n  url: "data:text/html,<script>alert(1)</script>"\n', /organisation\.url should be/],
-    ['organisation.logo', 'organisation:\n  name: X\n  logo: "javascript:alert(1)"\n', /organisation\.logo should be an http\(s\) URL or a file/],
-    ['mail.unsubscribe.url', 'mail:\n  unsubscribe:\n    url: "javascript:alert(1)"\n', /^pressroom\.yaml:3:10: mail\.unsubscribe\.url should be an https URL/],
+    [
+      'organisation.url (data:)',
+      'organisation:\n  name: X\n  url: "data:text/html,<script>alert(1)</script>"\n',
+      /organisation\.url should be/,
+    ],
+    [
+      'organisation.logo',
+      'organisation:\n  name: X\n  logo: "javascript:alert(1)"\n',
+      /organisation\.logo should be an http\(s\) URL or a file/,
+    ],
+    [
+      'mail.unsubscribe.url',
+      'mail:\n  unsubscribe:\n    url: "javascript:alert(1)"\n',
+      /^pressroom\.yaml:3:10: mail\.unsubscribe\.url should be an https URL/,
+    ],
     ['mail.unsubscribe.url (vbscript)', 'mail:\n  unsubscribe:\n    url: "vbscript:msgbox"\n', /mail\.unsubscribe\.url should be/],
   ]
   test.each(bad)('%s: a located config error', (_name, yaml, pattern) => {
@@ -29,7 +45,8 @@ describe('URLs in pressroom.yaml', () => {
   })
 
   test('http(s), mailto and an asset name are accepted', () => {
-    const yaml = 'organisation:\n  name: X\n  url: mailto:press@example.org\n  logo: logo.svg\nmail:\n  unsubscribe:\n    url: https://press.example.org/u\n'
+    const yaml =
+      'organisation:\n  name: X\n  url: mailto:press@example.org\n  logo: logo.svg\nmail:\n  unsubscribe:\n    url: https://press.example.org/u\n'
     expect(resolveConfig('/office', yaml, {}).messages).toEqual([])
   })
 
@@ -46,17 +63,21 @@ describe('URLs in pressroom.yaml', () => {
 
 function get(port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.2', port, path: '/__press/', headers: { host } }, (res) => {
-      res.resume()
-      resolve(res.statusCode ?? 0)
-    }).on('error', reject)
+    http
+      .get({ host: '127.0.0.2', port, path: '/__press/', headers: { host } }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      .on('error', reject)
   })
 }
 
 describe('the preview Host check', () => {
   test('hostAllowed: names other than localhost are refused, IP literals answered', () => {
-    for (const host of ['evil.example', 'evil.example:4000', 'press.example.org', '127.0.0.2.nip.io:4000', undefined]) expect(hostAllowed(host)).toBe(false)
-    for (const host of ['localhost:4000', '127.0.0.1:4000', '127.0.0.2:4000', '[::1]:4000', '192.168.1.20:4000', 'LOCALHOST']) expect(hostAllowed(host)).toBe(true)
+    for (const host of ['evil.example', 'evil.example:4000', 'press.example.org', '127.0.0.2.nip.io:4000', undefined])
+      expect(hostAllowed(host)).toBe(false)
+    for (const host of ['localhost:4000', '127.0.0.1:4000', '127.0.0.2:4000', '[::1]:4000', '192.168.1.20:4000', 'LOCALHOST'])
+      expect(hostAllowed(host)).toBe(true)
     expect(isLoopbackHost('127.0.0.2')).toBe(true)
     expect(isLoopbackHost('0.0.0.0')).toBe(false)
   })

@@ -81,7 +81,9 @@ describe('the queue file', () => {
     await walk(dir)
     await chmod(dir, 0o555)
     const run = (args: string[]) => {
-      const command = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, pressBin] : [process.execPath, pressBin]
+      const command = asRoot
+        ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, pressBin]
+        : [process.execPath, pressBin]
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PRESS_')))
       const result = spawnSync(command[0]!, [...command.slice(1), ...args, '-C', dir], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' } })
       return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }

@@ -15,7 +15,17 @@ import { press } from '../cli/run.js'
 import { makeOffice, removeOffices } from '../helpers/office.js'
 
 // Every secret carries `Zq7` so a leak is unmistakable in any output.
-const passwords = ['Hunt er2Zq7', 'Red@isZq7Secret', 'p:a/s?s#Zq7', '100%Zq7real', `q"u'oteZq7\\`, 'парольZq7', 'Zq7 ', 'a@b@cZq7', 'Zq7%40enc']
+const passwords = [
+  'Hunt er2Zq7',
+  'Red@isZq7Secret',
+  'p:a/s?s#Zq7',
+  '100%Zq7real',
+  `q"u'oteZq7\\`,
+  'парольZq7',
+  'Zq7 ',
+  'a@b@cZq7',
+  'Zq7%40enc',
+]
 
 interface Case {
   readonly name: string
@@ -27,14 +37,30 @@ interface Case {
 function corpus(scheme: 'smtp' | 'redis', port: number): Case[] {
   const out: Case[] = []
   for (const pw of passwords) {
-    out.push({ name: `${scheme} raw password ${JSON.stringify(pw)}`, url: `${scheme}://user:${pw}@127.0.0.1:${port}`, secrets: [pw.trim()] })
-    out.push({ name: `${scheme} encoded password ${JSON.stringify(pw)}`, url: `${scheme}://user:${encodeURIComponent(pw)}@127.0.0.1:${port}`, secrets: [pw.trim(), encodeURIComponent(pw)] })
+    out.push({
+      name: `${scheme} raw password ${JSON.stringify(pw)}`,
+      url: `${scheme}://user:${pw}@127.0.0.1:${port}`,
+      secrets: [pw.trim()],
+    })
+    out.push({
+      name: `${scheme} encoded password ${JSON.stringify(pw)}`,
+      url: `${scheme}://user:${encodeURIComponent(pw)}@127.0.0.1:${port}`,
+      secrets: [pw.trim(), encodeURIComponent(pw)],
+    })
   }
   out.push({ name: `${scheme} bad port`, url: `${scheme}://user:Hunt er2Zq7Pw@127.0.0.1:99999`, secrets: ['Hunt er2Zq7Pw', 'er2Zq7Pw'] })
   out.push({ name: `${scheme} leading space`, url: ` ${scheme}://user:LeadZq7@127.0.0.1:${port}`, secrets: ['LeadZq7'] })
   out.push({ name: `${scheme} token in the user part`, url: `${scheme}://TOKENZq7abc@127.0.0.1:${port}`, secrets: ['TOKENZq7abc'] })
-  out.push({ name: `${scheme} empty user`, url: `${scheme}://:Red@isSecretZq7@127.0.0.1:${port}`, secrets: ['isSecretZq7', 'Red@isSecretZq7'] })
-  out.push({ name: `${scheme} password in the query`, url: `${scheme}://127.0.0.1:${port}?password=QueryZq7&prefix=office`, secrets: ['QueryZq7'] })
+  out.push({
+    name: `${scheme} empty user`,
+    url: `${scheme}://:Red@isSecretZq7@127.0.0.1:${port}`,
+    secrets: ['isSecretZq7', 'Red@isSecretZq7'],
+  })
+  out.push({
+    name: `${scheme} password in the query`,
+    url: `${scheme}://127.0.0.1:${port}?password=QueryZq7&prefix=office`,
+    secrets: ['QueryZq7'],
+  })
   return out
 }
 

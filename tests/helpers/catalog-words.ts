@@ -15,7 +15,10 @@ import { repoRoot } from './office.js'
  * @param dir The locales/ folder (optional; default the sample office's).
  * @returns A look-up per language; throws when the catalogs have load errors.
  */
-export async function catalogWords(locales: readonly string[] = ['en', 'ru'], dir = path.join(repoRoot, 'locales')): Promise<Record<string, Translate>> {
+export async function catalogWords(
+  locales: readonly string[] = ['en', 'ru'],
+  dir = path.join(repoRoot, 'locales'),
+): Promise<Record<string, Translate>> {
   const { catalogs, messages } = await loadCatalogs(dir, 'locales', locales)
   if (messages.length > 0) throw new Error(messages.map(String).join('\n'))
   const translator = createTranslator(catalogs, locales, locales[0]!)

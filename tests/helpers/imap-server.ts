@@ -44,7 +44,6 @@ export function findDovecot(): string | undefined {
   return undefined
 }
 
-
 /** True once the server sends its `* OK` greeting. */
 function greets(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -62,7 +61,6 @@ function greets(port: number): Promise<boolean> {
     })
   })
 }
-
 
 function config(dir: string, port: number, users: { internal: string; login: string; mail: string }): string {
   return `# Throw-away Dovecot for Pressroom's tests.
@@ -114,7 +112,10 @@ service anvil {
  */
 export async function startImapServer(): Promise<ImapServer> {
   const binary = findDovecot()
-  if (binary === undefined) throw new Error('dovecot is not installed (looked in /usr/sbin). Run scripts/install-system.sh (it installs dovecot-imapd), then run the tests again.')
+  if (binary === undefined)
+    throw new Error(
+      'dovecot is not installed (looked in /usr/sbin). Run scripts/install-system.sh (it installs dovecot-imapd), then run the tests again.',
+    )
   const user = 'bounces@example.org'
   const pass = 'imap-s3cret-pw'
   // As root, Dovecot runs its processes as its own system users; otherwise as the current user.
@@ -186,7 +187,8 @@ export async function startImapServer(): Promise<ImapServer> {
                 const list: Array<{ subject: string; seen: boolean }> = []
                 const mailbox = client.mailbox
                 if (mailbox && typeof mailbox === 'object' && mailbox.exists > 0) {
-                  for await (const m of client.fetch('1:*', { envelope: true, flags: true })) list.push({ subject: m.envelope?.subject ?? '', seen: m.flags?.has('\\Seen') ?? false })
+                  for await (const m of client.fetch('1:*', { envelope: true, flags: true }))
+                    list.push({ subject: m.envelope?.subject ?? '', seen: m.flags?.has('\\Seen') ?? false })
                 }
                 out.set(folder.path, list)
               } finally {

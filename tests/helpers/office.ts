@@ -111,7 +111,11 @@ export function runPress(args: readonly string[], env: Readonly<Record<string, s
 }
 
 /** `press build --json …` parsed (throws with the output when the JSON is not there). */
-export async function buildJson(dir: string, args: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<{ run: PressRun; report: BuildJson }> {
+export async function buildJson(
+  dir: string,
+  args: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ run: PressRun; report: BuildJson }> {
   const run = await runPress(['build', '-C', dir, '--json', ...args], env)
   try {
     return { run, report: JSON.parse(run.stdout) as BuildJson }
@@ -180,7 +184,9 @@ export async function listFiles(dir: string): Promise<string[]> {
 export async function hashTree(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const file of await listFiles(dir)) {
-    out[file] = createHash('sha256').update(await readFile(path.join(dir, file))).digest('hex')
+    out[file] = createHash('sha256')
+      .update(await readFile(path.join(dir, file)))
+      .digest('hex')
   }
   return out
 }

@@ -70,9 +70,7 @@ export async function pdfFonts(pdf: Uint8Array): Promise<PdfFont[]> {
     .slice(2)
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const cells = columns.map(([start, end], index) =>
-        (index === columns.length - 1 ? line.slice(start) : line.slice(start, end)).trim(),
-      )
+      const cells = columns.map(([start, end], index) => (index === columns.length - 1 ? line.slice(start) : line.slice(start, end)).trim())
       const name = cells[0] ?? ''
       return {
         name,

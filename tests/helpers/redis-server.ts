@@ -23,7 +23,13 @@ export interface RedisServer {
 
 /** Where redis-server is: /usr/bin/redis-server, else on PATH; undefined when missing. */
 export function findRedisServer(): string | undefined {
-  const candidates = ['/usr/bin/redis-server', ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'redis-server'))]
+  const candidates = [
+    '/usr/bin/redis-server',
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'redis-server')),
+  ]
   for (const path of candidates) {
     try {
       accessSync(path, constants.X_OK)
@@ -34,7 +40,6 @@ export function findRedisServer(): string | undefined {
   }
   return undefined
 }
-
 
 /** One PING; true when the server answers +PONG. */
 function ping(port: number): Promise<boolean> {
@@ -55,7 +60,6 @@ function ping(port: number): Promise<boolean> {
   })
 }
 
-
 /**
  * Start a redis-server on loopback and wait until it answers PING.
  *
@@ -67,7 +71,9 @@ function ping(port: number): Promise<boolean> {
 export async function startRedisServer(): Promise<RedisServer> {
   const binary = findRedisServer()
   if (binary === undefined) {
-    throw new Error('redis-server is not installed (looked at /usr/bin/redis-server and on PATH). Run scripts/install-system.sh to install it, then run the tests again.')
+    throw new Error(
+      'redis-server is not installed (looked at /usr/bin/redis-server and on PATH). Run scripts/install-system.sh to install it, then run the tests again.',
+    )
   }
   let lastOutput = ''
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -75,7 +81,24 @@ export async function startRedisServer(): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), 'press-redis-'))
     const child = spawn(
       binary,
-      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'],
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--daemonize',
+        'no',
+        '--protected-mode',
+        'yes',
+        '--loglevel',
+        'warning',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
     let output = ''

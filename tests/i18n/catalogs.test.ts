@@ -20,10 +20,14 @@ describe('checkCatalogs', () => {
     await expect(report).toMatchFileSnapshot(path.join(dir, 'report.txt'))
     // Each problem once, at the right key (lines as in the fixture files).
     expect(report.trim().split('\n')).toEqual([
-      expect.stringMatching(/^locales\/en\/common\.json:4:5: error: key `common:release\.about` uses \{\{org\}\} in en but \{\{name\}\} in ru/),
+      expect.stringMatching(
+        /^locales\/en\/common\.json:4:5: error: key `common:release\.about` uses \{\{org\}\} in en but \{\{name\}\} in ru/,
+      ),
       expect.stringMatching(/^locales\/en\/common\.json:5:5: error: key `common:release\.tags` is in en but missing in ru/),
       expect.stringMatching(/^locales\/ru\/common\.json:6:5: error: key `common:release\.extra` is in ru but missing in en/),
-      expect.stringMatching(/^locales\/ru\/common\.json:9:5: error: plural `common:index\.count` lacks the ru form `index\.count_few` \(ru needs few, many, one, other\)$/),
+      expect.stringMatching(
+        /^locales\/ru\/common\.json:9:5: error: plural `common:index\.count` lacks the ru form `index\.count_few` \(ru needs few, many, one, other\)$/,
+      ),
     ])
     expect(messages.every((m) => m.fatal === true)).toBe(true)
   })

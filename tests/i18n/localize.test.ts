@@ -19,13 +19,43 @@ beforeAll(async () => {
 })
 
 const keys = [
-  'release.mediaContact', 'release.mediaContacts', 'index.count', 'release.about', 'release.published', 'release.dateline', 'release.fallbackNotice',
-  'index.fallback', 'print.page', 'lang.name', 'release.embargoNotice', 'boilerplate:about', 'no.such.key', 'release.noSuchKey',
+  'release.mediaContact',
+  'release.mediaContacts',
+  'index.count',
+  'release.about',
+  'release.published',
+  'release.dateline',
+  'release.fallbackNotice',
+  'index.fallback',
+  'print.page',
+  'lang.name',
+  'release.embargoNotice',
+  'boilerplate:about',
+  'no.such.key',
+  'release.noSuchKey',
 ]
 const values: ReadonlyArray<Readonly<Record<string, unknown>> | undefined> = [
-  undefined, {}, { count: 1 }, { count: '1' }, { count: 2 }, { count: 5 }, { count: 21 }, { count: 0 }, { count: -0 }, { count: 1.5 },
-  { org: 'Wellspring' }, { org: 'Other' }, { date: '12 May 2026' }, { place: 'GENEVA', date: '12 May 2026' }, { date: '12 May 2026', place: 'GENEVA' },
-  { place: 'GENEVA, 12', date: 'May 2026' }, { language: 'English' }, { page: 1, total: 2 }, { lift: true }, { org: '' }, { count: 1, org: 'x' },
+  undefined,
+  {},
+  { count: 1 },
+  { count: '1' },
+  { count: 2 },
+  { count: 5 },
+  { count: 21 },
+  { count: 0 },
+  { count: -0 },
+  { count: 1.5 },
+  { org: 'Wellspring' },
+  { org: 'Other' },
+  { date: '12 May 2026' },
+  { place: 'GENEVA', date: '12 May 2026' },
+  { date: '12 May 2026', place: 'GENEVA' },
+  { place: 'GENEVA, 12', date: 'May 2026' },
+  { language: 'English' },
+  { page: 1, total: 2 },
+  { lift: true },
+  { org: '' },
+  { count: 1, org: 'x' },
 ]
 
 describe('createTranslator: memoized lookups', () => {

@@ -46,7 +46,11 @@ describe('Russian plural forms (real catalogs)', () => {
 
   test('each Russian category picks its own form (not a fallback to _other)', () => {
     const tree = { n_one: 'one', n_few: 'few', n_many: 'many', n_other: 'other' }
-    const catalogs: Catalogs = { resources: { en: { common: { n_one: 'one', n_other: 'other' } }, ru: { common: tree } }, places: new Map(), hash: 'x' }
+    const catalogs: Catalogs = {
+      resources: { en: { common: { n_one: 'one', n_other: 'other' } }, ru: { common: tree } },
+      places: new Map(),
+      hash: 'x',
+    }
     const t = createTranslator(catalogs, ['en', 'ru'], 'en').forLng('ru')
     expect([1, 2, 5, 11, 21, 22, 1.5].map((count) => t('n', { count }))).toEqual(['one', 'few', 'many', 'many', 'one', 'few', 'other'])
   })

@@ -13,9 +13,41 @@ const valueRules = new Set(['press-list-email', 'press-list-language', 'press-li
 describe('press-list positions', () => {
   test('every message about a value points at the value (or the quote that opens it), in 3,000 random lists', () => {
     const random = prng(20261202)
-    const pick = <T,>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!
-    const pieces = ['a@example.com', 'A@Example.com', 'bad', 'x y@z.org', 'ru', 'en', 'de', 'yes', 'maybe', 'health', 'nope', '"', '""', ',', ' ', '\t', '\n', '\r\n', 'Jane "JD" Doe', '"Daily, Ex"', '"multi\nline"', 'Иван', 'é', '"q""uote"', ' "sp" ', ';']
-    const headers = ['email,name,language,embargo,lists,outlet', 'email,language', 'email,name,lang,embargo,extra', 'Email , Name ,Language']
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!
+    const pieces = [
+      'a@example.com',
+      'A@Example.com',
+      'bad',
+      'x y@z.org',
+      'ru',
+      'en',
+      'de',
+      'yes',
+      'maybe',
+      'health',
+      'nope',
+      '"',
+      '""',
+      ',',
+      ' ',
+      '\t',
+      '\n',
+      '\r\n',
+      'Jane "JD" Doe',
+      '"Daily, Ex"',
+      '"multi\nline"',
+      'Иван',
+      'é',
+      '"q""uote"',
+      ' "sp" ',
+      ';',
+    ]
+    const headers = [
+      'email,name,language,embargo,lists,outlet',
+      'email,language',
+      'email,name,lang,embargo,extra',
+      'Email , Name ,Language',
+    ]
     let checked = 0
     for (let i = 0; i < 3_000; i++) {
       let text = (random() < 0.1 ? '\ufeff' : '') + pick(headers) + pick(['\n', '\r\n'])
@@ -24,10 +56,16 @@ describe('press-list positions', () => {
         text += fields.join(',') + pick(['\n', '\r\n', '', '\n\n'])
       }
       const { messages } = parsePressList(text, 'p.csv', { locales: ['en', 'ru'], lists: ['health'] })
-      const lines = text.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n').split('\n')
+      const lines = text
+        .replace(/^\ufeff/, '')
+        .replace(/\r\n?/g, '\n')
+        .split('\n')
       for (const message of messages) {
         if (!valueRules.has(message.ruleId ?? '') || !message.actual) continue
-        const rest = lines.slice(message.line! - 1).join('\n').slice(message.column! - 1)
+        const rest = lines
+          .slice(message.line! - 1)
+          .join('\n')
+          .slice(message.column! - 1)
         expect(rest.startsWith(message.actual) || rest.startsWith('"'), `${JSON.stringify(text)}\n${String(message)}`).toBe(true)
         checked++
       }

@@ -3,7 +3,15 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { addSuppression, loadSuppressions, normalizeEmail, parseSuppressionFile, parseSuppressions, removeSuppression, suppress } from '../../src/press-list/suppressions.js'
+import {
+  addSuppression,
+  loadSuppressions,
+  normalizeEmail,
+  parseSuppressionFile,
+  parseSuppressions,
+  removeSuppression,
+  suppress,
+} from '../../src/press-list/suppressions.js'
 
 const at = new Date('2031-03-14T09:00:00.000Z')
 let dir: string
@@ -108,8 +116,18 @@ describe('parseSuppressionFile (what press check reports)', () => {
     ].join('\n')
     const { entries, problems } = parseSuppressionFile(text)
     expect(entries).toEqual([
-      { email: 'jane@example.com', reason: 'unsubscribed (one-click, 2031-03-14-water-report)', at: Date.parse('2031-03-14T09:00:00.000Z'), line: 2 },
-      { email: 'ivan@example.ru', reason: 'hard bounce: 5.1.1 550 5.1.1 <ivan@example.ru>: User unknown, in box', at: Date.parse('2031-03-15T10:00:00.000Z'), line: 3 },
+      {
+        email: 'jane@example.com',
+        reason: 'unsubscribed (one-click, 2031-03-14-water-report)',
+        at: Date.parse('2031-03-14T09:00:00.000Z'),
+        line: 2,
+      },
+      {
+        email: 'ivan@example.ru',
+        reason: 'hard bounce: 5.1.1 550 5.1.1 <ivan@example.ru>: User unknown, in box',
+        at: Date.parse('2031-03-15T10:00:00.000Z'),
+        line: 3,
+      },
       { email: 'sam@example.net', reason: 'unsubscribed by phone', at: Date.parse('2031-03-02'), line: 4 },
       { email: 'kim@example.org', reason: 'asked at a conference, last Tuesday', line: 7 },
       { email: 'lee@example.org', reason: 'unsubscribed', line: 8 },
@@ -136,7 +154,8 @@ describe('suppress / removeSuppression', () => {
 
   test('removes every line of an address only when the rule allows it; keeps the other lines byte for byte', async () => {
     const path = join(dir, 'suppressions.csv')
-    const text = 'email\r\na@example.com # hard bounce: 5.1.1, 2031-03-01T00:00:00.000Z\r\nb@example.com # unsubscribed (one-click), 2031-03-01T00:00:00.000Z\r\n# a note\r\n'
+    const text =
+      'email\r\na@example.com # hard bounce: 5.1.1, 2031-03-01T00:00:00.000Z\r\nb@example.com # unsubscribed (one-click), 2031-03-01T00:00:00.000Z\r\n# a note\r\n'
     await writeFile(path, text)
     expect(await removeSuppression(path, 'a@example.com', (e) => e.reason?.startsWith('unsubscribed') === true)).toBeUndefined()
     expect(await readFile(path, 'utf8')).toBe(text)

@@ -25,9 +25,25 @@ describe('parsePressList', () => {
     const { recipients, messages } = parsePressList(text, 'press-list.csv', rules)
     expect(messages).toEqual([])
     expect(recipients).toEqual([
-      { email: 'ivan@example.ru', name: 'Иван Петров', lng: 'ru', embargo: true, lists: ['russia', 'health-desk'], outlet: 'Новая газета', line: 2 },
+      {
+        email: 'ivan@example.ru',
+        name: 'Иван Петров',
+        lng: 'ru',
+        embargo: true,
+        lists: ['russia', 'health-desk'],
+        outlet: 'Новая газета',
+        line: 2,
+      },
       { email: 'jane@example.com', name: 'Jane Doe', lng: 'en', embargo: false, lists: ['health-desk'], outlet: 'Daily Example', line: 3 },
-      { email: 'olga@example.org', name: 'Ольга Смирнова', lng: 'ru', embargo: true, lists: ['russia', 'science'], outlet: 'Ведомости, Москва', line: 5 },
+      {
+        email: 'olga@example.org',
+        name: 'Ольга Смирнова',
+        lng: 'ru',
+        embargo: true,
+        lists: ['russia', 'science'],
+        outlet: 'Ведомости, Москва',
+        line: 5,
+      },
       { email: 'Sam.Lee@Example.NET', name: 'Sam Lee', lng: 'en', embargo: false, lists: [], outlet: 'Times, Sunday edition', line: 6 },
       { email: 'petr@пресса.рф', name: 'Пётр Сидоров', lng: 'ru', embargo: false, lists: [], outlet: '', line: 7 },
     ])
@@ -50,7 +66,8 @@ describe('parsePressList', () => {
   })
 
   test('CRLF, a BOM and a quoted field spanning lines keep physical line numbers', () => {
-    const text = '\uFEFFemail,name,language,embargo,lists,outlet\r\n\r\na@example.com,"Multi\r\nLine",en,no,,X\r\nb@example.com,B,xx,no,,Y\r\n'
+    const text =
+      '\uFEFFemail,name,language,embargo,lists,outlet\r\n\r\na@example.com,"Multi\r\nLine",en,no,,X\r\nb@example.com,B,xx,no,,Y\r\n'
     const { recipients, messages } = parsePressList(text, 'p.csv', rules)
     expect(summary(messages)).toEqual(['3:15 error press-list-name', '5:17 error press-list-language'])
     expect(recipients).toEqual([])
@@ -64,8 +81,17 @@ describe('parsePressList', () => {
   })
 
   test.each([
-    ['yes', true], ['YES', true], ['y', true], ['true', true], ['1', true], ['True', true],
-    ['no', false], ['N', false], ['false', false], ['0', false], ['', false],
+    ['yes', true],
+    ['YES', true],
+    ['y', true],
+    ['true', true],
+    ['1', true],
+    ['True', true],
+    ['no', false],
+    ['N', false],
+    ['false', false],
+    ['0', false],
+    ['', false],
   ])('embargo %j is %s', (value, expected) => {
     const text = `email,language,embargo\na@example.com,en,${value}\n`
     const { recipients } = parsePressList(text, 'p.csv', { locales: ['en'] })
@@ -90,7 +116,13 @@ describe('parsePressList', () => {
   })
 
   test('an empty file and a header-only file warn press-list-empty', () => {
-    for (const text of ['', '\n\n', '\uFEFF', 'email,name,language,embargo,lists,outlet\n', 'email,name,language,embargo,lists,outlet\n,,,,,\n\n']) {
+    for (const text of [
+      '',
+      '\n\n',
+      '\uFEFF',
+      'email,name,language,embargo,lists,outlet\n',
+      'email,name,language,embargo,lists,outlet\n,,,,,\n\n',
+    ]) {
       const { recipients, messages } = parsePressList(text, 'p.csv', rules)
       expect(recipients).toEqual([])
       expect(summary(messages)).toEqual(['1:1 warning press-list-empty'])
@@ -112,7 +144,11 @@ describe('parsePressList', () => {
 
   test('Object.prototype names are not columns or embargo values', () => {
     const { recipients, messages } = parsePressList('email,language,constructor,embargo\na@example.com,en,x,constructor\n', 'p.csv', rules)
-    expect(summary(messages)).toEqual(['1:1 warning press-list-column-missing', '1:16 warning press-list-extra-column', '2:20 error press-list-embargo'])
+    expect(summary(messages)).toEqual([
+      '1:1 warning press-list-column-missing',
+      '1:16 warning press-list-extra-column',
+      '2:20 error press-list-embargo',
+    ])
     expect(recipients).toEqual([])
   })
 
@@ -130,9 +166,23 @@ describe('parsePressList', () => {
   })
 
   test.each([
-    'plain', 'a@b', 'a@b.c', '@example.com', 'a@@example.com', 'a..b@example.com', '.a@example.com',
-    'a@example..com', 'a@-example.com', 'a b@example.com', 'a@example.com\nb', 'a,b@example.com', '<a@example.com>',
-    'a@example.com;b@example.com', 'a@exa_mple.com', 'a@123.456', `${'a'.repeat(250)}@example.com`,
+    'plain',
+    'a@b',
+    'a@b.c',
+    '@example.com',
+    'a@@example.com',
+    'a..b@example.com',
+    '.a@example.com',
+    'a@example..com',
+    'a@-example.com',
+    'a b@example.com',
+    'a@example.com\nb',
+    'a,b@example.com',
+    '<a@example.com>',
+    'a@example.com;b@example.com',
+    'a@exa_mple.com',
+    'a@123.456',
+    `${'a'.repeat(250)}@example.com`,
   ])('rejects the address %j', (email) => {
     const text = `email,language\n${JSON.stringify(email)},en\n`
     const { recipients, messages } = parsePressList(text, 'p.csv', rules)
@@ -140,14 +190,18 @@ describe('parsePressList', () => {
     expect(messages.filter((m) => m.fatal).map((m) => m.ruleId)).toEqual(['press-list-email'])
   })
 
-  test.each(['a@example.com', 'first.last+tag@sub.example.co.uk', "o'neil@example.ie", 'ivan@пример.рф', 'ivan@xn--e1afmkfd.xn--p1ai', 'A_B-c@Example.COM'])(
-    'accepts the address %j',
-    (email) => {
-      const { recipients, messages } = parsePressList(`email,language\n${email},en\n`, 'p.csv', rules)
-      expect(messages.filter((m) => m.fatal)).toEqual([])
-      expect(recipients[0]?.email).toBe(email)
-    },
-  )
+  test.each([
+    'a@example.com',
+    'first.last+tag@sub.example.co.uk',
+    "o'neil@example.ie",
+    'ivan@пример.рф',
+    'ivan@xn--e1afmkfd.xn--p1ai',
+    'A_B-c@Example.COM',
+  ])('accepts the address %j', (email) => {
+    const { recipients, messages } = parsePressList(`email,language\n${email},en\n`, 'p.csv', rules)
+    expect(messages.filter((m) => m.fatal)).toEqual([])
+    expect(recipients[0]?.email).toBe(email)
+  })
 
   // No timing assertion (shared CI machines vary); the generous timeout only
   // keeps a loaded machine from failing the count check.

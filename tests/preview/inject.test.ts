@@ -46,7 +46,16 @@ describe('injectPreview', () => {
       version: 'b.1',
       now: lift - 3 * 86_400_000,
       errors: [],
-      mark: { slug: 'x', lng: 'en', title: 'T', state: 'embargoed', underEmbargo: true, lift, liftText: '09:00 EDT, 10 June 2031', pdfUrl: '/en/x/x.en.pdf' },
+      mark: {
+        slug: 'x',
+        lng: 'en',
+        title: 'T',
+        state: 'embargoed',
+        underEmbargo: true,
+        lift,
+        liftText: '09:00 EDT, 10 June 2031',
+        pdfUrl: '/en/x/x.en.pdf',
+      },
     })
     expect(html).toMatch(/id="__press-banner"[^>]*>.*Embargoed until 09:00 EDT, 10 June 2031<\/strong> \(in 3 days\)/)
     expect(html).toContain('href="/en/x/x.en.pdf"')
@@ -85,13 +94,20 @@ describe('markListings', () => {
       '<abbr title="x">UN</abbr>',
     ].join('\n')
     const out = markListings(html, listing)
-    expect(out).toContain('<a href="2031-06-10-annual-report/">Report &amp; more</a> <span class="__press-badge __press-badge-embargoed" data-press-badge>Embargoed until 09:00 EDT, 10 June 2031 (13:00 UTC)</span></h2>')
+    expect(out).toContain(
+      '<a href="2031-06-10-annual-report/">Report &amp; more</a> <span class="__press-badge __press-badge-embargoed" data-press-badge>Embargoed until 09:00 EDT, 10 June 2031 (13:00 UTC)</span></h2>',
+    )
     expect(out).toContain('Назначение</a> <span class="__press-badge __press-badge-draft" data-press-badge>Draft</span>')
     expect(out.match(/data-press-badge/g)).toHaveLength(2)
   })
 
   test('injectPreview applies it when given a listing', () => {
-    const html = injectPreview('<html><head></head><body><a href="/en/2026-06-30-new-director/">x</a></body></html>', { version: 'v', now: 0, errors: [], listing })
+    const html = injectPreview('<html><head></head><body><a href="/en/2026-06-30-new-director/">x</a></body></html>', {
+      version: 'v',
+      now: 0,
+      errors: [],
+      listing,
+    })
     expect(html).toContain('x</a> <span class="__press-badge __press-badge-draft" data-press-badge>Draft</span>')
     expect(html).toContain('.__press-badge{')
   })

@@ -44,7 +44,14 @@ beforeAll(async () => {
   browser = await puppeteer.launch({
     executablePath: findChromium(undefined, process.env),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   })
   page = await browser.newPage()
 }, 30_000)
@@ -56,11 +63,20 @@ afterAll(async () => {
 }, 30_000)
 
 /** A raw request, so that paths reach the server exactly as written. */
-function request(pathAndQuery: string, options: { method?: string; host?: string } = {}): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+function request(
+  pathAndQuery: string,
+  options: { method?: string; host?: string } = {},
+): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
   const url = new URL(preview.url)
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: pathAndQuery, method: options.method ?? 'GET', headers: options.host ? { host: options.host } : {} },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: pathAndQuery,
+        method: options.method ?? 'GET',
+        headers: options.host ? { host: options.host } : {},
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -104,8 +120,16 @@ describe('preview server', () => {
   test('every listing marks drafts and embargoed releases with a badge and the lift time; release pages keep their banner', async () => {
     for (const lng of ['en', 'ru']) {
       const html = (await request(`/${lng}/`)).body.toString()
-      expect(html).toMatch(new RegExp(`href="[^"]*${embargoed}/"[^>]*>[\\s\\S]*?</a> <span class="__press-badge __press-badge-embargoed" data-press-badge>Embargoed until 09:00 EDT, 10 June 2031 \\(13:00 UTC, 16:00 MSK\\)</span>`))
-      expect(html).toMatch(new RegExp(`href="[^"]*${draft}/"[^>]*>[\\s\\S]*?</a> <span class="__press-badge __press-badge-draft" data-press-badge>Draft</span>`))
+      expect(html).toMatch(
+        new RegExp(
+          `href="[^"]*${embargoed}/"[^>]*>[\\s\\S]*?</a> <span class="__press-badge __press-badge-embargoed" data-press-badge>Embargoed until 09:00 EDT, 10 June 2031 \\(13:00 UTC, 16:00 MSK\\)</span>`,
+        ),
+      )
+      expect(html).toMatch(
+        new RegExp(
+          `href="[^"]*${draft}/"[^>]*>[\\s\\S]*?</a> <span class="__press-badge __press-badge-draft" data-press-badge>Draft</span>`,
+        ),
+      )
       expect(html).not.toMatch(new RegExp(`${edited}/"[^>]*>[^<]*</a> <span class="__press-badge`))
     }
     expect((await request(`/en/${embargoed}/`)).body.toString()).not.toContain('data-press-badge')
@@ -118,7 +142,12 @@ describe('preview server', () => {
       await phone.goto(`${preview.url}__press/`, { waitUntil: 'load' })
       const fit = await phone.evaluate(() => {
         const cells = Array.from(document.querySelectorAll('td[data-label="ru"]'), (cell) => cell.getBoundingClientRect().right)
-        return { scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth, cells: cells.length, right: Math.max(...cells) }
+        return {
+          scroll: document.documentElement.scrollWidth,
+          width: document.documentElement.clientWidth,
+          cells: cells.length,
+          right: Math.max(...cells),
+        }
       })
       expect(fit.width).toBe(390)
       expect(fit.scroll).toBeLessThanOrEqual(fit.width)
@@ -149,7 +178,13 @@ describe('preview server', () => {
   }, 30_000)
 
   test('refuses traversal, other methods and foreign Host headers', async () => {
-    for (const attempt of ['/../pressroom.yaml', '/%2e%2e/pressroom.yaml', '/en/..%2f..%2fpressroom.yaml', '/assets/%2e%2e%2f%2e%2e%2fpress-list.csv', '/releases/']) {
+    for (const attempt of [
+      '/../pressroom.yaml',
+      '/%2e%2e/pressroom.yaml',
+      '/en/..%2f..%2fpressroom.yaml',
+      '/assets/%2e%2e%2f%2e%2e%2fpress-list.csv',
+      '/releases/',
+    ]) {
       const res = await request(attempt)
       expect(res.status, attempt).toBe(404)
       expect(res.body.toString()).not.toContain('organisation:')
@@ -172,12 +207,19 @@ describe('preview server', () => {
     await page.waitForFunction((t) => document.querySelector('h1')?.textContent?.trim() === t, { timeout: 5000 }, title)
 
     await writeFile(file, original.replace(/^title: .*$/m, 'title: [unclosed'))
-    await page.waitForFunction(() => document.querySelector('#__press-overlay')?.textContent?.includes(`releases/2026-05-12-river-sampling/en.md`) ?? false, { timeout: 5000 })
+    await page.waitForFunction(
+      () => document.querySelector('#__press-overlay')?.textContent?.includes(`releases/2026-05-12-river-sampling/en.md`) ?? false,
+      { timeout: 5000 },
+    )
     const overlay = await page.$eval('#__press-overlay', (o) => o.textContent ?? '')
     expect(overlay).toMatch(/en\.md:\d+:\d+: error:/)
 
     await writeFile(file, original)
-    await page.waitForFunction(() => document.querySelector('#__press-overlay') === null && (document.querySelector('h1')?.textContent ?? '').includes('River Samples'), { timeout: 5000 })
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#__press-overlay') === null && (document.querySelector('h1')?.textContent ?? '').includes('River Samples'),
+      { timeout: 5000 },
+    )
   }, 30_000)
 
   test('an edit inside a release swaps the page in place: no reload, no stylesheet or font fetched again', async () => {

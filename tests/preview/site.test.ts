@@ -23,7 +23,8 @@ let site: PreviewSite
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'pressroom-preview-site-'))
-  for (const name of ['pressroom.yaml', 'releases', 'locales', 'templates']) await cp(path.join(repo, name), path.join(dir, name), { recursive: true })
+  for (const name of ['pressroom.yaml', 'releases', 'locales', 'templates'])
+    await cp(path.join(repo, name), path.join(dir, name), { recursive: true })
   office = (await loadOffice(dir)).office!
   site = await buildPreviewSite(office, now)
 })

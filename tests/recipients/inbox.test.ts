@@ -17,7 +17,19 @@ import { useImapServer } from '../helpers/imap-server.js'
 const fixtures = fileURLToPath(new URL('../fixtures/bounces/', import.meta.url))
 const slug = '2031-03-14-water-report'
 const NOW = Date.parse('2031-03-14T18:00:00Z')
-const onList = new Set(['jane@example.com', 'ivan@example.ru', 'olga@yandex.example', 'petr@mail.example', 'sam@gmail.example', 'lee@contoso.example', 'max@exim.example', 'tina@example.net', 'kate@example.com', 'anna@example.com', 'bob@example.com'])
+const onList = new Set([
+  'jane@example.com',
+  'ivan@example.ru',
+  'olga@yandex.example',
+  'petr@mail.example',
+  'sam@gmail.example',
+  'lee@contoso.example',
+  'max@exim.example',
+  'tina@example.net',
+  'kate@example.com',
+  'anna@example.com',
+  'bob@example.com',
+])
 
 const imap = useImapServer()
 let dir: string
@@ -73,14 +85,30 @@ describe('processInbox (Dovecot)', () => {
 
     const file = await suppressed()
     // Permanent failures: Postfix, Exim, Gmail, Microsoft 365, Yandex; the mailto unsubscribe.
-    expect([...file.keys()].sort()).toEqual(['anna@example.com', 'jane@example.com', 'lee@contoso.example', 'max@exim.example', 'olga@yandex.example', 'sam@gmail.example'])
-    expect(file.get('jane@example.com')).toMatch(/^hard bounce: 5\.1\.1 550 5\.1\.1 <jane@example\.com>: Recipient address rejected: User unknown/)
+    expect([...file.keys()].sort()).toEqual([
+      'anna@example.com',
+      'jane@example.com',
+      'lee@contoso.example',
+      'max@exim.example',
+      'olga@yandex.example',
+      'sam@gmail.example',
+    ])
+    expect(file.get('jane@example.com')).toMatch(
+      /^hard bounce: 5\.1\.1 550 5\.1\.1 <jane@example\.com>: Recipient address rejected: User unknown/,
+    )
     expect(file.get('lee@contoso.example')).toContain('5.1.10 550 5.1.10 RESOLVER.ADR.RecipientNotFound')
     expect(file.get('sam@gmail.example')).toContain('5.2.1')
     expect(file.get('olga@yandex.example')).toContain('No such user!')
     expect(file.get('anna@example.com')).toBe('unsubscribed (mailto)')
     // Matched to the release through the returned Message-ID (or In-Reply-To).
-    for (const email of ['jane@example.com', 'max@exim.example', 'sam@gmail.example', 'lee@contoso.example', 'olga@yandex.example', 'petr@mail.example']) {
+    for (const email of [
+      'jane@example.com',
+      'max@exim.example',
+      'sam@gmail.example',
+      'lee@contoso.example',
+      'olga@yandex.example',
+      'petr@mail.example',
+    ]) {
       expect(byEmail.get(email)?.slug, email).toBe(slug)
     }
     // Temporary (Mail.ru style, KOI8-R): counted, not suppressed.
@@ -97,7 +125,12 @@ describe('processInbox (Dovecot)', () => {
     expect(left.map((i) => i.kind).sort()).toEqual(['malformed', 'other'])
 
     const folders = await imap().folders()
-    expect(folders.get('INBOX')?.map((m) => m.subject).sort()).toEqual(['Re: Independent Review Finds Detention Water Supply Unsafe', 'Undelivered Mail Returned to Sender'])
+    expect(
+      folders
+        .get('INBOX')
+        ?.map((m) => m.subject)
+        .sort(),
+    ).toEqual(['Re: Independent Review Finds Detention Water Supply Unsafe', 'Undelivered Mail Returned to Sender'])
     expect(folders.get('INBOX')?.every((m) => !m.seen)).toBe(true)
     expect(folders.get('Processed')).toHaveLength(10)
     expect(folders.get('Processed')?.every((m) => m.seen)).toBe(true)
@@ -119,13 +152,19 @@ describe('processInbox (Dovecot)', () => {
   }, 60_000)
 
   test('three temporary failures within the window suppress; a crash before the move counts nothing twice', async () => {
-    await imap().append([await fixture('postfix-delayed-template.eml', { N: '1' }), await fixture('postfix-delayed-template.eml', { N: '2' })])
+    await imap().append([
+      await fixture('postfix-delayed-template.eml', { N: '1' }),
+      await fixture('postfix-delayed-template.eml', { N: '2' }),
+    ])
     const first = await processInbox(options())
     expect(first.items.map((i) => i.action)).toEqual(['counted', 'counted'])
     expect(first.items[1]?.reason).toMatch(/^temporary failure 2 of 3 in 7 days: 4\.4\.1/)
 
     // The same two delivered again (as after a crash before they were moved): still 2.
-    await imap().append([await fixture('postfix-delayed-template.eml', { N: '1' }), await fixture('postfix-delayed-template.eml', { N: '2' })])
+    await imap().append([
+      await fixture('postfix-delayed-template.eml', { N: '1' }),
+      await fixture('postfix-delayed-template.eml', { N: '2' }),
+    ])
     const replay = await processInbox(options())
     expect(replay.items.map((i) => i.reason.slice(0, 27))).toEqual(['temporary failure 2 of 3 in', 'temporary failure 2 of 3 in'])
     expect((await suppressed()).size).toBe(0)
@@ -139,17 +178,25 @@ describe('processInbox (Dovecot)', () => {
   test('the window is configurable: failures older than it do not count', async () => {
     await imap().append([await fixture('postfix-delayed-template.eml', { N: '1' })])
     await processInbox(options({ now: () => NOW - 10 * 86_400_000 }))
-    await imap().append([await fixture('postfix-delayed-template.eml', { N: '2' }), await fixture('postfix-delayed-template.eml', { N: '3' })])
+    await imap().append([
+      await fixture('postfix-delayed-template.eml', { N: '2' }),
+      await fixture('postfix-delayed-template.eml', { N: '3' }),
+    ])
     const report = await processInbox(options())
     expect(report.items.map((i) => i.action)).toEqual(['counted', 'counted'])
   }, 60_000)
 
-  test('10 MB attachments: a bounce returning one is still read (parts only), a person\'s message with one stays unread', async () => {
-    const big = Buffer.alloc(10 * 1024 * 1024, 7).toString('base64').replace(/.{76}/g, '$&\r\n')
+  test("10 MB attachments: a bounce returning one is still read (parts only), a person's message with one stays unread", async () => {
+    const big = Buffer.alloc(10 * 1024 * 1024, 7)
+      .toString('base64')
+      .replace(/.{76}/g, '$&\r\n')
     const bounce = (await fixture('postfix-user-unknown.eml'))
       .replace(/jane@example\.com/g, 'bob@example.com')
       .replace('Content-Type: text/rfc822-headers', 'Content-Type: message/rfc822')
-      .replace('MIME-Version: 1.0\r\n\r\n--4C2B', `MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="inner"\r\n\r\n--inner\r\nContent-Type: text/plain\r\n\r\nRelease.\r\n--inner\r\nContent-Type: application/pdf; name="report.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${big}\r\n--inner--\r\n\r\n--4C2B`)
+      .replace(
+        'MIME-Version: 1.0\r\n\r\n--4C2B',
+        `MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="inner"\r\n\r\n--inner\r\nContent-Type: text/plain\r\n\r\nRelease.\r\n--inner\r\nContent-Type: application/pdf; name="report.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${big}\r\n--inner--\r\n\r\n--4C2B`,
+      )
     const personal = `From: Jane Colleague <jane.colleague@example.com>\r\nTo: press@example.org\r\nSubject: Photos from the site visit\r\nMessage-ID: <photos-1@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="p"\r\n\r\n--p\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--p\r\nContent-Type: application/zip; name="photos.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n${big}\r\n--p--\r\n`
     expect(bounce.length).toBeGreaterThan(13_000_000)
     await imap().append([bounce, personal])
@@ -166,8 +213,12 @@ describe('processInbox (Dovecot)', () => {
       'Final-Recipient: rfc822; jane@example.com',
       'Final-Recipient: rfc822; nobody@example.invalid\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\nFinal-Recipient: rfc822; jane@example.com',
     )
-    const garbage = Buffer.concat([Buffer.from('Subject: \u00ff\u00fe\r\nContent-Type: multipart/report; boundary=\r\n\r\n'), Buffer.from([0, 1, 2, 255, 254, 13, 10, 45, 45, 13, 10])])
-    const bare = 'From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nOnly words.\r\n--b--\r\n'
+    const garbage = Buffer.concat([
+      Buffer.from('Subject: \u00ff\u00fe\r\nContent-Type: multipart/report; boundary=\r\n\r\n'),
+      Buffer.from([0, 1, 2, 255, 254, 13, 10, 45, 45, 13, 10]),
+    ])
+    const bare =
+      'From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nOnly words.\r\n--b--\r\n'
     await imap().append([two, garbage, bare])
     const report = await processInbox(options())
     expect(report.items.map((i) => [i.email ?? '-', i.kind, i.action])).toEqual([
@@ -232,7 +283,14 @@ describe('processInbox (Dovecot)', () => {
 
 describe('parseInboxUrl', () => {
   test('imaps defaults to 993, imap to 143; the path is the folder; user and password are decoded', () => {
-    expect(parseInboxUrl('imaps://bounces%40example.org:p%3Ass@mail.example.org/Bounces')).toEqual({ host: 'mail.example.org', port: 993, secure: true, user: 'bounces@example.org', pass: 'p:ss', folder: 'Bounces' })
+    expect(parseInboxUrl('imaps://bounces%40example.org:p%3Ass@mail.example.org/Bounces')).toEqual({
+      host: 'mail.example.org',
+      port: 993,
+      secure: true,
+      user: 'bounces@example.org',
+      pass: 'p:ss',
+      folder: 'Bounces',
+    })
     expect(parseInboxUrl('imap://u:p@127.0.0.1')).toMatchObject({ port: 143, secure: false, folder: 'INBOX' })
   })
   test('another scheme is an error with the password redacted', () => {

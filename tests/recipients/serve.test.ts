@@ -61,15 +61,29 @@ const tokenFor = (email: string, at = T0, key = secret): string => signToken(key
 const suppressions = (): Promise<string> => readFile(path.join(dir, 'suppressions.csv'), 'utf8')
 
 /** One raw HTTP request, bytes as given (what a mailbox provider's server sends). */
-function http(method: string, target: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+function http(
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   const url = new URL(target, service.url)
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method, path: `${url.pathname}${url.search}`, headers: { ...headers, ...(body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }) } }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
-    })
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: `${url.pathname}${url.search}`,
+        headers: { ...headers, ...(body === undefined ? {} : { 'Content-Length': String(Buffer.byteLength(body)) }) },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (text += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -80,7 +94,10 @@ const oneClick = (token: string) =>
   http(
     'POST',
     `/unsubscribe?t=${token}`,
-    { 'Content-Type': 'multipart/form-data; boundary=---FormBoundaryjWmhtjORrn', 'User-Agent': 'Mozilla/5.0 (compatible; mail-provider unsubscriber)' },
+    {
+      'Content-Type': 'multipart/form-data; boundary=---FormBoundaryjWmhtjORrn',
+      'User-Agent': 'Mozilla/5.0 (compatible; mail-provider unsubscriber)',
+    },
     '-----FormBoundaryjWmhtjORrn\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n-----FormBoundaryjWmhtjORrn--\r\n',
   )
 
@@ -95,14 +112,28 @@ describe('press serve: one-click unsubscribe', () => {
     expect(again.status).toBe(200)
     expect((await suppressions()).match(/jane@example\.com/g)).toHaveLength(1)
     expect(events.map((e) => e.action)).toEqual(['unsubscribed', 'already-unsubscribed'])
-    expect(recipientEvents(path.join(dir, '.press'), slug).get('jane@example.com')).toEqual({ kind: 'unsubscribed', reason: 'one-click', at: clock })
+    expect(recipientEvents(path.join(dir, '.press'), slug).get('jane@example.com')).toEqual({
+      kind: 'unsubscribed',
+      reason: 'one-click',
+      at: clock,
+    })
   })
 
   test('the urlencoded form of the POST works too; a POST without the one-click body is 400 and changes nothing', async () => {
-    const bad = await http('POST', `/unsubscribe?t=${tokenFor('ivan@example.ru')}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 'List-Unsubscribe=Yes')
+    const bad = await http(
+      'POST',
+      `/unsubscribe?t=${tokenFor('ivan@example.ru')}`,
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      'List-Unsubscribe=Yes',
+    )
     expect(bad.status).toBe(400)
     expect(await suppressions()).not.toContain('ivan@')
-    const ok = await http('POST', `/unsubscribe?t=${tokenFor('ivan@example.ru')}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 'List-Unsubscribe=One-Click')
+    const ok = await http(
+      'POST',
+      `/unsubscribe?t=${tokenFor('ivan@example.ru')}`,
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      'List-Unsubscribe=One-Click',
+    )
     expect(ok.status).toBe(200)
     expect(await suppressions()).toContain('ivan@example.ru # unsubscribed (one-click')
   })
@@ -128,12 +159,14 @@ describe('press serve: one-click unsubscribe', () => {
     expect(events.every((e) => e.action === 'refused')).toBe(true)
   })
 
-  test('GET shows a confirmation page in the recipient\'s language and changes nothing; its button unsubscribes', async () => {
+  test("GET shows a confirmation page in the recipient's language and changes nothing; its button unsubscribes", async () => {
     const ru = await http('GET', `/unsubscribe?t=${tokenFor('ivan@example.ru')}`, { 'Accept-Language': 'en' })
     expect(ru.status).toBe(200)
     expect(ru.text).toContain('<html lang="ru">')
     expect(ru.text).toContain('Больше не присылать наши пресс-релизы на адрес i***@example.ru?')
-    expect(ru.text).toMatch(/<form method="post" action="\/unsubscribe\?t=u1[\w-]+"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Отписаться<\/button>/)
+    expect(ru.text).toMatch(
+      /<form method="post" action="\/unsubscribe\?t=u1[\w-]+"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Отписаться<\/button>/,
+    )
     expect(ru.text).not.toContain('ivan@example.ru')
     const en = await http('GET', `/unsubscribe?t=${tokenFor('jane@example.com')}`)
     expect(en.text).toContain('<html lang="en">')
@@ -173,7 +206,12 @@ describe('press serve: one-click unsubscribe', () => {
   })
 
   test('a hard bounce cannot be undone through a resubscribe link', async () => {
-    const res = await http('POST', `/unsubscribe/resubscribe?t=${tokenFor('gone@example.com', clock + 1000)}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 'x=1')
+    const res = await http(
+      'POST',
+      `/unsubscribe/resubscribe?t=${tokenFor('gone@example.com', clock + 1000)}`,
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      'x=1',
+    )
     expect(res.status).toBe(409)
     expect(await suppressions()).toContain('gone@example.com # hard bounce')
   })
@@ -223,16 +261,28 @@ describe('secret rotation', () => {
 
 describe('the confirmation pages in Chromium', () => {
   test('both languages render: heading, sentence and button visible (screenshots in <tmp>/pressroom-unsubscribe-screenshots/)', async () => {
-    const browser = await puppeteer.launch({ executablePath: findChromium(undefined, process.env), headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] })
+    const browser = await puppeteer.launch({
+      executablePath: findChromium(undefined, process.env),
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    })
     const out = path.join(tmpdir(), 'pressroom-unsubscribe-screenshots')
     await mkdir(out, { recursive: true })
     try {
       const page = await browser.newPage()
       await page.setViewport({ width: 720, height: 520 })
-      for (const [lng, email, button] of [['en', 'jane@example.com', 'Unsubscribe'], ['ru', 'ivan@example.ru', 'Отписаться']] as const) {
+      for (const [lng, email, button] of [
+        ['en', 'jane@example.com', 'Unsubscribe'],
+        ['ru', 'ivan@example.ru', 'Отписаться'],
+      ] as const) {
         // Jane resubscribed in an earlier test: a token of a message sent now.
         await page.goto(`${service.url}/unsubscribe?t=${tokenFor(email, clock)}`)
-        const shown = await page.evaluate(() => ({ lang: document.documentElement.lang, h1: document.querySelector('h1')?.textContent, button: document.querySelector('button')?.textContent, width: document.querySelector('button')?.getBoundingClientRect().width ?? 0 }))
+        const shown = await page.evaluate(() => ({
+          lang: document.documentElement.lang,
+          h1: document.querySelector('h1')?.textContent,
+          button: document.querySelector('button')?.textContent,
+          width: document.querySelector('button')?.getBoundingClientRect().width ?? 0,
+        }))
         expect(shown.lang).toBe(lng)
         expect(shown.button).toBe(button)
         expect(shown.width).toBeGreaterThan(60)
@@ -240,7 +290,9 @@ describe('the confirmation pages in Chromium', () => {
         expect(png.length).toBeGreaterThan(5_000)
         // Clicking the button is the web-page unsubscribe.
         await Promise.all([page.waitForNavigation(), page.click('button')])
-        expect(await page.evaluate(() => document.querySelector('main p:nth-of-type(2)')?.textContent)).toMatch(lng === 'ru' ? /^Готово/ : /^Done/)
+        expect(await page.evaluate(() => document.querySelector('main p:nth-of-type(2)')?.textContent)).toMatch(
+          lng === 'ru' ? /^Готово/ : /^Done/,
+        )
         await page.screenshot({ path: path.join(out, `unsubscribed-${lng}.png`) as `${string}.png` })
       }
       expect(await suppressions()).toMatch(/jane@example\.com # unsubscribed \(web page/)

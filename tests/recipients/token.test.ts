@@ -10,7 +10,12 @@ describe('unsubscribe tokens', () => {
     expect(token).toMatch(/^u1[A-Za-z0-9_-]+$/)
     expect(token).not.toMatch(/ivan|example|water/i)
     expect(Buffer.from(token.slice(2), 'base64url').toString('latin1')).not.toMatch(/ivan|example/)
-    expect(verifyToken(['s1'], office, token)).toEqual({ email: 'ivan@example.ru', slug: '2031-03-14-water-report', issuedAt: Date.parse('2031-03-14T13:00:00Z'), secretIndex: 0 })
+    expect(verifyToken(['s1'], office, token)).toEqual({
+      email: 'ivan@example.ru',
+      slug: '2031-03-14-water-report',
+      issuedAt: Date.parse('2031-03-14T13:00:00Z'),
+      secretIndex: 0,
+    })
     // Deterministic: the same message gets the same token.
     expect(signToken('s1', office, 'ivan@example.ru', at, '2031-03-14-water-report')).toBe(token)
     expect(signToken('s1', office, 'ivan@example.ru', at + 1000, '2031-03-14-water-report')).not.toBe(token)

@@ -27,7 +27,8 @@ async function load(dir: string, releaseCache = true) {
 type Shard = { key: string; releases: Record<string, { fingerprint: string; release: { texts: Record<string, { title: string }> } }> }
 
 /** The cache file that holds release folder `name`. */
-const cacheFile = (dir: string, name = slug): string => path.join(dir, '.press', 'cache', 'releases', `${shardOf(name).toString(16).padStart(2, '0')}.v8`)
+const cacheFile = (dir: string, name = slug): string =>
+  path.join(dir, '.press', 'cache', 'releases', `${shardOf(name).toString(16).padStart(2, '0')}.v8`)
 
 const readShard = async (dir: string, name = slug): Promise<Shard> => deserialize(await readFile(cacheFile(dir, name))) as Shard
 
@@ -131,13 +132,20 @@ describe('release cache', () => {
 
   test('editing one release rewrites only the cache file that holds it', async () => {
     const names = Array.from({ length: 40 }, (_, i) => `2031-03-${String((i % 28) + 1).padStart(2, '0')}-note-${i}`)
-    const files = Object.fromEntries(names.map((name) => [`releases/${name}/en.md`, `---\ntitle: Note ${name}\ndate: 2031-03-14\n---\n\nBody.\n`]))
+    const files = Object.fromEntries(
+      names.map((name) => [`releases/${name}/en.md`, `---\ntitle: Note ${name}\ndate: 2031-03-14\n---\n\nBody.\n`]),
+    )
     const dir = await makeOffice({ withReleases: false, files })
     await load(dir)
     const shards = await readdir(path.join(dir, '.press', 'cache', 'releases'))
     expect(shards.length).toBeGreaterThan(1)
     expect(shards.length).toBeLessThanOrEqual(shardCount)
-    const mtimes = async () => new Map(await Promise.all(shards.map(async (name) => [name, (await stat(path.join(dir, '.press', 'cache', 'releases', name))).mtimeMs] as const)))
+    const mtimes = async () =>
+      new Map(
+        await Promise.all(
+          shards.map(async (name) => [name, (await stat(path.join(dir, '.press', 'cache', 'releases', name))).mtimeMs] as const),
+        ),
+      )
     const before = await mtimes()
     const edited = names[7]!
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -147,7 +155,9 @@ describe('release cache', () => {
     const after = await mtimes()
     const rewritten = shards.filter((name) => after.get(name) !== before.get(name))
     expect(rewritten).toEqual([path.basename(cacheFile(dir, edited))])
-    expect(Object.keys((await readShard(dir, edited)).releases).sort()).toEqual(names.filter((name) => shardOf(name) === shardOf(edited)).sort())
+    expect(Object.keys((await readShard(dir, edited)).releases).sort()).toEqual(
+      names.filter((name) => shardOf(name) === shardOf(edited)).sort(),
+    )
     // Every release is still there on the next load, each from the cache.
     expect((await load(dir)).releases).toHaveLength(names.length)
   })

@@ -79,7 +79,10 @@ describe('invalid releases', () => {
     const run = await runPress(['check', '-C', dir])
     expect(run.code).toBe(1)
     for (const name of ['embargo-no-zone', 'bad-date', 'wrong-type', 'translation-date']) {
-      const expected = (await reportOf(name)).trim().split('\n').filter((line) => line.includes(': error: '))
+      const expected = (await reportOf(name))
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes(': error: '))
       for (const line of expected) expect(run.stderr).toContain(line)
     }
     expect(run.stderr + run.stdout).not.toMatch(/\n\s+at .*\.js:\d+/)

@@ -23,7 +23,16 @@ describe('loadRelease', () => {
   test('source and translation: inheritance, body line, defaults from config', async () => {
     const { release, report } = await load({ 'en.md': en, 'ru.md': '---\ntitle: Доклад\n---\n\nТекст.\n', 'data.csv': 'a\n' })
     expect(report).toEqual([])
-    expect(release).toMatchObject({ slug: '2031-03-14-x', source: 'en', date: '2031-03-14', tags: ['water'], attachments: ['data.csv'], boilerplate: 'about', status: 'ready', lists: [] })
+    expect(release).toMatchObject({
+      slug: '2031-03-14-x',
+      source: 'en',
+      date: '2031-03-14',
+      tags: ['water'],
+      attachments: ['data.csv'],
+      boilerplate: 'about',
+      status: 'ready',
+      lists: [],
+    })
     expect(release!.contacts).toEqual([{ name: 'Ana Ruiz', role: 'Media Officer', phone: '+41 22 000 0000', email: 'media@example.org' }])
     expect(release!.texts['en']).toMatchObject({ title: 'Water Report', subtitle: 'Sub', bodyLine: 8, path: 'releases/2031-03-14-x/en.md' })
     expect(release!.texts['ru']).toMatchObject({ title: 'Доклад', body: '\nТекст.\n', bodyLine: 4 })
@@ -32,7 +41,9 @@ describe('loadRelease', () => {
   test('a translation setting an inherited key gets a warning, not an error', async () => {
     const { release, report } = await load({ 'en.md': en, 'ru.md': '---\ntitle: Доклад\ntags: [вода]\n---\n\nТекст.\n', 'data.csv': 'a\n' })
     expect(release?.tags).toEqual(['water'])
-    expect(report).toEqual(['releases/2031-03-14-x/ru.md:3:1: warning: `tags` is inherited from en.md and ignored here; tags are translated in locales/ru/tags.json'])
+    expect(report).toEqual([
+      'releases/2031-03-14-x/ru.md:3:1: warning: `tags` is inherited from en.md and ignored here; tags are translated in locales/ru/tags.json',
+    ])
   })
 
   test('a release written in Russian (`source: ru`) without an English version', async () => {
@@ -51,12 +62,18 @@ describe('loadRelease', () => {
   test('a file that is not an office language is a warning', async () => {
     const { release, report } = await load({ 'en.md': en, 'de.md': '---\ntitle: Bericht\n---\n', 'data.csv': 'a\n' })
     expect(release).toBeDefined()
-    expect(report).toEqual([expect.stringMatching(/^releases\/2031-03-14-x\/de\.md:1:1: warning: `de\.md` is not a language of this office/)])
+    expect(report).toEqual([
+      expect.stringMatching(/^releases\/2031-03-14-x\/de\.md:1:1: warning: `de\.md` is not a language of this office/),
+    ])
   })
 
   test('source_hash as written, even when YAML would read it as a number', async () => {
     for (const hash of ['0123456789012345', '1234e56789012345', '"70b679cebf9717d4"']) {
-      const { release, report } = await load({ 'en.md': en, 'ru.md': `---\ntitle: Доклад\nsource_hash: ${hash}\n---\n\nТекст.\n`, 'data.csv': 'a\n' })
+      const { release, report } = await load({
+        'en.md': en,
+        'ru.md': `---\ntitle: Доклад\nsource_hash: ${hash}\n---\n\nТекст.\n`,
+        'data.csv': 'a\n',
+      })
       expect(report).toEqual([])
       expect(release!.texts['ru']!.sourceHash).toBe(hash.replace(/"/g, ''))
     }
@@ -77,12 +94,20 @@ describe('translationStates', () => {
     const hash = contentHashOf(source)
     const upToDate = await load({ 'en.md': en, 'ru.md': `---\ntitle: Доклад\nsource_hash: ${hash}\n---\n`, 'data.csv': 'a\n' })
     expect(translationStates(upToDate.release!, ['en', 'ru', 'fr']).map((s) => s.state)).toEqual(['source', 'up-to-date', 'missing'])
-    const stale = await load({ 'en.md': en.replace('Body text.', 'Body text, changed.'), 'ru.md': `---\ntitle: Доклад\nsource_hash: ${hash}\n---\n`, 'data.csv': 'a\n' })
+    const stale = await load({
+      'en.md': en.replace('Body text.', 'Body text, changed.'),
+      'ru.md': `---\ntitle: Доклад\nsource_hash: ${hash}\n---\n`,
+      'data.csv': 'a\n',
+    })
     expect(translationStates(stale.release!, ['en', 'ru'])[1]).toMatchObject({ state: 'stale', recorded: hash })
     const unrecorded = await load({ 'en.md': en, 'ru.md': '---\ntitle: Доклад\n---\n', 'data.csv': 'a\n' })
     expect(translationStates(unrecorded.release!, ['en', 'ru'])[1]!.state).toBe('unrecorded')
     // Only translatable content counts: tags are not part of the hash.
-    const retagged = await load({ 'en.md': en.replace('tags: [water]', 'tags: [water, health]'), 'ru.md': `---\ntitle: Доклад\nsource_hash: ${hash}\n---\n`, 'data.csv': 'a\n' })
+    const retagged = await load({
+      'en.md': en.replace('tags: [water]', 'tags: [water, health]'),
+      'ru.md': `---\ntitle: Доклад\nsource_hash: ${hash}\n---\n`,
+      'data.csv': 'a\n',
+    })
     expect(translationStates(retagged.release!, ['en', 'ru'])[1]!.state).toBe('up-to-date')
   })
 })

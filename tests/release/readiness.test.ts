@@ -15,7 +15,11 @@ import { copySampleOffice, removeOffices, runPress } from '../helpers/office.js'
 
 afterAll(removeOffices)
 
-const exists = (file: string) => readFile(file).then(() => true, () => false)
+const exists = (file: string) =>
+  readFile(file).then(
+    () => true,
+    () => false,
+  )
 
 describe('press new', () => {
   test('the date comes from the slug (else today)', () => {
@@ -35,9 +39,15 @@ describe('press new', () => {
     const check = await runPress(['check', '-C', office])
     expect(check.code).toBe(1)
     const out = check.stdout + check.stderr
-    expect(out).toMatch(new RegExp(`releases/${slug}/en\\.md:2:9: error: "Headline in sentence case, under 100 characters" is placeholder text from \`press new\`, but the release is marked ready`))
+    expect(out).toMatch(
+      new RegExp(
+        `releases/${slug}/en\\.md:2:9: error: "Headline in sentence case, under 100 characters" is placeholder text from \`press new\`, but the release is marked ready`,
+      ),
+    )
     expect(out).toMatch(new RegExp(`releases/${slug}/en\\.md:3:12: error: "One sentence that says why it matters" is placeholder text`))
-    expect(out).toMatch(new RegExp(`releases/${slug}/en\\.md:13:1: error: "First paragraph: who, what, when, where, why\\." is placeholder text`))
+    expect(out).toMatch(
+      new RegExp(`releases/${slug}/en\\.md:13:1: error: "First paragraph: who, what, when, where, why\\." is placeholder text`),
+    )
     expect(out).toMatch(new RegExp(`releases/${slug}/en\\.md:15:40: error: "Name Surname" is placeholder text`))
     const build = await runPress(['build', '-C', office, '--no-pdf', '--now', '2031-04-01T00:00:00Z'])
     expect(build.code).toBe(1)
@@ -72,7 +82,9 @@ describe('a future date without an embargo', () => {
     const now = '2026-06-01T00:00:00Z'
     const check = await runPress(['check', '-C', office, '--now', now])
     expect(check.code).toBe(0)
-    expect(check.stdout + check.stderr).toMatch(/releases\/2026-05-12-river-sampling\/en\.md:1:1: warning: date 2026-06-20 is in the future but there is no embargo/)
+    expect(check.stdout + check.stderr).toMatch(
+      /releases\/2026-05-12-river-sampling\/en\.md:1:1: warning: date 2026-06-20 is in the future but there is no embargo/,
+    )
     const build = await runPress(['build', '-C', office, '--no-pdf', '--now', now])
     expect(build.code).toBe(0)
     expect(build.stderr).toMatch(/warning: date 2026-06-20 is in the future but there is no embargo/)

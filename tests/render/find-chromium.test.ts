@@ -44,9 +44,7 @@ const noCache = (): string => {
 
 describe('findChromium', () => {
   test('the configured path wins over the env variable and the system', () => {
-    expect(
-      findChromium(configured, { PUPPETEER_EXECUTABLE_PATH: fromEnv, PATH: pathDir }, { systemPaths: [system] }),
-    ).toBe(configured)
+    expect(findChromium(configured, { PUPPETEER_EXECUTABLE_PATH: fromEnv, PATH: pathDir }, { systemPaths: [system] })).toBe(configured)
   })
 
   test('PUPPETEER_EXECUTABLE_PATH wins over the system', () => {

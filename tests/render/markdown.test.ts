@@ -10,7 +10,8 @@ describe('renderMarkdown', () => {
   })
 
   test('raw HTML is sanitized and what was removed is reported with its line', () => {
-    const md = 'Intro\n\n<script>alert(1)</script>\n\n<a href="javascript:alert(1)" onclick="x()">x</a>\n\n<iframe src="http://127.0.0.1:9/"></iframe>\n\n<b>kept</b>'
+    const md =
+      'Intro\n\n<script>alert(1)</script>\n\n<a href="javascript:alert(1)" onclick="x()">x</a>\n\n<iframe src="http://127.0.0.1:9/"></iframe>\n\n<b>kept</b>'
     const { html, removed } = renderMarkdown(md)
     expect(html).not.toMatch(/script|javascript:|onclick|iframe/i)
     expect(html).toContain('<b>kept</b>')

@@ -28,7 +28,12 @@ let renderer: PdfRenderer
 /** A ru release: paragraphs of `sentence`, then (optionally) a lead-in and its list. */
 function release(slug: string, paragraphs: readonly number[], withList: boolean): string {
   const body = paragraphs.map((n) => sentence.repeat(n).trim())
-  if (withList) body.push(leadIn, '- завершить ремонт до 31 марта;\n- обеспечить корпуса питьевой водой;\n- сократить число содержащихся.', sentence.trim())
+  if (withList)
+    body.push(
+      leadIn,
+      '- завершить ремонт до 31 марта;\n- обеспечить корпуса питьевой водой;\n- сократить число содержащихся.',
+      sentence.trim(),
+    )
   return `---\ntitle: Проверка ${slug.slice(-2)}\ndate: 2026-03-02\nsource: ru\ncontacts:\n  - { name: Нина Орлова, role: пресс-секретарь, email: press.ru@example.org }\nstatus: ready\n---\n\n${body.join('\n\n')}\n`
 }
 
@@ -55,8 +60,20 @@ afterAll(async () => {
   await removeOffices()
 })
 
-const render = (slug: string) => renderer.render(printJob(office, office.releases.find((r) => r.slug === slug)!, 'ru', { embargoed: false }))
-const lines = (page: string) => page.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^Страница \d+ из \d+$/.test(l))
+const render = (slug: string) =>
+  renderer.render(
+    printJob(
+      office,
+      office.releases.find((r) => r.slug === slug)!,
+      'ru',
+      { embargoed: false },
+    ),
+  )
+const lines = (page: string) =>
+  page
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^Страница \d+ из \d+$/.test(l))
 
 describe('page breaks', () => {
   test('a lead-in paragraph never ends a page without the first item of its list', async () => {
@@ -92,7 +109,12 @@ describe('page breaks', () => {
 
   test('body text is hyphenated in the PDF; headings and names are not', async () => {
     const result = await render('2026-03-02-lead-in-00')
-    const job = printJob(office, office.releases.find((r) => r.slug === '2026-03-02-lead-in-00')!, 'ru', { embargoed: false })
+    const job = printJob(
+      office,
+      office.releases.find((r) => r.slug === '2026-03-02-lead-in-00')!,
+      'ru',
+      { embargoed: false },
+    )
     const word = hyphenateWord('заключённых', 'ru')
     expect(word).toContain('\u00ad')
     expect(job.html).toContain(word)

@@ -79,7 +79,9 @@ describe('press build with PDFs', () => {
   })
 
   test('Letter by config', async () => {
-    const run = await runPress(['build', '-C', office, '--now', lift, '--only', '2026-05-12-river-sampling'], { PRESS_PDF_FORMAT: 'Letter' })
+    const run = await runPress(['build', '-C', office, '--now', lift, '--only', '2026-05-12-river-sampling'], {
+      PRESS_PDF_FORMAT: 'Letter',
+    })
     expect(run.code, run.stderr).toBe(0)
     const info = await pdfInfo(await readFile(path.join(office, 'dist/en/2026-05-12-river-sampling/2026-05-12-river-sampling.en.pdf')))
     expect(info.fields['Page size']).toMatch(/^612 x 792 pts/)
@@ -136,7 +138,9 @@ describe('a release that points at the network', () => {
       expect(run.code, run.stderr).toBe(0)
       expect(requests).toBe(0)
       const line = source.split('\n').length + 1
-      expect(run.stderr).toContain(`releases/2026-05-12-river-sampling/en.md:${line}:10: warning: the PDF did not load http://127.0.0.1:${port}/chart.png`)
+      expect(run.stderr).toContain(
+        `releases/2026-05-12-river-sampling/en.md:${line}:10: warning: the PDF did not load http://127.0.0.1:${port}/chart.png`,
+      )
       const text = await pdfText(await readFile(path.join(dir, 'dist/en/2026-05-12-river-sampling/2026-05-12-river-sampling.en.pdf')))
       expect(text).not.toContain('root:')
     } finally {

@@ -52,10 +52,12 @@ function pageWords(html: string): string[] {
   for (const element of elements(body)) {
     const href = element.properties?.['href']
     // print.css: `.prose a[href^='http']::after { content: ' (' attr(href) ')' }`
-    if (element.tagName === 'a' && typeof href === 'string' && href.startsWith('http')) element.children.push({ type: 'text', value: ` (${href})` })
+    if (element.tagName === 'a' && typeof href === 'string' && href.startsWith('http'))
+      element.children.push({ type: 'text', value: ` (${href})` })
     if (element.tagName === 'ol') {
       let n = 0
-      for (const li of element.children) if (li.type === 'element' && li.tagName === 'li') li.children.unshift({ type: 'text', value: `${++n}. ` })
+      for (const li of element.children)
+        if (li.type === 'element' && li.tagName === 'li') li.children.unshift({ type: 'text', value: `${++n}. ` })
     }
   }
   return words(toText(body))
@@ -63,7 +65,11 @@ function pageWords(html: string): string[] {
 
 /** Words, compared without case (print CSS capitalizes labels), with every kind of space a space. */
 function words(text: string): string[] {
-  return text.replace(/\u00ad/g, '').toLowerCase().split(/[\s\u00a0\u202f]+/u).filter((w) => w !== '')
+  return text
+    .replace(/\u00ad/g, '')
+    .toLowerCase()
+    .split(/[\s\u00a0\u202f]+/u)
+    .filter((w) => w !== '')
 }
 
 /** Drop the running header (page 2 on) and the page counter, which are @page margin boxes, not page text. */

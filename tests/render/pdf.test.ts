@@ -266,7 +266,7 @@ describe('createPdfRenderer', { timeout: 60_000 }, () => {
   })
 
   test('file:///etc/passwd is never read', async () => {
-    const passwd = existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8').split('\n')[0] ?? '' : 'root:x:0:0'
+    const passwd = existsSync('/etc/passwd') ? (readFileSync('/etc/passwd', 'utf8').split('\n')[0] ?? '') : 'root:x:0:0'
     expect(passwd).not.toBe('')
     const body = [
       '<p>PASSWD-PAGE</p>',
@@ -365,7 +365,9 @@ ${hrefs.map((href) => `<link rel="stylesheet" href="${href}">`).join('\n')}
       // Reused pages keep applying (and embedding) the web fonts.
       const fonts = await pdfFonts(result.pdf)
       expect(fonts.every((font) => font.embedded && /^PT(Serif|Sans)-/.test(font.baseName))).toBe(true)
-      expect(new Set(fonts.map((font) => font.baseName))).toEqual(new Set(['PTSerif-Regular', 'PTSerif-Bold', 'PTSans-Bold', 'PTSans-Regular']))
+      expect(new Set(fonts.map((font) => font.baseName))).toEqual(
+        new Set(['PTSerif-Regular', 'PTSerif-Bold', 'PTSans-Bold', 'PTSans-Regular']),
+      )
     }
   })
 
@@ -459,4 +461,3 @@ function isAlive(pid: number): boolean {
     return false
   }
 }
-

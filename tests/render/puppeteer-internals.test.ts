@@ -58,7 +58,14 @@ describe('puppeteer internals the renderer copies', { timeout: 60_000 }, () => {
       const page = await browser.newPage()
       try {
         await page.setContent('<!doctype html><title>t</title><p>Print me.</p>')
-        const options: PDFOptions = { format, preferCSSPageSize: true, printBackground: true, displayHeaderFooter: false, tagged: true, outline: true }
+        const options: PDFOptions = {
+          format,
+          preferCSSPageSize: true,
+          printBackground: true,
+          displayHeaderFooter: false,
+          tagged: true,
+          outline: true,
+        }
         const session = await page.createCDPSession()
         const recorded = await recordPrintCommands(session, () => page.pdf(options))
         expect(recorded, recheck).toHaveLength(1)

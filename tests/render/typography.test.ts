@@ -56,7 +56,10 @@ describe('typography rules', () => {
   })
 
   test('URLs, e-mail addresses and code are left as written', () => {
-    const { html } = renderMarkdown('See "https://example.org/a--b" and `"x" -- y` and <media@example.org>.', undefined, undefined, { lng: 'en', typography: defaultTypography })
+    const { html } = renderMarkdown('See "https://example.org/a--b" and `"x" -- y` and <media@example.org>.', undefined, undefined, {
+      lng: 'en',
+      typography: defaultTypography,
+    })
     expect(html).toContain('https://example.org/a--b')
     expect(html).toContain('<code>"x" -- y</code>')
     expect(html).toContain('<a href="mailto:media@example.org">media@example.org</a>')

@@ -29,11 +29,15 @@ describe('staleReason (the global set-up compiles build/ only when it is stale)'
   const compiled = { 'build/src/cli/main.js': 2000, 'build/bundle/press.cjs': 2001 }
 
   test('current: every source is older than the compiled CLI', async () => {
-    expect(staleReason(await tree({ 'src/cli/main.ts': 1000, 'src/embargo/time.ts': 1000, 'tsconfig.json': 1000, ...compiled }))).toBeUndefined()
+    expect(
+      staleReason(await tree({ 'src/cli/main.ts': 1000, 'src/embargo/time.ts': 1000, 'tsconfig.json': 1000, ...compiled })),
+    ).toBeUndefined()
   })
 
   test('a source edited after the compile', async () => {
-    expect(staleReason(await tree({ 'src/cli/main.ts': 1000, 'src/embargo/time.ts': 3000, ...compiled }))).toBe('src changed after the last compile')
+    expect(staleReason(await tree({ 'src/cli/main.ts': 1000, 'src/embargo/time.ts': 3000, ...compiled }))).toBe(
+      'src changed after the last compile',
+    )
   })
 
   test('a source deleted after the compile (its folder changed)', async () => {
@@ -43,12 +47,16 @@ describe('staleReason (the global set-up compiles build/ only when it is stale)'
   })
 
   test('the bundle older than tsc output, or missing', async () => {
-    expect(staleReason(await tree({ 'src/cli/main.ts': 1000, 'build/src/cli/main.js': 2000, 'build/bundle/press.cjs': 1500 }))).toBe('build/bundle/press.cjs is older than build/src/cli/main.js')
+    expect(staleReason(await tree({ 'src/cli/main.ts': 1000, 'build/src/cli/main.js': 2000, 'build/bundle/press.cjs': 1500 }))).toBe(
+      'build/bundle/press.cjs is older than build/src/cli/main.js',
+    )
     expect(staleReason(await tree({ 'src/cli/main.ts': 1000, 'build/src/cli/main.js': 2000 }))).toBe('build/bundle/press.cjs is missing')
     expect(staleReason(await tree({ 'src/cli/main.ts': 1000 }))).toBe('build/src/cli/main.js is missing')
   })
 
   test('the bundler script changed', async () => {
-    expect(staleReason(await tree({ 'src/cli/main.ts': 1000, 'scripts/bundle.mjs': 2500, ...compiled }))).toBe('scripts/bundle.mjs changed after the last compile')
+    expect(staleReason(await tree({ 'src/cli/main.ts': 1000, 'scripts/bundle.mjs': 2500, ...compiled }))).toBe(
+      'scripts/bundle.mjs changed after the last compile',
+    )
   })
 })

@@ -58,7 +58,9 @@ function run(args: readonly string[]): void {
     execFileSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string }
-    throw new Error(`compiling the tool for the CLI tests failed (node ${args.join(' ')}):\n${failed.stdout ?? ''}${failed.stderr ?? ''}`, { cause: error })
+    throw new Error(`compiling the tool for the CLI tests failed (node ${args.join(' ')}):\n${failed.stdout ?? ''}${failed.stderr ?? ''}`, {
+      cause: error,
+    })
   }
 }
 

@@ -22,11 +22,25 @@ async function officeWith(lng: string, edit: Edit): Promise<string> {
   return dir
 }
 
-const exists = (file: string) => access(file).then(() => true, () => false)
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  )
 
 describe.each([
-  ['a key deleted from ru', 'ru', (c: Record<string, Record<string, string>>) => delete c['release']!['forImmediateRelease'], /locales\/en\/common\.json:\d+:\d+: error: key `common:release\.forImmediateRelease` is in en but missing in ru/],
-  ['a ru plural form deleted', 'ru', (c: Record<string, Record<string, string>>) => delete c['index']!['count_many'], /locales\/ru\/common\.json:\d+:\d+: error: plural `common:index\.count` lacks the ru form `index\.count_many`/],
+  [
+    'a key deleted from ru',
+    'ru',
+    (c: Record<string, Record<string, string>>) => delete c['release']!['forImmediateRelease'],
+    /locales\/en\/common\.json:\d+:\d+: error: key `common:release\.forImmediateRelease` is in en but missing in ru/,
+  ],
+  [
+    'a ru plural form deleted',
+    'ru',
+    (c: Record<string, Record<string, string>>) => delete c['index']!['count_many'],
+    /locales\/ru\/common\.json:\d+:\d+: error: plural `common:index\.count` lacks the ru form `index\.count_many`/,
+  ],
   [
     'a variable renamed in ru',
     'ru',
@@ -47,7 +61,12 @@ describe.each([
     'a heading plural without the number (21 would be "Контакт")',
     'ru',
     (c: Record<string, Record<string, string>>) => {
-      Object.assign(c['release']!, { mediaContacts_one: 'Контакт для СМИ', mediaContacts_few: 'Контакты для СМИ', mediaContacts_many: 'Контакты для СМИ', mediaContacts_other: 'Контакты для СМИ' })
+      Object.assign(c['release']!, {
+        mediaContacts_one: 'Контакт для СМИ',
+        mediaContacts_few: 'Контакты для СМИ',
+        mediaContacts_many: 'Контакты для СМИ',
+        mediaContacts_other: 'Контакты для СМИ',
+      })
       delete c['release']!['mediaContacts']
     },
     /locales\/ru\/common\.json:\d+:\d+: error: plural `common:release\.mediaContacts` does not print \{\{count\}\}, but the ru `one` form is also used for 21, 31, 41…/,
@@ -92,7 +111,9 @@ test('an unknown Typograf rule in typography.disable stops check and build, with
   await writeFile(config, (await readFile(config, 'utf8')).replace('typography: on', 'typography:\n  disable: [ru/dash/mian, ru/nbsp/*]'))
   const check = await runPress(['check', '-C', dir])
   expect(check.code).toBe(1)
-  expect(check.stdout + check.stderr).toMatch(/pressroom\.yaml:1:1: error: typography\.disable: no Typograf rule `ru\/dash\/mian` \(did you mean `ru\/dash\/main`\?\)/)
+  expect(check.stdout + check.stderr).toMatch(
+    /pressroom\.yaml:1:1: error: typography\.disable: no Typograf rule `ru\/dash\/mian` \(did you mean `ru\/dash\/main`\?\)/,
+  )
   expect(check.stdout + check.stderr).not.toMatch(/ru\/nbsp\/\*/)
   const build = await runPress(['build', '-C', dir, '--no-pdf'])
   expect(build.code).toBe(1)

@@ -27,13 +27,18 @@ describe('deployRetryDelay', () => {
 describe('deploy: in pressroom.yaml', () => {
   test('a command, or {command, timeout}; the default time limit is 10 minutes', () => {
     expect(resolveConfig('/office', 'deploy: ./upload.sh\n', {}).config?.deploy).toEqual({ command: './upload.sh', timeout: 600_000 })
-    expect(resolveConfig('/office', 'deploy: { command: ./upload.sh, timeout: 5000 }\n', {}).config?.deploy).toEqual({ command: './upload.sh', timeout: 5000 })
+    expect(resolveConfig('/office', 'deploy: { command: ./upload.sh, timeout: 5000 }\n', {}).config?.deploy).toEqual({
+      command: './upload.sh',
+      timeout: 5000,
+    })
     expect(resolveConfig('/office', 'locales: [en]\n', {}).config?.deploy).toBeUndefined()
   })
 
   test('anything else: an error at the value', () => {
     const { config, messages } = resolveConfig('/office', 'locales: [en]\ndeploy: [rsync, -a]\n', {})
     expect(config).toBeUndefined()
-    expect(messages.map(formatDiagnostic)).toEqual([expect.stringMatching(/^pressroom\.yaml:2:9: error: .*should be a shell command, or `\{command, timeout\}`/)])
+    expect(messages.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/^pressroom\.yaml:2:9: error: .*should be a shell command, or `\{command, timeout\}`/),
+    ])
   })
 })

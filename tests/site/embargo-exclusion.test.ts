@@ -29,10 +29,14 @@ beforeAll(async () => {
   expect(en).toContain('embargo: 2031-06-10T09:00:00-04:00')
   await writeFile(
     path.join(releaseDir, 'en.md'),
-    en.replace('status: ready', 'attachments: [key-figures-2030.csv]\nstatus: ready') + '\n![Map of monitored sites](map-of-sites-2030.svg)\n',
+    en.replace('status: ready', 'attachments: [key-figures-2030.csv]\nstatus: ready') +
+      '\n![Map of monitored sites](map-of-sites-2030.svg)\n',
   )
   await writeFile(path.join(releaseDir, 'key-figures-2030.csv'), `figure,value\n${canary},1\n`)
-  await writeFile(path.join(releaseDir, 'map-of-sites-2030.svg'), `<svg xmlns="http://www.w3.org/2000/svg"><title>${canary}-map</title></svg>`)
+  await writeFile(
+    path.join(releaseDir, 'map-of-sites-2030.svg'),
+    `<svg xmlns="http://www.w3.org/2000/svg"><title>${canary}-map</title></svg>`,
+  )
   const field = (text: string, key: string): string => new RegExp(`^${key}: (.*)$`, 'm').exec(text)![1]!.replace(/^"|"$/g, '')
   const ru = await readFile(path.join(releaseDir, 'ru.md'), 'utf8')
   titles = { en: field(en, 'title'), ru: field(ru, 'title'), enSubtitle: field(en, 'subtitle'), ruSubtitle: field(ru, 'subtitle') }
@@ -43,7 +47,12 @@ beforeAll(async () => {
  * quotes, dashes), so that a title set by Typograf is still found.
  */
 const plain = (text: string): string =>
-  text.replace(/[\u00a0\u202f]/g, ' ').replace(/\u00ad/g, '').replace(/[«»“”„]/g, '"').replace(/[‘’]/g, "'").replace(/[—–]/g, '-')
+  text
+    .replace(/[\u00a0\u202f]/g, ' ')
+    .replace(/\u00ad/g, '')
+    .replace(/[«»“”„]/g, '"')
+    .replace(/[‘’]/g, "'")
+    .replace(/[—–]/g, '-')
 
 /** Every (file, needle) pair where a needle occurs in a dist/ file's bytes (or in its text with typography undone). */
 async function traces(needles: readonly string[]): Promise<string[]> {
@@ -89,7 +98,9 @@ describe('embargo exclusion over every output file', () => {
     expect(await traces(needles)).toEqual([])
     const files = await listFiles(dist)
     // The public site is there, just without this release.
-    expect(files).toEqual(expect.arrayContaining(['index.html', 'sitemap.xml', 'en/index.html', 'ru/index.html', 'en/feed.xml', 'ru/feed.xml']))
+    expect(files).toEqual(
+      expect.arrayContaining(['index.html', 'sitemap.xml', 'en/index.html', 'ru/index.html', 'en/feed.xml', 'ru/feed.xml']),
+    )
     expect(files.some((f) => f.startsWith('assets/files/'))).toBe(true)
     // The feed's <updated> is the newest *published* release, never the build clock.
     const feed = await readFile(path.join(dist, 'en', 'feed.xml'), 'utf8')

@@ -18,7 +18,14 @@ describe('renderFeed', () => {
     const xml = renderFeed({
       ...base,
       entries: [
-        { title: 'Q&A on "water" <now> ]]> end', url: 'https://press.example.org/en/a/', id: 'https://press.example.org/en/a/', summary: '5 < 6 & <b>x</b>', published: Date.parse('2031-03-14T13:00:00Z'), contentLang: 'en' },
+        {
+          title: 'Q&A on "water" <now> ]]> end',
+          url: 'https://press.example.org/en/a/',
+          id: 'https://press.example.org/en/a/',
+          summary: '5 < 6 & <b>x</b>',
+          published: Date.parse('2031-03-14T13:00:00Z'),
+          contentLang: 'en',
+        },
       ],
     })
     expect(xml).toContain('<title type="html"><![CDATA[Q&amp;A on &quot;water&quot; &lt;now&gt; ]]&gt; end]]></title>')
@@ -34,7 +41,14 @@ describe('renderFeed', () => {
   })
 
   test('updated is the newest entry, never the clock; an empty feed is deterministic', () => {
-    const entry = (published: string) => ({ title: 't', url: 'u', id: published, summary: '', published: Date.parse(published), contentLang: 'en' })
+    const entry = (published: string) => ({
+      title: 't',
+      url: 'u',
+      id: published,
+      summary: '',
+      published: Date.parse(published),
+      contentLang: 'en',
+    })
     const xml = renderFeed({ ...base, entries: [entry('2026-01-27T00:00:00Z'), entry('2026-05-12T00:00:00Z')] })
     expect(xml.match(/<updated>[^<]*<\/updated>/)![0]).toBe('<updated>2026-05-12T00:00:00.000Z</updated>')
     expect(renderFeed({ ...base, entries: [] })).toBe(renderFeed({ ...base, entries: [] }))
@@ -43,7 +57,9 @@ describe('renderFeed', () => {
 
 describe('plainSummary', () => {
   test('first text paragraph, without link targets, emphasis or raw HTML', () => {
-    expect(plainSummary('## Heading\n\nSee **the** [report](report.pdf) <script>steal()</script><b>now</b>.\n\nSecond.')).toBe('See the report now.')
+    expect(plainSummary('## Heading\n\nSee **the** [report](report.pdf) <script>steal()</script><b>now</b>.\n\nSecond.')).toBe(
+      'See the report now.',
+    )
   })
   test('cut at a word boundary under 280 characters', () => {
     const summary = plainSummary(`${'word '.repeat(100)}end`)

@@ -21,7 +21,8 @@ afterAll(removeOffices)
 function releaseFiles(): Record<string, string> {
   const files: Record<string, string> = {}
   slugs.forEach((slug, i) => {
-    files[`releases/${slug}/en.md`] = `---\ntitle: Report number ${i + 1}\ndate: 2031-05-${String(i + 1).padStart(2, '0')}\n---\n\nThe monitors visited site ${i + 1}.\n`
+    files[`releases/${slug}/en.md`] =
+      `---\ntitle: Report number ${i + 1}\ndate: 2031-05-${String(i + 1).padStart(2, '0')}\n---\n\nThe monitors visited site ${i + 1}.\n`
     files[`releases/${slug}/ru.md`] = `---\ntitle: Доклад номер ${i + 1}\n---\n\nНаблюдатели посетили участок ${i + 1}.\n`
   })
   return files
@@ -31,7 +32,8 @@ function releaseFiles(): Record<string, string> {
 async function freshBuild(dir: string): Promise<Record<string, string>> {
   const copy = await makeOffice({ withReleases: false })
   await rm(path.join(copy, 'releases'), { recursive: true, force: true })
-  for (const name of ['releases', 'templates', 'locales', 'pressroom.yaml']) await cp(path.join(dir, name), path.join(copy, name), { recursive: true, force: true })
+  for (const name of ['releases', 'templates', 'locales', 'pressroom.yaml'])
+    await cp(path.join(dir, name), path.join(copy, name), { recursive: true, force: true })
   await buildInProcess(copy, now)
   return hashTree(path.join(copy, 'dist'))
 }
@@ -63,7 +65,10 @@ describe('in-place updates of dist/', () => {
   })
 
   test('the index and the feed are rendered again only when what they show changes', async () => {
-    const inodes = async (): Promise<number[]> => Promise.all(['en/index.html', 'en/feed.xml', 'ru/index.html', 'ru/feed.xml'].map(async (file) => (await stat(path.join(dist, file))).ino))
+    const inodes = async (): Promise<number[]> =>
+      Promise.all(
+        ['en/index.html', 'en/feed.xml', 'ru/index.html', 'ru/feed.xml'].map(async (file) => (await stat(path.join(dist, file))).ino),
+      )
     const before = await inodes()
     const file = path.join(dir, 'releases', slugs[2]!, 'en.md')
     // A paragraph below the summary: neither list shows it.
@@ -112,7 +117,12 @@ describe('in-place updates of dist/', () => {
       ...plan,
       outputs: plan.outputs.map((output) =>
         output.kind === 'text' && output.path === `ru/${slugs[9]}/index.html`
-          ? { ...output, produce: () => { throw new Error('template failed') } }
+          ? {
+              ...output,
+              produce: () => {
+                throw new Error('template failed')
+              },
+            }
           : output,
       ),
     }

@@ -24,7 +24,10 @@ async function inodes(dist: string): Promise<Map<string, number>> {
 
 /** Files that are new or were rewritten since `before`. */
 function changed(before: Map<string, number>, after: Map<string, number>): string[] {
-  return [...after].filter(([file, ino]) => before.get(file) !== ino).map(([file]) => file).sort()
+  return [...after]
+    .filter(([file, ino]) => before.get(file) !== ino)
+    .map(([file]) => file)
+    .sort()
 }
 
 async function edit(dir: string, file: string, from: string | RegExp, to: string): Promise<void> {
@@ -60,10 +63,7 @@ describe('incremental build (--no-pdf)', () => {
     await edit(dir, `releases/${slug}/en.md`, 'is unsafe to drink.', 'is unsafe to drink, the review found.')
     const report = await buildInProcess(dir, now)
     expect(report.pages).toEqual({ rendered: 2, reused: 1 })
-    expect(changed(before, await inodes(dist))).toEqual([
-      'en/2031-03-14-water-report/index.html',
-      'ru/2031-03-14-water-report/index.html',
-    ])
+    expect(changed(before, await inodes(dist))).toEqual(['en/2031-03-14-water-report/index.html', 'ru/2031-03-14-water-report/index.html'])
     expect(await readFile(path.join(dist, 'en', slug, 'index.html'), 'utf8')).toContain('the review found.')
   })
 
@@ -97,31 +97,41 @@ describe('incremental build (--no-pdf)', () => {
 })
 
 describe('incremental build with PDFs', () => {
-  test('PDFs: all, then none, then only the edited release; a failed build keeps dist/ and leaves no temp dir', { timeout: 180_000 }, async () => {
-    const dir = await makeOffice()
-    const dist = path.join(dir, 'dist')
-    const first = await buildJson(dir, ['--now', now])
-    expect(first.run.code).toBe(0)
-    expect(first.report.pdfs).toEqual({ rendered: 3, reused: 0 })
-    expect(await listFiles(dist)).toEqual(expect.arrayContaining([`en/${slug}/${slug}.en.pdf`, `ru/${slug}/${slug}.ru.pdf`, 'en/2031-02-20-briefing/2031-02-20-briefing.en.pdf']))
+  test(
+    'PDFs: all, then none, then only the edited release; a failed build keeps dist/ and leaves no temp dir',
+    { timeout: 180_000 },
+    async () => {
+      const dir = await makeOffice()
+      const dist = path.join(dir, 'dist')
+      const first = await buildJson(dir, ['--now', now])
+      expect(first.run.code).toBe(0)
+      expect(first.report.pdfs).toEqual({ rendered: 3, reused: 0 })
+      expect(await listFiles(dist)).toEqual(
+        expect.arrayContaining([
+          `en/${slug}/${slug}.en.pdf`,
+          `ru/${slug}/${slug}.ru.pdf`,
+          'en/2031-02-20-briefing/2031-02-20-briefing.en.pdf',
+        ]),
+      )
 
-    const second = await buildInProcess(dir, now, true)
-    expect(second.pdfs).toEqual({ rendered: 0, reused: 3 })
-    expect(second.pages).toEqual({ rendered: 0, reused: 3 })
+      const second = await buildInProcess(dir, now, true)
+      expect(second.pdfs).toEqual({ rendered: 0, reused: 3 })
+      expect(second.pages).toEqual({ rendered: 0, reused: 3 })
 
-    await edit(dir, `releases/${slug}/ru.md`, 'непригодна для питья.', 'непригодна для питья и мытья.')
-    const third = await buildInProcess(dir, now, true)
-    expect(third.pdfs).toEqual({ rendered: 2, reused: 1 })
-    expect(third.pages).toEqual({ rendered: 2, reused: 1 })
+      await edit(dir, `releases/${slug}/ru.md`, 'непригодна для питья.', 'непригодна для питья и мытья.')
+      const third = await buildInProcess(dir, now, true)
+      expect(third.pdfs).toEqual({ rendered: 2, reused: 1 })
+      expect(third.pages).toEqual({ rendered: 2, reused: 1 })
 
-    // A page template that fails while PDFs are being rendered: nothing changes.
-    const good = await hashTree(dist)
-    await edit(dir, `releases/${slug}/en.md`, 'is unsafe to drink.', 'is not safe to drink.')
-    await edit(dir, 'templates/page.liquid', "{% include 'partials/about' %}", "{% include 'partials/no-such-partial' %}")
-    const failed = await runPress(['build', '--now', now, '-C', dir])
-    expect(failed.code).toBe(1)
-    expect(await hashTree(dist)).toEqual(good)
-    const { readdir } = await import('node:fs/promises')
-    expect((await readdir(dir)).filter((name) => name.startsWith('.dist.'))).toEqual([])
-  })
+      // A page template that fails while PDFs are being rendered: nothing changes.
+      const good = await hashTree(dist)
+      await edit(dir, `releases/${slug}/en.md`, 'is unsafe to drink.', 'is not safe to drink.')
+      await edit(dir, 'templates/page.liquid', "{% include 'partials/about' %}", "{% include 'partials/no-such-partial' %}")
+      const failed = await runPress(['build', '--now', now, '-C', dir])
+      expect(failed.code).toBe(1)
+      expect(await hashTree(dist)).toEqual(good)
+      const { readdir } = await import('node:fs/promises')
+      expect((await readdir(dir)).filter((name) => name.startsWith('.dist.'))).toEqual([])
+    },
+  )
 })

@@ -37,7 +37,10 @@ describe('prepareSite / publishPrepared', () => {
     expect(prepared.report.published.map((r) => r.slug)).toContain(slug)
     expect(Object.keys(await hashTree(prepared.staged.distDir))).toContain(`en/${slug}/index.html`)
 
-    const result = await publishPrepared(prepared, { stateDir: path.join(dir, '.press'), verify: { office: await load(dir), now: lift + 500, pdf: false } })
+    const result = await publishPrepared(prepared, {
+      stateDir: path.join(dir, '.press'),
+      verify: { office: await load(dir), now: lift + 500, pdf: false },
+    })
     expect(result.published).toBe(true)
     if (!result.published) return
     expect(result.changes.changed).toContain(`en/${slug}/index.html`)
@@ -60,7 +63,10 @@ describe('prepareSite / publishPrepared', () => {
     const prepared = await prepareSite(await load(dir), { now: lift, pdf: false })
     await appendFile(path.join(dir, 'releases', slug, 'en.md'), '\nA correction made after the site was prepared.\n')
 
-    const result = await publishPrepared(prepared, { stateDir: path.join(dir, '.press'), verify: { office: await load(dir), now: lift, pdf: false } })
+    const result = await publishPrepared(prepared, {
+      stateDir: path.join(dir, '.press'),
+      verify: { office: await load(dir), now: lift, pdf: false },
+    })
     expect(result).toEqual({ published: false, reason: 'the office changed after the site was prepared' })
     expect(await hashTree(dist)).toEqual(public1)
     expect((await readdir(dir)).filter((name) => name.startsWith('.dist.'))).toEqual([])

@@ -99,7 +99,9 @@ describe('full pages through the real templates', () => {
     expect(en).not.toContain('<Now>')
     // No hreflang for a language that has no translation; the switch says so.
     expect(en).not.toContain('hreflang="ru"')
-    expect(en).toMatch(/<a class="lang-switch__item is-fallback" href="\.\.\/\.\.\/en\/2031-03-14-water-report\/" lang="ru" title="not translated">Русский/)
+    expect(en).toMatch(
+      /<a class="lang-switch__item is-fallback" href="\.\.\/\.\.\/en\/2031-03-14-water-report\/" lang="ru" title="not translated">Русский/,
+    )
     // After the lift: no embargo notice, "For Immediate Release", the release date.
     expect(en).not.toMatch(/EMBARGO/i)
     expect(en).toContain('For Immediate Release')

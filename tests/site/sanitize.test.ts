@@ -39,7 +39,9 @@ describe('sanitized bodies', () => {
     const { run, report } = await buildJson(dir, ['--no-pdf', '--now', '2031-04-01T00:00:00Z'])
     expect(run.code).toBe(0)
     const file = `releases/${slug}/en.md`
-    const warnings = report.diagnostics.filter((d) => d.rule === 'unsafe-html').map((d) => `${d.file}:${d.line}: ${d.severity}: ${d.message.split(':')[0]}`)
+    const warnings = report.diagnostics
+      .filter((d) => d.rule === 'unsafe-html')
+      .map((d) => `${d.file}:${d.line}: ${d.severity}: ${d.message.split(':')[0]}`)
     expect(warnings).toEqual([
       `${file}:7: warning: removed <script>`,
       `${file}:9: warning: removed <script>`,
@@ -52,7 +54,9 @@ describe('sanitized bodies', () => {
     const dist = path.join(dir, 'dist')
     const page = await readFile(path.join(dist, 'en', slug, 'index.html'), 'utf8')
     expect(page).toContain('<p>Intro paragraph  here.</p>')
-    expect(await readFile(path.join(dist, 'en', 'feed.xml'), 'utf8')).toContain('<summary type="html"><![CDATA[Intro paragraph here.]]></summary>')
+    expect(await readFile(path.join(dist, 'en', 'feed.xml'), 'utf8')).toContain(
+      '<summary type="html"><![CDATA[Intro paragraph here.]]></summary>',
+    )
     expect(page).toContain('<a href="https://example.org">Report</a>')
     expect(page).toContain('<b>bold</b>')
     for (const name of await listFiles(dist)) {

@@ -101,10 +101,20 @@ test('a failing PDF: its own error, the PDFs still queued are not rendered, no t
     path: `en/release-${i}/release-${i}.pdf`,
     key: `pdf-${i}`,
     release: `release-${i}`,
-    job: (): PdfJob => ({ html: i === 3 ? 'broken' : `<p>${i}</p>`, mounts: {}, format: 'A4', metadata: { title: `Release ${i}`, author: 'Test', subject: `Release ${i}`, lang: 'en' }, label: `release-${i}` }),
+    job: (): PdfJob => ({
+      html: i === 3 ? 'broken' : `<p>${i}</p>`,
+      mounts: {},
+      format: 'A4',
+      metadata: { title: `Release ${i}`, author: 'Test', subject: `Release ${i}`, lang: 'en' },
+      label: `release-${i}`,
+    }),
   }))
   const renderer = fakeRenderer()
-  const write = writeSite({ outputs, published: [], held: [], messages: [] }, { distDir: path.join(root, 'dist'), stateDir: path.join(root, '.press') }, { pdf: async () => renderer })
+  const write = writeSite(
+    { outputs, published: [], held: [], messages: [] },
+    { distDir: path.join(root, 'dist'), stateDir: path.join(root, '.press') },
+    { pdf: async () => renderer },
+  )
   await expect(write).rejects.toThrow('Chromium could not print broken.pdf')
   expect(renderer.closed).toBe(true)
   // Which PDFs finish before the broken one depends on timing; the rest never do.

@@ -37,14 +37,26 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   }
   if (flags.only !== undefined && !office.releases.some((r) => r.slug === flags.only)) {
     reporter.diagnostics(messages)
-    const near = nearMatches(flags.only, office.releases.map((r) => r.slug))
-    reporter.error(`no release \`${flags.only}\` in ${displayPath(office.config, office.config.paths.releases)}/${near.length > 0 ? `; did you mean ${near.map((s) => `\`${s}\``).join(', or ')}?` : ''} (\`press translate status\` lists every release)`)
+    const near = nearMatches(
+      flags.only,
+      office.releases.map((r) => r.slug),
+    )
+    reporter.error(
+      `no release \`${flags.only}\` in ${displayPath(office.config, office.config.paths.releases)}/${near.length > 0 ? `; did you mean ${near.map((s) => `\`${s}\``).join(', or ')}?` : ''} (\`press translate status\` lists every release)`,
+    )
     if (reporter.flags.json) reporter.json({ ok: false, error: { code: 'PRESS_RELEASE_NOT_FOUND', message: `no release ${flags.only}` } })
     return 1
   }
   // The same checks as `press check` for what the build prints; buildSite
   // repeats them for its other callers, this stops before the progress bar.
-  const problems = [...checkRendered(office), ...(await checkReadiness(office.config, office.releases.filter((r) => flags.only === undefined || r.slug === flags.only), now))]
+  const problems = [
+    ...checkRendered(office),
+    ...(await checkReadiness(
+      office.config,
+      office.releases.filter((r) => flags.only === undefined || r.slug === flags.only),
+      now,
+    )),
+  ]
   if (hasErrors(problems)) failOnContentErrors(reporter, [...messages, ...problems])
   // A --now later than the clock is a rehearsal: its own folder, never dist/, never deployed.
   const rehearsal = isRehearsal(reporter, now, Date.now())
@@ -76,7 +88,8 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
     progress.stop()
   }
   const all = [...messages, ...report.messages]
-  const deploy = rehearsal || hasErrors(all) ? undefined : await runDeploy(office.config, report.changes, { now: Date.now(), env: reporter.io.env })
+  const deploy =
+    rehearsal || hasErrors(all) ? undefined : await runDeploy(office.config, report.changes, { now: Date.now(), env: reporter.io.env })
   const ok = !hasErrors(all)
   const warnings = all.filter((m) => m.fatal === false).length
   const seconds = (performance.now() - started) / 1000
@@ -93,7 +106,11 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
       removed: report.changes.removed.length,
       deploy: deploy === undefined ? null : { ...deploy, at: new Date(deploy.at).toISOString() },
       published: report.published,
-      held: report.held.map((h) => ({ slug: h.slug, reason: h.reason, ...(h.lift !== undefined ? { lift: new Date(h.lift).toISOString() } : {}) })),
+      held: report.held.map((h) => ({
+        slug: h.slug,
+        reason: h.reason,
+        ...(h.lift !== undefined ? { lift: new Date(h.lift).toISOString() } : {}),
+      })),
       pages: report.pages,
       pdfs: report.pdfs,
       files: report.files,
@@ -106,7 +123,10 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
   const languages = report.published.reduce((n, r) => n + r.languages.length, 0)
   const dist = outDir || '.'
   reporter.line(`${reporter.paint('green', 'Built')} ${dist}/${nowIsGiven(reporter) ? ` as of ${instantFormatter(office)(now)}` : ''}`)
-  if (rehearsal) reporter.line(`  ${reporter.paint('yellow', 'rehearsal')}  --now is later than the clock: the site went to ${dist}/, not ${displayPath(office.config, office.config.paths.dist) || '.'}/, and nothing was deployed`)
+  if (rehearsal)
+    reporter.line(
+      `  ${reporter.paint('yellow', 'rehearsal')}  --now is later than the clock: the site went to ${dist}/, not ${displayPath(office.config, office.config.paths.dist) || '.'}/, and nothing was deployed`,
+    )
   reporter.line(`  published  ${plural(report.published.length, 'release')}, ${plural(languages, 'language version')}`)
   if (report.published.length <= listLimit || reporter.flags.verbose) {
     const width = Math.max(0, ...report.published.map((r) => r.slug.length))
@@ -115,7 +135,10 @@ export async function runBuild(reporter: Reporter, flags: BuildFlags): Promise<n
     reporter.line('             (--verbose lists them)')
   }
   for (const held of report.held) {
-    const why = held.reason === 'embargo' && held.lift !== undefined ? `embargoed until ${instantFormatter(office, held.slug)(held.lift)}` : 'draft (--drafts includes it)'
+    const why =
+      held.reason === 'embargo' && held.lift !== undefined
+        ? `embargoed until ${instantFormatter(office, held.slug)(held.lift)}`
+        : 'draft (--drafts includes it)'
     reporter.line(`  held back  ${held.slug}: ${reporter.paint('yellow', why)}`)
   }
   reporter.line(`  pages      ${report.pages.rendered} rendered, ${report.pages.reused} reused`)

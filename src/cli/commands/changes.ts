@@ -38,7 +38,9 @@ async function open(reporter: Reporter, needList: boolean, edits = false): Promi
   const now = commandNow(reporter)
   const rehearsal = isRehearsal(reporter, now, Date.now())
   if (rehearsal && edits) {
-    throw new UsageError(`--now ${new Date(now).toISOString()} is later than the clock (a rehearsal), but this command changes the release's files and tells journalists now; run it without --now (or rehearse the outcome with \`press build --now\` and \`press dispatch --now\`)`)
+    throw new UsageError(
+      `--now ${new Date(now).toISOString()} is later than the clock (a rehearsal), but this command changes the release's files and tells journalists now; run it without --now (or rehearse the outcome with \`press build --now\` and \`press dispatch --now\`)`,
+    )
   }
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'nothing was changed or sent')
@@ -53,7 +55,10 @@ async function open(reporter: Reporter, needList: boolean, edits = false): Promi
 async function known(dist: CliDistribution, slug: string): Promise<void> {
   if ((await dist.ctx.releases(slug)) !== undefined) return
   const all = dist.ctx.listReleases ? await dist.ctx.listReleases() : []
-  throw new ReleaseNotFoundError(slug, all.map((r) => r.slug))
+  throw new ReleaseNotFoundError(
+    slug,
+    all.map((r) => r.slug),
+  )
 }
 
 function runLine(run: RunReport | undefined): string {
@@ -69,7 +74,8 @@ function jsonRun(run: RunReport | undefined): unknown {
 /** Ask "really?" on a terminal; without one, `--yes` is required. */
 async function confirm(reporter: Reporter, question: string, yes: boolean, flag = '--yes'): Promise<boolean> {
   if (yes) return true
-  if (!process.stdin.isTTY || reporter.flags.json) throw new UsageError(`${question.replace(/\?$/, '')}: not on a terminal, so pass ${flag} to confirm.`)
+  if (!process.stdin.isTTY || reporter.flags.json)
+    throw new UsageError(`${question.replace(/\?$/, '')}: not on a terminal, so pass ${flag} to confirm.`)
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
     const answer = await rl.question(`${question} [y/N] `)
@@ -86,7 +92,11 @@ export async function runLift(reporter: Reporter, slug: string, flags: { yes: bo
     await known(dist, slug)
     const release = (await dist.ctx.releases(slug))!
     if (release.embargo !== undefined && release.embargo.lift > dist.ctx.now() && release.status === 'ready') {
-      const ok = await confirm(reporter, `Lift the embargo of ${slug} now (it was to lift at ${formatInstantUtc(release.embargo.lift)}), publish it and tell vetted recipients?`, flags.yes)
+      const ok = await confirm(
+        reporter,
+        `Lift the embargo of ${slug} now (it was to lift at ${formatInstantUtc(release.embargo.lift)}), publish it and tell vetted recipients?`,
+        flags.yes,
+      )
       if (!ok) {
         reporter.line('not lifted')
         return 0
@@ -94,14 +104,27 @@ export async function runLift(reporter: Reporter, slug: string, flags: { yes: bo
     }
     const result = await liftEmbargo(dist.ctx, slug, { publish: () => publishSite(reporter, dist.ctx.now()) })
     if (reporter.flags.json) {
-      reporter.json({ ok: true, slug, alreadyPublic: result.alreadyPublic, lift: iso(result.lift), previous: iso(result.previous), files: result.files, notices: result.notices, run: jsonRun(result.run) })
+      reporter.json({
+        ok: true,
+        slug,
+        alreadyPublic: result.alreadyPublic,
+        lift: iso(result.lift),
+        previous: iso(result.previous),
+        files: result.files,
+        notices: result.notices,
+        run: jsonRun(result.run),
+      })
       return 0
     }
     if (result.alreadyPublic) {
-      reporter.line(`${slug} is already public (${release.embargo ? `its embargo lifted at ${formatInstantUtc(release.embargo.lift)}` : 'it has no embargo'}); nothing changed, nothing sent`)
+      reporter.line(
+        `${slug} is already public (${release.embargo ? `its embargo lifted at ${formatInstantUtc(release.embargo.lift)}` : 'it has no embargo'}); nothing changed, nothing sent`,
+      )
       return 0
     }
-    reporter.line(`embargo of ${slug} lifted at ${formatInstantUtc(result.lift!)} (was ${formatInstantUtc(result.previous!)}); changed ${result.files.join(', ')}`)
+    reporter.line(
+      `embargo of ${slug} lifted at ${formatInstantUtc(result.lift!)} (was ${formatInstantUtc(result.previous!)}); changed ${result.files.join(', ')}`,
+    )
     reporter.line(`lifted notices queued: ${result.notices}; ${runLine(result.run)}`)
     return result.run && result.run.failed > 0 ? 1 : 0
   } finally {
@@ -116,10 +139,20 @@ export async function runWithdraw(reporter: Reporter, slug: string, flags: { not
     await known(dist, slug)
     const result = await withdrawRelease(dist.ctx, slug, { notify: flags.notify, publish: () => publishSite(reporter, dist.ctx.now()) })
     if (reporter.flags.json) {
-      reporter.json({ ok: true, slug, wasDraft: result.wasDraft, files: result.files, cancelled: result.cancelled, notices: result.notices, run: jsonRun(result.run) })
+      reporter.json({
+        ok: true,
+        slug,
+        wasDraft: result.wasDraft,
+        files: result.files,
+        cancelled: result.cancelled,
+        notices: result.notices,
+        run: jsonRun(result.run),
+      })
       return 0
     }
-    reporter.line(`${slug} withdrawn: ${result.wasDraft ? 'it was a draft already' : `status: draft in ${result.files.join(', ')}`}; removed from the public site`)
+    reporter.line(
+      `${slug} withdrawn: ${result.wasDraft ? 'it was a draft already' : `status: draft in ${result.files.join(', ')}`}; removed from the public site`,
+    )
     reporter.line(`${result.cancelled} unsent message${result.cancelled === 1 ? '' : 's'} cancelled`)
     if (flags.notify) reporter.line(`withdrawal notices queued: ${result.notices}; ${runLine(result.run)}`)
     else reporter.line('those already reached were not told; run again with --notify to send them a "withdrawn, do not publish" notice')
@@ -146,7 +179,14 @@ export async function runCorrection(reporter: Reporter, slug: string, flags: { n
     const notes = parseCorrectionNotes(values, release, dist.ctx.locales ?? Object.keys(release.texts))
     const result = await sendCorrection(dist.ctx, slug, notes, { publish: () => publishSite(reporter, dist.ctx.now()) })
     if (reporter.flags.json) {
-      reporter.json({ ok: result.run.failed === 0, slug, correction: result.number, files: result.files, queued: result.queued, run: jsonRun(result.run) })
+      reporter.json({
+        ok: result.run.failed === 0,
+        slug,
+        correction: result.number,
+        files: result.files,
+        queued: result.queued,
+        run: jsonRun(result.run),
+      })
     } else {
       reporter.line(`correction ${result.number} of ${slug} recorded in ${result.files.join(', ')}; the page shows it`)
       reporter.line(`corrected copies queued to those already reached: ${result.queued}; ${runLine(result.run)}`)
@@ -158,16 +198,30 @@ export async function runCorrection(reporter: Reporter, slug: string, flags: { n
 }
 
 /** `press retry <slug> [--failed] [--deferred] [--include-suppressed]`. */
-export async function runRetry(reporter: Reporter, slug: string, flags: { failed: boolean; deferred: boolean; includeSuppressed: boolean }): Promise<number> {
+export async function runRetry(
+  reporter: Reporter,
+  slug: string,
+  flags: { failed: boolean; deferred: boolean; includeSuppressed: boolean },
+): Promise<number> {
   const { dist } = await open(reporter, false)
   try {
     await known(dist, slug)
     const result = await retryRelease(dist.ctx, slug, flags)
     if (reporter.flags.json) {
-      reporter.json({ ok: result.run.failed === 0, slug, requeued: result.requeued, stillSuppressed: result.stillSuppressed, unsuppressed: result.unsuppressed, run: jsonRun(result.run) })
+      reporter.json({
+        ok: result.run.failed === 0,
+        slug,
+        requeued: result.requeued,
+        stillSuppressed: result.stillSuppressed,
+        unsuppressed: result.unsuppressed,
+        run: jsonRun(result.run),
+      })
     } else {
       reporter.line(`${result.requeued} message${result.requeued === 1 ? '' : 's'} of ${slug} back in the queue; ${runLine(result.run)}`)
-      if (result.stillSuppressed.length > 0) reporter.line(`left failed, suppressed (hard bounce): ${result.stillSuppressed.join(', ')} — add --include-suppressed to try them again`)
+      if (result.stillSuppressed.length > 0)
+        reporter.line(
+          `left failed, suppressed (hard bounce): ${result.stillSuppressed.join(', ')} — add --include-suppressed to try them again`,
+        )
       if (result.unsuppressed.length > 0) reporter.line(`taken out of the suppression file: ${result.unsuppressed.join(', ')}`)
     }
     return result.run.failed > 0 ? 1 : 0
@@ -199,7 +253,13 @@ export async function runRecipients(reporter: Reporter, slug: string): Promise<n
         now: iso(now),
         recipients: lines.map((l) => {
           const e = eventOf(l.email)
-          return { ...l, at: iso(l.at), dueAt: iso(l.dueAt), reply: l.reply, event: e ? { kind: e.kind, reason: e.reason, at: iso(e.at) } : null }
+          return {
+            ...l,
+            at: iso(l.at),
+            dueAt: iso(l.dueAt),
+            reply: l.reply,
+            event: e ? { kind: e.kind, reason: e.reason, at: iso(e.at) } : null,
+          }
         }),
       })
       return 0
@@ -213,14 +273,33 @@ export async function runRecipients(reporter: Reporter, slug: string): Promise<n
       lng: l.lng,
       version: l.kind === 'release' ? l.version : `${l.kind}: ${l.version}`,
       state: l.state,
-      when: l.state === 'sent' || l.state === 'recorded' ? formatInstantUtc(l.at) : l.dueAt !== undefined ? `due ${l.dueAt <= now ? 'now' : formatInstantUtc(l.dueAt)}` : formatInstantUtc(l.at),
+      when:
+        l.state === 'sent' || l.state === 'recorded'
+          ? formatInstantUtc(l.at)
+          : l.dueAt !== undefined
+            ? `due ${l.dueAt <= now ? 'now' : formatInstantUtc(l.dueAt)}`
+            : formatInstantUtc(l.at),
       attempts: String(l.attempts),
-      reply: [l.reply, ((e) => (e ? `${e.kind}${e.reason ? `: ${e.reason}` : ''} (${formatInstantUtc(e.at)})` : ''))(eventOf(l.email))].filter(Boolean).join('; '),
+      reply: [l.reply, ((e) => (e ? `${e.kind}${e.reason ? `: ${e.reason}` : ''} (${formatInstantUtc(e.at)})` : ''))(eventOf(l.email))]
+        .filter(Boolean)
+        .join('; '),
       id: l.messageId,
     }))
-    const head = { who: 'recipient', lng: 'lang', version: 'version', state: 'state', when: 'when', attempts: 'tries', reply: 'last reply', id: 'Message-ID' }
+    const head = {
+      who: 'recipient',
+      lng: 'lang',
+      version: 'version',
+      state: 'state',
+      when: 'when',
+      attempts: 'tries',
+      reply: 'last reply',
+      id: 'Message-ID',
+    }
     const keys = ['who', 'lng', 'version', 'state', 'when', 'attempts'] as const
-    const width = Object.fromEntries(keys.map((k) => [k, Math.max(head[k].length, ...rows.map((r) => r[k].length))])) as Record<(typeof keys)[number], number>
+    const width = Object.fromEntries(keys.map((k) => [k, Math.max(head[k].length, ...rows.map((r) => r[k].length))])) as Record<
+      (typeof keys)[number],
+      number
+    >
     const format = (r: typeof head): string => `${keys.map((k) => r[k].padEnd(width[k])).join('  ')}  ${r.id}  ${r.reply}`
     reporter.line(reporter.paint('bold', format(head)))
     for (const r of rows) reporter.line(format(r))

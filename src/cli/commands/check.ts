@@ -15,7 +15,10 @@ export async function runCheck(reporter: Reporter): Promise<number> {
   reporter.detail(`office: ${root}`)
   const started = performance.now()
   const { office, messages } = await loadOffice(root, { releaseCache: true, env: reporter.io.env })
-  if (office) reporter.detail(`loaded ${office.releases.length} release${office.releases.length === 1 ? '' : 's'} in ${office.config.locales.join(', ')} (${Math.round(performance.now() - started)} ms)`)
+  if (office)
+    reporter.detail(
+      `loaded ${office.releases.length} release${office.releases.length === 1 ? '' : 's'} in ${office.config.locales.join(', ')} (${Math.round(performance.now() - started)} ms)`,
+    )
   const report = office ? await checkOffice(office, now) : { messages: [], releases: 0, recipients: 0 }
   const all = [...messages, ...report.messages]
   const errors = all.filter((m) => m.fatal === true).length

@@ -47,7 +47,9 @@ export async function runInbox(reporter: Reporter): Promise<number> {
   if (reporter.flags.json) {
     reporter.json({ ok: true, folder: report.folder, suppressed: report.suppressed, items: report.items })
   } else {
-    reporter.line(`inbox ${report.folder}: ${report.items.length} message${report.items.length === 1 ? '' : 's'} read; ${count('suppressed')} suppressed, ${count('counted')} temporary failures counted, ${count('ignored')} ignored, ${count('left')} left unread for a person`)
+    reporter.line(
+      `inbox ${report.folder}: ${report.items.length} message${report.items.length === 1 ? '' : 's'} read; ${count('suppressed')} suppressed, ${count('counted')} temporary failures counted, ${count('ignored')} ignored, ${count('left')} left unread for a person`,
+    )
   }
   return 0
 }

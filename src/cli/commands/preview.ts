@@ -49,9 +49,21 @@ export async function runPreview(reporter: Reporter, flags: PreviewFlags): Promi
       const lines = [...result.errors, ...(reporter.flags.verbose || first ? result.warnings : [])]
       for (const line of lines) reporter.io.stderr.write(`${line}\n`)
       if (!first) {
-        const what = result.changed.length > 0 ? ` (${result.changed.map((file) => path.relative(root, file) || file).slice(0, 3).join(', ')}${result.changed.length > 3 ? ', …' : ''})` : ''
-        if (result.ok) reporter.detail(`reloaded ${result.scope === 'release' ? 'the edited release' : 'the office'}${what} in ${Math.round(result.ms)} ms`)
-        else reporter.error(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'}${what}; pages show them until the file is fixed`)
+        const what =
+          result.changed.length > 0
+            ? ` (${result.changed
+                .map((file) => path.relative(root, file) || file)
+                .slice(0, 3)
+                .join(', ')}${result.changed.length > 3 ? ', …' : ''})`
+            : ''
+        if (result.ok)
+          reporter.detail(
+            `reloaded ${result.scope === 'release' ? 'the edited release' : 'the office'}${what} in ${Math.round(result.ms)} ms`,
+          )
+        else
+          reporter.error(
+            `${result.errors.length} error${result.errors.length === 1 ? '' : 's'}${what}; pages show them until the file is fixed`,
+          )
       }
       first = false
     },

@@ -38,12 +38,20 @@ import { DraftReleaseError } from '../../distribute/errors.js'
  * Open the office and its distribution context. With `--now` the clock of a
  * one-shot command stays at that instant; `worker` asks for a running clock.
  */
-async function open(reporter: Reporter, needList: boolean, clock: 'frozen-if-given' | 'running' = 'frozen-if-given'): Promise<{ office: Office; dist: CliDistribution; now: number }> {
+async function open(
+  reporter: Reporter,
+  needList: boolean,
+  clock: 'frozen-if-given' | 'running' = 'frozen-if-given',
+): Promise<{ office: Office; dist: CliDistribution; now: number }> {
   const now = commandNow(reporter)
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'nothing was sent or planned')
   const rehearsal = isRehearsal(reporter, now, Date.now())
-  const dist = await openDistribution(office, reporter, now, { frozen: clock === 'frozen-if-given' && nowIsGiven(reporter), list: needList ? 'eager' : 'lazy', rehearsal })
+  const dist = await openDistribution(office, reporter, now, {
+    frozen: clock === 'frozen-if-given' && nowIsGiven(reporter),
+    list: needList ? 'eager' : 'lazy',
+    rehearsal,
+  })
   if (needList && dist.listHasErrors) {
     await dist.close()
     failOnContentErrors(reporter, [...messages, ...dist.messages], 'nothing was sent or planned')
@@ -52,7 +60,9 @@ async function open(reporter: Reporter, needList: boolean, clock: 'frozen-if-giv
   reporter.diagnostics(messages.filter((m) => m.fatal !== undefined))
   if (rehearsal) {
     const dir = displayPath(office.config, rehearsalDir(office.config.paths.state))
-    reporter.line(`${reporter.paint('yellow', 'rehearsal')}: --now is later than the clock, so nothing reaches a journalist or the public: mail goes to ${dir}/outbox/ whatever the transport, through a queue of its own (${dir}/queue.db); the real queue is untouched`)
+    reporter.line(
+      `${reporter.paint('yellow', 'rehearsal')}: --now is later than the clock, so nothing reaches a journalist or the public: mail goes to ${dir}/outbox/ whatever the transport, through a queue of its own (${dir}/queue.db); the real queue is untouched`,
+    )
   }
   return { office, dist, now }
 }
@@ -111,10 +121,18 @@ function printPlan(reporter: Reporter, plan: Plan, now: number, show: (ms: numbe
   for (const r of rows) reporter.line(format(r))
   for (const e of plan.errors) reporter.error(`${e.email}: ${e.message}`)
   const c = plan.counts
-  const skipped = Object.entries(c.skipped).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`).join(', ') || 'none'
-  const languages = Object.entries(c.byLanguage).map(([lng, n]) => `${lng} ${n}`).join(', ')
+  const skipped =
+    Object.entries(c.skipped)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`)
+      .join(', ') || 'none'
+  const languages = Object.entries(c.byLanguage)
+    .map(([lng, n]) => `${lng} ${n}`)
+    .join(', ')
   reporter.line('')
-  reporter.line(`${c.jobs} message${c.jobs === 1 ? '' : 's'}${languages ? ` (${languages})` : ''}: ${c.due} now, ${c.later} later${plan.lift !== undefined ? `; lift ${show(plan.lift)}` : ''}`)
+  reporter.line(
+    `${c.jobs} message${c.jobs === 1 ? '' : 's'}${languages ? ` (${languages})` : ''}: ${c.due} now, ${c.later} later${plan.lift !== undefined ? `; lift ${show(plan.lift)}` : ''}`,
+  )
   reporter.line(`${c.vetted} vetted; ${c.fallback} fallback language; ${c.stale} stale translation; skipped: ${skipped}`)
 }
 
@@ -123,7 +141,9 @@ function printStale(reporter: Reporter, slug: string, plan: Plan): void {
   const stale = plan.jobs.filter((job) => job.stale)
   for (const lng of new Set(stale.map((job) => job.lng))) {
     const who = stale.filter((job) => job.lng === lng).map((job) => job.email)
-    reporter.warn(`${who.length} recipient${who.length === 1 ? '' : 's'} get${who.length === 1 ? 's' : ''} the stale ${lng} translation of ${slug}: ${who.join(', ')}`)
+    reporter.warn(
+      `${who.length} recipient${who.length === 1 ? '' : 's'} get${who.length === 1 ? 's' : ''} the stale ${lng} translation of ${slug}: ${who.join(', ')}`,
+    )
   }
 }
 
@@ -137,7 +157,9 @@ function printEmbargoedPdfs(reporter: Reporter, files: readonly string[]): void 
 }
 
 function printRun(reporter: Reporter, run: RunReport, show: (ms: number) => string): void {
-  reporter.line(`sent ${run.sent}, failed ${run.failed}, deferred ${run.deferred}, held ${run.held}${run.recovered ? `, recovered ${run.recovered}` : ''}${run.paused ? ` — paused: ${run.paused.reason}` : ''}`)
+  reporter.line(
+    `sent ${run.sent}, failed ${run.failed}, deferred ${run.deferred}, held ${run.held}${run.recovered ? `, recovered ${run.recovered}` : ''}${run.paused ? ` — paused: ${run.paused.reason}` : ''}`,
+  )
   for (const f of run.failures) {
     if (f.deferred) reporter.warn(`${f.email}: ${f.error} (retried later)`)
     else reporter.error(`${f.email}: ${f.error}`)
@@ -193,7 +215,11 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
   try {
     // Placeholder text from `press new` in a ready release stops the send (and its dry run) like the build.
     if (flags.test === undefined) {
-      const readiness = await checkReadiness(office.config, office.releases.filter((r) => r.slug === slug), now)
+      const readiness = await checkReadiness(
+        office.config,
+        office.releases.filter((r) => r.slug === slug),
+        now,
+      )
       if (readiness.some((m) => m.fatal === true)) failOnContentErrors(reporter, readiness, 'nothing was sent or planned')
     }
     if (flags.dryRun) {
@@ -204,7 +230,16 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
         throw new DraftReleaseError(slug)
       }
       const ok = result.plan.errors.length === 0
-      if (reporter.flags.json) reporter.json({ ok, slug, dryRun: true, transport: result.transport, now: iso(now), rehearsal: dist.rehearsal, plan: jsonTimes(result.plan) })
+      if (reporter.flags.json)
+        reporter.json({
+          ok,
+          slug,
+          dryRun: true,
+          transport: result.transport,
+          now: iso(now),
+          rehearsal: dist.rehearsal,
+          plan: jsonTimes(result.plan),
+        })
       else {
         printPlan(reporter, result.plan, now, show)
         reporter.line(`dry run: nothing was sent and no connection opened (transport: ${result.transport})`)
@@ -222,9 +257,20 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
       } finally {
         progress.stop()
       }
-      if (reporter.flags.json) reporter.json({ ok: true, slug, test: flags.test, rehearsal: dist.rehearsal, sent, embargoedPdfs: embargoedPdfs(office, slug, now) })
+      if (reporter.flags.json)
+        reporter.json({
+          ok: true,
+          slug,
+          test: flags.test,
+          rehearsal: dist.rehearsal,
+          sent,
+          embargoedPdfs: embargoedPdfs(office, slug, now),
+        })
       else {
-        for (const s of sent) reporter.line(`test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) ${outboxFile(office, s.receipt.response) ?? `sent to ${flags.test}`}: ${s.messageId}`)
+        for (const s of sent)
+          reporter.line(
+            `test copy (${s.lng}${s.subjectVariant.embargoed ? ', embargoed' : ''}) ${outboxFile(office, s.receipt.response) ?? `sent to ${flags.test}`}: ${s.messageId}`,
+          )
         printEmbargoedPdfs(reporter, embargoedPdfs(office, slug, now))
       }
       return 0
@@ -232,10 +278,18 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     const progress = progressFor(reporter, dist)
     let result
     try {
-      result = await planAndSend(dist.ctx, slug, { wait: flags.wait, onWait: waitingNote(reporter), onProgress: progress.onProgress, onPlanned: progress.onPlanned })
+      result = await planAndSend(dist.ctx, slug, {
+        wait: flags.wait,
+        onWait: waitingNote(reporter),
+        onProgress: progress.onProgress,
+        onPlanned: progress.onPlanned,
+      })
     } catch (error) {
       // The plan was saved before the lock was asked for; say so, so nobody re-plans by hand.
-      if (error instanceof LockedError) throw new LockedError(`${error.message} The plan of ${slug} was saved in the queue; the next \`press dispatch\` (or the worker) sends what is due.`)
+      if (error instanceof LockedError)
+        throw new LockedError(
+          `${error.message} The plan of ${slug} was saved in the queue; the next \`press dispatch\` (or the worker) sends what is due.`,
+        )
       throw error
     } finally {
       progress.stop()
@@ -244,14 +298,27 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
     // The public PDFs are known now: rendered into the PDF cache (private),
     // the lift's site and mail need not render them, even with a worker
     // started just before the lift (PRESS_PREPARE_AHEAD=0: not ahead).
-    if (result.plan.counts.later > 0 && result.plan.lift !== undefined && prepareAheadMs(reporter.io.env) > 0) await renderPublicAhead(reporter, dist, slug)
-    if (reporter.flags.json) reporter.json({ ok, slug, now: iso(now), rehearsal: dist.rehearsal, plan: jsonTimes(result.plan), enqueued: result.enqueued, run: jsonTimes(result.run) })
+    if (result.plan.counts.later > 0 && result.plan.lift !== undefined && prepareAheadMs(reporter.io.env) > 0)
+      await renderPublicAhead(reporter, dist, slug)
+    if (reporter.flags.json)
+      reporter.json({
+        ok,
+        slug,
+        now: iso(now),
+        rehearsal: dist.rehearsal,
+        plan: jsonTimes(result.plan),
+        enqueued: result.enqueued,
+        run: jsonTimes(result.run),
+      })
     else {
       const c = result.plan.counts
-      reporter.line(`planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`)
+      reporter.line(
+        `planned ${c.jobs} message${c.jobs === 1 ? '' : 's'} of ${slug} (${result.enqueued.added} new, ${result.enqueued.kept} already queued or sent)`,
+      )
       printRun(reporter, result.run, show)
       printStale(reporter, slug, result.plan)
-      if (c.later > 0 && result.plan.lift !== undefined) reporter.line(`${c.later} held until the lift at ${show(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
+      if (c.later > 0 && result.plan.lift !== undefined)
+        reporter.line(`${c.later} held until the lift at ${show(result.plan.lift)}: run \`press worker\`, or \`press dispatch\` from cron`)
       printEmbargoedPdfs(reporter, embargoedPdfs(office, slug, now))
     }
     return ok ? 0 : 1
@@ -263,12 +330,16 @@ export async function runSend(reporter: Reporter, slug: string, flags: { dryRun:
 /** Render the public version of a release's mail (and so its public PDFs, into the cache) ahead of its lift; a failure only warns. */
 async function renderPublicAhead(reporter: Reporter, dist: CliDistribution, slug: string): Promise<void> {
   const release = await dist.ctx.releases(slug)
-  const languages = release ? Object.keys(release.texts).filter((lng) => dist.ctx.locales === undefined || dist.ctx.locales.includes(lng)) : []
+  const languages = release
+    ? Object.keys(release.texts).filter((lng) => dist.ctx.locales === undefined || dist.ctx.locales.includes(lng))
+    : []
   try {
     for (const lng of languages) await dist.ctx.content(slug, lng, { embargoed: false, test: false })
     reporter.detail(`rendered the public PDFs of ${slug} (${languages.join(', ')}) ahead of the lift`)
   } catch (error) {
-    reporter.warn(`could not render the public PDFs of ${slug} ahead of the lift (${error instanceof Error ? error.message : String(error)}); the worker renders them`)
+    reporter.warn(
+      `could not render the public PDFs of ${slug} ahead of the lift (${error instanceof Error ? error.message : String(error)}); the worker renders them`,
+    )
   }
 }
 
@@ -282,8 +353,13 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
     const ok = result.plan.errors.length === 0
     if (reporter.flags.json) reporter.json({ ok, slug, at: iso(atMs), plan: jsonTimes(result.plan), enqueued: result.enqueued })
     else {
-      reporter.line(`scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${show(atMs)}: ${result.enqueued.added} new, ${result.enqueued.updated} moved`)
-      if (result.plan.lift !== undefined && result.plan.lift > atMs) reporter.line(`recipients not vetted for embargoes (embargo: no in the press list) get it at the lift, ${show(result.plan.lift)}, not before`)
+      reporter.line(
+        `scheduled ${result.plan.counts.jobs} message${result.plan.counts.jobs === 1 ? '' : 's'} of ${slug} for ${show(atMs)}: ${result.enqueued.added} new, ${result.enqueued.updated} moved`,
+      )
+      if (result.plan.lift !== undefined && result.plan.lift > atMs)
+        reporter.line(
+          `recipients not vetted for embargoes (embargo: no in the press list) get it at the lift, ${show(result.plan.lift)}, not before`,
+        )
     }
     return ok ? 0 : 1
   } finally {
@@ -294,7 +370,10 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
 /** `press dispatch`. */
 /** `--wait`: say who has the queue, once, so a silent wait is not mistaken for a hang. */
 function waitingNote(reporter: Reporter): NonNullable<SendOptions['onWait']> {
-  return (holder) => reporter.note(`waiting: another dispatch (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.since).toISOString()}) is sending from this queue…`)
+  return (holder) =>
+    reporter.note(
+      `waiting: another dispatch (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.since).toISOString()}) is sending from this queue…`,
+    )
 }
 
 export async function runDispatch(reporter: Reporter, flags: { wait: boolean }): Promise<number> {
@@ -304,7 +383,8 @@ export async function runDispatch(reporter: Reporter, flags: { wait: boolean }):
   try {
     const run = await dispatch(dist.ctx, { wait: flags.wait, onWait: waitingNote(reporter), onProgress: progress.onProgress })
     progress.stop()
-    if (reporter.flags.json) reporter.json({ ok: run.failed === 0, now: iso(now), rehearsal: dist.rehearsal, ...(jsonTimes(run) as object) })
+    if (reporter.flags.json)
+      reporter.json({ ok: run.failed === 0, now: iso(now), rehearsal: dist.rehearsal, ...(jsonTimes(run) as object) })
     else printRun(reporter, run, show)
     return run.failed > 0 ? 1 : 0
   } finally {
@@ -323,7 +403,9 @@ function publicSiteIsCurrent(releases: readonly Release[], distDir: string, now:
   const found = new Set<string>()
   let languages: string[]
   try {
-    languages = readdirSync(distDir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'assets').map((d) => d.name)
+    languages = readdirSync(distDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== 'assets')
+      .map((d) => d.name)
   } catch {
     return expected.size === 0
   }
@@ -340,7 +422,10 @@ function publicSiteIsCurrent(releases: readonly Release[], distDir: string, now:
 function prepareAheadMs(env: NodeJS.ProcessEnv): number {
   const raw = env['PRESS_PREPARE_AHEAD']
   if (raw === undefined || raw.trim() === '') return 60_000
-  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new EnvError(`PRESS_PREPARE_AHEAD=${JSON.stringify(raw)} is not a number of seconds (0 turns preparing off); fix or unset the environment variable`)
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()))
+    throw new EnvError(
+      `PRESS_PREPARE_AHEAD=${JSON.stringify(raw)} is not a number of seconds (0 turns preparing off); fix or unset the environment variable`,
+    )
   return Math.round(Number(raw) * 1000)
 }
 
@@ -374,7 +459,8 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
   const publishedAt = new Set<number>()
   const deploys = dist.rehearsal ? undefined : startDeployer(reporter, config, controller.signal)
   // Staging folders left by a worker that was killed before its lift.
-  if (!dist.rehearsal) await removeStagings(config.paths.state, { distDir: config.paths.dist, manifestPath: manifestPathOf(config.paths.state) })
+  if (!dist.rehearsal)
+    await removeStagings(config.paths.state, { distDir: config.paths.dist, manifestPath: manifestPathOf(config.paths.state) })
   reporter.line('worker running; Ctrl-C to stop')
 
   /** Build the site as of the lift into a staging folder, ahead of it. */
@@ -389,7 +475,9 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
       const target = targetFor(lift)
       return await prepareSite(fresh.office, { now: lift, env: reporter.io.env, stamp, ...(target ? { target } : {}) })
     } catch (error) {
-      reporter.warn(`could not prepare the site for the lift at ${formatInstantUtc(lift)} (${error instanceof Error ? error.message : String(error)}); it is built at the lift instead`)
+      reporter.warn(
+        `could not prepare the site for the lift at ${formatInstantUtc(lift)} (${error instanceof Error ? error.message : String(error)}); it is built at the lift instead`,
+      )
       return undefined
     }
   }
@@ -408,13 +496,19 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
     for (const lng of release ? Object.keys(release.texts).filter((l) => config.locales.includes(l)) : []) {
       await dist.ctx.content(slug, lng, { embargoed: false, test: false }).catch(() => undefined)
     }
-    reporter.line(`prepared the public ${prepared ? 'site and ' : ''}mail of ${slug} for its lift at ${formatInstantUtc(lift)} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
+    reporter.line(
+      `prepared the public ${prepared ? 'site and ' : ''}mail of ${slug} for its lift at ${formatInstantUtc(lift)} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    )
   }
 
   /** Build the site as the office is now (rehearsal folder or dist/), then deploy it (retried by the deployer). */
   const publishNow = async (reason: 'start' | 'change'): Promise<void> => {
     const now = dist.ctx.now()
-    await publishSite(reporter, now, { target: targetFor(now), reason, deploy: deploys ? (changes) => deploys.deploy(changes) : async () => {} })
+    await publishSite(reporter, now, {
+      target: targetFor(now),
+      reason,
+      deploy: deploys ? (changes) => deploys.deploy(changes) : async () => {},
+    })
   }
 
   try {
@@ -424,7 +518,11 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
       ...(ahead > 0 ? { prepareAheadMs: ahead, prepareLift: prepare } : {}),
       // A worker started after a lift publishes at once what is due; an edit is published when seen.
       onStart: async () => {
-        if (!dist.rehearsal && !publicSiteIsCurrent(dist.ctx.listReleases ? await dist.ctx.listReleases() : office.releases, config.paths.dist, dist.ctx.now())) await publishNow('start')
+        if (
+          !dist.rehearsal &&
+          !publicSiteIsCurrent(dist.ctx.listReleases ? await dist.ctx.listReleases() : office.releases, config.paths.dist, dist.ctx.now())
+        )
+          await publishNow('start')
       },
       onChange: async () => {
         startOffice = startStamp = undefined
@@ -440,7 +538,9 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
         sites.delete(lift)
         const target = targetFor(lift)
         const published = (changed: SiteChanges): void =>
-          reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; published the site prepared for it (${changed.changed.length} files changed)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
+          reporter.line(
+            `${formatInstantUtc(lift)}: embargo of ${slug} lifted; published the site prepared for it (${changed.changed.length} files changed)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`,
+          )
         let changes: SiteChanges | undefined
         let unusable = prepared === undefined
         // No file of the office touched since it was prepared: swap it in, nothing to load or plan.
@@ -463,7 +563,10 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
           return
         }
         if (prepared && !unusable && changes === undefined && fresh?.office) {
-          const result = await publishPrepared(prepared, { stateDir: config.paths.state, verify: { office: fresh.office, now: dist.ctx.now() } })
+          const result = await publishPrepared(prepared, {
+            stateDir: config.paths.state,
+            verify: { office: fresh.office, now: dist.ctx.now() },
+          })
           if (result.published) published((changes = result.changes))
           else reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; ${result.reason}, so it is rebuilt`)
         }
@@ -471,7 +574,9 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
           if (!prepared) reporter.line(`${formatInstantUtc(lift)}: embargo of ${slug} lifted; rebuilding the public site`)
           const built = await buildSite(fresh.office, { now: dist.ctx.now() }, { env: reporter.io.env, ...(target ? { target } : {}) })
           changes = built.changes
-          reporter.line(`published ${built.published.length} releases (${built.pages.rendered} pages rendered)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`)
+          reporter.line(
+            `published ${built.published.length} releases (${built.pages.rendered} pages rendered)${target ? ` in ${displayPath(config, target.distDir)}/ (rehearsal)` : ''}`,
+          )
         }
         publishedAt.add(lift)
         // The lift's mail goes out after the deploy: its links point at the public pages.
@@ -507,7 +612,11 @@ export async function runWorker(reporter: Reporter, serve?: { port: number; host
  * it succeeds or the worker stops. A failure left by an earlier run is
  * retried at start.
  */
-function startDeployer(reporter: Reporter, config: Office['config'], signal: AbortSignal): { deploy(changes: SiteChanges): Promise<void>; stop(): Promise<void> } | undefined {
+function startDeployer(
+  reporter: Reporter,
+  config: Office['config'],
+  signal: AbortSignal,
+): { deploy(changes: SiteChanges): Promise<void>; stop(): Promise<void> } | undefined {
   if (config.deploy === undefined) return undefined
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
@@ -556,15 +665,23 @@ function deployJson(record: DeployRecord | undefined): unknown {
 /** One line on the last deploy: ok, or failed with what stays pending. */
 function deployLine(record: DeployRecord): string {
   const last = record.last!
-  if (last.ok) return `deploy: ok at ${formatInstantUtc(last.at)} (${last.changed} changed, ${last.removed} removed, ${last.seconds.toFixed(1)} s)`
+  if (last.ok)
+    return `deploy: ok at ${formatInstantUtc(last.at)} (${last.changed} changed, ${last.removed} removed, ${last.seconds.toFixed(1)} s)`
   const how = last.timedOut ? 'killed after deploy.timeout' : `exit ${last.code ?? 'signal'}`
-  const pending = record.pending ? `${record.pending.changed.length} changed and ${record.pending.removed.length} removed files pending` : 'nothing pending'
+  const pending = record.pending
+    ? `${record.pending.changed.length} changed and ${record.pending.removed.length} removed files pending`
+    : 'nothing pending'
   const said = last.output.trimEnd().split('\n').filter(Boolean).at(-1)
   return `deploy: FAILED at ${formatInstantUtc(last.at)} (${how}, ${last.failures} attempt${last.failures === 1 ? '' : 's'} in a row); ${pending}; the worker retries, or run \`press build\`${said ? `: ${said}` : ''}`
 }
 
 /** The worker's recipients' side (src/recipients): the HTTP endpoint, and the inbox read once per round. */
-async function startRecipients(reporter: Reporter, office: Office, now: () => number, serve: { port: number; host: string } | undefined): Promise<{ round: () => Promise<void>; close: () => Promise<void> }> {
+async function startRecipients(
+  reporter: Reporter,
+  office: Office,
+  now: () => number,
+  serve: { port: number; host: string } | undefined,
+): Promise<{ round: () => Promise<void>; close: () => Promise<void> }> {
   const service = serve ? await (await import('./serve.js')).startServe(reporter, office, serve, now) : undefined
   const inbox = office.config.mail.inbox ? (await import('./inbox.js')).inboxRound : undefined
   let lastRead: number | undefined
@@ -588,18 +705,30 @@ export async function runStatus(reporter: Reporter, slug: string | undefined): P
     const result = await status(dist.ctx, slug)
     const deploy = office.config.deploy === undefined ? undefined : await readDeployRecord(office.config.paths.state)
     if (reporter.flags.json) {
-      reporter.json({ ok: true, now: iso(now), ...(jsonTimes(result) as object), deploy: deployJson(deploy), diagnostics: dist.messages.map(diagnosticJson) })
+      reporter.json({
+        ok: true,
+        now: iso(now),
+        ...(jsonTimes(result) as object),
+        deploy: deployJson(deploy),
+        diagnostics: dist.messages.map(diagnosticJson),
+      })
       return 0
     }
     const slugs = Object.keys(result.bySlug)
     if (slugs.length === 0) reporter.line(slug ? `nothing planned for ${slug}` : 'nothing planned yet; run `press send <slug>`')
     for (const s of slugs) {
       const c = result.bySlug[s]!
-      reporter.line(`${s}: ${Object.entries(c).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ')}`)
+      reporter.line(
+        `${s}: ${Object.entries(c)
+          .filter(([, n]) => n > 0)
+          .map(([state, n]) => `${n} ${state}`)
+          .join(', ')}`,
+      )
     }
     if (result.nextDue !== undefined) reporter.line(`next due: ${result.nextDue <= now ? 'now' : show(result.nextDue)}`)
     for (const f of result.failures) reporter.line(`failed: ${f.email} (${f.slug}): ${f.response ?? f.error ?? ''}`)
-    for (const r of result.retrying) reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${show(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
+    for (const r of result.retrying)
+      reporter.line(`${r.state}: ${r.email} (${r.slug}), next try ${show(r.dueAt)}${r.error ? `: ${r.error}` : ''}`)
     if (deploy?.last) reporter.line(deployLine(deploy))
     return 0
   } finally {

@@ -42,7 +42,10 @@ export async function startServe(reporter: Reporter, office: Office, flags: Serv
     },
   })
   reporter.line(`unsubscribe endpoint: ${service.url}${service.path} (POST one-click, GET confirmation page)`)
-  if (!office.config.mail.unsubscribe.url) reporter.warn('`mail.unsubscribe.url` is not set, so messages carry no one-click link; set it to the public URL your reverse proxy forwards here')
+  if (!office.config.mail.unsubscribe.url)
+    reporter.warn(
+      '`mail.unsubscribe.url` is not set, so messages carry no one-click link; set it to the public URL your reverse proxy forwards here',
+    )
   if (!loopback.has(flags.host)) reporter.warn(`listening on ${flags.host}, not loopback: put it behind your reverse proxy with HTTPS`)
   return service
 }

@@ -10,7 +10,11 @@ export async function runTranslateStatus(reporter: Reporter): Promise<number> {
   commandNow(reporter)
   const { office, messages } = await openOffice(reporter)
   if (!office) failOnContentErrors(reporter, messages, 'no status was computed')
-  const rows = office.releases.map((release) => ({ slug: release.slug, source: release.source, languages: translationStates(release, office.config.locales) }))
+  const rows = office.releases.map((release) => ({
+    slug: release.slug,
+    source: release.source,
+    languages: translationStates(release, office.config.locales),
+  }))
   if (reporter.flags.json) {
     reporter.json({ ok: true, locales: office.config.locales, releases: rows, diagnostics: messages.map(diagnosticJson) })
     return 0
@@ -21,7 +25,8 @@ export async function runTranslateStatus(reporter: Reporter): Promise<number> {
   for (const row of rows) {
     const cells = row.languages.map((s) => {
       const label = s.state === 'unrecorded' ? 'no hash' : s.state
-      const colour = s.state === 'stale' || s.state === 'missing' ? 'yellow' : s.state === 'up-to-date' || s.state === 'source' ? 'green' : 'dim'
+      const colour =
+        s.state === 'stale' || s.state === 'missing' ? 'yellow' : s.state === 'up-to-date' || s.state === 'source' ? 'green' : 'dim'
       return reporter.paint(colour, label.padEnd(12))
     })
     reporter.line(`${row.slug.padEnd(width)}  ${cells.join('')}`.trimEnd())
@@ -31,7 +36,10 @@ export async function runTranslateStatus(reporter: Reporter): Promise<number> {
     r.languages.flatMap((l) => {
       const file = l.path ?? `${r.slug}/${l.lng}.md`
       if (l.state === 'stale') return [`${file}: update the text from ${r.source}.md, then set source_hash: ${l.current}`]
-      if (l.state === 'unrecorded') return [`${file}: no source_hash; if it matches ${r.source}.md as it is now, add the line source_hash: ${l.current} to its frontmatter`]
+      if (l.state === 'unrecorded')
+        return [
+          `${file}: no source_hash; if it matches ${r.source}.md as it is now, add the line source_hash: ${l.current} to its frontmatter`,
+        ]
       if (l.state === 'draft') return [`${file}: a draft; set status: ready when the translation is done`]
       return []
     }),
@@ -39,6 +47,9 @@ export async function runTranslateStatus(reporter: Reporter): Promise<number> {
   if (steps.length > 0) reporter.line('')
   for (const line of steps) reporter.line(`  ${line}`)
   const missing = rows.filter((r) => r.languages.some((l) => l.state === 'missing')).length
-  if (missing > 0) reporter.line(`  missing: optional; to add one, copy the source file to <lang>.md in the release folder, translate it, then run \`press translate status\` for its source_hash`)
+  if (missing > 0)
+    reporter.line(
+      `  missing: optional; to add one, copy the source file to <lang>.md in the release folder, translate it, then run \`press translate status\` for its source_hash`,
+    )
   return 0
 }

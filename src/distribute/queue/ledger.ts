@@ -186,7 +186,12 @@ export interface QueuePlanner {
    * and failed rows are never touched; planned/deferred rows take the new
    * details, but an unvetted row's time is never set before its lift.
    */
-  enqueue(slug: string, jobs: Iterable<QueuedJob>, now: number, options?: { cancelMissing?: boolean; retryFailed?: boolean }): Promise<EnqueueResult>
+  enqueue(
+    slug: string,
+    jobs: Iterable<QueuedJob>,
+    now: number,
+    options?: { cancelMissing?: boolean; retryFailed?: boolean },
+  ): Promise<EnqueueResult>
   /** claimable → cancelled (e.g. suppressed since planning). */
   cancel(key: string, reason: string, now: number): Promise<void>
   /**

@@ -40,7 +40,9 @@ export async function openQueueLedger(spec: LedgerSpec): Promise<{ ledger: Ledge
     return { ledger, close: () => ledger.close() }
   }
   if (!/^rediss?:\/\//i.test(url)) {
-    throw new UsageError(`Unknown queue "${redactUrl(url)}": give a Redis URL such as redis://127.0.0.1:6379 (optionally ?prefix=office-a), or leave --queue out to use the embedded SQLite queue in .press/.`)
+    throw new UsageError(
+      `Unknown queue "${redactUrl(url)}": give a Redis URL such as redis://127.0.0.1:6379 (optionally ?prefix=office-a), or leave --queue out to use the embedded SQLite queue in .press/.`,
+    )
   }
   const ledger = await openRedisLedger(url, spec.redis ?? {})
   return { ledger, close: () => ledger.close() }

@@ -43,7 +43,10 @@ export class QueueBusyError extends PressError {
 export class QueueUnopenableError extends PressError {
   override readonly code = 'PRESS_QUEUE_UNOPENABLE'
   constructor(file: string, cause: unknown) {
-    super(`The queue ${file} cannot be opened (${reasonOf(cause)}). Check that it is a file and that its folder can be read and written, or move it aside.`, { cause })
+    super(
+      `The queue ${file} cannot be opened (${reasonOf(cause)}). Check that it is a file and that its folder can be read and written, or move it aside.`,
+      { cause },
+    )
   }
 }
 

@@ -140,7 +140,8 @@ export function parseQueueUrl(url: string): { url: string; prefix: string | unde
 export async function openRedisLedger(url: string, options: RedisLedgerOptions = {}): Promise<Ledger> {
   const { url: cleanUrl, prefix: urlPrefix } = parseQueueUrl(url)
   const prefix = options.prefix ?? urlPrefix ?? 'press'
-  if (/[{}]/.test(prefix)) throw new QueueUnavailableError(`The queue prefix "${prefix}" may not contain { or }; choose a plain name, e.g. ?prefix=office-a.`)
+  if (/[{}]/.test(prefix))
+    throw new QueueUnavailableError(`The queue prefix "${prefix}" may not contain { or }; choose a plain name, e.g. ?prefix=office-a.`)
   const P = `{${prefix}}`
   const leaseMs = Math.max(1, Math.round(options.leaseMs ?? 30_000))
   const heartbeatMs = Math.max(10, Math.round(options.heartbeatMs ?? leaseMs / 3))
@@ -204,7 +205,13 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
    * `arg`, any when empty): the index a batch a round trip, the rows of
    * that batch filtered in one read-only script that declares them.
    */
-  const scan = async (index: string, after: string, limit: number, mode: 'due' | 'states', arg: string): Promise<{ cursor: string; done: boolean; rows: Array<Map<string, string>> }> => {
+  const scan = async (
+    index: string,
+    after: string,
+    limit: number,
+    mode: 'due' | 'states',
+    arg: string,
+  ): Promise<{ cursor: string; done: boolean; rows: Array<Map<string, string>> }> => {
     const rows: Array<Map<string, string>> = []
     let cursor = after
     for (;;) {
@@ -212,7 +219,10 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       if (batch.length === 0) return { cursor, done: true, rows }
       const keys: string[] = []
       for (let i = 0; i + 1 < batch.length; i += 2) keys.push(batch[i]!)
-      const [scanned, found] = (await run('pressRead', redisKeys.read(P, keys), limit - rows.length, mode, arg, ...keys)) as [number, string[][]]
+      const [scanned, found] = (await run('pressRead', redisKeys.read(P, keys), limit - rows.length, mode, arg, ...keys)) as [
+        number,
+        string[][],
+      ]
       cursor = batch[2 * scanned - 1] ?? cursor
       for (const flat of found) rows.push(toFields(flat))
       if (rows.length >= limit) return { cursor, done: false, rows }
@@ -266,11 +276,21 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
       const info = JSON.stringify({ owner, host, pid: process.pid, since: await clock() })
       const rows = await inFlight()
       const args = rows.flatMap((row) => [row.key, row.slug, row.owner])
-      const [ok, value] = (await run('pressOpen', redisKeys.open(P, owner, rows), String(opts.now), owner, String(leaseMs), info, mode, ...args)) as [number, number | string]
+      const [ok, value] = (await run(
+        'pressOpen',
+        redisKeys.open(P, owner, rows),
+        String(opts.now),
+        owner,
+        String(leaseMs),
+        info,
+        mode,
+        ...args,
+      )) as [number, number | string]
       if (ok === 1) return { ok: true, lock: startHeartbeat(owner, info, Number(value), mode === 'lock') }
       const holder = JSON.parse(String(value)) as { owner: string; host: string; pid: number; since: number }
       // A holder that died on this machine is taken over at once; elsewhere its lease runs out.
-      if (holderIsDead(holder) && (await run('pressUnlock', redisKeys.session(P, holder.owner), String(value), holder.owner)) === 1) return attempt()
+      if (holderIsDead(holder) && (await run('pressUnlock', redisKeys.session(P, holder.owner), String(value), holder.owner)) === 1)
+        return attempt()
       return { ok: false, holder }
     }
     return takeLock<LedgerLock>({ where, staleMs: leaseMs, clock, attempt }, opts)
@@ -303,7 +323,11 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
             job.payload ?? '',
           )
         }
-        const keys = redisKeys.upsert(P, slug, chunk.map((job) => job.key))
+        const keys = redisKeys.upsert(
+          P,
+          slug,
+          chunk.map((job) => job.key),
+        )
         const [a, u, k] = (await run('pressUpsert', keys, String(now), opts.retryFailed ? '1' : '0', ...args)) as [number, number, number]
         added += a
         updated += u
@@ -315,7 +339,14 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
         const gone = (await redis.zrange(`${P}:c:${slug}`, 0, -1)).filter((key) => isReleaseKey(key) && !inPlan.has(key))
         for (let i = 0; i < gone.length; i += upsertChunk) {
           const chunk = gone.slice(i, i + upsertChunk)
-          cancelled += (await run('pressCancel', redisKeys.rows(P, slug, chunk), String(now), 'no longer in the plan (suppressed, removed from the list or its lists)', '1', ...chunk)) as number
+          cancelled += (await run(
+            'pressCancel',
+            redisKeys.rows(P, slug, chunk),
+            String(now),
+            'no longer in the plan (suppressed, removed from the list or its lists)',
+            '1',
+            ...chunk,
+          )) as number
         }
       }
       const result: EnqueueResult = { added, updated, kept, cancelled }
@@ -351,7 +382,14 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
     async claim(key, lock, now) {
       const mine = held.get(lock.owner)
       if (lock.lost) return false
-      const result = (await run('pressClaim', redisKeys.claim(P, key, lock.owner), String(now), key, lock.owner, seen.get(key) ?? '')) as number
+      const result = (await run(
+        'pressClaim',
+        redisKeys.claim(P, key, lock.owner),
+        String(now),
+        key,
+        lock.owner,
+        seen.get(key) ?? '',
+      )) as number
       if (result === -1) {
         // The session's lease ran out: the lock is lost, for this claim and every later one.
         mine?.markLost()
@@ -367,11 +405,24 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
 
     async markDeferred(key, failure, nextAt, now, opts = {}) {
       const code = failure.responseCode === undefined ? '' : String(failure.responseCode)
-      settle(key, await mark(key, now, 'deferred', claimedBy.get(key) ?? '', failure.error, code, String(nextAt), opts.uncertain ? '1' : '0'))
+      settle(
+        key,
+        await mark(key, now, 'deferred', claimedBy.get(key) ?? '', failure.error, code, String(nextAt), opts.uncertain ? '1' : '0'),
+      )
     },
 
     async markFailed(key, failure, now) {
-      settle(key, await mark(key, now, 'failed', claimedBy.get(key) ?? '', failure.error, failure.responseCode === undefined ? '' : String(failure.responseCode)))
+      settle(
+        key,
+        await mark(
+          key,
+          now,
+          'failed',
+          claimedBy.get(key) ?? '',
+          failure.error,
+          failure.responseCode === undefined ? '' : String(failure.responseCode),
+        ),
+      )
     },
 
     async hold(key, until, now) {

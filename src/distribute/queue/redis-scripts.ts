@@ -357,7 +357,12 @@ export const redisKeys = {
     `${P}:sending`,
     `${P}:c`,
     `${P}:d`,
-    ...inFlight.flatMap((row) => [`${P}:r:${row.key}`, `${P}:c:${row.slug}`, `${P}:d:${row.slug}`, ...(row.owner === '' ? [] : [`${P}:o:${row.owner}`])]),
+    ...inFlight.flatMap((row) => [
+      `${P}:r:${row.key}`,
+      `${P}:c:${row.slug}`,
+      `${P}:d:${row.slug}`,
+      ...(row.owner === '' ? [] : [`${P}:o:${row.owner}`]),
+    ]),
   ],
   /** `pressBeat` and `pressUnlock` of a session (and the lock). */
   session: (P: string, owner: string): string[] => [`${P}:o:${owner}`, `${P}:lock`],

@@ -29,7 +29,18 @@ import { clampSendAt } from './clamp-send-at.js'
 import { holderIsDead, holdLock, takeLock, type HeldLock } from './queue-lock.js'
 import { emptyCounts } from './ledger.js'
 import { claimable, openQueueFile } from './sqlite-queue-file.js'
-import type { EnqueueResult, Ledger, LedgerLock, LedgerRow, LedgerStats, LockOptions, PlanRecord, QueuedJob, RowKind, SendState } from './ledger.js'
+import type {
+  EnqueueResult,
+  Ledger,
+  LedgerLock,
+  LedgerRow,
+  LedgerStats,
+  LockOptions,
+  PlanRecord,
+  QueuedJob,
+  RowKind,
+  SendState,
+} from './ledger.js'
 
 /** Options of `openSqliteLedger`. */
 export interface SqliteLedgerOptions {
@@ -150,10 +161,14 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
          payload = @payload
        WHERE key = @key`,
     ),
-    slugActive: db.prepare<[string], { key: string }>(`SELECT key FROM sends WHERE slug = ? AND kind = 'release' AND state IN ('planned','deferred')`),
+    slugActive: db.prepare<[string], { key: string }>(
+      `SELECT key FROM sends WHERE slug = ? AND kind = 'release' AND state IN ('planned','deferred')`,
+    ),
     // Where the paged read starts: the partial index finds the first due row
     // at once, so a long history of sent rows before it is never scanned.
-    firstDue: db.prepare<[number], { seq: number | null }>(`SELECT MIN(seq) AS seq FROM sends WHERE state IN (${claimable}) AND due_at <= ?`),
+    firstDue: db.prepare<[number], { seq: number | null }>(
+      `SELECT MIN(seq) AS seq FROM sends WHERE state IN (${claimable}) AND due_at <= ?`,
+    ),
     firstDueSlug: db.prepare<[number, string], { seq: number | null }>(
       `SELECT MIN(seq) AS seq FROM sends WHERE state IN (${claimable}) AND due_at <= ? AND slug = ?`,
     ),
@@ -194,22 +209,26 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
       `UPDATE sends SET state = 'failed', error = @error, response_code = @code, updated_at = @now
        WHERE key = @key AND state IN ('sending', ${claimable})`,
     ),
-    hold: db.prepare(
-      `UPDATE sends SET due_at = MAX(due_at, @until), updated_at = @now WHERE key = @key AND state IN (${claimable})`,
-    ),
+    hold: db.prepare(`UPDATE sends SET due_at = MAX(due_at, @until), updated_at = @now WHERE key = @key AND state IN (${claimable})`),
     cancel: db.prepare(
       `UPDATE sends SET state = 'cancelled', error = @reason, updated_at = @now WHERE key = @key AND state IN (${claimable})`,
     ),
-    counts: db.prepare<[], { slug: string; state: SendState; n: number }>('SELECT slug, state, COUNT(*) AS n FROM sends GROUP BY slug, state'),
+    counts: db.prepare<[], { slug: string; state: SendState; n: number }>(
+      'SELECT slug, state, COUNT(*) AS n FROM sends GROUP BY slug, state',
+    ),
     countsSlug: db.prepare<[string], { slug: string; state: SendState; n: number }>(
       'SELECT slug, state, COUNT(*) AS n FROM sends WHERE slug = ? GROUP BY slug, state',
     ),
     nextDue: db.prepare<[], { t: number | null }>(`SELECT MIN(due_at) AS t FROM sends WHERE state IN (${claimable})`),
-    nextDueSlug: db.prepare<[string], { t: number | null }>(`SELECT MIN(due_at) AS t FROM sends WHERE state IN (${claimable}) AND slug = ?`),
+    nextDueSlug: db.prepare<[string], { t: number | null }>(
+      `SELECT MIN(due_at) AS t FROM sends WHERE state IN (${claimable}) AND slug = ?`,
+    ),
     lifts: db.prepare<[number], { slug: string; lift: number }>(
       'SELECT slug, MIN(lift) AS lift FROM sends WHERE lift IS NOT NULL AND lift > ? GROUP BY slug ORDER BY lift',
     ),
-    lockGet: db.prepare<[], LockRow>(`SELECT owner, pid, host, acquired_at, heartbeat_at, ${dbClock} AS clock FROM locks WHERE name = '${lockName}'`),
+    lockGet: db.prepare<[], LockRow>(
+      `SELECT owner, pid, host, acquired_at, heartbeat_at, ${dbClock} AS clock FROM locks WHERE name = '${lockName}'`,
+    ),
     lockClock: db.prepare<[], { clock: number }>(`SELECT ${dbClock} AS clock`),
     lockPut: db.prepare(
       `INSERT OR REPLACE INTO locks (name, owner, pid, host, acquired_at, heartbeat_at)
@@ -281,7 +300,12 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
       let cancelled = 0
       if (cancelMissing) {
         for (const { key } of s.slugActive.all(slug)) {
-          if (!inPlan.has(key)) cancelled += s.cancel.run({ key, reason: 'no longer in the plan (suppressed, removed from the list or its lists)', now }).changes
+          if (!inPlan.has(key))
+            cancelled += s.cancel.run({
+              key,
+              reason: 'no longer in the plan (suppressed, removed from the list or its lists)',
+              now,
+            }).changes
         }
       }
       return { added, updated, kept, cancelled }
@@ -372,7 +396,8 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
           async attempt() {
             flushWrites()
             const result = tryLock.immediate(owner, opts.now)
-            if (!result.ok) return { ok: false, holder: { pid: result.holder.pid, host: result.holder.host, since: result.holder.acquired_at } }
+            if (!result.ok)
+              return { ok: false, holder: { pid: result.holder.pid, host: result.holder.host, since: result.holder.acquired_at } }
             return { ok: true, lock: startHeartbeat(owner, result.recovered) }
           },
         },
@@ -479,7 +504,11 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
       flushWrites()
       const wanted = states.filter((st) => st === 'failed' || st === 'deferred')
       if (wanted.length === 0) return []
-      const rows = (db.prepare(`SELECT * FROM sends WHERE slug = ? AND state IN (${wanted.map(() => '?').join(',')}) ORDER BY seq`).all(slug, ...wanted) as RawRow[]).map(toRow)
+      const rows = (
+        db
+          .prepare(`SELECT * FROM sends WHERE slug = ? AND state IN (${wanted.map(() => '?').join(',')}) ORDER BY seq`)
+          .all(slug, ...wanted) as RawRow[]
+      ).map(toRow)
       const keys = rows.filter((row) => filter === undefined || filter(row)).map((row) => row.key)
       db.transaction(() => {
         for (const key of keys) s.requeue.run({ key, now })

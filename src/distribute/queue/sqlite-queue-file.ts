@@ -79,7 +79,9 @@ const indexes: ReadonlyArray<{ readonly name: string; readonly sql: string }> = 
  * processes opening an old file at once migrate it once.
  */
 function ensureIndexes(db: Db): void {
-  const current = db.prepare<[], { name: string; sql: string | null }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sends'")
+  const current = db.prepare<[], { name: string; sql: string | null }>(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sends'",
+  )
   const migrate = db.transaction(() => {
     const have = new Map(current.all().map((r) => [r.name, r.sql]))
     for (const index of indexes) {
@@ -102,7 +104,13 @@ const addedColumns: ReadonlyArray<{ readonly name: string; readonly sql: string 
 ]
 
 function ensureColumns(db: Db): void {
-  const have = (): Set<string> => new Set(db.prepare<[], { name: string }>('PRAGMA table_info(sends)').all().map((c) => c.name))
+  const have = (): Set<string> =>
+    new Set(
+      db
+        .prepare<[], { name: string }>('PRAGMA table_info(sends)')
+        .all()
+        .map((c) => c.name),
+    )
   if (addedColumns.every((c) => have().has(c.name))) return
   db.transaction(() => {
     const now = have()
