@@ -16,7 +16,7 @@ import { didYouMeanSuffix } from './did-you-mean.js'
 import { PressError } from './errors.js'
 import { rememberSecretSetting } from './secrets.js'
 import { mailboxProblem } from './address.js'
-import { contactSchema, emailAddress } from './release/schema.js'
+import { contactSchema, emailAddress } from './contact-schema.js'
 
 const source = 'press:config'
 
@@ -462,4 +462,9 @@ function deepFreeze<T>(value: T): T {
 export function displayPath(config: Pick<Config, 'root'>, absolute: string): string {
   const relative = path.relative(config.root, absolute)
   return relative.split(path.sep).join('/')
+}
+
+/** Absolute path of a release folder. */
+export function releaseDir(config: Pick<Config, 'paths'>, release: { readonly slug: string }): string {
+  return path.join(config.paths.releases, release.slug)
 }

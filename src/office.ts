@@ -2,7 +2,6 @@
  * An office loaded for work: configuration, releases, catalogs and
  * templates, with every diagnostic found while reading them.
  */
-import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import { displayPath, loadConfig, type Config, type ConfigOverrides } from './config.js'
 import { loadCatalogs, type Catalogs } from './i18n/catalogs.js'
@@ -63,9 +62,4 @@ export async function loadOffice(root: string, options: LoadOfficeOptions = {}):
     office: { config, releases: loaded.releases, catalogs: catalogs.catalogs, translator, templates },
     messages: [...messages, ...loaded.messages, ...catalogs.messages],
   }
-}
-
-/** Absolute path of a release folder. */
-export function releaseDir(config: Config, release: Pick<Release, 'slug'>): string {
-  return path.join(config.paths.releases, release.slug)
 }

@@ -15,7 +15,8 @@ import type { PdfJob } from '../render/pdf.js'
 import type { Templates } from '../render/template.js'
 import { pdfCacheKey } from '../render/pdf-cache.js'
 import { printJob } from '../render/print-job.js'
-import { planScanned, scanRelease, scanSite, type PlannedOutput, type ScannedSite } from '../site/plan-site.js'
+import { planScanned, scanRelease, scanSite, type ScannedSite } from '../site/plan-site.js'
+import type { PlannedOutput } from '../site/planned-output.js'
 import type { Embargo, Release } from '../types.js'
 
 /** How a release page stands in the preview, for the banner. */

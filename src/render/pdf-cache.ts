@@ -4,7 +4,7 @@
  */
 import path from 'node:path'
 import { hashOf } from '../hash.js'
-import type { Office } from '../office.js'
+import type { Config } from '../config.js'
 import type { Release } from '../types.js'
 import { rendererVersion } from './renderer-version.js'
 
@@ -28,7 +28,12 @@ export function pdfCacheDir(stateDir: string): string {
  * @param embargoed Whether it carries the embargo notice.
  * @returns The key (a hex hash).
  */
-export function pdfCacheKey(office: Office, release: Release, lng: string, embargoed: boolean): string {
+export function pdfCacheKey(
+  office: { readonly config: Config; readonly catalogs: { readonly hash: string }; readonly templates: { readonly hash: string } },
+  release: Release,
+  lng: string,
+  embargoed: boolean,
+): string {
   const { config, catalogs, templates } = office
   const base = hashOf(rendererVersion, config.renderHash, catalogs.hash, templates.hash, 'pdf')
   return hashOf(hashOf(base, release.inputHash, lng), 'pdf', config.pdf.format, embargoed ? 'embargoed' : 'public')

@@ -4,13 +4,21 @@
  * through it, so a PDF is the same whoever asks for it.
  */
 import path from 'node:path'
-import type { Office } from '../office.js'
-import { releaseDir } from '../office.js'
+import { releaseDir, type Config } from '../config.js'
+import type { Translator } from '../i18n/localize.js'
 import type { Release } from '../types.js'
 import { footnoteLabels } from './footnote-labels.js'
 import { isLocal, renderMarkdown } from './markdown.js'
 import type { PdfJob } from './pdf.js'
+import type { Templates } from './template.js'
 import { commonData, printData, releaseData, typesetHeadings, type PageLocation } from './view-model.js'
+
+/** What a print job reads of an office (an `Office` is one). */
+export interface PrintInputs {
+  readonly config: Config
+  readonly templates: Templates
+  readonly translator: Translator
+}
 
 /**
  * The PDF job of a release in one language: the print template's HTML and
@@ -22,7 +30,7 @@ import { commonData, printData, releaseData, typesetHeadings, type PageLocation 
  * @param variant `embargoed: true` adds the embargo notice to every page.
  * @returns A job for the PDF renderer.
  */
-export function printJob(office: Office, release: Release, lng: string, variant: { embargoed: boolean }): PdfJob {
+export function printJob(office: PrintInputs, release: Release, lng: string, variant: { embargoed: boolean }): PdfJob {
   const { config, templates, translator } = office
   const text = release.texts[lng] ?? release.texts[release.source]!
   const pageLng = text.lng

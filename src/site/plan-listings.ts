@@ -18,7 +18,7 @@ import {
 import type { Release } from '../types.js'
 import { renderFeed, type FeedEntry } from './feed.js'
 import { plainSummary } from './plain-summary.js'
-import type { PlannedOutput } from './plan-site.js'
+import type { PlannedOutput } from './planned-output.js'
 import { renderSitemap, type SitemapUrl } from './sitemap.js'
 
 /**

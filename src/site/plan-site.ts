@@ -7,19 +7,19 @@
 import path from 'node:path'
 import type { VFileMessage } from 'vfile-message'
 import type { Office } from '../office.js'
-import { releaseDir } from '../office.js'
+import { releaseDir } from '../config.js'
 import { diagnostic } from '../diagnostics.js'
 import { isPublic } from '../embargo/policy.js'
 import { hashOf } from '../hash.js'
 import { isLocal, type RenderedBody } from '../render/markdown.js'
 import { pdfCacheKey } from '../render/pdf-cache.js'
-import type { PdfJob } from '../render/pdf.js'
 import { printJob } from '../render/print-job.js'
 import { rendererVersion } from '../render/renderer-version.js'
 import { absoluteUrl, releaseLocation, type CommonInput, type PageLocation } from '../render/view-model.js'
 import type { Release, ReleaseText } from '../types.js'
 import { releaseFiles, templateAssets, type Asset } from './assets.js'
 import { planListings } from './plan-listings.js'
+import type { PlannedOutput } from './planned-output.js'
 import { assetUrlFor, renderReleasePage, type ReleasePageInput } from './render-release-page.js'
 
 /** What a build should produce. */
@@ -33,31 +33,6 @@ export interface BuildOptions {
   /** Re-render only this release; other releases' files are carried over from the previous dist/ as they are. */
   readonly only?: string
 }
-
-/** An output file: its path in dist/, a key, and how to make it. */
-export type PlannedOutput =
-  | { readonly kind: 'copy'; readonly path: string; readonly key: string; readonly from: string }
-  | {
-      readonly kind: 'text'
-      readonly path: string
-      readonly key: string
-      readonly group: OutputGroup
-      readonly produce: () => string
-      readonly keep?: boolean
-    }
-  | {
-      readonly kind: 'pdf'
-      readonly path: string
-      readonly key: string
-      readonly job: () => PdfJob
-      readonly release: string
-      readonly keep?: boolean
-      /** Where a URL the PDF refused to load is written in the release, for the warning. */
-      readonly locate?: (url: string) => { line: number; column: number } | undefined
-    }
-
-/** What kind of rendered file an output is, for the summary. */
-export type OutputGroup = 'page' | 'index' | 'feed' | 'sitemap' | 'chooser' | 'asset'
 
 /** A release held back from the public site and why. */
 export interface HeldRelease {
