@@ -55,6 +55,11 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'Time is a parameter: take `now` from the caller (only src/cli reads the clock).' },
+        {
+          object: 'performance',
+          property: 'timeOrigin',
+          message: 'Time is a parameter: take `now` from the caller (only src/cli reads the clock).',
+        },
         { object: 'process', property: 'env', message: 'Take settings as parameters: only src/cli reads the environment.' },
       ],
       'no-restricted-syntax': [

@@ -201,6 +201,8 @@ async function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T>
           () => undefined,
         )
         // A lock older than any real change belongs to a process that died holding it.
+        // The one wall-clock read below the CLI: a lock file's age is real time (its mtime), whatever `--now` simulates.
+        // eslint-disable-next-line no-restricted-properties
         if (age !== undefined && performance.timeOrigin + performance.now() - age > staleLockMs) await rm(lock, { force: true })
         if (attempt > 2_000)
           throw new SuppressionFileError(`The suppression file is locked by \`${lock}\`; if no press command is running, delete that file.`)
