@@ -120,25 +120,49 @@ export function zoneNamesOf(words: Words): ZoneNames {
   return names
 }
 
+/** One language's lift wording, by the part of the key after `embargo.`. */
+export type LiftWording = Readonly<Record<(typeof liftWordingKeys)[number] extends `embargo.${infer K}` ? K : never, string>>
+
+/**
+ * The wording Pressroom printed before it came from the catalogs, in the two
+ * languages it had: the default of an office whose catalogs predate the
+ * `embargo.*` keys (an office's own keys always win, key by key), so an
+ * upgrade never mails a bare key. Any other language takes its words from
+ * its catalog, falling back to the office's default language like every key.
+ */
+export const builtinLiftWording: Readonly<Record<'en' | 'ru', LiftWording>> = {
+  en: {
+    lift: '{{time}} {{zone}}, {{date}}',
+    liftInZones: '{{lift}} ({{zones}})',
+    inZone: '{{time}} {{zone}}',
+    inZoneOnDate: '{{time}} {{zone}} on {{date}}',
+    zoneSeparator: ', ',
+    zoneNameLocales: 'en-US en-GB',
+    zoneNames: 'Europe/Moscow +03:00 MSK',
+  },
+  ru: {
+    lift: '{{time}} ({{zone}}), {{date}}',
+    liftInZones: '{{lift}} ({{zones}})',
+    inZone: '{{time}} {{zone}}',
+    inZoneOnDate: '{{time}} {{zone}} {{date}}',
+    zoneSeparator: ', ',
+    zoneNameLocales: 'en-US en-GB',
+    zoneNames: 'Europe/Moscow +03:00 МСК',
+  },
+}
+
 /**
  * The tool's own English, for instants in what Pressroom itself says (CLI
  * reports, diagnostics, the preview's banners and dashboard), whatever the
- * office's languages are. An office's English notices use its catalog
- * (`locales/en/common.json`), which the sample office words the same way.
+ * office's languages are: the built-in English.
  */
-const toolEnglish: Readonly<Record<(typeof liftWordingKeys)[number], string>> = {
-  'embargo.lift': '{{time}} {{zone}}, {{date}}',
-  'embargo.liftInZones': '{{lift}} ({{zones}})',
-  'embargo.inZone': '{{time}} {{zone}}',
-  'embargo.inZoneOnDate': '{{time}} {{zone}} on {{date}}',
-  'embargo.zoneSeparator': ', ',
-  'embargo.zoneNameLocales': 'en-US en-GB',
-  'embargo.zoneNames': 'Europe/Moscow +03:00 MSK',
-}
+const toolEnglish: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(builtinLiftWording.en).map(([k, v]) => [`embargo.${k}`, v]),
+)
 
 /** {@link Words} over the tool's own English; the language to format its dates in is `en`. */
 export const toolWords: Words = (key, values = {}) => {
-  const text = (toolEnglish as Readonly<Record<string, string>>)[key]
+  const text = toolEnglish[key]
   if (text === undefined) throw new RangeError(`no tool wording for ${key}`)
   return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     const value = values[name]

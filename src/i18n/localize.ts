@@ -4,7 +4,8 @@
  * and are collected so the build can warn about them.
  */
 import i18next, { type TFunction } from 'i18next'
-import type { Catalogs } from './catalogs.js'
+import { builtinLiftWording } from '../embargo/lift-wording.js'
+import type { Catalogs, CatalogTree } from './catalogs.js'
 
 /** Translate `key` with interpolation values in one language. */
 export type Translate = (key: string, values?: Readonly<Record<string, unknown>>) => string
@@ -30,7 +31,7 @@ export function createTranslator(catalogs: Catalogs, locales: readonly string[],
   const namespaces = [...new Set(Object.values(catalogs.resources).flatMap((byNs) => Object.keys(byNs)))]
   const instance = i18next.createInstance()
   void instance.init({
-    resources: catalogs.resources as Record<string, Record<string, Record<string, unknown>>>,
+    resources: withBuiltinLiftWording(catalogs.resources, locales) as Record<string, Record<string, Record<string, unknown>>>,
     supportedLngs: [...locales],
     fallbackLng: fallback,
     ns: namespaces.length > 0 ? namespaces : ['common'],
@@ -130,6 +131,25 @@ function valuesKey(key: string, values: Readonly<Record<string, unknown>>): stri
     else if (typeof value === 'boolean') text = `b${value}`
     else return undefined
     out += `\u0000${name.length}:${name}${text.length}:${text}`
+  }
+  return out
+}
+
+/**
+ * The office's catalogs with Pressroom's built-in lift wording under each
+ * English or Russian `common:embargo.*` key the office does not set (see
+ * `builtinLiftWording`). The office's catalogs themselves are not changed.
+ */
+function withBuiltinLiftWording(resources: Catalogs['resources'], locales: readonly string[]): Catalogs['resources'] {
+  const out: Record<string, Record<string, CatalogTree>> = { ...resources }
+  for (const lng of locales) {
+    const builtin = (builtinLiftWording as Readonly<Record<string, Readonly<Record<string, string>>>>)[lng]
+    if (builtin === undefined) continue
+    const byNs = resources[lng] ?? {}
+    const common = byNs['common'] ?? {}
+    const own = common['embargo']
+    const embargo = typeof own === 'object' && own !== null ? { ...builtin, ...own } : { ...builtin }
+    out[lng] = { ...byNs, common: { ...common, embargo } }
   }
   return out
 }
