@@ -117,18 +117,45 @@ function fieldPlaces(text: string, fields: readonly string[], line: number): Pla
   const places: Place[] = []
   let at = 0
   for (const value of fields) {
-    while (text[at] === ' ' || text[at] === '\t') at++
-    places.push(placeIn(text, at, line))
+    while (isByteTrimmed(text[at])) at++
     const quoted = `"${value.replaceAll('"', '""')}"`
-    if (text.startsWith(quoted, at)) at += quoted.length
-    else if (text.startsWith(value, at)) at += value.length
-    else break
+    let trimmedAfter = isByteTrimmed
+    if (text.startsWith(quoted, at)) {
+      places.push(placeIn(text, at, line))
+      at += quoted.length
+    } else if (text.startsWith(value, at)) {
+      // The checks read values trimmed of all white space (a no-break space csv-parse kept too): point past it.
+      places.push(placeIn(text, at + value.length - value.trimStart().length, line))
+      at += value.length
+      trimmedAfter = isWhitespace
+    } else {
+      places.push(placeIn(text, at, line))
+      break
+    }
     // Past the blanks after the value, then its delimiter.
-    while (text[at] === ' ' || text[at] === '\t') at++
+    while (trimmedAfter(text[at])) at++
     if (text[at] !== ',') break
     at++
   }
   return places
+}
+
+/**
+ * The blanks csv-parse's `trim` skips before any value and after a quoted
+ * one: space, tab, form feed (its `timchars`, less the line breaks that end
+ * a record).
+ */
+function isByteTrimmed(char: string | undefined): boolean {
+  return char === ' ' || char === '\t' || char === '\f'
+}
+
+/**
+ * The blanks after an unquoted value, which csv-parse removes with
+ * `String#trimRight`: every white space (no-break and thin spaces too),
+ * less the line breaks that end a record.
+ */
+function isWhitespace(char: string | undefined): boolean {
+  return char !== undefined && char !== '\n' && char !== '\r' && char.trim() === ''
 }
 
 /** The line and column of offset `at` in a record's text that starts at `line`, column 1. */

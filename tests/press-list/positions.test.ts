@@ -31,6 +31,9 @@ describe('press-list positions', () => {
       ',',
       ' ',
       '\t',
+      '\u00a0',
+      '\u2009',
+      '\f',
       '\n',
       '\r\n',
       'Jane "JD" Doe',
@@ -72,5 +75,13 @@ describe('press-list positions', () => {
     }
     // The lists were odd enough to produce many such messages.
     expect(checked).toBeGreaterThan(500)
+  })
+
+  test('a value followed by a no-break space (spreadsheet exports) does not lose the places of the fields after it', () => {
+    const text = 'email,name,language\njane@example.org\u00a0,Jane,xx\n'
+    const { messages } = parsePressList(text, 'p.csv', { locales: ['en', 'ru'] })
+    const language = messages.find((m) => m.ruleId === 'press-list-language')
+    expect(language, messages.map(String).join('\n')).toBeDefined()
+    expect([language!.line, language!.column]).toEqual([2, 24])
   })
 })
