@@ -134,7 +134,10 @@ describe('sqlite ledger', () => {
     const ledger = ledgerAt(path)
     await ledger.enqueue('s', [job('a@x.com', true, 0), job('b@x.com', true, 0)], 0)
     const db = new Database(path)
-    db.prepare("INSERT INTO locks VALUES ('dispatch', 'ghost', ?, ?, 0, 1e15)").run(deadPid(), (await import('node:os')).hostname())
+    db.prepare("INSERT INTO locks VALUES ('dispatch', 'ghost', ?, ?, 0, 1e15)").run(
+      deadPid(),
+      (await import('../../src/distribute/queue/queue-lock.js')).lockHost,
+    )
     db.prepare("UPDATE sends SET state = 'sending', attempts = 1 WHERE key = 's/a@x.com'").run()
     db.close()
     const lock = await ledger.lock({ now: 5 })

@@ -8,11 +8,11 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { hostname } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, test } from 'vitest'
+import { lockHost } from '../../src/distribute/queue/queue-lock.js'
 import { UsageError } from '../../src/errors.js'
 import { schedule } from '../../src/distribute/commands.js'
 import { LockLostError, runDue, type RunDueDeps, type RunReport } from '../../src/distribute/dispatch.js'
@@ -104,7 +104,7 @@ const sqliteHarness: LedgerHarness = {
       open: async () => open(),
       async leaveInFlight(keys) {
         const db = new Database(path)
-        db.prepare("INSERT OR REPLACE INTO locks VALUES ('dispatch', 'ghost', ?, ?, 0, 1e15)").run(deadPid(), hostname())
+        db.prepare("INSERT OR REPLACE INTO locks VALUES ('dispatch', 'ghost', ?, ?, 0, 1e15)").run(deadPid(), lockHost)
         for (const key of keys) db.prepare("UPDATE sends SET state = 'sending', attempts = attempts + 1 WHERE key = ?").run(key)
         db.close()
       },

@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import { hostname } from 'node:os'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, test } from 'vitest'
+import { lockHost } from '../../src/distribute/queue/queue-lock.js'
 import type { Ledger } from '../../src/distribute/queue/ledger.js'
 import { openRedisLedger, type RedisLedgerOptions } from '../../src/distribute/queue/redis-ledger.js'
 import { redisKeys, redisScripts } from '../../src/distribute/queue/redis-scripts.js'
@@ -98,7 +98,7 @@ describe('redis ledger scripts', () => {
       await lock.release()
       const deadPid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString())
       const raw = new Redis(redisServer().url)
-      await raw.set(`${P}:lock`, JSON.stringify({ owner: 'dead', host: hostname(), pid: deadPid, since: 0 }), 'PX', 60_000)
+      await raw.set(`${P}:lock`, JSON.stringify({ owner: 'dead', host: lockHost, pid: deadPid, since: 0 }), 'PX', 60_000)
       raw.disconnect()
       const taken = await a.lock({ now })
       await taken.release()

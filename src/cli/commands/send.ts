@@ -8,6 +8,7 @@ import { formatInstantUtc } from '../../embargo/time.js'
 import { displayPath } from '../../config.js'
 import { embargoedPdfs } from '../embargoed-pdfs.js'
 import { instantFormatter } from '../format-instant.js'
+import { shownHost } from '../../distribute/queue/queue-lock.js'
 import { dispatch, dryRun, planAndSend, schedule, sendTest, status, worker, type SendOptions } from '../../distribute/commands.js'
 import type { RunReport } from '../../distribute/dispatch.js'
 import { redactUrl } from '../../secrets.js'
@@ -372,7 +373,7 @@ export async function runSchedule(reporter: Reporter, slug: string, at: string):
 function waitingNote(reporter: Reporter): NonNullable<SendOptions['onWait']> {
   return (holder) =>
     reporter.note(
-      `waiting: another dispatch (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.since).toISOString()}) is sending from this queue…`,
+      `waiting: another dispatch (pid ${holder.pid} on ${shownHost(holder.host)}, since ${new Date(holder.since).toISOString()}) is sending from this queue…`,
     )
 }
 

@@ -5,6 +5,7 @@
  * or the signal aborted; who counts as gone; and the held lock with its
  * heartbeat, which only the ledger that issued it can mark lost.
  */
+import { readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { LockedError } from '../../errors.js'
 import { isPidAlive } from '../../is-pid-alive.js'
@@ -19,12 +20,33 @@ export interface LockHolder {
   readonly since: number
 }
 
+/**
+ * This process's machine as a lock records it: the host name and, on Linux,
+ * the PID namespace (`/proc/self/ns/pid`). Two containers can share a host
+ * name (host networking) while each has its own process ids, often the same
+ * ones: a pid is only checked where it means the same process.
+ */
+export const lockHost: string = (() => {
+  let namespace = ''
+  try {
+    namespace = /^pid:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? ''
+  } catch {
+    // No /proc (not Linux): the host name alone.
+  }
+  return namespace === '' ? hostname() : `${hostname()}/${namespace}`
+})()
+
+/** The host name part of a recorded holder's host, for people. */
+export function shownHost(host: string): string {
+  return host.split('/')[0] ?? host
+}
+
 /** Lock owners held by this process, to tell our own live lock from one a dead process with a reused pid left. */
 const ownersHere = new Set<string>()
 
 /**
  * True when the holder of a lock is known to be gone: it ran on this machine
- * and its process is no longer there (or it is this process, which no longer
+ * (and in this PID namespace, see {@link lockHost}) and its process is no longer there (or it is this process, which no longer
  * holds that lock). A holder on another machine is gone only when its
  * heartbeat stops.
  *
@@ -32,7 +54,7 @@ const ownersHere = new Set<string>()
  * @returns Whether its lock may be taken over at once.
  */
 export function holderIsDead(holder: Pick<LockHolder, 'pid' | 'host'> & { readonly owner: string }): boolean {
-  if (holder.host !== hostname()) return false
+  if (holder.host !== lockHost) return false
   return holder.pid === process.pid ? !ownersHere.has(holder.owner) : !isPidAlive(holder.pid)
 }
 
@@ -61,7 +83,7 @@ export interface LockBackend<T> {
  */
 export function queueLockedError(where: string, holder: LockHolder, staleMs: number): LockedError {
   return new LockedError(
-    `Another dispatch is already sending from ${where} (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.since).toISOString()}). ` +
+    `Another dispatch is already sending from ${where} (pid ${holder.pid} on ${shownHost(holder.host)}, since ${new Date(holder.since).toISOString()}). ` +
       'Wait for it to finish, or run with `--wait` to queue behind it. ' +
       `If that process is gone, the lock is taken over automatically (at once on this machine, after ${Math.round(staleMs / 1000)} s without a heartbeat elsewhere).`,
   )

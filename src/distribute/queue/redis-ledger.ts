@@ -30,7 +30,6 @@
  * and every script declares each key it touches.
  */
 import { randomBytes } from 'node:crypto'
-import { hostname } from 'node:os'
 import { Redis, type RedisOptions } from 'ioredis'
 import { PressError } from '../../errors.js'
 import { redactUrl } from '../../secrets.js'
@@ -39,7 +38,7 @@ import { isReleaseKey, slugOfKey } from './keys.js'
 import { emptyCounts } from './ledger.js'
 import type { EnqueueResult, Ledger, LedgerLock, LedgerRow, LedgerStats, LockOptions, PlanRecord, RowKind, SendState } from './ledger.js'
 import { redisKeys, redisScripts, type ScriptName } from './redis-scripts.js'
-import { holderIsDead, holdLock, takeLock, type HeldLock, type LockAttempt } from './queue-lock.js'
+import { holderIsDead, holdLock, lockHost, takeLock, type HeldLock, type LockAttempt } from './queue-lock.js'
 
 /** Options of `openRedisLedger`. */
 export interface RedisLedgerOptions {
@@ -231,7 +230,7 @@ export async function openRedisLedger(url: string, options: RedisLedgerOptions =
 
   /** The locks and sessions this ledger holds, by owner, with what only the ledger may do: mark them lost. */
   const held = new Map<string, HeldLock>()
-  const host = hostname()
+  const host = lockHost
 
   /** The rows now in flight, with their release and session, to declare to the open script. */
   const inFlight = async (): Promise<Array<{ key: string; slug: string; owner: string }>> => {

@@ -24,9 +24,8 @@
  * commit the queued writes first, so every read sees them.
  */
 import { randomBytes } from 'node:crypto'
-import { hostname } from 'node:os'
 import { clampSendAt } from './clamp-send-at.js'
-import { holderIsDead, holdLock, takeLock, type HeldLock } from './queue-lock.js'
+import { holderIsDead, holdLock, lockHost, takeLock, type HeldLock } from './queue-lock.js'
 import { emptyCounts } from './ledger.js'
 import { claimable, openQueueFile } from './sqlite-queue-file.js'
 import type {
@@ -147,7 +146,7 @@ export function openSqliteLedger(path: string, options: SqliteLedgerOptions = {}
   const db = openQueueFile(path, options.readOnly === true, options.busyTimeoutMs)
   const staleLockMs = options.staleLockMs ?? 30_000
   const heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(staleLockMs / 3))
-  const host = hostname()
+  const host = lockHost
 
   const s = {
     get: db.prepare<[string], RawRow>('SELECT * FROM sends WHERE key = ?'),
