@@ -142,6 +142,9 @@ describe('redis ledger scripts', () => {
       await expect(raw.eval(redisScripts.pressClaim, claimKeys.length, ...claimKeys, P, '1', 's/a@x.com', 'o', '')).rejects.toThrow(
         /press: undeclared key \{guard\d+\}:c:s/,
       )
+      // Refused before anything was written: the row is as it was, its indexes too.
+      expect(await raw.hmget(`${P}:r:s/a@x.com`, 'state', 'attempts', 'ver')).toEqual(['planned', '0', '1'])
+      expect(await raw.scard(`${P}:sending`)).toBe(0)
     } finally {
       raw.disconnect()
     }

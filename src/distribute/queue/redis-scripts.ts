@@ -40,6 +40,11 @@ local function K(suffix)
 end
 local CLAIMABLE = { planned = true, deferred = true, unknown = true }
 local function rk(key) return K(':r:' .. key) end
+-- Every index a row of \`slug\` may touch, checked before the row is written:
+-- the guard must refuse before a write, never half-way through one.
+local function indexes(slug)
+  for _, suffix in ipairs({ ':n', ':sending', ':c', ':d', ':c:' .. slug, ':d:' .. slug }) do K(suffix) end
+end
 local function reindex(key, slug, seq, old, new, due)
   if old ~= new then
     if old then redis.call('HINCRBY', K(':n'), slug .. '\\t' .. old, -1) end
@@ -140,6 +145,7 @@ for i = 5, #ARGV do
   local h = redis.call('HMGET', r, 'state', 'slug', 'seq', 'dueAt')
   local ok = CLAIMABLE[h[1] or ''] and (not onlyActive or h[1] ~= 'unknown')
   if ok then
+    indexes(h[2])
     redis.call('HSET', r, 'state', 'cancelled', 'error', reason, 'updatedAt', now)
     redis.call('HINCRBY', r, 'ver', 1)
     reindex(key, h[2], h[3], h[1], 'cancelled', h[4])
@@ -215,6 +221,7 @@ if redis.call('EXISTS', K(':o:' .. owner)) == 0 then return -1 end
 local r = rk(key)
 local h = redis.call('HMGET', r, 'state', 'ver', 'slug', 'seq', 'dueAt')
 if not CLAIMABLE[h[1] or ''] then return 0 end
+indexes(h[3])
 -- Another dispatcher changed the row since this one read it (sent, deferred, held): its view is stale.
 if ver ~= '' and h[2] ~= ver then return 0 end
 redis.call('HSET', r, 'state', 'sending', 'owner', owner, 'claimedAt', now, 'updatedAt', now)
@@ -238,6 +245,7 @@ local r = rk(key)
 local h = redis.call('HMGET', r, 'state', 'owner', 'slug', 'seq', 'dueAt', 'vetted', 'lift')
 local state = h[1]
 if not state then return 0 end
+indexes(h[3])
 -- A late report from a session that lost the row (it was recovered and maybe reclaimed) changes nothing.
 local mine = state == 'sending' and (owner == '' or h[2] == owner)
 local new, due
