@@ -1,5 +1,5 @@
 /**
- * `node build/bench/compare-checkouts.js <A> <B> [--rounds N] [--releases N]`:
+ * `node build/bench/compare-checkouts.js <A> <B> [--rounds N] [--releases N] [--only a,b]`:
  * did a change (a refactor, a dependency bump) make Pressroom slower? Runs
  * the `press` of two checkouts (each already compiled: `build/` present) on
  * the same generated office, alternating A/B/A/B with the side that goes
@@ -25,26 +25,37 @@ interface Args {
   readonly b: string
   readonly rounds: number
   readonly releases: number
+  /** Measures to run (default all). */
+  readonly only: readonly string[] | undefined
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = []
   let rounds = 5
   let releases = 200
+  let only: string[] | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--rounds') rounds = Number(argv[++i])
     else if (arg === '--releases') releases = Number(argv[++i])
+    else if (arg === '--only') only = (argv[++i] ?? '').split(',')
     else positional.push(path.resolve(arg))
   }
   if (positional.length !== 2 || !(rounds > 0) || !(releases > 0)) {
-    throw new Error('usage: node build/bench/compare-checkouts.js <checkout A> <checkout B> [--rounds 5] [--releases 200]')
+    throw new Error(
+      'usage: node build/bench/compare-checkouts.js <checkout A> <checkout B> [--rounds 5] [--releases 200] [--only help,html_cold,html_incremental,pdf_cold,plan_and_outbox]',
+    )
   }
-  return { a: positional[0]!, b: positional[1]!, rounds, releases }
+  return { a: positional[0]!, b: positional[1]!, rounds, releases, only }
 }
 
 type Side = 'A' | 'B'
-type Measure = (side: Side, round: number) => Promise<number>
+/** Wall time, and the CPU time (user + system) of the process and everything it waited for (Chromium included). */
+interface Sample {
+  readonly wall: number
+  readonly cpu: number
+}
+type Measure = (side: Side, round: number) => Promise<Sample>
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
@@ -71,8 +82,16 @@ async function main(): Promise<void> {
     await cp(template, dir, { recursive: true })
     return dir
   }
-  const press = (side: Side, cwd: string, ...argv: string[]): Promise<number> =>
-    timeCommand(process.execPath, [path.join(checkouts[side], 'bin', 'press.js'), ...argv], { cwd, env }).then((t) => t.seconds)
+  // bash's `times` prints its children's user and system time last: the CPU figure is far less
+  // sensitive than the wall time to a shared machine's disk and neighbours.
+  const press = async (side: Side, cwd: string, ...argv: string[]): Promise<Sample> => {
+    const script = 'node "$0" "$@" >/dev/null; rc=$?; times >&2; exit $rc'
+    const timed = await timeCommand('bash', ['-c', script, path.join(checkouts[side], 'bin', 'press.js'), ...argv], { cwd, env })
+    const last = timed.stderr.trim().split('\n').at(-1) ?? ''
+    const seconds = [...last.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]))
+    if (seconds.length !== 2) throw new Error(`cannot read the CPU time from bash's \`times\`: ${last}`)
+    return { wall: timed.seconds, cpu: seconds[0]! + seconds[1]! }
+  }
 
   const measures: Record<string, Measure> = {
     help: (side) => press(side, base, '--help'),
@@ -89,15 +108,18 @@ async function main(): Promise<void> {
     plan_and_outbox: async (side) => press(side, await officeOf(mailTemplate, 'mail', side), 'send', corpus[0]!.slug, '--quiet'),
   }
 
-  const samples: Record<string, { A: number[]; B: number[] }> = {}
+  for (const name of Object.keys(measures)) if (args.only && !args.only.includes(name)) delete measures[name]
+  if (args.only?.includes('html_incremental') && !args.only.includes('html_cold'))
+    throw new Error('html_incremental needs html_cold (it edits the office html_cold builds)')
+  const samples: Record<string, { A: Sample[]; B: Sample[] }> = {}
   for (const name of Object.keys(measures)) samples[name] = { A: [], B: [] }
   // One unmeasured round warms the file cache and both sides' first-run costs.
   for (let round = 0; round <= args.rounds; round++) {
     const order: Side[] = round % 2 === 0 ? ['A', 'B'] : ['B', 'A']
     for (const [name, measure] of Object.entries(measures)) {
       for (const side of order) {
-        const seconds = await measure(side, round)
-        if (round > 0) samples[name]![side].push(seconds)
+        const sample = await measure(side, round)
+        if (round > 0) samples[name]![side].push(sample)
       }
     }
     log(`compare: round ${round}${round === 0 ? ' (warm-up)' : ''} done`)
@@ -108,12 +130,15 @@ async function main(): Promise<void> {
     `B = ${args.b}`,
     `${args.rounds} alternating rounds, ${args.releases} releases × 2 locales`,
     '',
-    '| measure | A median s | B median s | B/A | A samples | B samples |',
-    '|---|---|---|---|---|---|',
+    '| measure | wall A | wall B | wall B/A | CPU A | CPU B | CPU B/A | wall samples A / B (s) |',
+    '|---|---|---|---|---|---|---|---|',
   ]
   for (const [name, { A, B }] of Object.entries(samples)) {
+    const wall = (list: Sample[]): number => median(list.map((s) => s.wall))
+    const cpu = (list: Sample[]): number => median(list.map((s) => s.cpu))
+    const shown = (list: Sample[]): string => list.map((s) => round(s.wall, 2)).join(', ')
     lines.push(
-      `| ${name} | ${round(median(A))} | ${round(median(B))} | ${round(median(B) / median(A), 2)} | ${A.map((s) => round(s, 2)).join(', ')} | ${B.map((s) => round(s, 2)).join(', ')} |`,
+      `| ${name} | ${round(wall(A))} | ${round(wall(B))} | ${round(wall(B) / wall(A), 2)} | ${round(cpu(A))} | ${round(cpu(B))} | ${round(cpu(B) / cpu(A), 2)} | ${shown(A)} / ${shown(B)} |`,
     )
   }
   process.stdout.write(`${lines.join('\n')}\n`)
