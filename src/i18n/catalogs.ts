@@ -10,7 +10,7 @@ import type { VFileMessage } from 'vfile-message'
 import { diagnostic, type Place } from '../diagnostics.js'
 import { hashOf } from '../hash.js'
 import { readSafeFile, UnsafeFileError } from '../safe-file.js'
-import { decodeUtf8 } from '../release/decode-utf8.js'
+import { decodeUtf8, notUtf8Diagnostic } from '../release/decode-utf8.js'
 import { parseYaml, placeOf, type YamlData } from '../yaml-data.js'
 
 const source = 'press:i18n'
@@ -71,16 +71,7 @@ export async function loadCatalogs(
       try {
         const decoded = decodeUtf8(readSafeFile(path.join(dir, lng, name), dir, file, 4 * 1024 * 1024))
         if (!decoded.ok) {
-          messages.push(
-            diagnostic(
-              file,
-              { line: decoded.line, column: decoded.column },
-              'error',
-              `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the catalog as UTF-8`,
-              'not-utf8',
-              source,
-            ),
-          )
+          messages.push(notUtf8Diagnostic(file, decoded, 'catalog as UTF-8', source))
           continue
         }
         text = decoded.text

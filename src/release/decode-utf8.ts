@@ -4,6 +4,8 @@
  * Windows-1251 or Latin-1 would otherwise put `�` in every output.
  */
 import { isUtf8 } from 'node:buffer'
+import type { VFileMessage } from 'vfile-message'
+import { diagnostic } from '../diagnostics.js'
 
 /** The text, or where the first invalid byte is (1-based line and column). */
 export type DecodedText =
@@ -42,4 +44,29 @@ export function decodeUtf8(bytes: Uint8Array): DecodedText {
     i += length
   }
   return { ok: false, line, column, byte: bytes[bytes.length - 1] ?? 0 }
+}
+
+/**
+ * The located error for a file that is not UTF-8 (rule `not-utf8`).
+ *
+ * @param file The file as shown.
+ * @param decoded Where the first invalid byte is.
+ * @param advice What to do, after "save the …" (e.g. `catalog as UTF-8`).
+ * @param source The message's source.
+ * @returns The diagnostic.
+ */
+export function notUtf8Diagnostic(
+  file: string,
+  decoded: Extract<DecodedText, { ok: false }>,
+  advice: string,
+  source: string,
+): VFileMessage {
+  return diagnostic(
+    file,
+    { line: decoded.line, column: decoded.column },
+    'error',
+    `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the ${advice}`,
+    'not-utf8',
+    source,
+  )
 }

@@ -26,7 +26,7 @@ import { parseEmbargo } from '../embargo/time.js'
 import { fingerprintFolder, type ReleaseCache } from './cache.js'
 import { inspectFile, readRegularEntry, readSafeFile, UnsafeFileError } from '../safe-file.js'
 import { checkMarkdownLimits, markdownLimits } from './markdown-limits.js'
-import { decodeUtf8 } from './decode-utf8.js'
+import { decodeUtf8, notUtf8Diagnostic } from './decode-utf8.js'
 import { activeAttachmentMessage, activeContentOf } from './active-types.js'
 
 const source = 'press:release'
@@ -185,16 +185,7 @@ export async function loadRelease(config: Config, dir: string): Promise<{ releas
     if (bytes === undefined) continue
     const decoded = decodeUtf8(bytes)
     if (!decoded.ok) {
-      messages.push(
-        diagnostic(
-          file,
-          { line: decoded.line, column: decoded.column },
-          'error',
-          `byte 0x${decoded.byte.toString(16).padStart(2, '0')} is not UTF-8; save the file as UTF-8 (it may be in Windows-1251 or Latin-1)`,
-          'not-utf8',
-          source,
-        ),
-      )
+      messages.push(notUtf8Diagnostic(file, decoded, 'file as UTF-8 (it may be in Windows-1251 or Latin-1)', source))
       continue
     }
     const text = decoded.text
