@@ -1,11 +1,12 @@
-import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, test } from 'vitest'
+import { deadPid } from '../helpers/dead-pid.js'
 import { LockedError } from '../../src/errors.js'
-import type { Ledger, QueuedJob } from '../../src/distribute/queue/ledger.js'
+import type { Ledger } from '../../src/distribute/queue/ledger.js'
 import { openSqliteLedger } from '../../src/distribute/queue/sqlite-ledger.js'
 import { LIFT, makeOffice } from './fixtures/office.js'
+import { job } from './ledger-contract.js'
 
 const open: Ledger[] = []
 function ledgerAt(path: string, options = {}): Ledger {
@@ -16,27 +17,6 @@ function ledgerAt(path: string, options = {}): Ledger {
 afterEach(async () => {
   for (const l of open.splice(0)) await l.close()
 })
-
-function job(email: string, vetted: boolean, sendAt: number, extra: Partial<QueuedJob> = {}): QueuedJob {
-  return {
-    key: `s/${email}`,
-    slug: 's',
-    email,
-    name: email,
-    lng: 'en',
-    wanted: 'en',
-    vetted,
-    sendAt,
-    lift: LIFT,
-    messageId: `<${email}@x>`,
-    ...extra,
-  }
-}
-
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'])
-  return Number(child.stdout.toString())
-}
 
 describe('sqlite ledger', () => {
   test('planning is idempotent, never resets sent rows, never moves an unvetted row before the lift', async () => {

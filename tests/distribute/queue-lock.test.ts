@@ -4,16 +4,10 @@
  * not running; two containers sharing a host name never take each other's
  * lock by pid.
  */
-import { spawnSync } from 'node:child_process'
 import { hostname } from 'node:os'
 import { describe, expect, test } from 'vitest'
+import { deadPid } from '../helpers/dead-pid.js'
 import { holderIsDead, lockHost, shownHost } from '../../src/distribute/queue/queue-lock.js'
-
-/** The pid of a process that has exited. */
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
-  return Number(child.stdout)
-}
 
 describe('holderIsDead', () => {
   test('a dead pid here is gone; a live one is not', () => {

@@ -6,12 +6,12 @@
  * resends as `unknown` with the same Message-ID, late reports of a session
  * that lost its rows, stale claims, and openQueueLedger.
  */
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, test } from 'vitest'
+import { deadPid } from '../helpers/dead-pid.js'
 import { lockHost } from '../../src/distribute/queue/queue-lock.js'
 import { UsageError } from '../../src/errors.js'
 import { schedule } from '../../src/distribute/commands.js'
@@ -84,10 +84,6 @@ const redisHarness: LedgerHarness = {
     }
   },
   cleanup: closeOpened,
-}
-
-function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString())
 }
 
 const sqliteHarness: LedgerHarness = {

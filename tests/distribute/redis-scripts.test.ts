@@ -6,9 +6,9 @@
  * and by the scripts' own guard, which refuses a key that was not declared.
  */
 import { createHash } from 'node:crypto'
-import { spawnSync } from 'node:child_process'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, test } from 'vitest'
+import { deadPid } from '../helpers/dead-pid.js'
 import { lockHost } from '../../src/distribute/queue/queue-lock.js'
 import type { Ledger } from '../../src/distribute/queue/ledger.js'
 import { openRedisLedger, type RedisLedgerOptions } from '../../src/distribute/queue/redis-ledger.js'
@@ -96,9 +96,8 @@ describe('redis ledger scripts', () => {
       expect(lock.recovered).toBe(1)
       await expect(a.session({ now })).rejects.toThrow(/Another dispatch is already sending/)
       await lock.release()
-      const deadPid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString())
       const raw = new Redis(redisServer().url)
-      await raw.set(`${P}:lock`, JSON.stringify({ owner: 'dead', host: lockHost, pid: deadPid, since: 0 }), 'PX', 60_000)
+      await raw.set(`${P}:lock`, JSON.stringify({ owner: 'dead', host: lockHost, pid: deadPid(), since: 0 }), 'PX', 60_000)
       raw.disconnect()
       const taken = await a.lock({ now })
       await taken.release()
